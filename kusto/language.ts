@@ -1,0 +1,64 @@
+/// <reference types="@kusto/language-service-next" />
+// Loads Microsoft's Kusto parser (Kusto.Language cross-compiled to JS) once per process and
+// builds one GlobalState holding the Log Analytics tables in detections/schemas/.
+// The bridge runtime must be required before the language bundle: it installs the globals.
+import * as fs from "fs";
+import * as path from "path";
+
+export interface ColumnSchema { name: string; type: string }
+export interface TableSchema { name: string; source: string; asOf: string; note?: string; columns: ColumnSchema[] }
+
+export const SCHEMA_DIR = path.join(__dirname, "..", "detections", "schemas");
+
+let loaded = false;
+function load(): void {
+  if (loaded) return;
+  require("@kusto/language-service-next/bridge.min.js");
+  require("@kusto/language-service-next/Kusto.Language.Bridge.min.js");
+  loaded = true;
+}
+
+let schemaCache: Map<string, TableSchema> | undefined;
+/** Every table schema kept in the repository, by table name. */
+export function tableSchemas(): Map<string, TableSchema> {
+  if (!schemaCache) {
+    schemaCache = new Map();
+    for (const file of fs.readdirSync(SCHEMA_DIR).filter((f) => f.endsWith(".json")).sort()) {
+      const t = JSON.parse(fs.readFileSync(path.join(SCHEMA_DIR, file), "utf8")) as TableSchema;
+      schemaCache.set(t.name, t);
+    }
+  }
+  return schemaCache;
+}
+
+let globalsCache: Kusto.Language.GlobalState | undefined;
+/** A GlobalState whose default database is the workspace: every schema table in scope unqualified. */
+export function workspaceGlobals(): Kusto.Language.GlobalState {
+  if (globalsCache) return globalsCache;
+  load();
+  const S = Kusto.Language.Symbols;
+  const tables = [...tableSchemas().values()].map((t) =>
+    new S.TableSymbol.$ctor4(t.name, t.columns.map((c) =>
+      new S.ColumnSymbol(c.name, S.ScalarTypes.GetSymbol(c.type), null, null, null, null))));
+  const db = new S.DatabaseSymbol.ctor("workspace", tables as any);
+  globalsCache = Kusto.Language.GlobalState.Default!.WithDatabase(db)!.WithCache()!;
+  return globalsCache;
+}
+
+/** Parse and semantically analyse a query against the workspace schemas. */
+export function analyze(query: string): Kusto.Language.KustoCode {
+  const globals = workspaceGlobals();
+  return Kusto.Language.KustoCode.ParseAndAnalyze(query, globals)!;
+}
+
+/** The name of a syntax kind number (Kusto.Language.Syntax.SyntaxKind is a numeric enum). */
+let kindNames: Map<number, string> | undefined;
+export function syntaxKindName(kind: number): string {
+  if (!kindNames) {
+    load();
+    kindNames = new Map();
+    const e = Kusto.Language.Syntax.SyntaxKind as unknown as Record<string, unknown>;
+    for (const [k, v] of Object.entries(e)) if (typeof v === "number") kindNames.set(v, k);
+  }
+  return kindNames.get(kind) ?? `SyntaxKind#${kind}`;
+}
