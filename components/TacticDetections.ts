@@ -1,0 +1,96 @@
+// One ATRM tactic's alert rules: a log search alert (ScheduledQueryRule) or an activity-log
+// alert per selected detection. Azure wiring only: queries and conditions come resolved from
+// the catalogue.
+import * as pulumi from "@pulumi/pulumi";
+import * as monitor from "@pulumi/azure-native/monitor";
+import type { Tactic } from "../detections/model";
+import { tacticSlug } from "../detections/model";
+import type { ResolvedDetection } from "../detections/resolve";
+import { detectionTags, displayName, ruleName } from "./names";
+
+export interface TacticDetectionsArgs {
+  tactic: Tactic;
+  detections: ResolvedDetection[];
+  stack: string;
+  location: pulumi.Input<string>;
+  resourceGroupName: pulumi.Input<string>;
+  /** Every log search alert is scoped to this workspace (exactly one scope). */
+  workspaceId: pulumi.Input<string>;
+  /** Activity-log alerts watch this subscription: /subscriptions/<id>. */
+  subscriptionScope: pulumi.Input<string>;
+  /** Action group ids for a detection (its severity route). */
+  actionGroupIds: (d: ResolvedDetection) => pulumi.Input<string>[];
+  skipQueryValidation: boolean;
+  tags: Record<string, string>;
+}
+
+export class TacticDetections extends pulumi.ComponentResource {
+  /** Rule resource id per detection key. */
+  public readonly ruleIds: pulumi.Output<Record<string, string>>;
+
+  constructor(name: string, args: TacticDetectionsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("azdetect:index:TacticDetections", name, {}, opts);
+    const ids: Record<string, pulumi.Output<string>> = {};
+    for (const d of args.detections) {
+      const common = {
+        resourceGroupName: args.resourceGroupName,
+        description: `${d.detection.description}\n\nTriage: ${d.detection.triage.join(" ")}`.slice(0, 2048),
+        enabled: true,
+        tags: detectionTags(d, args.stack, args.tags),
+      };
+      if (d.alertKind === "activityLog") {
+        ids[d.key] = new monitor.ActivityLogAlert(d.key, {
+          ...common,
+          activityLogAlertName: ruleName(d.key, args.stack),
+          location: "Global",
+          scopes: [args.subscriptionScope],
+          condition: d.activityLogCondition!,
+          actions: { actionGroups: args.actionGroupIds(d).map((id) => ({ actionGroupId: id })) },
+        }, { parent: this }).id;
+      } else {
+        ids[d.key] = new monitor.ScheduledQueryRule(d.key, {
+          ...common,
+          ruleName: ruleName(d.key, args.stack),
+          displayName: displayName(d),
+          location: args.location,
+          kind: "LogAlert",
+          severity: d.severity,
+          scopes: [args.workspaceId],
+          evaluationFrequency: d.evaluationFrequency,
+          windowSize: d.windowSize,
+          overrideQueryTimeRange: d.overrideQueryTimeRange,
+          criteria: {
+            allOf: [{
+              query: d.query,
+              timeAggregation: d.trigger.timeAggregation,
+              metricMeasureColumn: d.trigger.metricMeasureColumn,
+              operator: d.trigger.operator,
+              threshold: d.trigger.threshold,
+              dimensions: (d.trigger.dimensions ?? []).map((n) => ({ name: n, operator: "Include", values: ["*"] })),
+              failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 },
+            }],
+          },
+          // Security alerts are events, not states: never auto-resolve, so every firing notifies.
+          autoMitigate: false,
+          skipQueryValidation: args.skipQueryValidation,
+          actions: {
+            actionGroups: args.actionGroupIds(d),
+            customProperties: {
+              "azdetect-detection": d.key,
+              "azdetect-technique": d.detection.technique,
+              "azdetect-tactic": d.detection.tactic,
+              "azdetect-reference": d.detection.references[0] ?? "",
+            },
+          },
+        }, { parent: this, replaceOnChanges: ["scopes"] }).id;
+      }
+    }
+    this.ruleIds = pulumi.output(ids) as pulumi.Output<Record<string, string>>;
+    this.registerOutputs({ ruleIds: this.ruleIds });
+  }
+}
+
+/** Logical name of a tactic's component. */
+export function tacticComponentName(t: Tactic): string {
+  return tacticSlug(t);
+}

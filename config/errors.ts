@@ -1,0 +1,46 @@
+// Config errors: one line per problem, each naming the key path and what is allowed.
+import type { core } from "zod";
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n  - ` + problems.join("\n  - "));
+    this.name = "ConfigError";
+  }
+}
+
+/** `azdetect:tactics[2]`, `azdetect:overrides.azt301-1-runcommand.severity`. */
+export function keyPath(path: readonly PropertyKey[], project = "azdetect"): string {
+  let out = `${project}:`;
+  path.forEach((p, i) => {
+    if (typeof p === "number") out += `[${p}]`;
+    else out += (i === 0 ? "" : ".") + String(p);
+  });
+  return out;
+}
+
+function show(v: unknown): string {
+  return typeof v === "string" ? JSON.stringify(v) : v === undefined ? "nothing" : JSON.stringify(v) ?? String(v);
+}
+
+/** One readable line per zod issue. Custom messages (from refinements) are kept as written. */
+export function formatIssue(issue: core.$ZodIssue & { input?: unknown }): string {
+  const where = keyPath(issue.path);
+  switch (issue.code) {
+    case "invalid_value":
+      return `${where}: ${show(issue.input)} is not allowed — expected one of: ${issue.values.map((v) => String(v)).join(", ")}`;
+    case "unrecognized_keys":
+      return issue.keys.map((k) => `${keyPath([...issue.path, k])}: unknown key`).join("\n  - ") + (issue.message.startsWith("Unrecognized") ? "" : ` — ${issue.message}`);
+    case "invalid_type":
+      return issue.input === undefined
+        ? `${where}: required — expected ${issue.expected}`
+        : `${where}: expected ${issue.expected}, got ${show(issue.input)}`;
+    case "too_big":
+      return `${where}: ${show(issue.input)} is too ${issue.origin === "array" || issue.origin === "string" ? "long" : "large"} — at most ${String(issue.maximum)}${issue.origin === "string" ? " characters" : issue.origin === "array" ? " items" : ""}`;
+    case "too_small":
+      return `${where}: ${show(issue.input)} is too ${issue.origin === "array" || issue.origin === "string" ? "short" : "small"} — at least ${String(issue.minimum)}${issue.origin === "string" ? " characters" : issue.origin === "array" ? " items" : ""}`;
+    case "invalid_format":
+      return `${where}: ${show(issue.input)} ${issue.message}`;
+    default:
+      return `${where}: ${issue.message}`;
+  }
+}

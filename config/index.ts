@@ -1,0 +1,160 @@
+// The stack configuration: one typed, validated object. Every key is declared here (and in
+// Pulumi.yaml with its default); every problem is reported with its key path before any
+// resource is declared.
+import { z } from "zod";
+import { DETECTIONS, detectionByKey, detectionsForTechnique } from "../detections";
+import { GLOBAL_ALLOWLISTS, TACTICS } from "../detections/model";
+import { scheduleProblems } from "../detections/limits";
+import { ConfigError, formatIssue, keyPath } from "./errors";
+import { isoDuration, obj, oneOf, resourceId } from "./schema";
+
+export { ConfigError } from "./errors";
+
+const severity = z.number().int().min(0).max(4);
+
+const detectionOverride = obj({
+  /** false removes the detection from this stack. */
+  enabled: z.boolean().optional(),
+  severity: severity.optional(),
+  evaluationFrequency: isoDuration.optional(),
+  windowSize: isoDuration.optional(),
+  overrideQueryTimeRange: isoDuration.optional(),
+  /** Replaces the trigger threshold of a log search alert. */
+  threshold: z.number().min(0).optional(),
+  /** Force a form; by default activity-log alerts are used where the detection allows. */
+  alertKind: oneOf(["scheduledQuery", "activityLog"]).optional(),
+  /** Values for the detection's parameters (allowlists, thresholds, ...). */
+  parameters: z.record(z.string(), z.unknown()).optional(),
+});
+export type DetectionOverride = z.infer<typeof detectionOverride>;
+
+const workspace = obj({
+  /** Use this existing workspace (referenced, never modified or deleted by the stack). */
+  existingId: resourceId("Microsoft.OperationalInsights/workspaces").optional(),
+  /** Name of the workspace the stack creates (default azdetect-<stack>). */
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]{2,61}[A-Za-z0-9]$/, "must be 4-63 letters, digits or hyphens, starting and ending with a letter or digit").optional(),
+  sku: oneOf(["PerGB2018", "CapacityReservation", "Standalone"]).optional(),
+  retentionInDays: z.number().int().min(30).max(730).optional(),
+  /** Keep the created workspace (and the evidence in it) when the stack is destroyed. */
+  retainOnDelete: z.boolean().optional(),
+}).superRefine((w, ctx) => {
+  if (w.existingId && (w.name || w.sku || w.retentionInDays !== undefined || w.retainOnDelete !== undefined)) {
+    ctx.addIssue({ code: "custom", message: "existingId references a workspace the stack does not manage — remove name, sku, retentionInDays and retainOnDelete, or remove existingId to create one" });
+  }
+});
+
+const stringList = z.array(z.string().min(1));
+
+export const stackConfigSchema = obj({
+  /** Azure region of the resource group, workspace and rules, e.g. westeurope. */
+  location: z.string().regex(/^[a-z0-9]+$/, "must be an Azure region name such as westeurope or eastus2 (lower case, no spaces)"),
+  /** Resource group holding everything the stack creates. */
+  resourceGroupName: z.string().regex(/^[-\w.()]{1,89}[-\w()]$/, "must be 1-90 letters, digits, '-', '_', '.', '(' or ')', not ending with '.'").optional(),
+  /** Create (and own) the resource group; false = it must already exist and is only referenced. */
+  createResourceGroup: z.boolean().optional(),
+  workspace: workspace.optional(),
+  /** ATRM tactics to deploy: "all" or a list. */
+  tactics: z.union([z.literal("all"), z.array(oneOf(TACTICS)).min(1, "select at least one tactic, or \"all\"")]).optional(),
+  /** Deploy plain operation matches as free activity-log alerts where the detection allows. */
+  preferActivityLogAlerts: z.boolean().optional(),
+  /** Ask Azure not to validate queries at creation (for tables that have no data yet). */
+  skipQueryValidation: z.boolean().optional(),
+  /** Org-wide allowlists that detections' list parameters draw from. */
+  allowlists: obj(Object.fromEntries(GLOBAL_ALLOWLISTS.map((k) => [k, stringList.optional()])) as Record<(typeof GLOBAL_ALLOWLISTS)[number], z.ZodOptional<typeof stringList>>).optional(),
+  /** Per-detection settings, keyed by detection key (azt301-1-runcommand) or technique id (AZT301.1, AZT301). */
+  overrides: z.record(z.string(), detectionOverride).optional(),
+  /** Tags on every resource the stack creates. */
+  tags: z.record(z.string().min(1).max(512), z.string().max(256)).optional(),
+});
+
+export type RawStackConfig = z.infer<typeof stackConfigSchema>;
+
+export interface StackConfig {
+  stack: string;
+  location: string;
+  resourceGroupName: string;
+  createResourceGroup: boolean;
+  workspace:
+    | { mode: "existing"; id: string }
+    | { mode: "create"; name: string; sku: string; retentionInDays: number; retainOnDelete: boolean };
+  tactics: (typeof TACTICS)[number][];
+  preferActivityLogAlerts: boolean;
+  skipQueryValidation: boolean;
+  allowlists: Record<(typeof GLOBAL_ALLOWLISTS)[number], string[]>;
+  overrides: Record<string, DetectionOverride>;
+  tags: Record<string, string>;
+}
+
+/**
+ * Validate raw config values (objects already parsed from JSON) and apply defaults. Throws a
+ * ConfigError listing every problem.
+ */
+export function parseStackConfig(raw: Record<string, unknown>, stack: string): StackConfig {
+  const parsed = stackConfigSchema.safeParse(raw, { reportInput: true });
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => formatIssue(i)));
+  const c = parsed.data;
+  const cfg: StackConfig = {
+    stack,
+    location: c.location,
+    resourceGroupName: c.resourceGroupName ?? `azdetect-${stack}`,
+    createResourceGroup: c.createResourceGroup ?? true,
+    workspace: c.workspace?.existingId
+      ? { mode: "existing", id: c.workspace.existingId }
+      : {
+          mode: "create",
+          name: c.workspace?.name ?? `azdetect-${stack}`,
+          sku: c.workspace?.sku ?? "PerGB2018",
+          retentionInDays: c.workspace?.retentionInDays ?? 90,
+          retainOnDelete: c.workspace?.retainOnDelete ?? true,
+        },
+    tactics: c.tactics === undefined || c.tactics === "all" ? [...TACTICS] : [...new Set(c.tactics)],
+    preferActivityLogAlerts: c.preferActivityLogAlerts ?? true,
+    skipQueryValidation: c.skipQueryValidation ?? false,
+    allowlists: Object.fromEntries(GLOBAL_ALLOWLISTS.map((k) => [k, c.allowlists?.[k] ?? []])) as StackConfig["allowlists"],
+    overrides: c.overrides ?? {},
+    tags: c.tags ?? {},
+  };
+  const problems = overrideProblems(cfg);
+  if (problems.length) throw new ConfigError(problems);
+  return cfg;
+}
+
+/** Override keys must name a detection or a technique that has detections; schedules must be valid. */
+function overrideProblems(cfg: StackConfig): string[] {
+  const problems: string[] = [];
+  for (const [key, o] of Object.entries(cfg.overrides)) {
+    const where = keyPath(["overrides", key]);
+    const targets = detectionByKey(key) ? [detectionByKey(key)!] : /^AZT\d{3}(\.\d+)?$/.test(key) ? detectionsForTechnique(key) : [];
+    if (targets.length === 0) {
+      problems.push(
+        `${where}: unknown detection key or technique ${JSON.stringify(key)} — expected a detection key such as ${DETECTIONS[0]?.key ?? "azt301-1-runcommand"} or a technique id with detections (run \`npm run catalog\` for the list)`,
+      );
+      continue;
+    }
+    for (const d of targets) {
+      const s = {
+        evaluationFrequency: o.evaluationFrequency ?? d.evaluationFrequency,
+        windowSize: o.windowSize ?? d.windowSize,
+        overrideQueryTimeRange: o.overrideQueryTimeRange ?? d.overrideQueryTimeRange,
+      };
+      for (const p of scheduleProblems(s)) problems.push(`${where}: ${p}${targets.length > 1 ? ` (for ${d.key})` : ""}`);
+    }
+  }
+  return [...new Set(problems)];
+}
+
+/** Read `azdetect:*` keys from a flat Pulumi config map, parsing JSON values (objects, lists, numbers, booleans). */
+export function rawFromPulumiConfig(all: Record<string, string>, project = "azdetect"): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(all)) {
+    if (!k.startsWith(project + ":")) continue;
+    let value: unknown = v;
+    try {
+      value = JSON.parse(v);
+    } catch {
+      // A plain string value (e.g. location: westeurope).
+    }
+    out[k.slice(project.length + 1)] = value;
+  }
+  return out;
+}

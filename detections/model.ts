@@ -1,0 +1,255 @@
+// The detection model: typed data, reviewed like code. Nothing here imports Pulumi.
+//
+// A detection is one alert rule for one ATRM technique. Its signal is either a KQL query
+// (deployed as a log search alert) or a plain Activity Log operation match, which can be
+// deployed as a free activity-log alert and is also rendered as the equivalent KQL so the
+// same samples and the same analyser check both forms.
+
+export const TACTICS = [
+  "Reconnaissance",
+  "Initial Access",
+  "Execution",
+  "Privilege Escalation",
+  "Persistence",
+  "Credential Access",
+  "Impact",
+] as const;
+export type Tactic = (typeof TACTICS)[number];
+
+/** Folder name of a tactic under detections/ (e.g. "Privilege Escalation" -> "privilege-escalation"). */
+export function tacticSlug(t: Tactic): string {
+  return t.toLowerCase().replace(/ /g, "-");
+}
+
+/** Azure Monitor severity: 0 Critical, 1 Error, 2 Warning, 3 Informational, 4 Verbose. */
+export type Severity = 0 | 1 | 2 | 3 | 4;
+export const SEVERITIES: readonly Severity[] = [0, 1, 2, 3, 4];
+
+/** Scheduled query rule operators as the service accepts them (not the SDK's colliding enum). */
+export const OPERATORS = ["Equal", "GreaterThan", "GreaterThanOrEqual", "LessThan", "LessThanOrEqual"] as const;
+export type Operator = (typeof OPERATORS)[number];
+export const TIME_AGGREGATIONS = ["Count", "Average", "Minimum", "Maximum", "Total"] as const;
+export type TimeAggregation = (typeof TIME_AGGREGATIONS)[number];
+
+export interface Trigger {
+  operator: Operator;
+  threshold: number;
+  timeAggregation: TimeAggregation;
+  /** Numeric result column aggregated by Average/Minimum/Maximum/Total. */
+  metricMeasureColumn?: string;
+  /**
+   * Result columns that split the alert: one alert per distinct combination, and the values
+   * appear in the notification. Azure allows at most 6.
+   */
+  dimensions?: string[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Telemetry requirements: what a detection reads, so the suite can deploy it or report the gap.
+
+export const ACTIVITY_LOG_CATEGORIES = [
+  "Administrative", "Security", "ServiceHealth", "Alert", "Recommendation", "Policy", "Autoscale", "ResourceHealth",
+] as const;
+export type ActivityLogCategory = (typeof ACTIVITY_LOG_CATEGORIES)[number];
+
+/** Entra ID diagnostic-setting categories and the Log Analytics table each one fills. */
+export const ENTRA_CATEGORY_TABLES = {
+  AuditLogs: "AuditLogs",
+  SignInLogs: "SigninLogs",
+  NonInteractiveUserSignInLogs: "AADNonInteractiveUserSignInLogs",
+  ServicePrincipalSignInLogs: "AADServicePrincipalSignInLogs",
+  ManagedIdentitySignInLogs: "AADManagedIdentitySignInLogs",
+  ProvisioningLogs: "AADProvisioningLogs",
+  RiskyUsers: "AADRiskyUsers",
+  UserRiskEvents: "AADUserRiskEvents",
+  MicrosoftGraphActivityLogs: "MicrosoftGraphActivityLogs",
+} as const;
+export type EntraCategory = keyof typeof ENTRA_CATEGORY_TABLES;
+export const ENTRA_CATEGORIES = Object.keys(ENTRA_CATEGORY_TABLES) as EntraCategory[];
+
+/**
+ * Where resource logs land. `AzureDiagnostics` is the shared legacy table (diagnostic setting
+ * without a destination type); `resourceSpecific` means `logAnalyticsDestinationType: Dedicated`
+ * and per-service tables such as StorageBlobLogs or AZKVAuditLogs.
+ */
+export type DiagnosticsDestination = "AzureDiagnostics" | "resourceSpecific";
+
+export type Requirement =
+  | { source: "activityLog"; categories: ActivityLogCategory[] }
+  | { source: "entraId"; categories: EntraCategory[] }
+  | {
+      source: "diagnostics";
+      /** ARM resource type whose diagnostic setting emits the logs, e.g. Microsoft.KeyVault/vaults. */
+      resourceType: string;
+      categories: string[];
+      destination: DiagnosticsDestination;
+      /** Tables filled, e.g. ["AzureDiagnostics"] or ["StorageBlobLogs"]. */
+      tables: string[];
+    }
+  | {
+      source: "agent";
+      os: "windows";
+      /** Windows event log XPath for the data collection rule. */
+      xPathQueries: string[];
+      /** Microsoft-Event lands in Event, Microsoft-SecurityEvent in SecurityEvent. */
+      stream: "Microsoft-Event" | "Microsoft-SecurityEvent";
+      /** What must be configured inside the OS for the events to exist at all. */
+      osPrerequisite?: string;
+    }
+  | { source: "agent"; os: "linux"; facilities: string[]; minimumLevel: SyslogLevel; osPrerequisite?: string };
+
+export const SYSLOG_LEVELS = ["Debug", "Info", "Notice", "Warning", "Error", "Critical", "Alert", "Emergency"] as const;
+export type SyslogLevel = (typeof SYSLOG_LEVELS)[number];
+
+/** The Log Analytics tables a requirement fills. */
+export function tablesOf(r: Requirement): string[] {
+  switch (r.source) {
+    case "activityLog":
+      return ["AzureActivity"];
+    case "entraId":
+      return r.categories.map((c) => ENTRA_CATEGORY_TABLES[c]);
+    case "diagnostics":
+      return r.tables;
+    case "agent":
+      if (r.os === "linux") return ["Syslog"];
+      return [r.stream === "Microsoft-Event" ? "Event" : "SecurityEvent"];
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parameters: tunables with defaults that stack config can override per environment.
+
+/** Org-wide allowlists in stack config that a list parameter can draw from. */
+export const GLOBAL_ALLOWLISTS = ["callers", "appIds", "ipAddresses", "userPrincipalNames"] as const;
+export type GlobalAllowlist = (typeof GLOBAL_ALLOWLISTS)[number];
+
+export type Parameter =
+  | {
+      type: "stringList";
+      description: string;
+      default: string[];
+      /** Values of this global allowlist (config `allowlists.<name>`) are added to the list. */
+      allowlist?: GlobalAllowlist;
+    }
+  | { type: "number"; description: string; default: number; min?: number; max?: number; integer?: boolean }
+  | { type: "string"; description: string; default: string; pattern?: RegExp };
+
+export type ParameterValue = string[] | number | string;
+export type ParameterValues = Record<string, ParameterValue>;
+
+// ---------------------------------------------------------------------------------------------
+// Signals.
+
+/**
+ * A plain Activity Log operation match: the cheapest and fastest detection. `operations` are ARM
+ * operation names in their documented mixed case; comparisons are case-insensitive in both forms.
+ */
+export interface ActivityOperationMatch {
+  operations: string[];
+  /**
+   * Which outcome to alert on. `succeeded` matches ActivityStatusValue Success/Succeeded;
+   * `attempted` matches the Start row too (the request body is only on Start rows), so it also
+   * sees failed attempts.
+   */
+  outcome: "succeeded" | "attempted" | "failed";
+  category?: ActivityLogCategory;
+}
+
+export interface QuerySignal {
+  kind: "query";
+  /** Builds the KQL from resolved parameters; config values must enter only through kql.ts. */
+  query: (p: ParameterValues) => string;
+  trigger: Trigger;
+}
+
+export interface ActivityLogSignal {
+  kind: "activityLog";
+  match: ActivityOperationMatch;
+  /**
+   * Allowlists only the log-search form can apply: rows whose `column` is in the string-list
+   * parameter are dropped. When any of them is non-empty after config is applied, the detection
+   * is deployed as a log search alert, because activity-log alerts have no "not equal" condition.
+   */
+  exclusions?: { column: "Caller" | "CallerIpAddress"; parameter: string }[];
+}
+
+export type Signal = QuerySignal | ActivityLogSignal;
+
+// ---------------------------------------------------------------------------------------------
+// Samples: rows that must make the detection fire and rows that must not.
+
+export type SampleRow = Record<string, unknown>;
+export interface SampleCase {
+  /** What the case shows, e.g. "run command succeeded" or "same operation failed". */
+  name: string;
+  /** Rows per Log Analytics table. */
+  rows: Record<string, SampleRow[]>;
+  /** Evaluation time; defaults to SAMPLE_NOW. */
+  now?: string;
+  /** Parameter overrides for this case (e.g. to show an allowlist silences it). */
+  parameters?: ParameterValues;
+}
+export interface Samples {
+  /** Where the values' form comes from (log-values.md sections, Azure docs, ATRM pages). */
+  source: string;
+  fires: SampleCase[];
+  quiet: SampleCase[];
+}
+
+/** Default evaluation time of every sample case. */
+export const SAMPLE_NOW = "2025-06-02T12:00:00Z";
+/** An ISO timestamp `minutes` before SAMPLE_NOW (or before `now`). */
+export function minutesAgo(minutes: number, now: string = SAMPLE_NOW): string {
+  return new Date(Date.parse(now) - minutes * 60_000).toISOString();
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** Result columns that tell a responder who did what, from where, to what. */
+export interface Entities {
+  /** Caller / UPN / app id column. */
+  account?: string;
+  /** Source IP column. */
+  ip?: string;
+  /** Target resource id or name column. */
+  resource?: string;
+  /** Machine name column. */
+  host?: string;
+}
+
+export interface Detection {
+  /** Stable, unique, never reused: names the Azure rule. Pattern: azt<id>-<slug>. */
+  key: string;
+  /** ATRM id, e.g. AZT301.1. */
+  technique: string;
+  tactic: Tactic;
+  name: string;
+  description: string;
+  falsePositives: string[];
+  /** What a responder does when it fires. */
+  triage: string[];
+  references: string[];
+  severity: Severity;
+  /** ISO-8601 durations, e.g. PT5M. */
+  evaluationFrequency: string;
+  windowSize: string;
+  /** Required whenever the query looks back further than windowSize (max P2D). */
+  overrideQueryTimeRange?: string;
+  parameters?: Record<string, Parameter>;
+  signal: Signal;
+  requires: Requirement[];
+  entities: Entities;
+  samples: Samples;
+}
+
+/** A technique Azure telemetry cannot see, with the honest reason. */
+export interface Uncovered {
+  technique: string;
+  reason: string;
+}
+
+/** What each technique file exports. */
+export interface TechniqueModule {
+  detections: Detection[];
+  uncovered?: Uncovered[];
+}

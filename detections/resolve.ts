@@ -1,0 +1,136 @@
+// Applies a stack's configuration to the catalogue: which detections are deployed, in which
+// form, with which parameters, schedule and severity. Pure: the stack, `npm run plan`,
+// `npm run catalog` and the tests all call this, so they agree on what `pulumi up` declares.
+import type { StackConfig, DetectionOverride } from "../config";
+import { ConfigError, keyPath } from "../config/errors";
+import { DETECTIONS } from "./index";
+import type { Detection, ParameterValues, Severity, Trigger } from "./model";
+import { activityLogCondition, operationMatchQuery, OPERATION_TRIGGER, type ActivityLogAlertCondition } from "./patterns/operationMatch";
+
+export type AlertKind = "scheduledQuery" | "activityLog";
+
+export interface ResolvedDetection {
+  detection: Detection;
+  key: string;
+  severity: Severity;
+  evaluationFrequency: string;
+  windowSize: string;
+  overrideQueryTimeRange?: string;
+  alertKind: AlertKind;
+  parameters: ParameterValues;
+  /** The KQL as deployed (for activity-log alerts: the equivalent query). */
+  query: string;
+  trigger: Trigger;
+  /** Set when alertKind is activityLog. */
+  activityLogCondition?: ActivityLogAlertCondition;
+}
+
+/** Overrides that apply to a detection, least specific first: parent technique, technique, key. */
+function overridesFor(d: Detection, all: Record<string, DetectionOverride>): [string, DetectionOverride][] {
+  const parent = d.technique.split(".")[0];
+  const ids = parent === d.technique ? [d.technique, d.key] : [parent, d.technique, d.key];
+  return ids.filter((id) => all[id]).map((id) => [id, all[id]]);
+}
+
+/** Build the KQL of a detection for given parameter values. */
+export function renderQuery(d: Detection, p: ParameterValues): string {
+  return d.signal.kind === "query" ? d.signal.query(p) : operationMatchQuery(d.signal, p);
+}
+
+/** The trigger of the log-search form. */
+export function triggerOf(d: Detection): Trigger {
+  return d.signal.kind === "query" ? d.signal.trigger : OPERATION_TRIGGER;
+}
+
+/** Default parameter values, with the stack's global allowlists merged in. */
+export function resolveParameters(
+  d: Detection,
+  allowlists: Record<string, string[]>,
+  given: { id: string; values: Record<string, unknown> }[],
+  problems: string[],
+): ParameterValues {
+  const specs = d.parameters ?? {};
+  const out: ParameterValues = {};
+  for (const [name, spec] of Object.entries(specs)) out[name] = Array.isArray(spec.default) ? [...spec.default] : spec.default;
+  for (const { id, values } of given) {
+    for (const [name, v] of Object.entries(values)) {
+      const where = keyPath(["overrides", id, "parameters", name]);
+      const spec = specs[name];
+      if (!spec) {
+        // A technique-level override may set a parameter only some of its detections have.
+        if (id === d.key || !Object.keys(values).some((n) => n in specs)) {
+          const allowed = Object.keys(specs);
+          problems.push(`${where}: unknown parameter for ${d.key} — expected ${allowed.length ? "one of: " + allowed.join(", ") : "none (this detection has no parameters)"}`);
+        }
+        continue;
+      }
+      if (spec.type === "stringList") {
+        if (!Array.isArray(v) || v.some((x) => typeof x !== "string" || x.length === 0)) problems.push(`${where}: expected a list of non-empty strings, got ${JSON.stringify(v)}`);
+        else out[name] = v as string[];
+      } else if (spec.type === "number") {
+        if (typeof v !== "number" || !Number.isFinite(v)) problems.push(`${where}: expected a number, got ${JSON.stringify(v)}`);
+        else if ((spec.min !== undefined && v < spec.min) || (spec.max !== undefined && v > spec.max) || (spec.integer && !Number.isInteger(v)))
+          problems.push(`${where}: ${v} is not allowed — expected ${spec.integer ? "an integer" : "a number"} from ${spec.min ?? "-∞"} to ${spec.max ?? "∞"}`);
+        else out[name] = v;
+      } else {
+        if (typeof v !== "string" || (spec.pattern && !spec.pattern.test(v))) problems.push(`${where}: expected a string${spec.pattern ? ` matching ${spec.pattern}` : ""}, got ${JSON.stringify(v)}`);
+        else out[name] = v;
+      }
+    }
+  }
+  for (const [name, spec] of Object.entries(specs)) {
+    if (spec.type === "stringList" && spec.allowlist) out[name] = [...new Set([...(out[name] as string[]), ...(allowlists[spec.allowlist] ?? [])])];
+  }
+  return out;
+}
+
+/** The detections a stack deploys. Throws ConfigError listing every problem. */
+export function resolveDetections(cfg: StackConfig, catalogue: readonly Detection[] = DETECTIONS): ResolvedDetection[] {
+  const problems: string[] = [];
+  const out: ResolvedDetection[] = [];
+  for (const d of catalogue) {
+    if (!cfg.tactics.includes(d.tactic)) continue;
+    const applied = overridesFor(d, cfg.overrides);
+    const o: DetectionOverride = Object.assign({}, ...applied.map(([, v]) => v));
+    if (o.enabled === false) continue;
+    const parameters = resolveParameters(d, cfg.allowlists, applied.filter(([, v]) => v.parameters).map(([id, v]) => ({ id, values: v.parameters! })), problems);
+
+    const base = triggerOf(d);
+    const trigger: Trigger = o.threshold === undefined ? base : { ...base, threshold: o.threshold };
+    const where = keyPath(["overrides", applied.find(([, v]) => v.alertKind)?.[0] ?? d.key, "alertKind"]);
+    let alertKind: AlertKind = "scheduledQuery";
+    if (d.signal.kind === "activityLog") {
+      const blockers: string[] = [];
+      for (const ex of d.signal.exclusions ?? []) if ((parameters[ex.parameter] as string[]).length) blockers.push(`parameter ${ex.parameter} is set (activity-log alerts cannot exclude values)`);
+      if (o.threshold !== undefined) blockers.push("a threshold is set (activity-log alerts fire on every event)");
+      if (o.alertKind === "activityLog" && blockers.length) problems.push(`${where}: ${d.key} cannot be an activity-log alert because ${blockers.join(" and ")} — use scheduledQuery or remove them`);
+      alertKind = o.alertKind ?? (cfg.preferActivityLogAlerts && blockers.length === 0 ? "activityLog" : "scheduledQuery");
+    } else if (o.alertKind === "activityLog") {
+      problems.push(`${where}: ${d.key} is a log search detection — activityLog is only possible for plain Activity Log operation matches`);
+    }
+    let query = "";
+    try {
+      query = renderQuery(d, parameters);
+    } catch (e) {
+      problems.push(`${keyPath(["overrides", d.key, "parameters"])}: ${(e as Error).message}`);
+    }
+    out.push({
+      detection: d,
+      key: d.key,
+      severity: (o.severity ?? d.severity) as Severity,
+      evaluationFrequency: o.evaluationFrequency ?? d.evaluationFrequency,
+      windowSize: o.windowSize ?? d.windowSize,
+      overrideQueryTimeRange: o.overrideQueryTimeRange ?? d.overrideQueryTimeRange,
+      alertKind,
+      parameters,
+      query,
+      trigger,
+      activityLogCondition: alertKind === "activityLog" && d.signal.kind === "activityLog" ? activityLogCondition(d.signal.match) : undefined,
+    });
+  }
+  if (problems.length === 0 && out.length === 0) {
+    problems.push(`${keyPath(["tactics"])}: the selection deploys no detection (tactics ${JSON.stringify(cfg.tactics)}, every detection disabled by overrides or none in the catalogue) — select at least one tactic with enabled detections`);
+  }
+  if (problems.length) throw new ConfigError([...new Set(problems)]);
+  return out;
+}

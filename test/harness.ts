@@ -1,0 +1,121 @@
+// Runs the Pulumi program offline under Pulumi's mocks and records every declared resource.
+// Import this before anything that declares resources; call runStack() per configuration.
+import * as pulumi from "@pulumi/pulumi";
+import type { Program } from "../program";
+
+export interface Declared {
+  type: string;
+  name: string;
+  inputs: Record<string, any>;
+  custom: boolean;
+}
+
+export const TEST_SUBSCRIPTION = "00000000-1111-2222-3333-444444444444";
+export const TEST_TENANT = "99999999-8888-7777-6666-555555555555";
+
+/** Invoke results the program may ask for, by token. */
+export type CallMocks = Record<string, (inputs: any) => Record<string, unknown>>;
+
+const defaultCalls: CallMocks = {
+  "azure-native:authorization:getClientConfig": () => ({
+    subscriptionId: TEST_SUBSCRIPTION, tenantId: TEST_TENANT, clientId: "client", objectId: "object",
+  }),
+};
+
+/** The Azure name a resource would get: its `<type>Name`-style input, else the logical name. */
+function azureName(type: string, name: string, inputs: Record<string, any>): string {
+  const cls = type.split(":")[2] ?? "";
+  const own = cls.charAt(0).toLowerCase() + cls.slice(1) + "Name";
+  for (const k of [own, "ruleName", "workspaceName", "vmExtensionName", "associationName", "dataCollectionRuleName", "name"]) {
+    if (typeof inputs[k] === "string") return inputs[k];
+  }
+  return name;
+}
+
+function mockId(type: string, name: string, inputs: Record<string, any>): string {
+  const [, mod, cls] = type.split(":");
+  const rg = type === "azure-native:resources:ResourceGroup" ? name : inputs.resourceGroupName ?? "rg";
+  return `/subscriptions/${TEST_SUBSCRIPTION}/resourceGroups/${rg}/providers/${mod}.${cls}/${name}`;
+}
+
+/** Unwrap Pulumi's secret envelopes so assertions can read the values; records which were secret. */
+export function unwrapSecrets(v: any, found: string[] = [], path = ""): any {
+  if (v && typeof v === "object") {
+    if (v[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig) {
+      found.push(path);
+      return unwrapSecrets(v.value, found, path);
+    }
+    if (Array.isArray(v)) return v.map((x, i) => unwrapSecrets(x, found, `${path}[${i}]`));
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrapSecrets(x, found, path ? `${path}.${k}` : k)]));
+  }
+  return v;
+}
+
+export interface StackRun {
+  program: Program;
+  resources: Declared[];
+  /** Input paths that reached the engine as secrets, per resource name. */
+  secretPaths: Record<string, string[]>;
+  /** Resolved stack outputs. */
+  outputs: Record<string, any>;
+  ofType(type: string): Declared[];
+  byName(name: string): Declared;
+}
+
+/**
+ * Evaluate the program for one stack config (values as in Pulumi.<stack>.yaml: strings, or
+ * objects/lists that are passed as JSON, as the Pulumi CLI does).
+ */
+export async function runStack(config: Record<string, unknown>, opts: { stack?: string; calls?: CallMocks; secretKeys?: string[] } = {}): Promise<StackRun> {
+  const resources: Declared[] = [];
+  const secretPaths: Record<string, string[]> = {};
+  const calls = { ...defaultCalls, ...(opts.calls ?? {}) };
+  await pulumi.runtime.setMocks({
+    newResource: (a) => {
+      const found: string[] = [];
+      const inputs = unwrapSecrets(a.inputs, found);
+      resources.push({ type: a.type, name: a.name, inputs, custom: a.custom !== false });
+      if (found.length) secretPaths[a.name] = found;
+      const azName = azureName(a.type, a.name, inputs);
+      return { id: a.custom === false ? undefined : mockId(a.type, azName, inputs), state: { ...inputs, name: azName } };
+    },
+    call: (a) => (calls[a.token] ? calls[a.token](a.inputs) : {}),
+  }, "azdetect", opts.stack ?? "test", false);
+  pulumi.runtime.setAllConfig(
+    Object.fromEntries(Object.entries(config).map(([k, v]) => [`azdetect:${k}`, typeof v === "string" ? v : JSON.stringify(v)])),
+    (opts.secretKeys ?? []).map((k) => `azdetect:${k}`),
+  );
+  // Loaded after the mocks so every resource reaches them.
+  const { runProgram } = require("../program") as typeof import("../program");
+  const program = runProgram();
+  const outputs = await settle(program.outputs, resources);
+  return {
+    program,
+    resources,
+    secretPaths,
+    outputs,
+    ofType: (type) => resources.filter((r) => r.type === type),
+    byName: (name) => {
+      const r = resources.filter((x) => x.name === name);
+      if (r.length !== 1) throw new Error(`expected one resource named ${name}, found ${r.length}`);
+      return r[0];
+    },
+  };
+}
+
+/** Resolve the outputs, then wait until no resource has been declared for a few turns of the event loop. */
+async function settle(outputs: Record<string, unknown>, resources: Declared[]): Promise<Record<string, any>> {
+  const resolved = await new Promise<Record<string, any>>((r) => pulumi.output(outputs).apply((v) => r(v as Record<string, any>)));
+  let stable = 0, last = -1;
+  while (stable < 5) {
+    await new Promise((r) => setImmediate(r));
+    if (resources.length === last) stable++;
+    else (stable = 0), (last = resources.length);
+  }
+  return unwrapSecrets(resolved);
+}
+
+/** Await an Output in a test. */
+export function valueOf<T>(o: pulumi.Output<T>): Promise<T> {
+  return new Promise((r) => o.apply((v) => { r(v); return v; }));
+}
