@@ -15,6 +15,7 @@ import { evalScalar } from "./evaluate/scalar";
 import { evalTabular } from "./evaluate/tabular";
 import { FUNCTIONS } from "./evaluate/functions";
 import { AGGREGATES } from "./evaluate/aggregates";
+import { checkSupported } from "./evaluate/support";
 import {
   SNode, SampleDataError, KqlQueryError, toKType, kindOf, listOf, setPositionSource, unsupported, isTabularNode, positionOf,
 } from "./evaluate/syntax";
@@ -58,13 +59,21 @@ export const SUPPORTED = {
 // ---------------------------------------------------------------------------------------------
 
 const codeCache = new Map<string, Kusto.Language.KustoCode>();
-/** Parse + analyse once per query text (≈5 ms each). */
+/**
+ * Parse + analyse once per query text (≈5 ms each), then check the whole tree against the supported
+ * subset: a construct the evaluator lacks must fail even when no sample row reaches it.
+ */
 function analysed(query: string): Kusto.Language.KustoCode {
   let code = codeCache.get(query);
   if (!code) {
-    code = analyze(query);
+    const fresh = analyze(query);
+    checkDiagnostics(fresh, query);
+    setPositionSource(query);
+    const root = fresh.Syntax as SNode;
+    const letNames = new Set(listOf(root.Statements).filter((s) => kindOf(s) === "LetStatement").map((s) => String(s.Name.SimpleName)));
+    checkSupported(root, letNames);
     if (codeCache.size > 500) codeCache.clear();
-    codeCache.set(query, code);
+    codeCache.set(query, (code = fresh));
   }
   return code;
 }
@@ -93,9 +102,8 @@ export function evaluate(query: string, opts: EvaluateOptions): Row[] {
 
 /** Like evaluate(), with the result's column schema (names and KQL types). */
 export function evaluateTable(query: string, opts: EvaluateOptions): Table {
-  const code = analysed(query);
-  checkDiagnostics(code, query);
   setPositionSource(query);
+  const code = analysed(query);
   const now = typeof opts.now === "string" ? parseDateTime(opts.now) : opts.now;
   if (!now || isNaN(now.getTime())) throw new SampleDataError(`now is not a datetime: ${String(opts.now)}`);
 

@@ -135,7 +135,7 @@ function jsonValue(n: SNode, scope: Scope): Dyn {
   switch (kindOf(n)) {
     case "JsonObjectExpression": {
       const o: { [k: string]: Dyn } = {};
-      for (const p of listOf(n.Pairs)) o[String(literalOf(p.Name))] = jsonValue(p.Value, scope);
+      for (const p of listOf(n.Pairs)) o[String((Kusto.Language as any).KustoFacts.GetStringLiteralValue(p.Name.Text))] = jsonValue(p.Value, scope);
       return o;
     }
     case "JsonArrayExpression": return listOf(n.Values).map((x) => jsonValue(x, scope));
