@@ -252,7 +252,18 @@ def(["array_length"], { fn: ([a]) => { const x = arr(a); return x ? x.length : n
 def(["bag_keys"], { fn: ([b]) => (isBag(b) ? Object.keys(b) : null) });
 def(["bag_has_key"], { fn: ([b, k]) => (isBag(b) ? Object.prototype.hasOwnProperty.call(b, str(k)) : null) });
 def(["set_has_element"], { fn: ([a, v]) => { const x = arr(a); return x ? x.some((e) => equality(e, v) === true) : null; } });
-def(["array_index_of"], { fn: ([a, v]) => { const x = arr(a); return x ? x.findIndex((e) => equality(e, v) === true) : null; } });
+def(["array_index_of"], { fn: ([a, v, start, length, occurrence]) => {
+  // array-index-of-function.md: optional start (negative counts from the end), length (-1 = to the end), occurrence (1-based).
+  const x = arr(a);
+  if (!x) return null;
+  let from = num(start) ?? 0;
+  if (from < 0) from = Math.max(0, x.length + from);
+  const len = num(length) ?? -1;
+  const to = len < 0 ? x.length : Math.min(x.length, from + len);
+  let nth = num(occurrence) ?? 1;
+  for (let i = from; i < to; i++) if (equality(x[i], v) === true && --nth === 0) return i;
+  return -1;
+} });
 def(["pack_array"], { fn: (v) => v });
 def(["bag_pack", "pack"], { fn: (v) => { const o: { [k: string]: Dyn } = {}; for (let i = 0; i + 1 < v.length; i += 2) o[str(v[i])] = v[i + 1]; return o; } });
 

@@ -73,7 +73,9 @@ export function evalScalar(n: SNode, scope: Scope): Value {
       const v = evalScalar(n.Left, scope);
       const lt = typeOfNode(n.Left);
       const lo = coerceTo(evalScalar(n.Right.First, scope), typeOfNode(n.Right.First), lt);
-      const hi = coerceTo(evalScalar(n.Right.Second, scope), typeOfNode(n.Right.Second), lt);
+      let hi = coerceTo(evalScalar(n.Right.Second, scope), typeOfNode(n.Right.Second), lt);
+      // `datetime between (start .. 3d)`: a timespan upper bound is relative to the lower one (between-operator.md).
+      if (lo instanceof Date && hi instanceof Timespan) hi = new Date(lo.getTime() + hi.ms);
       if (v === null || lo === null || hi === null) return null;
       const inside = compareValues(lo, v) <= 0 && compareValues(v, hi) <= 0;
       return k === "BetweenExpression" ? inside : !inside;

@@ -35,6 +35,7 @@ export const SUPPORTED_EXPRESSION_KINDS = new Set([
 ]);
 
 const SUPPORTED_STATEMENTS = new Set(["LetStatement", "ExpressionStatement"]);
+const SUPPORTED_CLAUSES = new Set(["JoinOnClause", "SummarizeByClause", "OrderingClause", "OrderingNullsClause", "ToTypeOfClause", "MvExpandRowLimitClause"]);
 
 function insideSummarizeAggregates(n: SNode): boolean {
   for (let p = n.Parent as SNode | null; p; p = p.Parent as SNode | null) {
@@ -50,6 +51,7 @@ export function checkSupported(root: SNode, letNames: Set<string>): void {
     if (k.endsWith("Operator") && !SUPPORTED_OPERATOR_KINDS.has(k)) throw unsupported(n);
     if (k.endsWith("Statement") && !SUPPORTED_STATEMENTS.has(k)) throw unsupported(n);
     if (k.endsWith("Expression") && !SUPPORTED_EXPRESSION_KINDS.has(k)) throw unsupported(n);
+    if (k.endsWith("Clause") && !SUPPORTED_CLAUSES.has(k)) throw unsupported(n);
     if (k === "FunctionDeclaration") throw unsupported(n, "user-defined function");
     if (k === "FunctionCallExpression") {
       const name = String(n.Name.SimpleName);

@@ -486,7 +486,7 @@ function mvExpand(op: SNode, input: Table, env: Env): Table {
     else if (key === "with_itemindex") indexCol = String(v.SimpleName ?? textOf(v));
     else throw unsupported(op, `mv-expand parameter '${key}'`);
   }
-  if (op.LimitClause) throw unsupported(op.LimitClause, "mv-expand limit");
+  const limit = op.RowLimitClause ? count(op.RowLimitClause.RowLimit, env) : Infinity;
   const cols = schemaOf(op);
   const types = new Map(cols.map((c) => [c.name, c.type]));
   const exprs = listOf(op.Expressions).map((e) => {
@@ -505,7 +505,7 @@ function mvExpand(op: SNode, input: Table, env: Env): Table {
       if (isBag(v)) return Object.entries(v).map(([k, val]): Dyn => (bagAsArray ? [k, val] : { [k]: val }));
       return [v];
     });
-    const n = Math.max(...lists.map((l) => l.length));
+    const n = Math.min(limit, Math.max(...lists.map((l) => l.length)));
     for (let i = 0; i < n; i++) {
       const o: R = { ...r };
       exprs.forEach((x, j) => {
