@@ -200,7 +200,7 @@ FactTable | lookup kind=leftouter DimTable on Personal, Family`,
     rows: [{ val: 5, Add: 15, Multiply: 50 }, { val: null, Add: null, Multiply: null }],
   },
   "strings are never null: isempty/isnull/tostring (null-values.md, isempty-function.md, tostring-function.md)": {
-    covers: ["isempty", "isnotempty", "isnull", "isnotnull", "tostring", "strlen"],
+    covers: ["isempty", "isnotempty", "isnull", "isnotnull", "tostring", "strlen", "print"],
     query: `print a = isempty(""), b = isnull(""), c = isnotempty("x"), d = isnotnull(int(null)), e = tostring(int(null)), f = strlen(tostring(long(null))), g = isempty(int(null))`,
     rows: [{ a: true, b: false, c: true, d: false, e: "", f: 0, g: true }],
   },
@@ -435,7 +435,7 @@ f = ipv4_is_in_range("192.168.1.1", "192.168.1.1"), g = ipv4_is_in_range("192.16
     check: (rows) => expect(Object.entries(rows[0])).to.deep.equal([["d", 2], ["a", 1], ["B", "x"], ["Column1", "x"]]),
   },
   "let: scalar, tabular, toscalar, materialize (let-statement.md, toscalar-function.md, materialize-function.md)": {
-    covers: ["let", "toscalar", "materialize", "print"],
+    covers: ["let", "toscalar", "materialize"],
     query: `let n = 2; let t = materialize(datatable(v:long)[1, 2, 3]); let m = toscalar(t | summarize max(v)); t | where v >= n | extend m`,
     rows: [{ v: 2, m: 3 }, { v: 3, m: 3 }],
   },
