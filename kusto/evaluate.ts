@@ -9,6 +9,16 @@
 // Values: see kusto/evaluate/values.ts. In short, output rows hold boolean, number (int, long, real),
 // string, Date (datetime, millisecond precision), Timespan (timespan: `.ms`, `toString()` gives
 // `[d.]hh:mm:ss[.fffffff]`), plain JSON values (dynamic) and null.
+//
+// Known deviations from the service (the tests pin the documented behaviour; these are not documented):
+// - datetimes have millisecond precision (Kusto: 100 ns ticks); microsecond/nanosecond datetime_diff follow.
+// - dcount/count_distinct are exact (Kusto estimates); "" counts as a distinct value, null does not.
+// - join/lookup keys that are null match nothing; integer division or modulo by zero gives null.
+// - `has` with a multi-term needle ("contoso.com") matches a term-aligned substring; the docs only
+//   define single terms. Terms are maximal runs of Unicode letters/digits.
+// - innerunique keeps the first left row per key (the docs allow any); take_any/any take the first row.
+// - union withsource names a leg after its table or let name, else union_arg<i>.
+// - regexes use JavaScript RegExp (Kusto: RE2); the common syntax agrees.
 import { analyze, tableSchemas } from "./language";
 import { Env, Binding } from "./evaluate/context";
 import { evalScalar } from "./evaluate/scalar";

@@ -1,7 +1,7 @@
 // Log search alert semantics (kusto/alert.ts): query time range, splitting by dimensions,
-// aggregation and threshold comparison, as Azure Monitor scheduled query rules define them
-// (azure-monitor alerts-create-log-alert-rule: "Measure", "Aggregation type", "Split by dimensions",
-// "Operator"/"Threshold value"; "Override query time range").
+// aggregation and threshold comparison. The expected behaviour is the one the evaluator brief
+// states for Azure scheduled query rules (window filter now - range < TimeGenerated <= now,
+// Count of zero rows = 0); it was not re-checked against Azure Monitor's own pages here.
 import { expect } from "chai";
 import { evaluateAlert, parseIsoDuration, AlertDefinitionError, Trigger } from "../kusto/alert";
 import { Row } from "../kusto/evaluate";

@@ -153,6 +153,11 @@ FactTable | lookup kind=leftouter DimTable on Personal, Family`,
       expect(a.si).to.deep.equal(["y"]);
     },
   },
+  "take_any(*) and any(a, b) return whole rows (take-any-aggregation-function.md)": {
+    covers: ["take_any", "any"],
+    query: `datatable(a:long, b:string)[1, "x"] | summarize take_any(*), any(a, b) | extend one = toscalar(datatable(c:long)[7] | summarize take_any(*))`,
+    rows: [{ a: 1, b: "x", any_a: 1, any_b: "x", one: 7 }],
+  },
   "summarize by bin(datetime, 1h) (bin-function.md)": {
     covers: ["bin", "summarize", "count"],
     query: `datatable(t:datetime)[datetime(2024-01-01 10:05), datetime(2024-01-01 10:55), datetime(2024-01-01 11:00), datetime(2024-01-01 12:30)]

@@ -4,7 +4,7 @@
 // arg_max/arg_min/take_any(*) return several columns and are handled by summarize itself.
 import { Scope } from "./context";
 import { evalScalar, asBool } from "./scalar";
-import { SNode, unsupported, typeOfNode } from "./syntax";
+import { SNode, unsupported, typeOfNode, kindOf } from "./syntax";
 import { Dyn, Value, keyOf, compareValues, convert, KType } from "./values";
 
 export const AGGREGATES = new Set([
@@ -86,6 +86,8 @@ export function aggregate(name: string, n: SNode, args: SNode[], scope: Scope): 
       return total / count;                      // 0/0 = NaN for an empty group, as the summarize docs show
     }
     case "any": case "take_any": case "anyif": case "take_anyif": {
+      // take_any(*) over a one-column input is typed as a scalar, not a tuple: the single column's value.
+      if (kindOf(args[0]) === "StarExpression") { const r = rows[0]; return r ? Object.values(r)[0] ?? null : null; }
       const keep = name.endsWith("if") ? predicate(args, 1, scope) : null;
       // take_any picks an arbitrary row; we take the first, preferring a non-null value (documented for any()).
       const vals = over(args, 0, scope);
