@@ -69,17 +69,17 @@ const newCountry: Detection = {
   samples: {
     source: "log-values.md 3.1 (real SigninLogs row: Azure Portal app id, Windows Azure Service Management API, Location two-letter code, ResultType string 0)",
     fires: [
-      { name: "portal sign-in from RU after a day of GB sign-ins", rows: { SigninLogs: [outlook(20 * 60), portal(40, fromAbroad)] } },
-      { name: "Azure CLI sign-in from RU", rows: { SigninLogs: [outlook(30 * 60), portal(28 * 60), portal(30, { ...fromAbroad, AppId: APP.azureCli, AppDisplayName: "Microsoft Azure CLI", ClientAppUsed: "Mobile Apps and Desktop clients" })] } },
+      { name: "portal sign-in from RU after a day of GB sign-ins", rows: { SigninLogs: [outlook(30 * 60), portal(40, fromAbroad)] } },
+      { name: "Azure CLI sign-in from RU", rows: { SigninLogs: [outlook(40 * 60), portal(30 * 60), portal(30, { ...fromAbroad, AppId: APP.azureCli, AppDisplayName: "Microsoft Azure CLI", ClientAppUsed: "Mobile Apps and Desktop clients" })] } },
     ],
     quiet: [
-      { name: "same country as the day before", rows: { SigninLogs: [outlook(20 * 60), portal(40)] } },
-      { name: "new country but only for Outlook, not a management app", rows: { SigninLogs: [outlook(20 * 60), outlook(40, fromAbroad)] } },
-      { name: "failed sign-in from the new country", rows: { SigninLogs: [outlook(20 * 60), portal(40, { ...fromAbroad, ResultType: "50126" })] } },
+      { name: "same country as the day before", rows: { SigninLogs: [outlook(30 * 60), portal(40)] } },
+      { name: "new country but only for Outlook, not a management app", rows: { SigninLogs: [outlook(30 * 60), outlook(40, fromAbroad)] } },
+      { name: "failed sign-in from the new country", rows: { SigninLogs: [outlook(30 * 60), portal(40, { ...fromAbroad, ResultType: "50126" })] } },
       { name: "no sign-in the day before (no history)", rows: { SigninLogs: [portal(40, fromAbroad)] } },
-      { name: "country in allowedCountries", parameters: { allowedCountries: ["RU"] }, rows: { SigninLogs: [outlook(20 * 60), portal(40, fromAbroad)] } },
-      { name: "user was already in that country the day before", rows: { SigninLogs: [outlook(20 * 60, fromAbroad), portal(40, fromAbroad)] } },
-      { name: "new country first seen more than 2 hours ago (already alerted)", rows: { SigninLogs: [outlook(20 * 60), portal(5 * 60, fromAbroad)] } },
+      { name: "country in allowedCountries", parameters: { allowedCountries: ["RU"] }, rows: { SigninLogs: [outlook(30 * 60), portal(40, fromAbroad)] } },
+      { name: "user was already in that country the day before", rows: { SigninLogs: [outlook(30 * 60, fromAbroad), portal(40, fromAbroad)] } },
+      { name: "new country first seen more than 2 hours ago (already alerted)", rows: { SigninLogs: [outlook(30 * 60), portal(5 * 60, fromAbroad)] } },
     ],
   },
 };
@@ -188,12 +188,12 @@ const spNewIp: Detection = {
   entities: { account: "AppId", ip: "IPAddress" },
   samples: {
     source: "log-values.md 3.3 (AADServicePrincipalSignInLogs: AppId, ServicePrincipalId, credential key id, string LocationDetails); ATRM AZT201.2 (Windows Azure Service Management API)",
-    fires: [{ name: "pipeline SP signs in from a VPS", rows: { AADServicePrincipalSignInLogs: [spSigninRow(22 * 60), spSigninRow(30, { IPAddress: "193.142.146.20", Location: "DE", LocationDetails: JSON.stringify({ city: "Frankfurt am Main", state: "Hessen", countryOrRegion: "DE" }) })] } }],
+    fires: [{ name: "pipeline SP signs in from a VPS", rows: { AADServicePrincipalSignInLogs: [spSigninRow(30 * 60), spSigninRow(30, { IPAddress: "193.142.146.20", Location: "DE", LocationDetails: JSON.stringify({ city: "Frankfurt am Main", state: "Hessen", countryOrRegion: "DE" }) })] } }],
     quiet: [
-      { name: "same IP as the day before", rows: { AADServicePrincipalSignInLogs: [spSigninRow(22 * 60), spSigninRow(30)] } },
-      { name: "failed sign-in from a new IP", rows: { AADServicePrincipalSignInLogs: [spSigninRow(22 * 60), spSigninRow(30, { IPAddress: "193.142.146.20", ResultType: "7000215" })] } },
+      { name: "same IP as the day before", rows: { AADServicePrincipalSignInLogs: [spSigninRow(30 * 60), spSigninRow(30)] } },
+      { name: "failed sign-in from a new IP", rows: { AADServicePrincipalSignInLogs: [spSigninRow(30 * 60), spSigninRow(30, { IPAddress: "193.142.146.20", ResultType: "7000215" })] } },
       { name: "service principal with no sign-in the day before", rows: { AADServicePrincipalSignInLogs: [spSigninRow(30, { IPAddress: "193.142.146.20" })] } },
-      { name: "allowlisted workload app", parameters: { allowedAppIds: ["2c7f9e4d-8a1b-4c3d-9e5f-6a7b8c9d0e1f"] }, rows: { AADServicePrincipalSignInLogs: [spSigninRow(22 * 60), spSigninRow(30, { IPAddress: "193.142.146.20" })] } },
+      { name: "allowlisted workload app", parameters: { allowedAppIds: ["2c7f9e4d-8a1b-4c3d-9e5f-6a7b8c9d0e1f"] }, rows: { AADServicePrincipalSignInLogs: [spSigninRow(30 * 60), spSigninRow(30, { IPAddress: "193.142.146.20" })] } },
     ],
   },
 };

@@ -37,7 +37,7 @@ function consentRows(p: ParameterValues): string {
       `| where Result =~ "success"`,
       "| extend Props = tostring(TargetResources[0].modifiedProperties)",
       `| extend ConsentType = extract(${kql.str("ConsentType:\\s*(\\w+)")}, 1, Props)`,
-      `| extend GrantedScopes = split(tolower(strcat_array(extract_all(${kql.str("Scope:\\s*([^,\\]]*)")}, Props), " ")), " ")`,
+      `| extend GrantedScopes = split(strcat_array(extract_all(${kql.str("Scope:\\s*([^,\\]]*)")}, Props), " "), " ")`,
       "| extend Actor = tostring(InitiatedBy.user.userPrincipalName), ActorIpAddress = tostring(InitiatedBy.user.ipAddress),",
       "    AppName = tostring(TargetResources[0].displayName), AppObjectId = tostring(TargetResources[0].id)",
     ].join("\n") +
@@ -130,8 +130,10 @@ const userConsentRiskyScopes: Detection = {
       "\n" +
       [
         `| where ConsentType =~ "Principal"`,
-        `| extend RiskyScopes = set_intersect(GrantedScopes, ${kql.dynamicList(listParameter(p, "riskyScopes").map((s) => s.toLowerCase()))})`,
-        "| where array_length(RiskyScopes) > 0",
+        "| mv-expand Scope = GrantedScopes",
+        "| extend Scope = tostring(Scope)",
+        `| where Scope in~ ${kql.strList(listParameter(p, "riskyScopes"))}`,
+        `| summarize RiskyScopes = make_set(Scope, 50), GrantedScopes = take_any(GrantedScopes) by ${CONSENT_COLUMNS.replace(", GrantedScopes", "")}, CorrelationId, Id`,
         `| project ${CONSENT_COLUMNS}, RiskyScopes, CorrelationId`,
       ].join("\n"),
     trigger: { operator: "GreaterThan", threshold: 0, timeAggregation: "Count", dimensions: ["Actor", "AppName", "AppObjectId"] },

@@ -8,8 +8,11 @@ import { APP, ARM_RESOURCE_ID, HOME_IP, nonInteractiveRow, signinRow } from "../
 
 const NEW_IP = "198.51.100.77";
 
+// The two tables type several JSON columns differently (dynamic vs string): project the columns used.
+const COLUMNS = "TimeGenerated, Type, UserPrincipalName, IPAddress, Location, AppId, AppDisplayName, ResourceIdentity, ResultType, UserAgent";
+
 const spec: FirstSeenSpec = {
-  source: "union SigninLogs, AADNonInteractiveUserSignInLogs",
+  source: `union\n    (SigninLogs | project ${COLUMNS}),\n    (AADNonInteractiveUserSignInLogs | project ${COLUMNS})`,
   filters: [`ResultType == "0"`, "isnotempty(IPAddress)"],
   recentFilters: [`AppId in~ ${kql.strList([APP.azureCli, APP.azurePowerShell])}`, `ResourceIdentity =~ ${kql.str(ARM_RESOURCE_ID)}`],
   entity: ["UserPrincipalName"],
@@ -76,20 +79,20 @@ const scriptedArmFromNewIp: Detection = {
   samples: {
     source: "log-values.md 3.1 (Azure CLI/PowerShell app ids, Windows Azure Service Management API resource id, string ResultType), 3.3 (non-interactive table), 1.5 (ARM reads not logged)",
     fires: [
-      { name: "Azure CLI refresh token used from a new IP", rows: { SigninLogs: [history(20 * 60, { IPAddress: HOME_IP })], AADNonInteractiveUserSignInLogs: [cliToken(30)] } },
+      { name: "Azure CLI refresh token used from a new IP", rows: { SigninLogs: [history(30 * 60, { IPAddress: HOME_IP })], AADNonInteractiveUserSignInLogs: [cliToken(30)] } },
       {
         name: "interactive Azure PowerShell sign-in from a new IP",
         rows: { SigninLogs: [history(30 * 60), signinRow(45, { AppId: APP.azurePowerShell, AppDisplayName: "Microsoft Azure PowerShell", IPAddress: NEW_IP, ClientAppUsed: "Mobile Apps and Desktop clients" })] },
       },
     ],
     quiet: [
-      { name: "same IP as the user's sign-ins the day before", rows: { SigninLogs: [history(20 * 60, { IPAddress: NEW_IP })], AADNonInteractiveUserSignInLogs: [cliToken(30)] } },
-      { name: "new IP but a token for Microsoft Graph, not ARM", rows: { SigninLogs: [history(20 * 60)], AADNonInteractiveUserSignInLogs: [cliToken(30, { ResourceIdentity: "00000003-0000-0000-c000-000000000000", ResourceDisplayName: "Microsoft Graph" })] } },
-      { name: "new IP in the portal (browser), not a scripted client", rows: { SigninLogs: [history(20 * 60), signinRow(30, { IPAddress: NEW_IP })] } },
-      { name: "failed CLI sign-in from the new IP", rows: { SigninLogs: [history(20 * 60)], AADNonInteractiveUserSignInLogs: [cliToken(30, { ResultType: "50126" })] } },
+      { name: "same IP as the user's sign-ins the day before", rows: { SigninLogs: [history(30 * 60, { IPAddress: NEW_IP })], AADNonInteractiveUserSignInLogs: [cliToken(30)] } },
+      { name: "new IP but a token for Microsoft Graph, not ARM", rows: { SigninLogs: [history(30 * 60)], AADNonInteractiveUserSignInLogs: [cliToken(30, { ResourceIdentity: "00000003-0000-0000-c000-000000000000", ResourceDisplayName: "Microsoft Graph" })] } },
+      { name: "new IP in the portal (browser), not a scripted client", rows: { SigninLogs: [history(30 * 60), signinRow(30, { IPAddress: NEW_IP })] } },
+      { name: "failed CLI sign-in from the new IP", rows: { SigninLogs: [history(30 * 60)], AADNonInteractiveUserSignInLogs: [cliToken(30, { ResultType: "50126" })] } },
       { name: "user with no sign-in the day before (no history to compare)", rows: { AADNonInteractiveUserSignInLogs: [cliToken(30)] } },
-      { name: "new IP first used more than 2 hours ago (already alerted)", rows: { SigninLogs: [history(20 * 60)], AADNonInteractiveUserSignInLogs: [cliToken(3 * 60)] } },
-      { name: "allowlisted VPN egress IP", parameters: { allowedIpAddresses: [NEW_IP] }, rows: { SigninLogs: [history(20 * 60)], AADNonInteractiveUserSignInLogs: [cliToken(30)] } },
+      { name: "new IP first used more than 2 hours ago (already alerted)", rows: { SigninLogs: [history(30 * 60)], AADNonInteractiveUserSignInLogs: [cliToken(3 * 60)] } },
+      { name: "allowlisted VPN egress IP", parameters: { allowedIpAddresses: [NEW_IP] }, rows: { SigninLogs: [history(30 * 60)], AADNonInteractiveUserSignInLogs: [cliToken(30)] } },
     ],
   },
 };
