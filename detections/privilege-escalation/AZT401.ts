@@ -45,8 +45,25 @@ function roleQuery(head: string[], p: Record<string, unknown>, excludeActors?: s
     "\n| project TimeGenerated, Actor, ActorIp, TargetUser, RoleName, OperationName, Category, LoggedByService, CorrelationId";
 }
 
-const ROLE_TRIGGER = { operator: "GreaterThan" as const, threshold: 0, timeAggregation: "Count" as const, dimensions: ["Actor", "TargetUser", "RoleName"] };
-const ROLE_ENTITIES = { account: "Actor", ip: "ActorIp", resource: "RoleName" };
+/** Signal, telemetry and entities shared by the role detections: `filters` select the rows, `allow` names the allowlist parameter. */
+function roleRule(filters: string[], allow: string): Pick<Detection, "signal" | "requires" | "entities"> {
+  return {
+    signal: {
+      kind: "query",
+      query: (p) => roleQuery(["AuditLogs", ...filters, `| where Result =~ "success"`], p, p[allow] as string[]),
+      trigger: { operator: "GreaterThan", threshold: 0, timeAggregation: "Count", dimensions: ["Actor", "TargetUser", "RoleName"] },
+    },
+    requires: [{ source: "entraId", categories: ["AuditLogs"] }],
+    entities: { account: "Actor", ip: "ActorIp", resource: "RoleName" },
+  };
+}
+
+const ALLOWED_ASSIGNERS: Parameter = {
+  type: "stringList",
+  description: "Assigners (UPN or application display name) whose role assignments are expected.",
+  default: [],
+  allowlist: "callers",
+};
 
 // Sample rows ------------------------------------------------------------------------------------
 
@@ -115,18 +132,7 @@ const activation: Detection = {
       allowlist: "userPrincipalNames",
     },
   },
-  signal: {
-    kind: "query",
-    query: (p) =>
-      roleQuery(
-        ["AuditLogs", `| where LoggedByService =~ "PIM"`, `| where OperationName =~ ${kql.str(ACTIVATION_COMPLETED)}`, `| where Result =~ "success"`],
-        p,
-        p.allowedActivators as string[],
-      ),
-    trigger: ROLE_TRIGGER,
-  },
-  requires: [{ source: "entraId", categories: ["AuditLogs"] }],
-  entities: ROLE_ENTITIES,
+  ...roleRule([`| where LoggedByService =~ "PIM"`, `| where OperationName =~ ${kql.str(ACTIVATION_COMPLETED)}`], "allowedActivators"),
   samples: {
     source: "log-values.md 2.1 (row shape), 2.2 (PIM activity names, role in the Role target); Sentinel PIMElevationRequestRejected (Role/User targets)",
     fires: [{ name: "Global Administrator activated", rows: { AuditLogs: [pimRow(5, ACTIVATION_COMPLETED, "Global Administrator")] } }],
@@ -169,29 +175,11 @@ const outsidePim: Detection = {
   windowSize: "PT5M",
   parameters: {
     privilegedRoles: PRIVILEGED_ROLES,
-    allowedAssigners: {
-      type: "stringList",
-      description: "Assigners (UPN or application display name) that legitimately assign roles outside PIM.",
-      default: [],
-      allowlist: "callers",
-    },
+    allowedAssigners: ALLOWED_ASSIGNERS,
   },
-  signal: {
-    kind: "query",
-    query: (p) =>
-      roleQuery(
-        [
-          "AuditLogs",
-          `| where OperationName =~ ${kql.str(OUTSIDE_PIM)} or (OperationName =~ "Add member to role" and LoggedByService =~ "Core Directory" and Identity !in~ ("MS-PIM", "MS-PIM-Fairfax"))`,
-          `| where Result =~ "success"`,
-        ],
-        p,
-        p.allowedAssigners as string[],
-      ),
-    trigger: ROLE_TRIGGER,
-  },
-  requires: [{ source: "entraId", categories: ["AuditLogs"] }],
-  entities: ROLE_ENTITIES,
+  ...roleRule([
+    `| where OperationName =~ ${kql.str(OUTSIDE_PIM)} or (OperationName =~ "Add member to role" and LoggedByService =~ "Core Directory" and Identity !in~ ("MS-PIM", "MS-PIM-Fairfax"))`,
+  ], "allowedAssigners"),
   samples: {
     source: "log-values.md 2.2 ('Add member to role' with MS-PIM identity for PIM activations; 'outside of PIM (permanent)'; Role.DisplayName trimmed); Sentinel PrivlegedRoleAssignedOutsidePIM",
     fires: [
@@ -235,25 +223,9 @@ const permanentEligible: Detection = {
   windowSize: "PT15M",
   parameters: {
     privilegedRoles: PRIVILEGED_ROLES,
-    allowedAssigners: {
-      type: "stringList",
-      description: "Assigners (UPN or application display name) whose permanent eligibility grants are expected.",
-      default: [],
-      allowlist: "callers",
-    },
+    allowedAssigners: ALLOWED_ASSIGNERS,
   },
-  signal: {
-    kind: "query",
-    query: (p) =>
-      roleQuery(
-        ["AuditLogs", `| where LoggedByService =~ "PIM"`, `| where OperationName in~ ${kql.strList(ELIGIBLE_PERMANENT)}`, `| where Result =~ "success"`],
-        p,
-        p.allowedAssigners as string[],
-      ),
-    trigger: ROLE_TRIGGER,
-  },
-  requires: [{ source: "entraId", categories: ["AuditLogs"] }],
-  entities: ROLE_ENTITIES,
+  ...roleRule([`| where LoggedByService =~ "PIM"`, `| where OperationName in~ ${kql.strList(ELIGIBLE_PERMANENT)}`], "allowedAssigners"),
   samples: {
     source: "log-values.md 2.2 (eligible assignment names, PIM service); ATRM AZT401 Logs table",
     fires: [{ name: "permanent eligibility for Privileged Role Administrator", rows: { AuditLogs: [pimRow(4, ELIGIBLE_PERMANENT[0], "Privileged Role Administrator")] } }],
