@@ -118,6 +118,7 @@ export function storageRow(minutes: number, service: "blob" | "file", operation:
     Uri: `https://${account}.${service}.core.windows.net:443/${objectPath}`,
     ObjectKey: `/${account}/${objectPath}`,
     ServiceType: service,
+    Type: service === "blob" ? "StorageBlobLogs" : "StorageFileLogs",
     UserAgentHeader: "azsdk-net-Storage.Blobs/12.19.1 (.NET 8.0.4; Microsoft Windows 10.0.22631)",
     _ResourceId: armId("rg-data", `microsoft.storage/storageaccounts/${account}/${svcType}/default`),
     _SubscriptionId: SUB,
