@@ -1,6 +1,7 @@
 // A plain Activity Log operation match with the standard caller allowlist and the standard sample
 // cases (success fires; failure, a neighbouring operation, a row outside the window and an
 // allowlisted caller stay quiet). Used by the Impact detections that need nothing more.
+import * as kql from "../kql";
 import { isoDurationMs } from "../kql";
 import type { Detection, SampleCase, Severity } from "../model";
 import { activityRow, ATTACKER_UPN } from "./sampleRows";
@@ -70,5 +71,42 @@ export function activityRule(s: ActivityRuleSpec): Detection {
         ...(s.extraQuiet ?? []),
       ],
     },
+  };
+}
+
+/**
+ * An ARM write whose request body (Properties_d.requestbody, on the Start row only: log-values.md 1.3)
+ * has the term `property` (cheap pre-filter) and matches `pattern` (RE2). It sees attempts,
+ * including ones that later fail.
+ */
+export function requestBodyMatch(operation: string, property: string, pattern: string): Pick<Detection, "parameters" | "signal" | "requires" | "entities" | "evaluationFrequency" | "windowSize"> {
+  return {
+    evaluationFrequency: "PT15M",
+    windowSize: "PT15M",
+    parameters: {
+      allowedCallers: {
+        type: "stringList",
+        description: "Identities that perform this change as part of operations (AzureActivity.Caller).",
+        default: [],
+        allowlist: "callers",
+      },
+    },
+    signal: {
+      kind: "query",
+      query: (p) =>
+        [
+          "AzureActivity",
+          `| where OperationNameValue =~ ${kql.str(operation)}`,
+          `| where ActivityStatusValue in~ ("Start", "Started")`,
+          "| extend RequestBody = tostring(Properties_d.requestbody)",
+          `| where RequestBody has ${kql.str(property)}`,
+          `| where RequestBody matches regex ${kql.str(pattern)}`,
+        ].join("\n") +
+        kql.excludeIn("Caller", p.allowedCallers as string[]) +
+        "\n| project TimeGenerated, Caller, CallerIpAddress, OperationNameValue, _ResourceId, SubscriptionId, CorrelationId, RequestBody",
+      trigger: { operator: "GreaterThan", threshold: 0, timeAggregation: "Count", dimensions: ["Caller", "CallerIpAddress", "_ResourceId"] },
+    },
+    requires: [{ source: "activityLog", categories: ["Administrative"] }],
+    entities: { account: "Caller", ip: "CallerIpAddress", resource: "_ResourceId" },
   };
 }
