@@ -1,4 +1,7 @@
 // The techniques of this tactic, one module per ATRM technique file.
 import type { TechniqueModule } from "../model";
+import { technique as azt501 } from "./AZT501";
+import { technique as azt502 } from "./AZT502";
+import { technique as azt503 } from "./AZT503";
 
-export const techniques: TechniqueModule[] = [];
+export const techniques: TechniqueModule[] = [azt501, azt502, azt503];
