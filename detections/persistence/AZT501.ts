@@ -3,9 +3,8 @@
 import * as kql from "../kql";
 import type { Detection, TechniqueModule } from "../model";
 import {
-  ACTIVITY_ADMIN, ACTIVITY_ENTITIES, ACTIVITY_TRIGGER, ADMIN, ATRM, ATTACKER, AUDIT_COLUMNS, AUDIT_ENTITIES, AUDIT_TRIGGER,
-  ENTRA_AUDIT, START_COLUMNS, activityRow, auditInitiator, auditRow, byApp, byUser, callerAllowlist, initiatorAllowlists,
-  resourceId, startRow, startRows,
+  ADMIN, ATRM, ATTACKER, AUDIT_COLUMNS, AUDIT_ENTITIES, AUDIT_TRIGGER, ENTRA_AUDIT, activityRow, auditInitiator, auditRow,
+  byApp, byUser, initiatorAllowlists, requestBodyParts, resourceId, startRow,
 } from "./shared";
 
 // ---------------------------------------------------------------------------------------------
@@ -267,20 +266,11 @@ const vmAccess: Detection = {
   severity: 1,
   evaluationFrequency: "PT5M",
   windowSize: "PT5M",
-  parameters: { allowedCallers: callerAllowlist("reset VM local administrators") },
-  signal: {
-    kind: "query",
-    query: (p) => [
-      startRows(EXTENSION_WRITES, p),
-      "// Publisher/type in the body; the portal names the extension enablevmaccess (name unverified for every client).",
-      '| where RequestBody contains "VMAccess" or _ResourceId contains "vmaccess"',
-      "| extend PublicSettings = tostring(parse_json(RequestBody).properties.settings)",
-      `| project ${START_COLUMNS.join(", ")}, PublicSettings`,
-    ].join("\n"),
-    trigger: ACTIVITY_TRIGGER,
-  },
-  requires: [ACTIVITY_ADMIN],
-  entities: ACTIVITY_ENTITIES,
+  ...requestBodyParts(EXTENSION_WRITES, "reset VM local administrators", [
+    "// Publisher/type in the body; the portal names the extension enablevmaccess (name unverified for every client).",
+    '| where RequestBody contains "VMAccess" or _ResourceId contains "vmaccess"',
+    "| extend PublicSettings = tostring(parse_json(RequestBody).properties.settings)",
+  ], ["PublicSettings"]),
   samples: {
     source: "log-values.md 1.2-1.3 (`MICROSOFT.COMPUTE/VIRTUALMACHINES/EXTENSIONS/WRITE` Start row, Properties_d.requestbody); " +
       "Microsoft VMAccess docs (publisher Microsoft.Compute/VMAccessAgent, Microsoft.OSTCExtensions/VMAccessForLinux); ATRM AZT501.3",

@@ -3,8 +3,7 @@
 // webhooks, App Service WebJobs.
 import type { Detection, TechniqueModule } from "../model";
 import {
-  ACTIVITY_ADMIN, ACTIVITY_ENTITIES, ACTIVITY_TRIGGER, ATRM, ATTACKER, START_COLUMNS, activityRow, callerAllowlist,
-  resourceId, startRow, startRows,
+  ATRM, ATTACKER, activityRow, operationMatchParts, operationQuietCases, requestBodyParts, resourceId, startRow,
 } from "./shared";
 
 // ---------------------------------------------------------------------------------------------
@@ -56,19 +55,10 @@ const logicAppHttpTrigger: Detection = {
   severity: 2,
   evaluationFrequency: "PT15M",
   windowSize: "PT15M",
-  parameters: { allowedCallers: callerAllowlist("deploy HTTP-triggered Logic Apps") },
-  signal: {
-    kind: "query",
-    query: (p) => [
-      startRows([WORKFLOW_WRITE], p),
-      "// Request trigger in the workflow definition; ARM writes the body compactly (no space after the colon: unverified).",
-      '| where RequestBody has "triggers" and (RequestBody contains \'"type":"Request"\' or RequestBody contains \'"type": "Request"\')',
-      `| project ${START_COLUMNS.join(", ")}`,
-    ].join("\n"),
-    trigger: ACTIVITY_TRIGGER,
-  },
-  requires: [ACTIVITY_ADMIN],
-  entities: ACTIVITY_ENTITIES,
+  ...requestBodyParts([WORKFLOW_WRITE], "deploy HTTP-triggered Logic Apps", [
+    "// Request trigger in the workflow definition; ARM writes the body compactly (no space after the colon: unverified).",
+    '| where RequestBody has "triggers" and (RequestBody contains \'"type":"Request"\' or RequestBody contains \'"type": "Request"\')',
+  ]),
   samples: {
     source: "log-values.md 1.3 (request body on the Start row, Properties_d.requestbody), 1.5 (workflows/write is logged), " +
       "4.3 (Request trigger named `manual`); Logic Apps workflow definition language docs; ATRM AZT503.1",
@@ -118,26 +108,14 @@ const logicAppCallbackUrl: Detection = {
   severity: 3,
   evaluationFrequency: "PT15M",
   windowSize: "PT15M",
-  parameters: { allowedCallers: callerAllowlist("retrieve Logic App trigger URLs") },
-  signal: {
-    kind: "activityLog",
-    match: { operations: [LIST_CALLBACK], outcome: "succeeded" },
-    exclusions: [{ column: "Caller", parameter: "allowedCallers" }],
-  },
-  requires: [ACTIVITY_ADMIN],
-  entities: ACTIVITY_ENTITIES,
+  ...operationMatchParts([LIST_CALLBACK], "retrieve Logic App trigger URLs"),
   samples: {
     source: "log-values.md 1.1-1.3, 1.5 (listCallbackUrl/action is a POST, logged); ATRM AZT503.1 Logs table",
     fires: [
       { name: "callback URL listed", rows: { AzureActivity: [activityRow(4, LIST_CALLBACK, `${WORKFLOW}/triggers/manual`)] } },
     ],
     quiet: [
-      { name: "listing failed", rows: { AzureActivity: [activityRow(4, LIST_CALLBACK, `${WORKFLOW}/triggers/manual`, { ActivityStatusValue: "Failure" })] } },
-      {
-        name: "allowlisted pipeline",
-        parameters: { allowedCallers: [ATTACKER] },
-        rows: { AzureActivity: [activityRow(4, LIST_CALLBACK, `${WORKFLOW}/triggers/manual`)] },
-      },
+      ...operationQuietCases(LIST_CALLBACK, `${WORKFLOW}/triggers/manual`, 15),
       { name: "workflow run, not a URL listing", rows: { AzureActivity: [activityRow(4, "Microsoft.Logic/workflows/triggers/run/action", `${WORKFLOW}/triggers/manual`)] } },
     ],
   },
@@ -187,18 +165,9 @@ const functionHttpTrigger: Detection = {
   severity: 2,
   evaluationFrequency: "PT15M",
   windowSize: "PT15M",
-  parameters: { allowedCallers: callerAllowlist("create functions or set function keys through ARM") },
-  signal: {
-    kind: "query",
-    query: (p) => [
-      startRows([...FUNCTION_WRITES, ...KEY_WRITES], p),
-      '| where RequestBody has "httpTrigger" or OperationNameValue !endswith "/functions/write"',
-      `| project ${START_COLUMNS.join(", ")}`,
-    ].join("\n"),
-    trigger: ACTIVITY_TRIGGER,
-  },
-  requires: [ACTIVITY_ADMIN],
-  entities: ACTIVITY_ENTITIES,
+  ...requestBodyParts([...FUNCTION_WRITES, ...KEY_WRITES], "create functions or set function keys through ARM", [
+    '| where RequestBody has "httpTrigger" or OperationNameValue !endswith "/functions/write"',
+  ]),
   samples: {
     source: "log-values.md 1.3, 1.5 (`Microsoft.Web/sites/functions/write` logged); Azure Functions HTTP binding docs " +
       "(function.json `type: httpTrigger`, `authLevel`); ATRM AZT503.2",
@@ -256,22 +225,13 @@ const runbookWebhook: Detection = {
   severity: 2,
   evaluationFrequency: "PT5M",
   windowSize: "PT5M",
-  parameters: { allowedCallers: callerAllowlist("create Automation webhooks") },
-  signal: {
-    kind: "activityLog",
-    match: { operations: [WEBHOOK_WRITE], outcome: "succeeded" },
-    exclusions: [{ column: "Caller", parameter: "allowedCallers" }],
-  },
-  requires: [ACTIVITY_ADMIN],
-  entities: ACTIVITY_ENTITIES,
+  ...operationMatchParts([WEBHOOK_WRITE], "create Automation webhooks"),
   samples: {
     source: "log-values.md 1.1-1.3, 1.5 (Automation writes are logged); ATRM AZT503.3 (`Create or Update an Azure Automation webhook`)",
     fires: [{ name: "webhook created", rows: { AzureActivity: [activityRow(2, WEBHOOK_WRITE, WEBHOOK, { ActivitySubstatusValue: "Created" })] } }],
     quiet: [
       { name: "webhook deleted", rows: { AzureActivity: [activityRow(2, "Microsoft.Automation/automationAccounts/webhooks/delete", WEBHOOK)] } },
-      { name: "creation failed", rows: { AzureActivity: [activityRow(2, WEBHOOK_WRITE, WEBHOOK, { ActivityStatusValue: "Failure" })] } },
-      { name: "allowlisted ops pipeline", parameters: { allowedCallers: [ATTACKER] }, rows: { AzureActivity: [activityRow(2, WEBHOOK_WRITE, WEBHOOK)] } },
-      { name: "outside the 5-minute window", rows: { AzureActivity: [activityRow(7, WEBHOOK_WRITE, WEBHOOK)] } },
+      ...operationQuietCases(WEBHOOK_WRITE, WEBHOOK, 5),
     ],
   },
 };
@@ -314,14 +274,7 @@ const webJob: Detection = {
   severity: 3,
   evaluationFrequency: "PT15M",
   windowSize: "PT15M",
-  parameters: { allowedCallers: callerAllowlist("create or run WebJobs and install site extensions") },
-  signal: {
-    kind: "activityLog",
-    match: { operations: WEBJOB_OPERATIONS, outcome: "succeeded" },
-    exclusions: [{ column: "Caller", parameter: "allowedCallers" }],
-  },
-  requires: [ACTIVITY_ADMIN],
-  entities: ACTIVITY_ENTITIES,
+  ...operationMatchParts(WEBJOB_OPERATIONS, "create or run WebJobs and install site extensions"),
   samples: {
     source: "log-values.md 1.1-1.3, 1.5 (Microsoft.Web writes/actions are logged); ATRM AZT503.4 (triggered WebJob run REST call); " +
       "operation names from Azure RBAC action lists (rows unverified)",
@@ -332,7 +285,7 @@ const webJob: Detection = {
     quiet: [
       { name: "WebJob stopped", rows: { AzureActivity: [activityRow(4, "Microsoft.Web/sites/continuouswebjobs/stop/action", WEBJOB)] } },
       { name: "app restarted", rows: { AzureActivity: [activityRow(4, "Microsoft.Web/sites/restart/action", resourceId("rg-prod-app", "microsoft.web", "sites/app-shop"))] } },
-      { name: "allowlisted deployment pipeline", parameters: { allowedCallers: [ATTACKER] }, rows: { AzureActivity: [activityRow(4, "Microsoft.Web/sites/triggeredwebjobs/run/action", WEBJOB)] } },
+      ...operationQuietCases("Microsoft.Web/sites/triggeredwebjobs/run/action", WEBJOB, 15),
     ],
   },
 };

@@ -1,7 +1,7 @@
 // Small builders shared by the Persistence detections: the Entra audit initiator columns, the
 // "request body on the Start row" Activity Log pattern, and sample rows in the form Azure writes.
 import * as kql from "../kql";
-import type { ParameterValues, Requirement, Parameter, Trigger } from "../model";
+import type { Detection, ParameterValues, Requirement, Parameter, SampleCase, Trigger } from "../model";
 import { minutesAgo } from "../model";
 
 export const ATRM = "https://microsoft.github.io/Azure-Threat-Research-Matrix/Persistence";
@@ -223,4 +223,49 @@ export function auditRow(
     AdditionalDetails: [{ key: "User-Agent", value: "Mozilla/5.0 (Windows NT 10.0; Win64; x64)" }],
     ...over,
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Detection parts that repeat across the catalogue's Activity Log detections.
+
+type DetectionParts = Pick<Detection, "parameters" | "signal" | "requires" | "entities">;
+
+/** A plain operation match with a caller allowlist: deploys as a free activity-log alert until the allowlist is set. */
+export function operationMatchParts(operations: string[], what: string): DetectionParts {
+  return {
+    parameters: { allowedCallers: callerAllowlist(what) },
+    signal: {
+      kind: "activityLog",
+      match: { operations, outcome: "succeeded" },
+      exclusions: [{ column: "Caller", parameter: "allowedCallers" }],
+    },
+    requires: [ACTIVITY_ADMIN],
+    entities: ACTIVITY_ENTITIES,
+  };
+}
+
+/**
+ * Start rows of `operations` whose request body passes `filter` (KQL lines over RequestBody),
+ * projected with the usual columns plus `extraColumns` (extended by `filter`).
+ */
+export function requestBodyParts(operations: string[], what: string, filter: string[], extraColumns: string[] = []): DetectionParts {
+  return {
+    parameters: { allowedCallers: callerAllowlist(what) },
+    signal: {
+      kind: "query",
+      query: (p) => [startRows(operations, p), ...filter, `| project ${[...START_COLUMNS, ...extraColumns].join(", ")}`].join("\n"),
+      trigger: ACTIVITY_TRIGGER,
+    },
+    requires: [ACTIVITY_ADMIN],
+    entities: ACTIVITY_ENTITIES,
+  };
+}
+
+/** The near misses every operation match must stay quiet on: failed, allowlisted caller, just outside the window. */
+export function operationQuietCases(operation: string, rid: string, windowMinutes: number): SampleCase[] {
+  return [
+    { name: "same operation failed", rows: { AzureActivity: [activityRow(2, operation, rid, { ActivityStatusValue: "Failure", ActivitySubstatusValue: "Forbidden" })] } },
+    { name: "allowlisted caller", parameters: { allowedCallers: [ATTACKER] }, rows: { AzureActivity: [activityRow(2, operation, rid)] } },
+    { name: "succeeded just outside the window", rows: { AzureActivity: [activityRow(windowMinutes + 2, operation, rid)] } },
+  ];
 }
