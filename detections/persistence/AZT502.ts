@@ -1,24 +1,11 @@
 // AZT502 Account Creation: new identities in the tenant (members, applications/service principals, guests).
-import * as kql from "../kql";
-import type { Detection, ParameterValues, TechniqueModule } from "../model";
+import type { Detection, TechniqueModule } from "../model";
 import {
-  ADMIN, ATRM, ATTACKER, AUDIT_COLUMNS, AUDIT_ENTITIES, AUDIT_TRIGGER, ENTRA_AUDIT, auditInitiator, auditRow, byApp, byUser,
+  ADMIN, ATRM, ATTACKER, AUDIT_ENTITIES, AUDIT_TRIGGER, ENTRA_AUDIT, auditActivityQuery, auditRow, byApp, byUser,
   initiatorAllowlists,
 } from "./shared";
 
 const AUDIT_DOCS = "https://learn.microsoft.com/entra/identity/monitoring-health/reference-audit-activities";
-
-/** AuditLogs rows of the given activities that succeeded, with initiator/target columns and the allowlists applied. */
-function createdQuery(activities: string[], extra: string[] = []) {
-  return (p: ParameterValues) => [
-    "AuditLogs",
-    `| where OperationName in~ ${kql.strList(activities)}`,
-    '| where Result =~ "success"',
-    auditInitiator(p),
-    ...extra,
-    `| project ${AUDIT_COLUMNS.join(", ")}`,
-  ].join("\n");
-}
 
 // ---------------------------------------------------------------------------------------------
 // AZT502.1 User account creation
@@ -51,7 +38,7 @@ const userCreated: Detection = {
   signal: {
     kind: "query",
     // Guest accounts (#EXT# in the UPN) are the subject of azt502-3-guest-invited.
-    query: createdQuery(["Add user"], ['| where Target !contains "#EXT#"']),
+    query: auditActivityQuery(["Add user"], ['| where tostring(TargetResources[0].userPrincipalName) !contains "#EXT#"']),
     trigger: AUDIT_TRIGGER,
   },
   requires: [ENTRA_AUDIT],
@@ -114,7 +101,7 @@ const spCreated: Detection = {
   evaluationFrequency: "PT15M",
   windowSize: "PT15M",
   parameters: initiatorAllowlists("register applications and create service principals"),
-  signal: { kind: "query", query: createdQuery(["Add application", "Add service principal"]), trigger: AUDIT_TRIGGER },
+  signal: { kind: "query", query: auditActivityQuery(["Add application", "Add service principal"]), trigger: AUDIT_TRIGGER },
   requires: [ENTRA_AUDIT],
   entities: AUDIT_ENTITIES,
   samples: {
@@ -176,7 +163,7 @@ const guestInvited: Detection = {
   signal: {
     kind: "query",
     // ATRM's "Invited Users" is the LoggedByService value, not the activity name (log-values.md 2.2).
-    query: createdQuery(["Invite external user"]),
+    query: auditActivityQuery(["Invite external user"]),
     trigger: AUDIT_TRIGGER,
   },
   requires: [ENTRA_AUDIT],

@@ -71,6 +71,22 @@ export const AUDIT_COLUMNS = [
   "TimeGenerated", "OperationName", "Initiator", "InitiatorIp", "InitiatorAppId", "Target", "TargetType", "TargetId", "CorrelationId",
 ];
 
+/**
+ * AuditLogs rows of `activities` that succeeded, narrowed by `narrow` (KQL lines over the raw row),
+ * with initiator/target columns, the allowlists applied, and the target's modifiedProperties as Changes.
+ */
+export function auditActivityQuery(activities: string[], narrow: string[] = [], extraColumns: string[] = []) {
+  return (p: ParameterValues): string => [
+    "AuditLogs",
+    `| where OperationName in~ ${kql.strList(activities)}`,
+    '| where Result =~ "success"',
+    ...narrow,
+    auditInitiator(p),
+    "| extend Changes = tostring(TargetResources[0].modifiedProperties)",
+    `| project ${[...AUDIT_COLUMNS, "Changes", ...extraColumns].join(", ")}`,
+  ].join("\n");
+}
+
 export const AUDIT_TRIGGER: Trigger = {
   operator: "GreaterThan",
   threshold: 0,
