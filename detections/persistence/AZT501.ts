@@ -3,7 +3,7 @@
 import * as kql from "../kql";
 import type { Detection, TechniqueModule } from "../model";
 import {
-  ADMIN, ATRM, ATTACKER, AUDIT_COLUMNS, AUDIT_ENTITIES, AUDIT_TRIGGER, ENTRA_AUDIT, activityRow, auditInitiator, auditRow,
+  ADMIN, atrmPage, ATTACKER, AUDIT_COLUMNS, AUDIT_ENTITIES, AUDIT_TRIGGER, ENTRA_AUDIT, activityRow, auditInitiator, auditRow,
   byApp, byUser, initiatorAllowlists, requestBodyParts, resourceId, startRow,
 } from "./shared";
 
@@ -43,7 +43,7 @@ const userManipulation: Detection = {
       "authentication methods, and investigate the initiator's account for compromise.",
   ],
   references: [
-    `${ATRM}/AZT501/AZT501-1/`,
+    atrmPage("AZT501.1"),
     "https://learn.microsoft.com/entra/identity/monitoring-health/reference-audit-activities",
   ],
   severity: 2,
@@ -158,7 +158,7 @@ const spManipulation: Detection = {
     "If unexpected: remove the credential or owner, rotate the app's remaining secrets, and investigate the initiator.",
   ],
   references: [
-    `${ATRM}/AZT501/AZT501-2/`,
+    atrmPage("AZT501.2"),
     "https://learn.microsoft.com/entra/identity/monitoring-health/reference-audit-activities",
   ],
   severity: 2,
@@ -259,7 +259,7 @@ const vmAccess: Detection = {
     "If unexpected: remove the account or key, rotate the local administrator (LAPS), and investigate the caller.",
   ],
   references: [
-    `${ATRM}/AZT501/AZT501-3/`,
+    atrmPage("AZT501.3"),
     "https://learn.microsoft.com/troubleshoot/azure/virtual-machines/windows/reset-rdp",
     "https://learn.microsoft.com/azure/virtual-machines/extensions/vmaccess-linux",
   ],

@@ -1,7 +1,7 @@
 // AZT502 Account Creation: new identities in the tenant (members, applications/service principals, guests).
 import type { Detection, TechniqueModule } from "../model";
 import {
-  ADMIN, ATRM, ATTACKER, AUDIT_ENTITIES, AUDIT_TRIGGER, ENTRA_AUDIT, auditActivityQuery, auditRow, byApp, byUser,
+  ADMIN, atrmPage, ATTACKER, AUDIT_ENTITIES, AUDIT_TRIGGER, ENTRA_AUDIT, auditActivityQuery, auditRow, byApp, byUser,
   initiatorAllowlists,
 } from "./shared";
 
@@ -30,7 +30,7 @@ const userCreated: Detection = {
     "Review what the account received next: role assignments, group memberships, MFA registration, sign-ins (SigninLogs).",
     "If unexpected: disable the account, revoke its sessions, and investigate the initiator.",
   ],
-  references: [`${ATRM}/AZT502/AZT502-1/`, AUDIT_DOCS],
+  references: [atrmPage("AZT502.1"), AUDIT_DOCS],
   severity: 3,
   evaluationFrequency: "PT15M",
   windowSize: "PT15M",
@@ -96,7 +96,7 @@ const spCreated: Detection = {
     "Check AADServicePrincipalSignInLogs for the new app id.",
     "If unexpected: delete or disable the service principal, and investigate the initiator.",
   ],
-  references: [`${ATRM}/AZT502/AZT502-2/`, AUDIT_DOCS],
+  references: [atrmPage("AZT502.2"), AUDIT_DOCS],
   severity: 3,
   evaluationFrequency: "PT15M",
   windowSize: "PT15M",
@@ -155,7 +155,7 @@ const guestInvited: Detection = {
     "Check whether the invite was redeemed (`Redeem external user invite`) and what the guest received (groups, roles, apps).",
     "If unexpected: delete the guest user and investigate the inviter.",
   ],
-  references: [`${ATRM}/AZT502/AZT502-3/`, AUDIT_DOCS, "https://learn.microsoft.com/entra/external-id/auditing-and-reporting"],
+  references: [atrmPage("AZT502.3"), AUDIT_DOCS, "https://learn.microsoft.com/entra/external-id/auditing-and-reporting"],
   severity: 3,
   evaluationFrequency: "PT15M",
   windowSize: "PT15M",

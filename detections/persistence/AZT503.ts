@@ -3,7 +3,7 @@
 // webhooks, App Service WebJobs.
 import type { Detection, TechniqueModule } from "../model";
 import {
-  ATRM, ATTACKER, activityRow, operationMatchParts, operationQuietCases, requestBodyParts, resourceId, startRow,
+  atrmPage, ATTACKER, activityRow, operationMatchParts, operationQuietCases, requestBodyParts, resourceId, startRow,
 } from "./shared";
 
 // ---------------------------------------------------------------------------------------------
@@ -49,7 +49,7 @@ const logicAppHttpTrigger: Detection = {
     "If unexpected: disable the workflow, regenerate its access keys (invalidates callback URLs), and review what its runs did.",
   ],
   references: [
-    `${ATRM}/AZT503/AZT503-1/`,
+    atrmPage("AZT503.1"),
     "https://learn.microsoft.com/azure/connectors/connectors-native-reqres",
   ],
   severity: 2,
@@ -102,7 +102,7 @@ const logicAppCallbackUrl: Detection = {
     "If unexpected: regenerate the workflow's access keys, which invalidates every issued callback URL.",
   ],
   references: [
-    `${ATRM}/AZT503/AZT503-1/`,
+    atrmPage("AZT503.1"),
     "https://learn.microsoft.com/rest/api/logic/workflow-triggers/list-callback-url",
   ],
   severity: 3,
@@ -158,7 +158,7 @@ const functionHttpTrigger: Detection = {
     "If unexpected: delete the function, roll the app's host and function keys, and review what the app's managed identity can reach.",
   ],
   references: [
-    `${ATRM}/AZT503/AZT503-2/`,
+    atrmPage("AZT503.2"),
     "https://learn.microsoft.com/azure/azure-functions/functions-bindings-http-webhook-trigger",
     "https://learn.microsoft.com/rest/api/appservice/web-apps/create-function",
   ],
@@ -219,7 +219,7 @@ const runbookWebhook: Detection = {
     "If unexpected: delete the webhook, review and restore the runbook, and investigate the caller.",
   ],
   references: [
-    `${ATRM}/AZT503/AZT503-3/`,
+    atrmPage("AZT503.3"),
     "https://learn.microsoft.com/azure/automation/automation-webhooks",
   ],
   severity: 2,
@@ -268,7 +268,7 @@ const webJob: Detection = {
     "If unexpected: delete the WebJob or extension, reset the app's publishing credentials, and review the app identity's access.",
   ],
   references: [
-    `${ATRM}/AZT503/AZT503-4/`,
+    atrmPage("AZT503.4"),
     "https://learn.microsoft.com/azure/app-service/webjobs-create",
   ],
   severity: 3,

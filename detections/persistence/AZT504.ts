@@ -1,7 +1,7 @@
 // AZT504 Watcher Tasks: an Automation watcher runs a watcher runbook on a short interval and starts an
 // action runbook when it reports an event: code that re-runs by itself.
 import type { Detection, TechniqueModule } from "../model";
-import { ATRM, activityRow, operationMatchParts, operationQuietCases, resourceId } from "./shared";
+import { atrmPage, activityRow, operationMatchParts, operationQuietCases, resourceId } from "./shared";
 
 const WATCHER_WRITES = [
   "Microsoft.Automation/automationAccounts/watchers/write",
@@ -29,7 +29,7 @@ const watcherTask: Detection = {
     "Check JobLogs (AzureDiagnostics, JobLogs) for jobs of those runbooks and their output; review the account's managed identity roles.",
     "If unexpected: delete the watcher task, review recent runbook changes, and investigate the caller.",
   ],
-  references: [`${ATRM}/AZT504/`, AUTOMATION_DOCS],
+  references: [atrmPage("AZT504"), AUTOMATION_DOCS],
   severity: 2,
   evaluationFrequency: "PT15M",
   windowSize: "PT15M",
@@ -66,7 +66,7 @@ const runbookPublished: Detection = {
     "Check what starts it: watcher tasks, schedules (jobSchedules) and webhooks; and what the account's identity can do.",
     "If unexpected: revert or delete the runbook, remove its triggers, and investigate the caller.",
   ],
-  references: [`${ATRM}/AZT504/`, "https://learn.microsoft.com/azure/automation/manage-runbooks"],
+  references: [atrmPage("AZT504"), "https://learn.microsoft.com/azure/automation/manage-runbooks"],
   severity: 3,
   evaluationFrequency: "PT15M",
   windowSize: "PT15M",

@@ -1,6 +1,6 @@
 // AZT505 Scheduled Jobs: runbooks linked to Automation schedules run by themselves.
 import type { Detection, TechniqueModule } from "../model";
-import { ATRM, activityRow, operationMatchParts, operationQuietCases, resourceId } from "./shared";
+import { atrmPage, activityRow, operationMatchParts, operationQuietCases, resourceId } from "./shared";
 
 /** A schedule asset, and the job schedule that links a runbook to it (both needed to make a runbook recur). */
 const SCHEDULE_WRITES = [
@@ -24,7 +24,7 @@ const runbookSchedule: Detection = {
     "Read the linked runbook and check JobLogs for its scheduled jobs (Caller_s `System`).",
     "If unexpected: unlink and delete the schedule, review the runbook, and investigate the caller.",
   ],
-  references: [`${ATRM}/AZT505/AZT505-1/`, "https://learn.microsoft.com/azure/automation/shared-resources/schedules"],
+  references: [atrmPage("AZT505.1"), "https://learn.microsoft.com/azure/automation/shared-resources/schedules"],
   severity: 3,
   evaluationFrequency: "PT15M",
   windowSize: "PT15M",

@@ -2,7 +2,7 @@
 import * as kql from "../kql";
 import type { Detection, TechniqueModule } from "../model";
 import {
-  ACTIVITY_ADMIN, ACTIVITY_ENTITIES, ATRM, ATTACKER, activityRow, callerAllowlist, operationMatchParts, operationQuietCases,
+  ACTIVITY_ADMIN, ACTIVITY_ENTITIES, atrmPage, ATTACKER, activityRow, callerAllowlist, operationMatchParts, operationQuietCases,
   resourceId, startRow, startRows,
 } from "./shared";
 
@@ -38,7 +38,7 @@ const nsgRuleChange: Detection = {
     "Compare with the change record; check the effective rules of the affected NICs/subnets.",
     "If unexpected: revert the rule and investigate the caller.",
   ],
-  references: [`${ATRM}/AZT506/`, NSG_DOCS],
+  references: [atrmPage("AZT506"), NSG_DOCS],
   severity: 3,
   evaluationFrequency: "PT15M",
   windowSize: "PT15M",
@@ -78,7 +78,7 @@ const managementPortOpen: Detection = {
     "Ask the caller; check sign-ins to those VMs (4624 logon type 10, sshd Accepted) from internet addresses after the change.",
     "If unexpected: delete the rule (or restrict its source), review the VMs' local accounts, and investigate the caller.",
   ],
-  references: [`${ATRM}/AZT506/`, NSG_DOCS, "https://learn.microsoft.com/rest/api/virtualnetwork/security-rules/create-or-update"],
+  references: [atrmPage("AZT506"), NSG_DOCS, "https://learn.microsoft.com/rest/api/virtualnetwork/security-rules/create-or-update"],
   severity: 1,
   evaluationFrequency: "PT5M",
   windowSize: "PT5M",

@@ -4,7 +4,7 @@ import * as kql from "../kql";
 import type { Detection, TechniqueModule } from "../model";
 import { minutesAgo } from "../model";
 import {
-  ADMIN, ATRM, ATTACKER, ATTACKER_IP, AUDIT_ENTITIES, AUDIT_TRIGGER, ENTRA_AUDIT, SUB, TENANT,
+  ADMIN, atrmPage, ATTACKER, ATTACKER_IP, AUDIT_ENTITIES, AUDIT_TRIGGER, ENTRA_AUDIT, SUB, TENANT,
   activityRow, auditActivityQuery, auditRow, byUser, initiatorAllowlists, operationMatchParts, operationQuietCases,
 } from "./shared";
 
@@ -36,7 +36,7 @@ const lighthouse: Detection = {
     "If unexpected: delete the registration assignment (and definition), then review what the managing tenant's principals " +
       "did (AzureActivity Caller values that are not from this tenant).",
   ],
-  references: [`${ATRM}/AZT507/AZT507-1/`, "https://learn.microsoft.com/azure/lighthouse/how-to/onboard-customer"],
+  references: [atrmPage("AZT507.1"), "https://learn.microsoft.com/azure/lighthouse/how-to/onboard-customer"],
   severity: 1,
   evaluationFrequency: "PT5M",
   windowSize: "PT5M",
@@ -74,7 +74,7 @@ const partnerAdded: Detection = {
     "If unexpected: remove the partner relationship or cross-tenant entry, and investigate the initiator.",
   ],
   references: [
-    `${ATRM}/AZT507/AZT507-2/`, AUDIT_DOCS,
+    atrmPage("AZT507.2"), AUDIT_DOCS,
     "https://learn.microsoft.com/entra/external-id/cross-tenant-access-settings-b2b-collaboration",
   ],
   severity: 2,
@@ -151,7 +151,7 @@ const serviceProviderSignin: Detection = {
     "If the partner is unknown or unexpected: remove its delegated admin relationship and review changes made through it.",
   ],
   references: [
-    `${ATRM}/AZT507/AZT507-2/`,
+    atrmPage("AZT507.2"),
     "https://learn.microsoft.com/graph/api/resources/signin",
     "https://learn.microsoft.com/partner-center/customers/gdap-introduction",
   ],
@@ -213,7 +213,7 @@ const subscriptionMoved: Detection = {
     "Set subscription policies that block subscriptions leaving the directory, and review who held Owner on the subscription.",
   ],
   references: [
-    `${ATRM}/AZT507/AZT507-3/`,
+    atrmPage("AZT507.3"),
     "https://learn.microsoft.com/azure/role-based-access-control/transfer-subscription",
     "https://learn.microsoft.com/azure/cost-management-billing/manage/manage-azure-subscription-policy",
   ],
@@ -285,7 +285,7 @@ const federationChanged: Detection = {
     "If unexpected: convert the domain back to managed (or restore the previous federation settings), then hunt for sign-ins " +
       "with tokens issued by the rogue issuer.",
   ],
-  references: [`${ATRM}/AZT507/AZT507-4/`, AUDIT_DOCS, "https://o365blog.com/post/aadbackdoor/"],
+  references: [atrmPage("AZT507.4"), AUDIT_DOCS, "https://o365blog.com/post/aadbackdoor/"],
   severity: 1,
   evaluationFrequency: "PT15M",
   windowSize: "PT15M",
@@ -349,7 +349,7 @@ const domainAdded: Detection = {
     "Watch for a following `Set domain authentication`/`Set federation settings on domain` on it (azt507-4-domain-federation).",
     "If unexpected: remove the domain and investigate the initiator.",
   ],
-  references: [`${ATRM}/AZT507/AZT507-4/`, AUDIT_DOCS],
+  references: [atrmPage("AZT507.4"), AUDIT_DOCS],
   severity: 2,
   evaluationFrequency: "PT15M",
   windowSize: "PT15M",

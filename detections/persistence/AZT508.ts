@@ -1,7 +1,7 @@
 // AZT508 Azure Policy: a DeployIfNotExists/Modify policy re-deploys the attacker's resources (or
 // settings) with its own managed identity, every time the scope is evaluated.
 import type { Detection, TechniqueModule } from "../model";
-import { ATRM, ATTACKER, SUB, activityRow, requestBodyParts, startRow } from "./shared";
+import { atrmPage, ATTACKER, SUB, activityRow, requestBodyParts, startRow } from "./shared";
 
 const ASSIGNMENT_WRITE = "Microsoft.Authorization/policyAssignments/write";
 const DEFINITION_WRITE = "Microsoft.Authorization/policyDefinitions/write";
@@ -36,7 +36,7 @@ const assignmentWithIdentity: Detection = {
     "If unexpected: delete the assignment and its identity's role assignments, and remove what it already deployed " +
       "(Microsoft.Authorization/policies/deployIfNotExists/action events, category Policy).",
   ],
-  references: [`${ATRM}/AZT508/`, POLICY_DOCS, "https://learn.microsoft.com/azure/governance/policy/how-to/remediate-resources"],
+  references: [atrmPage("AZT508"), POLICY_DOCS, "https://learn.microsoft.com/azure/governance/policy/how-to/remediate-resources"],
   severity: 2,
   evaluationFrequency: "PT15M",
   windowSize: "PT15M",
@@ -85,7 +85,7 @@ const deployingDefinition: Detection = {
     "Look for its assignments (policyAssignments/write with this definition id) and the identities they received.",
     "If unexpected: delete the definition and its assignments, and investigate the caller.",
   ],
-  references: [`${ATRM}/AZT508/`, POLICY_DOCS, "https://learn.microsoft.com/azure/governance/policy/concepts/effect-modify"],
+  references: [atrmPage("AZT508"), POLICY_DOCS, "https://learn.microsoft.com/azure/governance/policy/concepts/effect-modify"],
   severity: 2,
   evaluationFrequency: "PT15M",
   windowSize: "PT15M",

@@ -1,7 +1,7 @@
 // AZT509 Azure Bastion: shareable links give browser access to a VM's login screen to anyone holding
 // the link, without an Azure sign-in.
 import type { Detection, TechniqueModule } from "../model";
-import { ATRM, ATTACKER, activityRow, operationMatchParts, operationQuietCases, requestBodyParts, resourceId, startRow } from "./shared";
+import { atrmPage, ATTACKER, activityRow, operationMatchParts, operationQuietCases, requestBodyParts, resourceId, startRow } from "./shared";
 
 /** The REST form spells `createshareablelinks` in lower case (log-values.md 1.2); matching is case-insensitive. */
 const LINK_ACTIONS = [
@@ -27,7 +27,7 @@ const shareableLink: Detection = {
     "Ask the caller; check the VMs' logons through Bastion (Bastion audit logs, 4624 from the Bastion subnet) after the link was made.",
     "If unexpected: delete the links (deleteShareableLinks), reset the VMs' local credentials, and investigate the caller.",
   ],
-  references: [`${ATRM}/AZT509/`, BASTION_DOCS],
+  references: [atrmPage("AZT509"), BASTION_DOCS],
   severity: 2,
   evaluationFrequency: "PT5M",
   windowSize: "PT5M",
@@ -68,7 +68,7 @@ const shareableLinkEnabled: Detection = {
     "Confirm with the network team that shareable links are meant to be on; if not, turn the feature off (this deletes all links).",
     "Check for shareable links created afterwards (azt509-bastion-shareable-link).",
   ],
-  references: [`${ATRM}/AZT509/`, BASTION_DOCS],
+  references: [atrmPage("AZT509"), BASTION_DOCS],
   severity: 3,
   evaluationFrequency: "PT15M",
   windowSize: "PT15M",

@@ -4,7 +4,13 @@ import * as kql from "../kql";
 import type { Detection, ParameterValues, Requirement, Parameter, SampleCase, Trigger } from "../model";
 import { minutesAgo } from "../model";
 
-export const ATRM = "https://microsoft.github.io/Azure-Threat-Research-Matrix/Persistence";
+const ATRM = "https://microsoft.github.io/Azure-Threat-Research-Matrix/Persistence";
+
+/** The ATRM page of a technique: AZT503.1 -> .../Persistence/AZT503/AZT503-1/, AZT504 -> .../AZT504/AZT504/. */
+export function atrmPage(id: string): string {
+  const parent = id.split(".")[0];
+  return `${ATRM}/${parent}/${id.replace(".", "-")}/`;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Requirements
