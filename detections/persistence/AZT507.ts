@@ -293,8 +293,10 @@ const federationChanged: Detection = {
   signal: {
     kind: "query",
     query: auditActivityQuery(["Set federation settings on domain", "Set domain authentication"], [
-      '| where OperationName =~ "Set federation settings on domain" or tostring(TargetResources[0].modifiedProperties) has "Federated"',
-    ]),
+      "// The new value of LiveType, not the old one: switching back to Managed must stay quiet.",
+      "| extend NewLiveType = extract(@'\"displayName\":\"LiveType\"[^}]*\"newValue\":([^}]*)', 1, tostring(TargetResources[0].modifiedProperties))",
+      '| where OperationName =~ "Set federation settings on domain" or NewLiveType has "Federated"',
+    ], ["NewLiveType"]),
     trigger: AUDIT_TRIGGER,
   },
   requires: [ENTRA_AUDIT],
