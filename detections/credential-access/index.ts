@@ -1,4 +1,5 @@
 // The techniques of this tactic, one module per ATRM technique file.
 import type { TechniqueModule } from "../model";
+import { technique as AZT604 } from "./AZT604";
 
-export const techniques: TechniqueModule[] = [];
+export const techniques: TechniqueModule[] = [AZT604];
