@@ -237,3 +237,76 @@ export const CHANGE_THEN_RUN_TRIGGER = {
   timeAggregation: "Count" as const,
   dimensions: ["Caller", "CallerIpAddress", "Container"],
 };
+
+// ---------------------------------------------------------------------------------------------
+// "One caller, many targets": the same secret-revealing action on many resources in the window.
+
+export interface DistinctTargets {
+  operations: string[];
+  /** KQL expression over AzureActivity columns naming the target (catalogue code, never config). */
+  target: string;
+  minTargets: number;
+  allowedCallers: string[];
+}
+
+export function distinctTargetsQuery(c: DistinctTargets): string {
+  return [
+    "AzureActivity",
+    '| where CategoryValue =~ "Administrative"',
+    `| where OperationNameValue in~ ${kql.strList(c.operations)}`,
+    `| where ActivityStatusValue in~ ${SUCCEEDED}`,
+  ].join("\n") + kql.excludeIn("Caller", c.allowedCallers) + "\n" + [
+    `| extend Target = ${c.target}`,
+    "| summarize DistinctTargets = dcount(Target), Targets = make_set(Target, 50), Operations = make_set(OperationNameValue, 10),",
+    "    CallerIpAddress = take_any(CallerIpAddress), FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated) by Caller",
+    `| where DistinctTargets >= ${kql.num(c.minTargets)}`,
+    "| project TimeGenerated = LastSeen, Caller, CallerIpAddress, DistinctTargets, Targets, Operations, FirstSeen",
+  ].join("\n");
+}
+
+export const DISTINCT_TARGETS_TRIGGER = { operator: "GreaterThan" as const, threshold: 0, timeAggregation: "Count" as const, dimensions: ["Caller", "CallerIpAddress"] };
+export const DISTINCT_TARGETS_ENTITIES = { account: "Caller", ip: "CallerIpAddress", resource: "Targets" };
+
+/** Automation account id (group 1) and runbook name (group 1) out of an AzureActivity _ResourceId. */
+export const AUTOMATION_ACCOUNT = "(?i)^(.*/providers/microsoft\\.automation/automationaccounts/[^/]+)";
+export const RUNBOOK_NAME = "(?i)/runbooks/([^/]+)";
+export const AUTOMATION_REQUIRES_NOTE =
+  "Runbook content, the assets it reads (credentials, certificates, connections) and job output are not in the Activity Log; " +
+  "GET of credential assets (Microsoft.Automation/automationAccounts/credentials/read) is never logged.";
+
+// ---------------------------------------------------------------------------------------------
+// Detection parts that several techniques share.
+
+/** Signal, parameter, telemetry and entities of a plain operation match with a caller allowlist. */
+export function operationMatchParts(operation: string, allowedWhat: string) {
+  return {
+    parameters: { allowedCallers: callersParam(allowedWhat) },
+    signal: {
+      kind: "activityLog" as const,
+      match: { operations: [operation], outcome: "succeeded" as const },
+      exclusions: [{ column: "Caller" as const, parameter: "allowedCallers" }],
+    },
+    requires: [ACTIVITY_ADMIN],
+    entities: { account: "Caller", ip: "CallerIpAddress", resource: "_ResourceId" },
+  };
+}
+
+/** Signal, parameter, schedule, telemetry and entities of a change-then-run correlation (run in the last hour, change ≤ 60 min before). */
+export function changeThenRunParts(
+  c: Pick<ChangeThenRun, "changeOperations" | "runOperations" | "containerPattern" | "itemPattern">,
+  allowedWhat: string,
+) {
+  return {
+    evaluationFrequency: "PT1H",
+    windowSize: "PT2H",
+    parameters: { allowedCallers: callersParam(allowedWhat) },
+    signal: {
+      kind: "query" as const,
+      query: (p: Record<string, unknown>) =>
+        changeThenRunQuery({ ...c, maxGapMinutes: 60, runSlice: "PT1H", allowedCallers: list(p, "allowedCallers") }),
+      trigger: CHANGE_THEN_RUN_TRIGGER,
+    },
+    requires: [ACTIVITY_ADMIN],
+    entities: { account: "Caller", ip: "CallerIpAddress", resource: "Container" },
+  };
+}
