@@ -45,12 +45,12 @@ const newCountry: Detection = {
   name: "Azure management sign-in from a country new for the user",
   description:
     "A user signed in successfully to Azure management (Azure Portal, Azure CLI, Azure PowerShell or the Windows Azure " +
-    "Service Management API) from a country they did not sign in from, with any app, during the previous 24 hours — " +
-    "and they did sign in during that period, so the country is new rather than unknown. Countries in allowedCountries " +
+    "Service Management API) from a country they did not sign in from, with any app, during the previous 24 hours, " +
+    "after earlier sign-ins from elsewhere in the two days (so the country is new rather than the user unknown). Countries in allowedCountries " +
     "never alert. A stolen password used from attacker infrastructure usually shows up here.",
   falsePositives: ["Travel, and VPN exits in other countries (add the organisation's countries to allowedCountries).", "Users whose previous-day sign-ins were all from one site while they now work remotely abroad."],
   triage: [
-    "Compare Location and IPAddresses with KnownValues (the countries of the user's previous-day sign-ins); ask the user.",
+    "Compare Location and IPAddresses with EntityValues (every country the user signed in from in the two days); ask the user.",
     "Check AuthenticationRequirements: a single-factor management sign-in from a new country is urgent.",
     "If not the user: revoke sessions, reset the password, review MFA methods, and review AzureActivity for the user's operations since FirstSeen.",
   ],
@@ -69,6 +69,7 @@ const newCountry: Detection = {
   samples: {
     source: "log-values.md 3.1 (real SigninLogs row: Azure Portal app id, Windows Azure Service Management API, Location two-letter code, ResultType string 0)",
     fires: [
+      { name: "GB sign-in this morning, portal from RU an hour later (history from the same day)", rows: { SigninLogs: [outlook(3 * 60), portal(40, fromAbroad)] } },
       { name: "portal sign-in from RU after a day of GB sign-ins", rows: { SigninLogs: [outlook(30 * 60), portal(40, fromAbroad)] } },
       { name: "Azure CLI sign-in from RU", rows: { SigninLogs: [outlook(40 * 60), portal(30 * 60), portal(30, { ...fromAbroad, AppId: APP.azureCli, AppDisplayName: "Microsoft Azure CLI", ClientAppUsed: "Mobile Apps and Desktop clients" })] } },
     ],
@@ -76,7 +77,7 @@ const newCountry: Detection = {
       { name: "same country as the day before", rows: { SigninLogs: [outlook(30 * 60), portal(40)] } },
       { name: "new country but only for Outlook, not a management app", rows: { SigninLogs: [outlook(30 * 60), outlook(40, fromAbroad)] } },
       { name: "failed sign-in from the new country", rows: { SigninLogs: [outlook(30 * 60), portal(40, { ...fromAbroad, ResultType: "50126" })] } },
-      { name: "no sign-in the day before (no history)", rows: { SigninLogs: [portal(40, fromAbroad)] } },
+      { name: "first sign-in in two days is from the new country (no history)", rows: { SigninLogs: [portal(40, fromAbroad)] } },
       { name: "country in allowedCountries", parameters: { allowedCountries: ["RU"] }, rows: { SigninLogs: [outlook(30 * 60), portal(40, fromAbroad)] } },
       { name: "user was already in that country the day before", rows: { SigninLogs: [outlook(30 * 60, fromAbroad), portal(40, fromAbroad)] } },
       { name: "new country first seen more than 2 hours ago (already alerted)", rows: { SigninLogs: [outlook(30 * 60), portal(5 * 60, fromAbroad)] } },
@@ -162,15 +163,15 @@ const spNewIp: Detection = {
   tactic: "Initial Access",
   name: "Service principal signed in from an IP it did not use the day before",
   description:
-    "A service principal that signed in during the previous 24 hours signed in successfully, with its secret or " +
-    "certificate, from an IP address it did not use then. Workloads run from a stable set of addresses; a leaked " +
+    "A service principal signed in successfully, with its secret or certificate, from an IP address it did not use " +
+    "in the previous 24 hours, after earlier sign-ins from other addresses in the two days. Workloads run from a stable set of addresses; a leaked " +
     "client secret used from elsewhere (az login --service-principal, Connect-AzAccount -ServicePrincipal) appears as a new one.",
   falsePositives: [
     "Workloads on platforms whose outbound IPs change (consumption-plan Functions, hosted build agents, AKS node pool scaling): allowlist the app or its egress IPs.",
     "A new deployment region of the workload.",
   ],
   triage: [
-    "Compare IPAddress with KnownValues and Locations: an IP outside your cloud/egress ranges is the concern.",
+    "Compare IPAddress with EntityValues (its IPs of the two days) and Locations: an IP outside your cloud/egress ranges is the concern.",
     "Check which credential was used (CredentialKeyIds) and who added it (AuditLogs: Update application – Certificates and secrets management, Add service principal credentials).",
     "If unexplained: remove that credential, review the service principal's role assignments and its AzureActivity operations (Caller = the service principal object id) since FirstSeen.",
   ],
@@ -192,7 +193,7 @@ const spNewIp: Detection = {
     quiet: [
       { name: "same IP as the day before", rows: { AADServicePrincipalSignInLogs: [spSigninRow(30 * 60), spSigninRow(30)] } },
       { name: "failed sign-in from a new IP", rows: { AADServicePrincipalSignInLogs: [spSigninRow(30 * 60), spSigninRow(30, { IPAddress: "193.142.146.20", ResultType: "7000215" })] } },
-      { name: "service principal with no sign-in the day before", rows: { AADServicePrincipalSignInLogs: [spSigninRow(30, { IPAddress: "193.142.146.20" })] } },
+      { name: "the new IP is the service principal's first sign-in in two days", rows: { AADServicePrincipalSignInLogs: [spSigninRow(30, { IPAddress: "193.142.146.20" })] } },
       { name: "allowlisted workload app", parameters: { allowedAppIds: ["2c7f9e4d-8a1b-4c3d-9e5f-6a7b8c9d0e1f"] }, rows: { AADServicePrincipalSignInLogs: [spSigninRow(30 * 60), spSigninRow(30, { IPAddress: "193.142.146.20" })] } },
     ],
   },

@@ -5,15 +5,17 @@
 //                     `minCount` and has risen by at least `risePercent` over the previous 24h.
 //                     An empty previous day counts as one event, so a brand-new burst of N events
 //                     rises by 100*N percent.
-//   firstSeenQuery  — alert when an entity (a user, a service principal) that was active in the
-//                     previous 24h shows a value (a country, an IP address) it did not show then.
+//   firstSeenQuery  — alert when an entity (a user, a service principal) shows a value (a country,
+//                     an IP address) in the last 24h that it did not show in the 24h before, and
+//                     the entity had events with other values before the new one appeared.
 //
 // Both read two days of data, and a log search alert only sees its own window unless told
 // otherwise, so every detection that uses them must set `overrideQueryTimeRange: "P2D"`
 // (BASELINE_SCHEDULE does). Two days is Azure's maximum look-back for log alerts, so the
 // "baseline" is one day: enough to catch a burst or a novelty, not a weekly rhythm.
 //
-// Allowlisted rows are dropped before counting, from both days. Values from configuration enter
+// baselineQuery drops allowlisted rows before counting, from both days; firstSeenQuery applies its
+// allowlists to the result, so an allowlisted value still counts as history. Values from configuration enter
 // the KQL only through kql.ts; everything else a caller passes (table, filter expressions, column
 // names) is catalogue code, and column names are checked to be plain identifiers.
 //
@@ -118,9 +120,11 @@ export interface FirstSeenSpec {
 }
 
 /**
- * The KQL of a first-seen value: the entity was active in the previous 24h (so it has a history
- * to compare with) and, in the last 24h, used a value it never used in the previous 24h.
- * The result lists the values it did use before (KnownValues) for the responder.
+ * The KQL of a first-seen value: in the last 24h the entity used a value it had not used in the
+ * 24h before, and the entity already had events with other values before the new one appeared
+ * (so it has a history to compare with — a user whose first event in two days is the new value
+ * does not alert). History counts events of any kind that pass `filters`; only events that also
+ * pass `recentFilters` alert. EntityValues lists every value of the entity in the two days.
  */
 export function firstSeenQuery(spec: FirstSeenSpec, p: ParameterValues): string {
   const entity = spec.entity.map(kql.identifier);
@@ -128,19 +132,21 @@ export function firstSeenQuery(spec: FirstSeenSpec, p: ParameterValues): string 
   const keys = [...entity, value].join(", ");
   const details = (spec.details ?? []).map(columnText);
   let q = `let rows = ${prelude({ ...spec, exclusions: [] }, p).replace(/\n/g, "\n    ")};`;
-  q += `\nlet known = rows\n    | where TimeGenerated < ago(1d)\n    | summarize KnownValues = make_set(${value}, 20) by ${entity.join(", ")};`;
-  q += `\nlet knownPairs = rows\n    | where TimeGenerated < ago(1d)\n    | distinct ${keys};`;
+  q += `\nlet pairs = rows\n    | summarize PairFirstSeen = min(TimeGenerated) by ${keys};`;
+  q += `\nlet entities = pairs\n    | summarize EntityFirstSeen = min(PairFirstSeen), EntityValues = make_set(${value}, 20) by ${entity.join(", ")};`;
   q += `\nrows\n| where TimeGenerated >= ago(1d)`;
   for (const f of spec.recentFilters ?? []) q += `\n| where ${f}`;
   q += `\n| summarize Count = count(), FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated)${details.length ? ",\n    " + details.join(",\n    ") : ""}\n    by ${keys}`;
   if (spec.activeWithin) q += `\n| where FirstSeen >= ago(${kql.timespan(spec.activeWithin)})`;
-  q += `\n| join kind=leftanti knownPairs on ${keys}`;
-  q += `\n| join kind=inner known on ${entity.join(", ")}`;
+  q += `\n| join kind=inner pairs on ${keys}`;
+  q += `\n| where PairFirstSeen >= ago(1d)`;
+  q += `\n| join kind=inner entities on ${entity.join(", ")}`;
+  q += `\n| where EntityFirstSeen < PairFirstSeen`;
   // After the comparison, so an allowlisted value (a country, an office IP) still counts as history.
   for (const ex of spec.exclusions ?? []) q += kql.excludeIn(ex.column, listParameter(p, ex.parameter));
   for (const c of spec.after ?? []) q += `\n| extend ${columnText(c)}`;
-  const out = [...entity, value, "Count", "FirstSeen", "LastSeen", ...(spec.details ?? []).map((c) => c.name),
-    "KnownValues", ...(spec.after ?? []).map((c) => c.name)];
+  const out = [...entity, value, "Count", "FirstSeen", "LastSeen", "PairFirstSeen", ...(spec.details ?? []).map((c) => c.name),
+    "EntityValues", ...(spec.after ?? []).map((c) => c.name)];
   return q + `\n| project ${out.join(", ")}`;
 }
 

@@ -48,15 +48,16 @@ const scriptedArmFromNewIp: Detection = {
     "Partial coverage. Reading resources (GET {resource}, Get-AzResource, az resource show/list) is never written to " +
     "the Activity Log, and ARM read volume cannot be measured from any tenant log. Every scripted read, however, needs " +
     "an Azure Resource Manager token for the Azure CLI or Azure PowerShell, and that sign-in is logged. This rule " +
-    "alerts when a user who signed in during the previous 24 hours obtains such a token (interactively or by refresh) " +
-    "from an IP address they did not sign in from in that period — the pattern of stolen credentials or a stolen " +
+    "alerts when a user obtains such a token (interactively or by refresh) from an IP address they did not sign in " +
+    "from, with any app, in the previous 24 hours, while they had signed in from other addresses before it (a user " +
+    "whose first sign-in in two days is from the new address is not compared) — the pattern of stolen credentials or a stolen " +
     "token cache being used from attacker infrastructure to enumerate the subscription (also AZT101, AZT102, AZT106.3).",
   falsePositives: [
     "Engineers working from a new network (travel, home, mobile tethering).",
     "Build agents with changing egress IPs that use a user account (allowlist them; better, move them to a workload identity).",
   ],
   triage: [
-    "Compare IPAddress with KnownValues (the user's IPs of the previous day) and Locations: a hosting provider or an unexpected country is a strong sign.",
+    "Compare IPAddress with EntityValues (every IP the user signed in from in the two days) and Locations: a hosting provider or an unexpected country is a strong sign.",
     "Ask the user whether they used the Azure CLI or PowerShell from that place; check AuthenticationRequirement and device details of the interactive sign-in.",
     "If not theirs: revoke sessions (Revoke-MgUserSignInSession), reset the password, and review AzureActivity for the user's writes and key/secret listings after FirstSeen.",
   ],
@@ -79,6 +80,10 @@ const scriptedArmFromNewIp: Detection = {
   samples: {
     source: "log-values.md 3.1 (Azure CLI/PowerShell app ids, Windows Azure Service Management API resource id, string ResultType), 3.3 (non-interactive table), 1.5 (ARM reads not logged)",
     fires: [
+      {
+        name: "history only from this morning (after a quiet weekend), then the CLI from a new IP",
+        rows: { SigninLogs: [history(6 * 60)], AADNonInteractiveUserSignInLogs: [cliToken(30)] },
+      },
       { name: "Azure CLI refresh token used from a new IP", rows: { SigninLogs: [history(30 * 60, { IPAddress: HOME_IP })], AADNonInteractiveUserSignInLogs: [cliToken(30)] } },
       {
         name: "interactive Azure PowerShell sign-in from a new IP",
@@ -90,7 +95,7 @@ const scriptedArmFromNewIp: Detection = {
       { name: "new IP but a token for Microsoft Graph, not ARM", rows: { SigninLogs: [history(30 * 60)], AADNonInteractiveUserSignInLogs: [cliToken(30, { ResourceIdentity: "00000003-0000-0000-c000-000000000000", ResourceDisplayName: "Microsoft Graph" })] } },
       { name: "new IP in the portal (browser), not a scripted client", rows: { SigninLogs: [history(30 * 60), signinRow(30, { IPAddress: NEW_IP })] } },
       { name: "failed CLI sign-in from the new IP", rows: { SigninLogs: [history(30 * 60)], AADNonInteractiveUserSignInLogs: [cliToken(30, { ResultType: "50126" })] } },
-      { name: "user with no sign-in the day before (no history to compare)", rows: { AADNonInteractiveUserSignInLogs: [cliToken(30)] } },
+      { name: "the new IP is the user's first sign-in in two days (no history to compare)", rows: { AADNonInteractiveUserSignInLogs: [cliToken(30)] } },
       { name: "new IP first used more than 2 hours ago (already alerted)", rows: { SigninLogs: [history(30 * 60)], AADNonInteractiveUserSignInLogs: [cliToken(3 * 60)] } },
       { name: "allowlisted VPN egress IP", parameters: { allowedIpAddresses: [NEW_IP] }, rows: { SigninLogs: [history(30 * 60)], AADNonInteractiveUserSignInLogs: [cliToken(30)] } },
     ],
