@@ -207,7 +207,7 @@ const certificateDump: Detection = {
     "One identity enumerated certificates in a vault (CertificateList / CertificateGet) and read several secrets of the same " +
     "vault. A certificate's private key is only returned through its backing secret (SecretGet on /secrets/<certificate name>), " +
     "so listing certificates and then reading secrets is how certificates with their keys are exported. " +
-    "CertificatePrivateKeysRead shows the certificates whose backing secret was read when the names were seen.",
+    "A name in both CertificatesSeen and SecretsRead is a certificate whose private key was read.",
   falsePositives: [
     "Services that bind Key Vault certificates (App Service, Application Gateway, Front Door) — add their app ids to allowedAppIds.",
     "Certificate inventory or renewal tooling.",
@@ -231,8 +231,7 @@ const certificateDump: Detection = {
         "    SecretsRead = make_set_if(ObjectName, IsSecret, 50), DistinctSecrets = dcountif(ObjectName, IsSecret),",
         "    CallerIPAddress = take_any(CallerIPAddress), FirstRead = min(TimeGenerated), LastRead = max(TimeGenerated) by Identity, Upn, ObjectId, AppId, Vault = Resource",
         `| where CertificateCalls > 0 and DistinctSecrets >= ${kql.num(num(p, "minDistinctSecrets"))}`,
-        "| extend CertificatePrivateKeysRead = set_intersect(CertificatesSeen, SecretsRead)",
-        "| project TimeGenerated = LastRead, Identity, Upn, ObjectId, AppId, CallerIPAddress, Vault, DistinctSecrets, CertificatePrivateKeysRead, CertificatesSeen, SecretsRead, FirstRead",
+        "| project TimeGenerated = LastRead, Identity, Upn, ObjectId, AppId, CallerIPAddress, Vault, DistinctSecrets, CertificatesSeen, SecretsRead, FirstRead",
       ].join("\n"),
     trigger: { operator: "GreaterThan", threshold: 0, timeAggregation: "Count", dimensions: ["Identity", "Vault"] },
   },
