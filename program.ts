@@ -5,6 +5,7 @@ import { parseStackConfig, rawFromPulumiConfig, type StackConfig } from "./confi
 import { coverageSummary } from "./detections/coverage";
 import { resolveDetections, type ResolvedDetection } from "./detections/resolve";
 import { DetectionSuite } from "./components/DetectionSuite";
+import { withoutPromiseStacks } from "./components/promiseStacks";
 
 export interface Program {
   config: StackConfig;
@@ -17,7 +18,7 @@ export interface Program {
 export function runProgram(): Program {
   const config = parseStackConfig(rawFromPulumiConfig(pulumi.runtime.allConfig(), pulumi.getProject()), pulumi.getStack());
   const detections = resolveDetections(config);
-  const suite = new DetectionSuite("azdetect", { config, detections });
+  const suite = withoutPromiseStacks(() => new DetectionSuite("azdetect", { config, detections }));
   const outputs = {
     resourceGroupName: suite.resourceGroupName,
     workspaceId: suite.workspaceId,

@@ -1,5 +1,7 @@
 // Checks every detection must pass, shared by the tests and `npm run catalog`: model fields,
 // schedule limits, and the static analysis of its query (with default parameters).
+import * as fs from "fs";
+import * as path from "path";
 import { isoDurationMs } from "./kql";
 import { atrmEntry, atrmUrl } from "./atrm";
 import { LIMITS, scheduleProblems } from "./limits";
@@ -53,13 +55,29 @@ export interface QueryCheck {
   facts: QueryFacts;
   /** Problems beyond the analyser's findings: requires vs tables, result columns. */
   problems: string[];
+  /** The analyser's best-practice diagnostics (KS5xx), each with its justification if it has one. */
+  bestPractices: BestPracticeFinding[];
 }
+
+export interface Justification { key: string; code: string; snippet: string; reason: string; ownerReview?: boolean }
+export interface BestPracticeFinding extends Finding { justification?: Justification }
+
+/** detections/best-practices.json: the KS5xx findings the catalogue keeps, with reasons. */
+export const BEST_PRACTICES_FILE = path.join(__dirname, "best-practices.json");
+let justifications: Justification[] | undefined;
+export function bestPracticeJustifications(): Justification[] {
+  return (justifications ??= (JSON.parse(fs.readFileSync(BEST_PRACTICES_FILE, "utf8")) as { justified: Justification[] }).justified);
+}
+const matches = (j: Justification, key: string, f: Finding) => j.key === key && j.code === f.code && j.snippet === f.snippet;
 
 /** Static analysis of the detection's default query and its consistency with the model. */
 export function queryCheck(d: Detection): QueryCheck {
   const query = defaultQuery(d);
   const range = isoDurationMs(d.overrideQueryTimeRange ?? d.windowSize);
-  const { findings, facts } = lintQuery(query, { queryTimeRangeMs: range, maxLength: LIMITS.maxQueryLength });
+  const { findings: all, facts } = lintQuery(query, { queryTimeRangeMs: range, maxLength: LIMITS.maxQueryLength, bestPractices: true });
+  const findings = all.filter((f) => f.severity === "error");
+  const known = bestPracticeJustifications();
+  const bestPractices = all.filter((f) => f.severity === "warning").map((f) => ({ ...f, justification: known.find((j) => matches(j, d.key, f)) }));
   const problems: string[] = [];
   const declared = new Set(d.requires.flatMap(tablesOf));
   for (const t of facts.tables) if (!declared.has(t)) problems.push(`reads table ${t} but requires declares only ${[...declared].join(", ") || "nothing"}`);
@@ -74,5 +92,13 @@ export function queryCheck(d: Detection): QueryCheck {
   }
   for (const [kind, col] of Object.entries(d.entities)) if (col && !cols.has(col)) problems.push(`entities.${kind} column ${col} is not a result column`);
   if (![...cols.values()].includes("datetime")) problems.push("the result has no datetime column: an alert must say when");
-  return { query, findings, facts, problems };
+  return { query, findings, facts, problems, bestPractices };
+}
+
+/**
+ * Justifications that no longer match a finding of the current catalogue (the query was fixed or
+ * changed): they must be removed or updated, so the list never hides a future finding.
+ */
+export function staleJustifications(checks: { key: string; check: QueryCheck }[]): Justification[] {
+  return bestPracticeJustifications().filter((j) => !checks.some(({ key, check }) => check.bestPractices.some((f) => matches(j, key, f))));
 }

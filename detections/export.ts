@@ -4,8 +4,8 @@ import { DETECTIONS, UNCOVERED } from "./index";
 import { atrmUrl } from "./atrm";
 import { defaultQuery } from "./checks";
 import type { Detection, Requirement } from "./model";
+import { tablesOf } from "./model";
 import { triggerOf } from "./resolve";
-import { lintQuery } from "../kusto/lint";
 
 export interface ExportedDetection {
   key: string;
@@ -22,7 +22,10 @@ export interface ExportedDetection {
   windowSize: string;
   overrideQueryTimeRange?: string;
   trigger: ReturnType<typeof triggerOf>;
-  /** Tables the query reads, from the parsed syntax tree. */
+  /**
+   * Tables the query reads. Taken from `requires`, which test/catalogue.spec.ts proves equal to the
+   * tables in the parsed syntax tree: the export needs no Kusto parser (≈3 s per process).
+   */
   tables: string[];
   requires: Requirement[];
   parameters: Record<string, { type: string; default: unknown; description: string; allowlist?: string }>;
@@ -47,7 +50,7 @@ export function exportDetection(d: Detection): ExportedDetection {
     windowSize: d.windowSize,
     ...(d.overrideQueryTimeRange ? { overrideQueryTimeRange: d.overrideQueryTimeRange } : {}),
     trigger: triggerOf(d),
-    tables: lintQuery(query).facts.tables,
+    tables: [...new Set(d.requires.flatMap(tablesOf))].sort(),
     requires: d.requires,
     parameters: Object.fromEntries(Object.entries(d.parameters ?? {}).map(([k, p]) => [k, {
       type: p.type, default: p.default, description: p.description, ...(p.type === "stringList" && p.allowlist ? { allowlist: p.allowlist } : {}),

@@ -14,6 +14,8 @@ export interface Finding {
   message: string;
   line: number;
   column: number;
+  /** Best-practice findings: the expression or operator the diagnostic is about, whitespace collapsed. */
+  snippet?: string;
 }
 
 export interface QueryFacts {
@@ -65,11 +67,15 @@ export function lintQuery(query: string, opts: LintOptions = {}): { findings: Fi
     if (d.Severity === "Error") findings.push({ code: d.Code!, severity: "error", message: d.Message!, ...at(d.Start) });
   }
   if (opts.bestPractices) {
-    const svc = new Kusto.Language.Editor.KustoCodeService.$ctor1(query, workspaceGlobals());
+    // The code service over the already-analysed code: no second parse.
+    const svc = new Kusto.Language.Editor.KustoCodeService.ctor(code);
     const extra = svc.GetAnalyzerDiagnostics(true)!;
     for (let i = 0; i < extra.Count; i++) {
       const d = extra.getItem(i)!;
-      findings.push({ code: d.Code!, severity: "warning", message: d.Message!, ...at(d.Start) });
+      // The diagnostic spans a token (e.g. `contains`); its parent is the expression or operator to review.
+      const node = code.Syntax!.GetTokenAt(d.Start)?.Parent as { TextStart: number; End: number } | null | undefined;
+      const snippet = (node ? query.slice(node.TextStart, node.End) : query.substr(d.Start, d.Length)).replace(/\s+/g, " ").trim();
+      findings.push({ code: d.Code!, severity: "warning", message: d.Message!, snippet, ...at(d.Start) });
     }
   }
 

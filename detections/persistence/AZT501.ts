@@ -171,7 +171,7 @@ const spManipulation: Detection = {
       "AuditLogs",
       `| where OperationName in~ ${kql.strList(SP_CREDENTIAL_ACTIVITIES)}`,
       "    // Real rows spell it 'Update application – Certificates and secrets management ' (en dash, trailing space).",
-      '    or (OperationName startswith "Update application" and OperationName contains "Certificates and secrets management")',
+      '    or (OperationName startswith "Update application" and OperationName has "Certificates and secrets management")',
       '    or (OperationName =~ "Update service principal" and tostring(TargetResources[0].modifiedProperties) has "KeyDescription")',
       '| where Result =~ "success"',
       auditInitiator(p),

@@ -3,6 +3,7 @@ import { performance } from "perf_hooks";
 import { DETECTIONS } from "../../detections";
 import { defaultQuery } from "../../detections/checks";
 import { lintQuery } from "../../kusto/lint";
+import { clearAnalysisCache } from "../../kusto/language";
 
 const queries = DETECTIONS.map(defaultQuery);
 const t0 = performance.now();
@@ -11,12 +12,14 @@ const coldMs = performance.now() - t0;
 const warm: number[] = [];
 for (let pass = 0; pass < 3; pass++) {
   for (const q of queries) {
+    clearAnalysisCache(); // time the analysis itself, not the memo
     const t = performance.now();
     lintQuery(q);
     warm.push(performance.now() - t);
   }
 }
 warm.sort((a, b) => a - b);
+clearAnalysisCache();
 const tTotal = performance.now();
 for (const q of queries) lintQuery(q);
 const totalMs = performance.now() - tTotal;
