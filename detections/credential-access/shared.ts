@@ -205,8 +205,11 @@ export interface ChangeThenRun {
 }
 
 /**
- * Summarised changes and runs per caller and container, joined on both: the run is in the newest
- * `runSlice`, the change at most `maxGapMinutes` before it. The rule's window must cover both.
+ * Changes and runs per caller and container, paired one by one: a run in the newest `runSlice`
+ * and a change at most `maxGapMinutes` before that run. Pairing each operation (one row per
+ * CorrelationId) rather than comparing the first change with the last run matters: an attacker
+ * who created a runbook two hours ago and edits and runs it now must still pair. The rule's window
+ * must cover both (runSlice + maxGapMinutes).
  */
 export function changeThenRunQuery(c: ChangeThenRun): string {
   const base = (ops: string[]) =>
@@ -220,13 +223,15 @@ export function changeThenRunQuery(c: ChangeThenRun): string {
   return [
     `let changes = ${base(c.changeOperations)}`,
     `| extend Item = extract(${kql.str(c.itemPattern)}, 1, _ResourceId)`,
-    "| summarize FirstChange = min(TimeGenerated), ChangedItems = make_set(Item, 20), ChangeOperations = make_set(OperationNameValue, 10) by Caller, Container;",
+    "| summarize ChangeTime = min(TimeGenerated) by Caller, Container, CorrelationId, Item, ChangeOperation = toupper(OperationNameValue);",
     `let runs = ${base(c.runOperations)}`,
     `| where TimeGenerated >= ago(${kql.timespan(c.runSlice)})`,
-    "| summarize LastRun = max(TimeGenerated), Runs = count(), RunOperations = make_set(OperationNameValue, 10), CallerIpAddress = take_any(CallerIpAddress) by Caller, Container;",
+    "| summarize RunTime = min(TimeGenerated), CallerIpAddress = take_any(CallerIpAddress) by Caller, Container, RunId = CorrelationId, RunOperation = toupper(OperationNameValue);",
     "changes",
     "| join kind=inner runs on Caller, Container",
-    `| where LastRun >= FirstChange and LastRun - FirstChange <= ${kql.num(c.maxGapMinutes)}m`,
+    `| where RunTime between (ChangeTime .. (ChangeTime + ${kql.num(c.maxGapMinutes)}m))`,
+    "| summarize LastRun = max(RunTime), Runs = dcount(RunId), RunOperations = make_set(RunOperation, 10), FirstChange = min(ChangeTime),",
+    "    ChangedItems = make_set(Item, 20), ChangeOperations = make_set(ChangeOperation, 10), CallerIpAddress = take_any(CallerIpAddress) by Caller, Container",
     "| project TimeGenerated = LastRun, Caller, CallerIpAddress, Container, ChangedItems, ChangeOperations, FirstChange, RunOperations, Runs",
   ].join("\n");
 }
