@@ -14,6 +14,9 @@ import {
 const USER_TAKEOVER_ACTIVITIES = [
   "Reset password", "Change user password", "Set force change user password", "Reset password (by admin)",
   "Enable account", "Restore user",
+  // An administrator adding, changing or removing another user's MFA methods (Authentication Methods,
+  // UserManagement; names from the Entra audit activity reference).
+  "Admin registered security info", "Admin updated security info", "Admin deleted security info",
 ];
 /** `Update user` property names of strong-authentication (MFA) methods (unverified: community rules, not a real row here). */
 const MFA_PROPERTIES = ["StrongAuthenticationMethod", "StrongAuthenticationUserDetails", "StrongAuthenticationPhoneAppDetail"];
@@ -29,7 +32,7 @@ const userManipulation: Detection = {
   name: "Another user's password reset, account enabled or restored, or MFA method changed",
   description:
     "An identity reset or changed another user's password, re-enabled a disabled account, restored a deleted user, or " +
-    "changed another user's strong-authentication (MFA) methods. Each gives the actor a working sign-in for an account " +
+    "registered, changed or deleted another user's authentication (MFA) methods. Each gives the actor a working sign-in for an account " +
     "that is not theirs, a classic way to keep access that survives the loss of the first foothold.",
   falsePositives: [
     "Helpdesk and identity administrators resetting passwords or re-enabling leavers on request (allowlist their UPNs, or " +
@@ -79,6 +82,10 @@ const userManipulation: Detection = {
         rows: { AuditLogs: [auditRow(3, "Enable account", "UserManagement", byUser(ATTACKER), userTarget("leaver@contoso.onmicrosoft.com"))] },
       },
       {
+        name: "attacker registers an authentication method for another user (Authentication Methods service)",
+        rows: { AuditLogs: [auditRow(6, "Admin registered security info", "UserManagement", byUser(ATTACKER), userTarget(victim), { LoggedByService: "Authentication Methods", AADOperationType: "Update" })] },
+      },
+      {
         name: "attacker changes another user's MFA phone app",
         rows: {
           AuditLogs: [auditRow(4, "Update user", "UserManagement", byUser(ATTACKER), userTarget(victim, [
@@ -112,6 +119,10 @@ const userManipulation: Detection = {
             { displayName: "StrongAuthenticationMethod", oldValue: "[]", newValue: "[{\"MethodType\":6}]" },
           ]))],
         },
+      },
+      {
+        name: "user registers their own authentication method (User registered security info)",
+        rows: { AuditLogs: [auditRow(5, "User registered security info", "UserManagement", byUser(victim), userTarget(victim), { LoggedByService: "Authentication Methods", AADOperationType: "Update" })] },
       },
       {
         name: "allowlisted helpdesk administrator",
@@ -176,7 +187,9 @@ const spManipulation: Detection = {
       '| where Result =~ "success"',
       auditInitiator(p),
       "| extend OtherTarget = coalesce(tostring(TargetResources[1].displayName), tostring(TargetResources[1].userPrincipalName))",
-      `| project ${AUDIT_COLUMNS.join(", ")}, OtherTarget`,
+      // KeyDescription old/new values: which key id was added (or removed), as the triage asks.
+      "| extend Changes = tostring(TargetResources[0].modifiedProperties)",
+      `| project ${AUDIT_COLUMNS.join(", ")}, OtherTarget, Changes`,
     ].join("\n"),
     trigger: AUDIT_TRIGGER,
   },
