@@ -7,6 +7,7 @@ import { resolveDetections, type ResolvedDetection } from "./detections/resolve"
 import { ConfigError } from "./config/errors";
 import { routeProblems } from "./config/routing";
 import { DetectionSuite } from "./components/DetectionSuite";
+import type { Detection } from "./detections/model";
 
 export interface Program {
   config: StackConfig;
@@ -16,9 +17,9 @@ export interface Program {
 }
 
 /** Validates everything before the first resource is declared, then declares the suite. */
-export function runProgram(): Program {
+export function runProgram(catalogue?: readonly Detection[]): Program {
   const config = parseStackConfig(rawFromPulumiConfig(pulumi.runtime.allConfig(), pulumi.getProject()), pulumi.getStack());
-  const detections = resolveDetections(config);
+  const detections = resolveDetections(config, catalogue);
   const unrouted = routeProblems(config.routing, detections);
   if (unrouted.length) throw new ConfigError(unrouted);
   const suite = new DetectionSuite("azdetect", { config, detections });

@@ -198,7 +198,8 @@ export function defaultReceiverName(kind: keyof typeof DEFAULT_PREFIX, index: nu
   return `${DEFAULT_PREFIX[kind]}-${index + 1}`;
 }
 
-const groupName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$/, "must be 1-40 letters, digits, '_' or '-', starting with a letter or digit (it becomes part of the Azure name)");
+const NAME_RULE = "must be 1-40 letters, digits, '_' or '-', starting with a letter or digit (it becomes part of the Azure name)";
+const groupName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$/, NAME_RULE);
 
 const route = obj({
   severities: z.array(severitySchema).min(1, "list at least one severity (0-4)"),
@@ -251,7 +252,7 @@ const maintenanceWindow = obj({
 /** The routing keys of the stack config schema (spread into stackConfigSchema). */
 export const routingConfigShape = {
   /** Action groups by name: receivers the stack manages, or {existingId} to reference one. */
-  actionGroups: z.record(groupName, actionGroup).optional(),
+  actionGroups: z.record(groupName, actionGroup, { error: (iss) => (iss.code === "invalid_key" ? `invalid action group name — ${NAME_RULE}` : undefined) }).optional(),
   /** Every deployed rule gets the action groups of all routes matching its severity (and tactic). */
   routes: z.array(route).optional(),
   /** false (default): a deployed rule no route matches is a config error. */

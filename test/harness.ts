@@ -2,6 +2,7 @@
 // Import this before anything that declares resources; call runStack() per configuration.
 import * as pulumi from "@pulumi/pulumi";
 import type { Program } from "../program";
+import type { Detection } from "../detections/model";
 
 export interface Declared {
   type: string;
@@ -68,7 +69,7 @@ const ROUTING_KEYS = ["actionGroups", "routes", "allowUnroutedAlerts", "maintena
  * Evaluate the program for one stack config (values as in Pulumi.<stack>.yaml: strings, or
  * objects/lists that are passed as JSON, as the Pulumi CLI does).
  */
-export async function runStack(config: Record<string, unknown>, opts: { stack?: string; calls?: CallMocks; secretKeys?: string[] } = {}): Promise<StackRun> {
+export async function runStack(config: Record<string, unknown>, opts: { stack?: string; calls?: CallMocks; secretKeys?: string[]; catalogue?: readonly Detection[] } = {}): Promise<StackRun> {
   const resources: Declared[] = [];
   const secretPaths: Record<string, string[]> = {};
   const calls = { ...defaultCalls, ...(opts.calls ?? {}) };
@@ -92,7 +93,14 @@ export async function runStack(config: Record<string, unknown>, opts: { stack?: 
   );
   // Loaded after the mocks so every resource reaches them.
   const { runProgram } = require("../program") as typeof import("../program");
-  const program = runProgram();
+  let program: Program;
+  try {
+    program = runProgram(opts.catalogue);
+  } catch (e) {
+    // Lets tests assert that a config error stopped the program before any resource was declared.
+    if (e && typeof e === "object") Object.assign(e, { declared: resources });
+    throw e;
+  }
   const outputs = await settle(program.outputs, resources);
   return {
     program,
