@@ -371,9 +371,11 @@ export function actionGroupNamesFor(routing: RoutingConfig, severity: Severity, 
 export function routeProblems(routing: RoutingConfig, detections: readonly { key: string; severity: Severity; detection: { tactic: Tactic } }[]): string[] {
   const problems: string[] = [];
   const unrouted: string[] = [];
+  // A disabled group sends nothing: a rule routed only to disabled groups is unrouted.
+  const sends = (n: string) => { const g = routing.actionGroups[n]; return g !== undefined && (g.mode === "existing" || g.enabled); };
   for (const d of detections) {
     const groups = actionGroupNamesFor(routing, d.severity, d.detection.tactic);
-    if (groups.length === 0) unrouted.push(`${d.key} (severity ${d.severity}, ${d.detection.tactic})`);
+    if (!groups.some(sends)) unrouted.push(`${d.key} (severity ${d.severity}, ${d.detection.tactic})${groups.length ? ` (its action groups ${groups.join(", ")} are disabled)` : ""}`);
     if (groups.length > MAX_ACTION_GROUPS_PER_RULE) {
       problems.push(`${keyPath(["routes"])}: ${d.key} (severity ${d.severity}, ${d.detection.tactic}) matches ${groups.length} action groups (${groups.join(", ")}) — Azure allows at most ${MAX_ACTION_GROUPS_PER_RULE} per rule; merge receivers into fewer groups or narrow the routes`);
     }

@@ -186,6 +186,12 @@ describe("alert routing", () => {
       expect(err.message).to.contain("azt301-1-runcommand (severity 1, Execution)");
     });
 
+    it("include rules routed only to disabled action groups", async () => {
+      const err = await runStack({ ...base, actionGroups: { soc: { ...groups.soc, enabled: false } }, routes: [{ severities: [1], actionGroups: ["soc"] }] }).then(
+        () => expect.fail("expected a ConfigError"), (e) => e);
+      expect(err.message).to.contain("azt301-1-runcommand (severity 1, Execution) (its action groups soc are disabled)");
+    });
+
     it("deploy with no action group when allowUnroutedAlerts is true", async () => {
       const run = await runStack({ ...base, allowUnroutedAlerts: true, routes: [] });
       expect(run.ofType(AG)).to.have.length(0);
