@@ -9,6 +9,7 @@ import { ConfigError, parseStackConfig } from "../config";
 import { emailReceivers, entraReceiverName } from "../components/AlertRouting";
 import { detectionByKey } from "../detections";
 import { excludeIn } from "../detections/kql";
+import { allowlistParameters } from "../detections/resolve";
 import type { Detection, Severity, Tactic } from "../detections/model";
 
 const AG = "azure-native:monitor:ActionGroup";
@@ -302,6 +303,16 @@ describe("alert routing", () => {
       expect(query).to.contain(`| where AppId !in~ ("static-app", "${APP_ID}")`);
       // Offline (plan, KQL validation) the query has the static values only.
       expect(run.program.detections.find((d) => d.key === "fx-sp-signin")!.query).to.contain('!in~ ("static-app")');
+    });
+
+    it("reaches every shipped log search detection that draws from appIds", async () => {
+      const run = await runStack({ ...base, allowUnroutedAlerts: true, allowlists: { servicePrincipalNames: ["ci-deployer"] } }, { calls });
+      const drawing = run.program.detections.filter((d) => d.alertKind === "scheduledQuery" && allowlistParameters(d.detection, "appIds").length);
+      expect(drawing, "the catalogue has detections with an appIds allowlist").not.to.be.empty;
+      for (const d of drawing) {
+        expect(run.byName(d.key).inputs.criteria.allOf[0].query, d.key).to.contain(`"${APP_ID}"`);
+        expect(d.query, d.key).not.to.contain(APP_ID);
+      }
     });
 
     it("deploys an activity-log detection whose exclusion draws from appIds as a log search alert", async () => {
