@@ -4,7 +4,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { parseStackConfig, rawFromPulumiConfig, type StackConfig } from "./config";
 import { coverageSummary } from "./detections/coverage";
 import { resolveDetections, type ResolvedDetection } from "./detections/resolve";
+import { ConfigError } from "./config/errors";
+import { routeProblems } from "./config/routing";
 import { DetectionSuite } from "./components/DetectionSuite";
+import type { Detection } from "./detections/model";
 
 export interface Program {
   config: StackConfig;
@@ -14,14 +17,18 @@ export interface Program {
 }
 
 /** Validates everything before the first resource is declared, then declares the suite. */
-export function runProgram(): Program {
+export function runProgram(catalogue?: readonly Detection[]): Program {
   const config = parseStackConfig(rawFromPulumiConfig(pulumi.runtime.allConfig(), pulumi.getProject()), pulumi.getStack());
-  const detections = resolveDetections(config);
+  const detections = resolveDetections(config, catalogue);
+  const unrouted = routeProblems(config.routing, detections);
+  if (unrouted.length) throw new ConfigError(unrouted);
   const suite = new DetectionSuite("azdetect", { config, detections });
   const outputs = {
     resourceGroupName: suite.resourceGroupName,
     workspaceId: suite.workspaceId,
     rules: suite.rules,
+    // Ids only: receivers (and their secret URIs) never become outputs.
+    actionGroups: suite.actionGroups,
     coverage: coverageSummary(detections),
   };
   return { config, detections, suite, outputs };

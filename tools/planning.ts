@@ -43,7 +43,7 @@ export interface Plan {
 
 /** Evaluate the program for a stack's config and summarise what it declares. */
 export async function buildPlan(config: Record<string, unknown>, stack: string): Promise<Plan> {
-  const run = await runStack(config, { stack });
+  const run = await runStack(config, { stack, strictRouting: true });
   const cfg = run.program.config;
   const ruleInputs = new Map<string, Declared>();
   for (const r of run.resources) if (r.type === "azure-native:monitor:ScheduledQueryRule" || r.type === "azure-native:monitor:ActivityLogAlert") ruleInputs.set(r.name, r);
