@@ -3,6 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { parseStackConfig, rawFromPulumiConfig, type StackConfig } from "./config";
 import { coverageSummary } from "./detections/coverage";
+import { estimateCost, logSourcesRead, priceTable, type CostEstimate } from "./detections/cost";
 import { resolveDetections, type ResolvedDetection } from "./detections/resolve";
 import { ConfigError } from "./config/errors";
 import { routeProblems } from "./config/routing";
@@ -14,6 +15,8 @@ export interface Program {
   detections: ResolvedDetection[];
   suite: DetectionSuite;
   outputs: Record<string, unknown>;
+  /** The monthly cost estimate (also the stack output costEstimate). */
+  cost: CostEstimate;
 }
 
 /** Validates everything before the first resource is declared, then declares the suite. */
@@ -23,6 +26,7 @@ export function runProgram(catalogue?: readonly Detection[]): Program {
   const unrouted = routeProblems(config.routing, detections);
   if (unrouted.length) throw new ConfigError(unrouted);
   const suite = new DetectionSuite("azdetect", { config, detections });
+  const cost = estimateCost(detections, priceTable(config.pricing), logSourcesRead(detections));
   const outputs = {
     resourceGroupName: suite.resourceGroupName,
     workspaceId: suite.workspaceId,
@@ -30,6 +34,7 @@ export function runProgram(catalogue?: readonly Detection[]): Program {
     // Ids only: receivers (and their secret URIs) never become outputs.
     actionGroups: suite.actionGroups,
     coverage: coverageSummary(detections),
+    costEstimate: cost,
   };
-  return { config, detections, suite, outputs };
+  return { config, detections, suite, outputs, cost };
 }

@@ -8,6 +8,7 @@ import { scheduleProblems } from "../detections/limits";
 import { ConfigError, formatIssue, keyPath, REDACTED } from "./errors";
 import { isoDuration, obj, oneOf, resourceId } from "./schema";
 import { isSecretBearingPath, normaliseRouting, routingConfigShape, type RoutingConfig } from "./routing";
+import { pricingSchema, type PricingOverrides } from "./pricing";
 
 export { ConfigError } from "./errors";
 
@@ -76,6 +77,8 @@ export const stackConfigSchema = obj({
   tags: z.record(z.string().min(1).max(512), z.string().max(256)).optional(),
   /** Alert routing: actionGroups, routes, allowUnroutedAlerts, maintenanceWindows (config/routing.ts). */
   ...routingConfigShape,
+  /** Overrides of the cost estimate's price table (config/pricing.ts). */
+  pricing: pricingSchema.optional(),
 });
 
 export type RawStackConfig = z.infer<typeof stackConfigSchema>;
@@ -97,6 +100,8 @@ export interface StackConfig {
   /** From allowlists.servicePrincipalNames: display names whose app ids join the appIds allowlist at deploy time. */
   servicePrincipalNames: string[];
   routing: RoutingConfig;
+  /** Price table overrides for the cost estimate (empty: pricing/azure-monitor.json as is). */
+  pricing: PricingOverrides;
 }
 
 /**
@@ -131,6 +136,7 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string): S
     tags: c.tags ?? {},
     servicePrincipalNames: [...new Set(c.allowlists?.servicePrincipalNames ?? [])],
     routing: normaliseRouting(c, problems),
+    pricing: c.pricing ?? {},
   };
   problems.push(...overrideProblems(cfg));
   if (problems.length) throw new ConfigError(problems);
