@@ -7,6 +7,7 @@ import { GLOBAL_ALLOWLISTS, TACTICS } from "../detections/model";
 import { scheduleProblems } from "../detections/limits";
 import { ConfigError, formatIssue, keyPath } from "./errors";
 import { isoDuration, obj, oneOf, resourceId } from "./schema";
+import { telemetryConfig, telemetrySchema, type TelemetryConfig } from "./telemetry";
 
 export { ConfigError } from "./errors";
 
@@ -65,6 +66,8 @@ export const stackConfigSchema = obj({
   overrides: z.record(z.string(), detectionOverride).optional(),
   /** Tags on every resource the stack creates. */
   tags: z.record(z.string().min(1).max(512), z.string().max(256)).optional(),
+  /** Telemetry the detections read, deployed in the same graph (config/telemetry.ts). */
+  telemetry: telemetrySchema.optional(),
 });
 
 export type RawStackConfig = z.infer<typeof stackConfigSchema>;
@@ -83,6 +86,7 @@ export interface StackConfig {
   allowlists: Record<(typeof GLOBAL_ALLOWLISTS)[number], string[]>;
   overrides: Record<string, DetectionOverride>;
   tags: Record<string, string>;
+  telemetry: TelemetryConfig;
 }
 
 /**
@@ -113,6 +117,7 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string): S
     allowlists: Object.fromEntries(GLOBAL_ALLOWLISTS.map((k) => [k, c.allowlists?.[k] ?? []])) as StackConfig["allowlists"],
     overrides: c.overrides ?? {},
     tags: c.tags ?? {},
+    telemetry: telemetryConfig(c.telemetry),
   };
   const problems = overrideProblems(cfg);
   if (problems.length) throw new ConfigError(problems);
