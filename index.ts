@@ -8,3 +8,4 @@ export const resourceGroupName = outputs.resourceGroupName;
 export const workspaceId = outputs.workspaceId;
 export const rules = outputs.rules;
 export const coverage = outputs.coverage;
+export const telemetryGaps = outputs.telemetryGaps;

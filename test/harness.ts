@@ -2,6 +2,7 @@
 // Import this before anything that declares resources; call runStack() per configuration.
 import * as pulumi from "@pulumi/pulumi";
 import type { Program } from "../program";
+import type { Detection } from "../detections/model";
 
 export interface Declared {
   type: string;
@@ -66,7 +67,7 @@ export interface StackRun {
  * Evaluate the program for one stack config (values as in Pulumi.<stack>.yaml: strings, or
  * objects/lists that are passed as JSON, as the Pulumi CLI does).
  */
-export async function runStack(config: Record<string, unknown>, opts: { stack?: string; calls?: CallMocks; secretKeys?: string[] } = {}): Promise<StackRun> {
+export async function runStack(config: Record<string, unknown>, opts: { stack?: string; calls?: CallMocks; secretKeys?: string[]; catalogue?: readonly Detection[] } = {}): Promise<StackRun> {
   const resources: Declared[] = [];
   const secretPaths: Record<string, string[]> = {};
   const calls = { ...defaultCalls, ...(opts.calls ?? {}) };
@@ -87,7 +88,7 @@ export async function runStack(config: Record<string, unknown>, opts: { stack?: 
   );
   // Loaded after the mocks so every resource reaches them.
   const { runProgram } = require("../program") as typeof import("../program");
-  const program = runProgram();
+  const program = runProgram({ catalogue: opts.catalogue });
   const outputs = await settle(program.outputs, resources);
   return {
     program,
