@@ -78,7 +78,10 @@ export async function runStack(config: Record<string, unknown>, opts: { stack?: 
       resources.push({ type: a.type, name: a.name, inputs, custom: a.custom !== false });
       if (found.length) secretPaths[a.name] = found;
       const azName = azureName(a.type, a.name, inputs);
-      return { id: a.custom === false ? undefined : mockId(a.type, azName, inputs), state: { ...inputs, name: azName } };
+      // Azure fills in the principal of a system-assigned identity.
+      const identity = typeof inputs.identity?.type === "string" && inputs.identity.type.includes("SystemAssigned")
+        ? { identity: { ...inputs.identity, principalId: `principal-${a.name}` } } : {};
+      return { id: a.custom === false ? undefined : mockId(a.type, azName, inputs), state: { ...inputs, name: azName, ...identity } };
     },
     call: (a) => (calls[a.token] ? calls[a.token](a.inputs) : {}),
   }, "azdetect", opts.stack ?? "test", false);
