@@ -27,6 +27,8 @@ export class DetectionSuite extends pulumi.ComponentResource {
   public readonly workspaceId: pulumi.Output<string>;
   /** Rule ids per tactic, then per detection key. */
   public readonly rules: pulumi.Output<Record<string, Record<string, string>>>;
+  /** One component per selected tactic. */
+  public readonly tactics: Partial<Record<(typeof TACTICS)[number], TacticDetections>> = {};
 
   constructor(name: string, args: DetectionSuiteArgs, opts?: pulumi.ComponentResourceOptions) {
     super("azdetect:index:DetectionSuite", name, {}, opts);
@@ -82,7 +84,7 @@ export class DetectionSuite extends pulumi.ComponentResource {
     for (const tactic of TACTICS) {
       const selected = args.detections.filter((d) => d.detection.tactic === tactic);
       if (selected.length === 0) continue;
-      rules[tactic] = new TacticDetections(tacticComponentName(tactic), {
+      const component = new TacticDetections(tacticComponentName(tactic), {
         tactic,
         detections: selected,
         stack: cfg.stack,
@@ -93,7 +95,9 @@ export class DetectionSuite extends pulumi.ComponentResource {
         actionGroupIds: () => [],
         skipQueryValidation: cfg.skipQueryValidation,
         tags,
-      }, { parent: this }).ruleIds;
+      }, { parent: this });
+      this.tactics[tactic] = component;
+      rules[tactic] = component.ruleIds;
     }
     this.rules = pulumi.output(rules) as pulumi.Output<Record<string, Record<string, string>>>;
     this.registerOutputs({ resourceGroupName: this.resourceGroupName, workspaceId: this.workspaceId, rules: this.rules });

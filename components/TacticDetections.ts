@@ -27,6 +27,8 @@ export interface TacticDetectionsArgs {
 export class TacticDetections extends pulumi.ComponentResource {
   /** Rule resource id per detection key. */
   public readonly ruleIds: pulumi.Output<Record<string, string>>;
+  /** The rule resources, by detection key. */
+  public readonly rules: Record<string, monitor.ActivityLogAlert | monitor.ScheduledQueryRule> = {};
 
   constructor(name: string, args: TacticDetectionsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("azdetect:index:TacticDetections", name, {}, opts);
@@ -39,16 +41,16 @@ export class TacticDetections extends pulumi.ComponentResource {
         tags: detectionTags(d, args.stack, args.tags),
       };
       if (d.alertKind === "activityLog") {
-        ids[d.key] = new monitor.ActivityLogAlert(d.key, {
+        this.rules[d.key] = new monitor.ActivityLogAlert(d.key, {
           ...common,
           activityLogAlertName: ruleName(d.key, args.stack),
           location: "Global",
           scopes: [args.subscriptionScope],
           condition: d.activityLogCondition!,
           actions: { actionGroups: args.actionGroupIds(d).map((id) => ({ actionGroupId: id })) },
-        }, { parent: this }).id;
+        }, { parent: this });
       } else {
-        ids[d.key] = new monitor.ScheduledQueryRule(d.key, {
+        this.rules[d.key] = new monitor.ScheduledQueryRule(d.key, {
           ...common,
           ruleName: ruleName(d.key, args.stack),
           displayName: displayName(d),
@@ -82,8 +84,9 @@ export class TacticDetections extends pulumi.ComponentResource {
               "azdetect-reference": d.detection.references[0] ?? "",
             },
           },
-        }, { parent: this, replaceOnChanges: ["scopes"] }).id;
+        }, { parent: this, replaceOnChanges: ["scopes"] });
       }
+      ids[d.key] = this.rules[d.key].id;
     }
     this.ruleIds = pulumi.output(ids) as pulumi.Output<Record<string, string>>;
     this.registerOutputs({ ruleIds: this.ruleIds });

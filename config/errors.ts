@@ -25,6 +25,8 @@ function show(v: unknown): string {
 /** One readable line per zod issue. Custom messages (from refinements) are kept as written. */
 export function formatIssue(issue: core.$ZodIssue & { input?: unknown }): string {
   const where = keyPath(issue.path);
+  // A message written in our schemas (refinements, custom errors) is used as is.
+  if (issue.code !== "unrecognized_keys" && !/^(Invalid|Too small|Too big|Unrecognized)/.test(issue.message)) return `${where}: ${issue.message}`;
   switch (issue.code) {
     case "invalid_value":
       return `${where}: ${show(issue.input)} is not allowed — expected one of: ${issue.values.map((v) => String(v)).join(", ")}`;

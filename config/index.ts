@@ -55,7 +55,11 @@ export const stackConfigSchema = obj({
   createResourceGroup: z.boolean().optional(),
   workspace: workspace.optional(),
   /** ATRM tactics to deploy: "all" or a list. */
-  tactics: z.union([z.literal("all"), z.array(oneOf(TACTICS)).min(1, "select at least one tactic, or \"all\"")]).optional(),
+  tactics: z.preprocess(
+    (v) => (v === "all" ? [...TACTICS] : v),
+    z.array(oneOf(TACTICS), { error: (iss) => (iss.code === "invalid_type" ? `expected "all" or a list of tactics, got ${JSON.stringify(iss.input)}` : undefined) })
+      .min(1, "select at least one tactic, or \"all\""),
+  ).optional(),
   /** Deploy plain operation matches as free activity-log alerts where the detection allows. */
   preferActivityLogAlerts: z.boolean().optional(),
   /** Ask Azure not to validate queries at creation (for tables that have no data yet). */
@@ -111,7 +115,7 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string): S
           retentionInDays: c.workspace?.retentionInDays ?? 90,
           retainOnDelete: c.workspace?.retainOnDelete ?? true,
         },
-    tactics: c.tactics === undefined || c.tactics === "all" ? [...TACTICS] : [...new Set(c.tactics)],
+    tactics: c.tactics === undefined ? [...TACTICS] : [...new Set(c.tactics)],
     preferActivityLogAlerts: c.preferActivityLogAlerts ?? true,
     skipQueryValidation: c.skipQueryValidation ?? false,
     allowlists: Object.fromEntries(GLOBAL_ALLOWLISTS.map((k) => [k, c.allowlists?.[k] ?? []])) as StackConfig["allowlists"],

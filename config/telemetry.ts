@@ -6,6 +6,9 @@ import { ACTIVITY_LOG_CATEGORIES, ENTRA_CATEGORIES, SYSLOG_LEVELS } from "../det
 import { DIAGNOSTIC_TYPES, STORAGE_ACCOUNT_TYPE, SYSLOG_FACILITIES, diagnosticTypeKey } from "../detections/telemetry-sources";
 import { obj, oneOf, parseResourceId, resourceId } from "./schema";
 
+/** A string matching `re`; the error shows the value and what was expected. */
+const matching = (re: RegExp, expected: string) => z.string().regex(re, { error: (iss) => `${JSON.stringify(iss.input)} ${expected}` });
+
 const TARGET_TYPES = [...Object.keys(DIAGNOSTIC_TYPES), STORAGE_ACCOUNT_TYPE];
 
 /** Categories a target of this (parsed) resource type may list. */
@@ -39,14 +42,14 @@ const vm = obj({
   id: resourceId("Microsoft.Compute/virtualMachines"),
   os: oneOf(["windows", "linux"]),
   /** Region of the VM (the extension must be declared there); default: the stack's location. */
-  location: z.string().regex(/^[a-z0-9]+$/, "must be an Azure region name such as westeurope (lower case, no spaces)").optional(),
+  location: matching(/^[a-z0-9]+$/, "must be an Azure region name such as westeurope (lower case, no spaces)").optional(),
   /** false when the Azure Monitor Agent is already installed (by policy, Defender, or by hand): only the DCR association is created. */
   installAgent: z.boolean().optional(),
 });
 
 const windowsEvent = obj({
   /** `<channel>!<XPath>`, e.g. Security!*[System[(EventID=4688)]]. */
-  xPath: z.string().regex(/^[^!]+![^!]+$/, "must be <channel>!<XPath query>, e.g. Security!*[System[(EventID=4688)]]"),
+  xPath: matching(/^[^!]+![^!]+$/, "must be <channel>!<XPath query>, e.g. Security!*[System[(EventID=4688)]]"),
   stream: oneOf(["Microsoft-Event", "Microsoft-SecurityEvent"]),
 });
 
@@ -100,7 +103,7 @@ export const telemetrySchema = obj({
     agent: z.boolean().optional(),
   }).optional(),
   /** Sources already delivered to the workspace by something else, e.g. "activityLog", "entraId:SignInLogs", "diagnostics:Microsoft.KeyVault/vaults", "agent:windows". */
-  provided: z.array(z.string().regex(PROVIDED, "must be activityLog[:<category>], entraId[:<category>], diagnostics:<resource type> or agent:windows|linux")).optional(),
+  provided: z.array(matching(PROVIDED, "must be activityLog[:<category>], entraId[:<category>], diagnostics:<resource type> or agent:windows|linux")).optional(),
   /** Do not deploy detections whose telemetry is missing (default false: deploy them and report the gap). */
   skipDetectionsWithoutTelemetry: z.boolean().optional(),
 });

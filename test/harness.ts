@@ -9,6 +9,8 @@ export interface Declared {
   name: string;
   inputs: Record<string, any>;
   custom: boolean;
+  /** The id the mock gave it (custom resources only). */
+  id?: string;
 }
 
 export const TEST_SUBSCRIPTION = "00000000-1111-2222-3333-444444444444";
@@ -75,13 +77,14 @@ export async function runStack(config: Record<string, unknown>, opts: { stack?: 
     newResource: (a) => {
       const found: string[] = [];
       const inputs = unwrapSecrets(a.inputs, found);
-      resources.push({ type: a.type, name: a.name, inputs, custom: a.custom !== false });
-      if (found.length) secretPaths[a.name] = found;
       const azName = azureName(a.type, a.name, inputs);
+      const id = a.custom === false ? undefined : mockId(a.type, azName, inputs);
+      resources.push({ type: a.type, name: a.name, inputs, custom: a.custom !== false, id });
+      if (found.length) secretPaths[a.name] = found;
       // Azure fills in the principal of a system-assigned identity.
       const identity = typeof inputs.identity?.type === "string" && inputs.identity.type.includes("SystemAssigned")
         ? { identity: { ...inputs.identity, principalId: `principal-${a.name}` } } : {};
-      return { id: a.custom === false ? undefined : mockId(a.type, azName, inputs), state: { ...inputs, name: azName, ...identity } };
+      return { id, state: { ...inputs, name: azName, ...identity } };
     },
     call: (a) => (calls[a.token] ? calls[a.token](a.inputs) : {}),
   }, "azdetect", opts.stack ?? "test", false);

@@ -1,0 +1,78 @@
+// Checks every detection must pass, shared by the tests and `npm run catalog`: model fields,
+// schedule limits, and the static analysis of its query (with default parameters).
+import { isoDurationMs } from "./kql";
+import { atrmEntry, atrmUrl } from "./atrm";
+import { LIMITS, scheduleProblems } from "./limits";
+import type { Detection } from "./model";
+import { tablesOf } from "./model";
+import { renderQuery, resolveParameters, triggerOf } from "./resolve";
+import { lintQuery, type Finding, type QueryFacts } from "../kusto/lint";
+
+export const KEY_PATTERN = /^azt\d{3}(-\d+)?-[a-z0-9]+(-[a-z0-9]+)*$/;
+
+/** The query as deployed with default parameters (and empty global allowlists). */
+export function defaultQuery(d: Detection): string {
+  const problems: string[] = [];
+  const p = resolveParameters(d, {}, [], problems);
+  if (problems.length) throw new Error(problems.join("; "));
+  return renderQuery(d, p);
+}
+
+/** Problems with a detection's metadata, schedule and trigger (not its query). */
+export function modelProblems(d: Detection): string[] {
+  const out: string[] = [];
+  if (!KEY_PATTERN.test(d.key)) out.push(`key "${d.key}" does not match ${KEY_PATTERN}`);
+  const id = d.technique.replace(".", "-").toLowerCase();
+  if (!d.key.startsWith(id + "-")) out.push(`key "${d.key}" must start with "${id}-" (its technique ${d.technique})`);
+  const entry = atrmEntry(d.technique);
+  if (!entry) out.push(`technique ${d.technique} is not an ATRM id`);
+  else {
+    if (entry.pageKind !== "technique") out.push(`technique ${d.technique} is a parent (${entry.pageKind}); detections belong to leaf techniques`);
+    if (entry.tactic !== d.tactic) out.push(`tactic "${d.tactic}" differs from ATRM's "${entry.tactic}" for ${d.technique}`);
+    if (!d.references.includes(atrmUrl(d.technique))) out.push(`references must include the ATRM page ${atrmUrl(d.technique)}`);
+  }
+  for (const [field, v] of [["name", d.name], ["description", d.description]] as const) if (!v || v.trim().length < 10) out.push(`${field} is missing or too short`);
+  if (d.falsePositives.length === 0) out.push("falsePositives is empty");
+  if (d.triage.length === 0) out.push("triage is empty");
+  if (![0, 1, 2, 3, 4].includes(d.severity)) out.push(`severity ${d.severity} is outside 0-4`);
+  out.push(...scheduleProblems(d));
+  if (d.requires.length === 0) out.push("requires is empty: every detection reads some telemetry");
+  const t = triggerOf(d);
+  if ((t.dimensions ?? []).length > LIMITS.maxDimensions) out.push(`${t.dimensions!.length} dimensions; Azure allows ${LIMITS.maxDimensions}`);
+  if (t.timeAggregation !== "Count" && !t.metricMeasureColumn) out.push(`timeAggregation ${t.timeAggregation} needs a metricMeasureColumn`);
+  if (!Number.isFinite(t.threshold) || t.threshold < 0) out.push(`threshold ${t.threshold} must be a finite number >= 0`);
+  if (Object.values(d.entities).filter(Boolean).length === 0) out.push("entities is empty: an alert must name who/what/where");
+  if (d.samples.fires.length === 0) out.push("samples.fires is empty");
+  if (d.samples.quiet.length === 0) out.push("samples.quiet is empty");
+  return out;
+}
+
+export interface QueryCheck {
+  query: string;
+  findings: Finding[];
+  facts: QueryFacts;
+  /** Problems beyond the analyser's findings: requires vs tables, result columns. */
+  problems: string[];
+}
+
+/** Static analysis of the detection's default query and its consistency with the model. */
+export function queryCheck(d: Detection): QueryCheck {
+  const query = defaultQuery(d);
+  const range = isoDurationMs(d.overrideQueryTimeRange ?? d.windowSize);
+  const { findings, facts } = lintQuery(query, { queryTimeRangeMs: range, maxLength: LIMITS.maxQueryLength });
+  const problems: string[] = [];
+  const declared = new Set(d.requires.flatMap(tablesOf));
+  for (const t of facts.tables) if (!declared.has(t)) problems.push(`reads table ${t} but requires declares only ${[...declared].join(", ") || "nothing"}`);
+  for (const t of declared) if (!facts.tables.includes(t)) problems.push(`requires declares table ${t} but the query never reads it`);
+  const cols = new Map(facts.resultColumns.map((c) => [c.name, c.type]));
+  const t = triggerOf(d);
+  for (const dim of t.dimensions ?? []) if (!cols.has(dim)) problems.push(`dimension ${dim} is not a result column`);
+  if (t.metricMeasureColumn) {
+    const ty = cols.get(t.metricMeasureColumn);
+    if (!ty) problems.push(`metricMeasureColumn ${t.metricMeasureColumn} is not a result column`);
+    else if (!["int", "long", "real", "decimal"].includes(ty)) problems.push(`metricMeasureColumn ${t.metricMeasureColumn} is ${ty}, not numeric`);
+  }
+  for (const [kind, col] of Object.entries(d.entities)) if (col && !cols.has(col)) problems.push(`entities.${kind} column ${col} is not a result column`);
+  if (![...cols.values()].includes("datetime")) problems.push("the result has no datetime column: an alert must say when");
+  return { query, findings, facts, problems };
+}

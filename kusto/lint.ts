@@ -1,0 +1,153 @@
+/// <reference types="@kusto/language-service-next" />
+// Static checks of a detection query: Microsoft's analyser (every Error diagnostic), plus the
+// lints it lacks — comparisons of mismatched types (it accepts `ResultType == 0` on a string
+// column), exactly one tabular result, ago() look-backs beyond the rule's query time range, and
+// the query size. Also extracts facts from the syntax tree: tables read, result columns, string
+// literals.
+import { analyze, syntaxKindName, workspaceGlobals } from "./language";
+
+export type FindingSeverity = "error" | "warning";
+export interface Finding {
+  /** KSnnn for analyser diagnostics; TYPEMIX, RESULTCOUNT, LOOKBACK, QUERYSIZE for ours. */
+  code: string;
+  severity: FindingSeverity;
+  message: string;
+  line: number;
+  column: number;
+}
+
+export interface QueryFacts {
+  /** Workspace tables the query reads. */
+  tables: string[];
+  /** Output columns (name and Kusto type) of the final result. */
+  resultColumns: { name: string; type: string }[];
+  /** Every string literal, for review of the values compared against. */
+  stringLiterals: string[];
+  /** Longest static ago() span in milliseconds (0 when the query has none). */
+  maxAgoMs: number;
+}
+
+export interface LintOptions {
+  /** The rule's query time range: overrideQueryTimeRange, else windowSize (ms). */
+  queryTimeRangeMs?: number;
+  /** Maximum query length in characters. */
+  maxLength?: number;
+  /** Also report the analyser's best-practice diagnostics (KS5xx) as warnings. */
+  bestPractices?: boolean;
+}
+
+const NUMERIC = new Set(["int", "long", "real", "decimal"]);
+function typeClass(name: string | undefined): string | undefined {
+  if (!name) return undefined;
+  if (NUMERIC.has(name)) return "number";
+  return name;
+}
+
+const COMPARISONS = new Set([
+  "EqualExpression", "NotEqualExpression",
+  "InExpression", "NotInExpression", "InCsExpression", "NotInCsExpression",
+  "LessThanExpression", "LessThanOrEqualExpression", "GreaterThanExpression", "GreaterThanOrEqualExpression",
+]);
+const TICKS_PER_MS = 10_000;
+
+export function lintQuery(query: string, opts: LintOptions = {}): { findings: Finding[]; facts: QueryFacts } {
+  const code = analyze(query);
+  const findings: Finding[] = [];
+  const at = (pos: number) => {
+    const line = { v: 0 }, col = { v: 0 };
+    code.TryGetLineAndOffset(pos, line, col);
+    return { line: line.v, column: col.v };
+  };
+
+  const diags = code.GetDiagnostics()!;
+  for (let i = 0; i < diags.Count; i++) {
+    const d = diags.getItem(i)!;
+    if (d.Severity === "Error") findings.push({ code: d.Code!, severity: "error", message: d.Message!, ...at(d.Start) });
+  }
+  if (opts.bestPractices) {
+    const svc = new Kusto.Language.Editor.KustoCodeService.$ctor1(query, workspaceGlobals());
+    const extra = svc.GetAnalyzerDiagnostics(true)!;
+    for (let i = 0; i < extra.Count; i++) {
+      const d = extra.getItem(i)!;
+      findings.push({ code: d.Code!, severity: "warning", message: d.Message!, ...at(d.Start) });
+    }
+  }
+
+  const tables = new Set<string>();
+  const stringLiterals: string[] = [];
+  let maxAgoMs = 0;
+  const globals = workspaceGlobals();
+  code.Syntax!.WalkElements((node) => {
+    const el = node as any;
+    if (el.IsToken) return;
+    const kind = syntaxKindName(el.Kind);
+    if (kind === "NameReference" && el.ReferencedSymbol && globals.IsDatabaseTable(el.ReferencedSymbol)) tables.add(el.ReferencedSymbol.Name);
+    if (kind === "StringLiteralExpression" && typeof el.LiteralValue === "string") stringLiterals.push(el.LiteralValue);
+    if (COMPARISONS.has(kind)) {
+      const left = typeClass(el.Left?.ResultType?.Name);
+      const rights: any[] = el.Right?.Expressions ? listElements(el.Right.Expressions) : [el.Right];
+      for (const r of rights) {
+        const right = typeClass(r?.ResultType?.Name);
+        // Tabular `in (subquery)` yields a table type; dynamic compares with anything.
+        if (!left || !right || left === "error" || right === "error" || left === "dynamic" || right === "dynamic" || right === "table" || r?.ResultType?.Kind === Kusto.Language.Symbols.SymbolKind.Table) continue;
+        if (left !== right) {
+          findings.push({
+            code: "TYPEMIX",
+            severity: "error",
+            message: `comparison of ${el.Left.ResultType.Name} with ${r.ResultType.Name} in \`${query.slice(el.TextStart, el.End).trim()}\`: Kusto's analyser accepts it but it is a type error or a silent never-match`,
+            ...at(el.TextStart),
+          });
+        }
+      }
+    }
+    if (kind === "FunctionCallExpression" && el.ReferencedSymbol?.Name === "ago") {
+      const arg = el.ArgumentList?.Expressions?.Count ? el.ArgumentList.Expressions.getItem(0).Element : undefined;
+      const ticks = toNumber(arg?.ConstantValue?.ticks ?? arg?.LiteralValue?.ticks);
+      if (ticks === undefined) {
+        findings.push({ code: "LOOKBACK", severity: "error", message: `ago(${arg ? query.slice(arg.TextStart, arg.End).trim() : ""}) has no constant span: its look-back cannot be checked against the rule's time range — use a literal or a let constant`, ...at(el.TextStart) });
+      } else {
+        const ms = ticks / TICKS_PER_MS;
+        maxAgoMs = Math.max(maxAgoMs, ms);
+        if (opts.queryTimeRangeMs !== undefined && ms > opts.queryTimeRangeMs) {
+          findings.push({
+            code: "LOOKBACK",
+            severity: "error",
+            message: `ago(${query.slice(arg.TextStart, arg.End).trim()}) looks back ${ms / 60000} min but the rule only queries ${opts.queryTimeRangeMs / 60000} min of data: set overrideQueryTimeRange (at most P2D) or shorten the look-back`,
+            ...at(el.TextStart),
+          });
+        }
+      }
+    }
+  });
+
+  const statements = code.Syntax!.GetDescendants(Kusto.Language.Syntax.ExpressionStatement)!;
+  let tabular = 0;
+  for (let i = 0; i < statements.Count; i++) {
+    const s = statements.getItem(i) as any;
+    if (s.Expression?.ResultType?.Kind === Kusto.Language.Symbols.SymbolKind.Table) tabular++;
+  }
+  if (tabular !== 1) findings.push({ code: "RESULTCOUNT", severity: "error", message: `the query has ${tabular} tabular results; an alert query must have exactly one`, line: 1, column: 1 });
+
+  const maxLength = opts.maxLength;
+  if (maxLength !== undefined && query.length > maxLength) findings.push({ code: "QUERYSIZE", severity: "error", message: `the query is ${query.length} characters; the limit is ${maxLength}`, line: 1, column: 1 });
+
+  const rt = code.ResultType as any;
+  const resultColumns: { name: string; type: string }[] = [];
+  if (rt?.Kind === Kusto.Language.Symbols.SymbolKind.Table) {
+    for (let i = 0; i < rt.Columns.Count; i++) resultColumns.push({ name: rt.Columns.getItem(i).Name, type: rt.Columns.getItem(i).Type.Name });
+  }
+  return { findings, facts: { tables: [...tables].sort(), resultColumns, stringLiterals, maxAgoMs } };
+}
+
+/** Timespan ticks arrive as numbers or as the bridge's System.Int64 objects. */
+function toNumber(x: unknown): number | undefined {
+  if (typeof x === "number") return x;
+  if (x && typeof (x as { toNumber?: unknown }).toNumber === "function") return (x as { toNumber(): number }).toNumber();
+  return undefined;
+}
+
+function listElements(list: any): any[] {
+  const out: any[] = [];
+  for (let i = 0; i < list.Count; i++) out.push(list.getItem(i).Element);
+  return out;
+}

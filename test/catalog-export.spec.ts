@@ -1,0 +1,42 @@
+// The catalogue export is an interface users and tooling depend on.
+import { expect } from "chai";
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { DETECTIONS, UNCOVERED } from "../detections";
+import { catalogueMarkdown } from "../detections/export";
+
+const root = path.join(__dirname, "..");
+
+describe("catalog export", () => {
+  it("`npm run --silent catalog -- --format json` prints one JSON object with every detection", () => {
+    const out = execFileSync("npm", ["run", "--silent", "catalog", "--", "--format", "json"], { cwd: root, encoding: "utf8" });
+    const parsed = JSON.parse(out) as { detections: Record<string, unknown>[]; uncovered: Record<string, unknown>[] };
+    expect(Object.keys(parsed)).to.deep.equal(["detections", "uncovered"]);
+    expect(parsed.detections.map((d) => d.key)).to.deep.equal(DETECTIONS.map((d) => d.key));
+    expect(parsed.uncovered.map((u) => u.technique)).to.deep.equal(UNCOVERED.map((u) => u.technique));
+    for (const d of parsed.detections) {
+      for (const field of ["key", "technique", "tactic", "name", "severity", "alertKind", "query", "evaluationFrequency", "windowSize", "tables", "requires"]) {
+        expect(d, `${d.key}.${field}`).to.have.property(field);
+      }
+      expect(["scheduledQuery", "activityLog"]).to.include(d.alertKind);
+      expect(d.query).to.be.a("string").and.not.equal("");
+      expect(d.tables).to.be.an("array").that.is.not.empty;
+    }
+    for (const u of parsed.uncovered) expect(Object.keys(u)).to.deep.equal(["technique", "reason"]);
+  });
+
+  it("docs/detections.md is the current markdown export (regenerate: npm run --silent catalog -- --format markdown > docs/detections.md)", () => {
+    expect(fs.readFileSync(path.join(root, "docs", "detections.md"), "utf8")).to.equal(catalogueMarkdown());
+  });
+
+  it("rejects an unknown format", () => {
+    let status = 0;
+    try {
+      execFileSync("npm", ["run", "--silent", "catalog", "--", "--format", "xml"], { cwd: root, encoding: "utf8", stdio: "pipe" });
+    } catch (e) {
+      status = (e as { status: number }).status;
+    }
+    expect(status).to.equal(2);
+  });
+});

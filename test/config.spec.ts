@@ -1,0 +1,91 @@
+// Stack config: defaults, and one clear error per problem naming the key and what is allowed,
+// thrown before any resource is declared.
+import { expect } from "chai";
+import { ConfigError, parseStackConfig, rawFromPulumiConfig } from "../config";
+import { resolveDetections } from "../detections/resolve";
+import { runStack } from "./harness";
+
+const base = { location: "westeurope" };
+const WS = "/subscriptions/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b/resourceGroups/rg-sec/providers/Microsoft.OperationalInsights/workspaces/law-sec";
+
+/** The problems a config produces, from parsing and resolving (what the program does first). */
+function problems(raw: Record<string, unknown>): string[] {
+  try {
+    resolveDetections(parseStackConfig(raw, "dev"));
+    return [];
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+}
+
+describe("stack config", () => {
+  it("applies documented defaults", () => {
+    const c = parseStackConfig(base, "dev");
+    expect(c.resourceGroupName).to.equal("azdetect-dev");
+    expect(c.createResourceGroup).to.equal(true);
+    expect(c.workspace).to.deep.equal({ mode: "create", name: "azdetect-dev", sku: "PerGB2018", retentionInDays: 90, retainOnDelete: true });
+    expect(c.tactics).to.have.length(7);
+    expect(c.preferActivityLogAlerts).to.equal(true);
+    expect(c.skipQueryValidation).to.equal(false);
+    expect(c.allowlists).to.deep.equal({ callers: [], appIds: [], ipAddresses: [], userPrincipalNames: [] });
+  });
+
+  it("references an existing workspace without creating one", () => {
+    expect(parseStackConfig({ ...base, workspace: { existingId: WS } }, "dev").workspace).to.deep.equal({ mode: "existing", id: WS });
+  });
+
+  it("parses Pulumi's flat config map (JSON objects, plain strings, other projects ignored)", () => {
+    const raw = rawFromPulumiConfig({ "azdetect:location": "westeurope", "azdetect:tactics": '["Execution"]', "azdetect:skipQueryValidation": "true", "azure-native:location": "x" });
+    expect(raw).to.deep.equal({ location: "westeurope", tactics: ["Execution"], skipQueryValidation: true });
+  });
+
+  const bad: [string, Record<string, unknown>, RegExp][] = [
+    ["missing location", {}, /^azdetect:location: required — expected string$/],
+    ["location with spaces", { location: "West Europe" }, /^azdetect:location: .*Azure region name/],
+    ["unknown top-level key", { ...base, tactic: ["Execution"] }, /^azdetect:tactic: unknown key — expected one of: location, resourceGroupName, .*tactics/],
+    ["unknown tactic", { ...base, tactics: ["Execution", "Persistence", "Exfil"] }, /^azdetect:tactics\[2\]: "Exfil" is not allowed — expected one of: Reconnaissance, Initial Access, Execution, Privilege Escalation, Persistence, Credential Access, Impact$/],
+    ["empty tactic list", { ...base, tactics: [] }, /^azdetect:tactics: select at least one tactic/],
+    ["unknown detection key in overrides", { ...base, overrides: { "azt999-nope": { severity: 1 } } }, /^azdetect:overrides\.azt999-nope: unknown detection key or technique "azt999-nope" — expected a detection key/],
+    ["technique id without detections", { ...base, overrides: { "AZT999.1": { enabled: false } } }, /^azdetect:overrides\.AZT999\.1: unknown detection key or technique/],
+    ["severity above 4", { ...base, overrides: { "azt301-1-runcommand": { severity: 7 } } }, /^azdetect:overrides\.azt301-1-runcommand\.severity: 7 is too large — at most 4$/],
+    ["negative severity", { ...base, overrides: { "azt301-1-runcommand": { severity: -1 } } }, /^azdetect:overrides\.azt301-1-runcommand\.severity: -1 is too small — at least 0$/],
+    ["malformed ISO-8601 duration", { ...base, overrides: { "azt301-1-runcommand": { evaluationFrequency: "5m" } } }, /^azdetect:overrides\.azt301-1-runcommand\.evaluationFrequency: "5m" is not an ISO-8601 duration — expected e\.g\. PT5M/],
+    ["window shorter than frequency", { ...base, overrides: { "azt301-1-runcommand": { evaluationFrequency: "PT15M", windowSize: "PT5M" } } }, /^azdetect:overrides\.azt301-1-runcommand: windowSize PT5M is shorter than evaluationFrequency PT15M/],
+    ["frequency beyond Azure's range", { ...base, overrides: { AZT301: { evaluationFrequency: "P2D", windowSize: "P2D" } } }, /^azdetect:overrides\.AZT301: evaluationFrequency P2D is outside Azure's range — expected PT1M to P1D/],
+    ["window beyond two days", { ...base, overrides: { "AZT301.1": { windowSize: "P3D" } } }, /^azdetect:overrides\.AZT301\.1: windowSize P3D is outside Azure's range — expected PT1M to P2D/],
+    ["malformed workspace resource id", { ...base, workspace: { existingId: "/subscriptions/abc/workspaces/x" } }, /^azdetect:workspace\.existingId: "\/subscriptions\/abc\/workspaces\/x" is not an Azure resource id — expected \/subscriptions\/<subscription-guid>\/resourceGroups\/<group>\/providers\/Microsoft\.OperationalInsights\/workspaces\/<name>$/],
+    ["resource id of the wrong type", { ...base, workspace: { existingId: WS.replace("Microsoft.OperationalInsights/workspaces", "Microsoft.KeyVault/vaults") } }, /^azdetect:workspace\.existingId: .* is a Microsoft\.KeyVault\/vaults — expected a Microsoft\.OperationalInsights\/workspaces resource id/],
+    ["existing workspace with create settings", { ...base, workspace: { existingId: WS, retentionInDays: 30 } }, /^azdetect:workspace: existingId references a workspace the stack does not manage/],
+    ["retention outside 30-730", { ...base, workspace: { retentionInDays: 7 } }, /^azdetect:workspace\.retentionInDays: 7 is too small — at least 30$/],
+    ["unknown override field", { ...base, overrides: { "azt301-1-runcommand": { sev: 1 } } }, /^azdetect:overrides\.azt301-1-runcommand\.sev: unknown key — expected one of: enabled, severity, /],
+    ["unknown parameter", { ...base, overrides: { "azt301-1-runcommand": { parameters: { allowedCaller: ["x"] } } } }, /^azdetect:overrides\.azt301-1-runcommand\.parameters\.allowedCaller: unknown parameter for azt301-1-runcommand — expected one of: allowedCallers$/],
+    ["parameter of the wrong type", { ...base, overrides: { "azt301-1-runcommand": { parameters: { allowedCallers: "a@b.c" } } } }, /^azdetect:overrides\.azt301-1-runcommand\.parameters\.allowedCallers: expected a list of non-empty strings, got "a@b.c"$/],
+    ["activity-log alert with an allowlist", { ...base, allowlists: { callers: ["ci@contoso.com"] }, overrides: { "azt301-1-runcommand": { alertKind: "activityLog" } } }, /^azdetect:overrides\.azt301-1-runcommand\.alertKind: azt301-1-runcommand cannot be an activity-log alert because parameter allowedCallers is set/],
+    ["unknown alert kind", { ...base, overrides: { "azt301-1-runcommand": { alertKind: "metric" } } }, /^azdetect:overrides\.azt301-1-runcommand\.alertKind: "metric" is not allowed — expected one of: scheduledQuery, activityLog$/],
+    ["empty selection", { ...base, tactics: ["Execution"], overrides: { AZT301: { enabled: false } } }, /^azdetect:tactics: the selection deploys no detection/],
+    ["allowlist entries must be non-empty strings", { ...base, allowlists: { callers: [""] } }, /^azdetect:allowlists\.callers\[0\]: "" is too short — at least 1 characters$/],
+    ["tags must be strings", { ...base, tags: { owner: 5 } }, /^azdetect:tags\.owner: expected string, got 5$/],
+  ];
+  for (const [what, raw, re] of bad) {
+    it(`rejects ${what}`, () => {
+      const p = problems(raw);
+      expect(p.some((x) => re.test(x)), `problems:\n${p.join("\n")}`).to.equal(true);
+    });
+  }
+
+  it("reports every problem at once", () => {
+    const p = problems({ location: "westeurope", tactics: ["Exfil"], overrides: { x: { severity: 9 } }, extra: 1 });
+    expect(p.length).to.be.greaterThanOrEqual(3);
+  });
+
+  it("fails before any resource is declared", async () => {
+    let err: unknown;
+    try {
+      await runStack({ location: "westeurope", tactics: ["Exfil"] });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).to.be.instanceOf(ConfigError);
+  });
+});

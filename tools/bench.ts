@@ -1,0 +1,100 @@
+// npm run bench [-- --runs N] [--quick] [--json <file>]
+// Measures what every pull request and every deploy pays, and checks the budgets stated in the
+// README. Each figure is the median of several fresh processes, with min-max spread.
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+const root = path.join(__dirname, "..");
+const args = process.argv.slice(2);
+const runs = Number(args[args.indexOf("--runs") + 1]) || 5;
+const quick = args.includes("--quick");
+const jsonOut = args.includes("--json") ? args[args.indexOf("--json") + 1] : path.join(root, "artifacts", "bench.json");
+
+interface Stat { median: number; min: number; max: number; runs: number }
+function stat(xs: number[]): Stat {
+  const s = [...xs].sort((a, b) => a - b);
+  return { median: s[Math.floor(s.length / 2)], min: s[0], max: s[s.length - 1], runs: s.length };
+}
+
+/** Run a TypeScript child script and parse the JSON line it prints. */
+function child(script: string): any {
+  const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", script], { cwd: root, encoding: "utf8", maxBuffer: 64 << 20 });
+  if (r.status !== 0) throw new Error(`${script} failed:\n${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split("\n").pop()!);
+}
+
+/** Wall seconds and peak RSS (MB, largest process of the tree) of a command, via GNU time when present. */
+function timed(cmd: string[]): { wallS: number; maxRssMB?: number; ok: boolean } {
+  const gnuTime = fs.existsSync("/usr/bin/time");
+  const argv = gnuTime ? ["/usr/bin/time", "-f", "__TIME__ %e %M", ...cmd] : cmd;
+  const t0 = Date.now();
+  const r = spawnSync(argv[0], argv.slice(1), { cwd: root, encoding: "utf8", maxBuffer: 256 << 20 });
+  const wallS = (Date.now() - t0) / 1000;
+  const m = /__TIME__ ([\d.]+) (\d+)/.exec(r.stderr ?? "");
+  return { wallS: m ? Number(m[1]) : wallS, maxRssMB: m ? Number(m[2]) / 1024 : undefined, ok: r.status === 0 };
+}
+
+const BUDGETS = { programWallMs: 3000, programRssMB: 400, kqlWarmMs: 10, npmTestS: 60, chain: 4 };
+
+function main(): void {
+  const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version, memGB: Math.round(os.totalmem() / 2 ** 30) };
+  console.log(`machine: ${machine.cpus} CPUs (${machine.cpuModel}), Node ${machine.node}, ${machine.memGB} GB; ${runs} runs each\n`);
+
+  const program = Array.from({ length: runs }, () => child("tools/bench/program.ts"));
+  const kql = Array.from({ length: runs }, () => child("tools/bench/kql.ts"));
+  const samplesScript = path.join(root, "tools/bench/samples.ts");
+  const samples = fs.existsSync(samplesScript) ? Array.from({ length: runs }, () => child("tools/bench/samples.ts")) : [];
+  const heavyRuns = quick ? 1 : Math.min(runs, 3);
+  const npmTest = quick ? [] : Array.from({ length: heavyRuns }, () => timed(["npm", "test", "--silent"]));
+  const tsc = quick ? [] : Array.from({ length: heavyRuns }, () => timed(["npx", "tsc", "--noEmit", "-p", "."]));
+
+  const shape = program[0].shape;
+  const result = {
+    machine,
+    programEvaluation: { wallMs: stat(program.map((p) => p.wallMs)), maxRssMB: stat(program.map((p) => p.maxRssMB)), rules: program[0].rules },
+    kqlAnalysis: {
+      queries: kql[0].queries,
+      coldMs: stat(kql.map((k) => k.coldMs)),
+      warmPerQueryMs: stat(kql.map((k) => k.warmMedianMs)),
+      warmMaxMs: stat(kql.map((k) => k.warmMaxMs)),
+      totalWarmMs: stat(kql.map((k) => k.totalWarmMs)),
+    },
+    samples: samples.length ? { cases: samples[0].cases, totalMs: stat(samples.map((s) => s.totalMs)) } : "not measured (no evaluator)",
+    npmTest: npmTest.length ? { wallS: stat(npmTest.map((t) => t.wallS)), maxRssMB: npmTest[0].maxRssMB !== undefined ? stat(npmTest.map((t) => t.maxRssMB!)) : "n/a (no /usr/bin/time)", allPassed: npmTest.every((t) => t.ok) } : "skipped (--quick)",
+    typecheck: tsc.length ? { wallS: stat(tsc.map((t) => t.wallS)), maxRssMB: tsc[0].maxRssMB !== undefined ? stat(tsc.map((t) => t.maxRssMB!)) : "n/a (no /usr/bin/time)", ok: tsc.every((t) => t.ok) } : "skipped (--quick)",
+    deployShape: {
+      ...shape,
+      predecessor: {
+        description: "AzDetectSuite: one ARM deployment per template, run one after another by its importer script",
+        longestChain: program[0].rules,
+      },
+    },
+  };
+
+  const f = (s: Stat, unit: string, digits = 0) => `${s.median.toFixed(digits)} ${unit} (${s.min.toFixed(digits)}-${s.max.toFixed(digits)}, n=${s.runs})`;
+  const budget = (ok: boolean) => (ok ? "within budget" : "OVER BUDGET");
+  const pe = result.programEvaluation, ka = result.kqlAnalysis;
+  const rows: [string, string, string][] = [
+    ["1. program evaluation (wall, process start to all resources)", f(pe.wallMs, "ms"), `< ${BUDGETS.programWallMs} ms: ${budget(pe.wallMs.median < BUDGETS.programWallMs)}`],
+    ["   peak RSS", f(pe.maxRssMB, "MB"), `< ${BUDGETS.programRssMB} MB: ${budget(pe.maxRssMB.median < BUDGETS.programRssMB)}`],
+    [`2. KQL analysis, ${ka.queries} queries: cold first query`, f(ka.coldMs, "ms"), ""],
+    ["   warm, per query (median)", f(ka.warmPerQueryMs, "ms", 2), `< ${BUDGETS.kqlWarmMs} ms: ${budget(ka.warmPerQueryMs.median < BUDGETS.kqlWarmMs)}`],
+    ["   warm, whole catalogue", f(ka.totalWarmMs, "ms"), ""],
+    ["3. evaluator, every sample case", typeof result.samples === "string" ? result.samples : f(result.samples.totalMs, "ms") + ` for ${result.samples.cases} cases`, ""],
+    ["4. npm test (wall)", typeof result.npmTest === "string" ? result.npmTest : f(result.npmTest.wallS, "s", 1), typeof result.npmTest === "string" ? "" : `< ${BUDGETS.npmTestS} s: ${budget(result.npmTest.wallS.median < BUDGETS.npmTestS)}`],
+    ["   npm test peak RSS", typeof result.npmTest === "string" || typeof result.npmTest.maxRssMB === "string" ? "n/a" : f(result.npmTest.maxRssMB, "MB"), ""],
+    ["   tsc --noEmit (wall / peak RSS)", typeof result.typecheck === "string" ? result.typecheck : `${f(result.typecheck.wallS, "s", 1)} / ${typeof result.typecheck.maxRssMB === "string" ? "n/a" : f(result.typecheck.maxRssMB, "MB")}`, ""],
+    ["5. deploy shape: resources (Azure resources)", `${shape.resources} (${shape.azureResources})`, ""],
+    ["   longest dependency chain", `${shape.longestChain}: ${shape.chain.join(" -> ")}`, `<= ${BUDGETS.chain}: ${budget(shape.longestChain <= BUDGETS.chain)}`],
+    ["   predecessor (AzDetectSuite importer)", `${program[0].rules} sequential deployments for the same ${program[0].rules} rules`, ""],
+  ];
+  const w = Math.max(...rows.map((r) => r[0].length));
+  for (const [a, b, c] of rows) console.log(`${a.padEnd(w)}  ${b}${c ? `   [${c}]` : ""}`);
+  fs.mkdirSync(path.dirname(jsonOut), { recursive: true });
+  fs.writeFileSync(jsonOut, JSON.stringify(result, null, 2) + "\n");
+  console.log(`\nJSON: ${path.relative(root, jsonOut)}`);
+}
+
+main();

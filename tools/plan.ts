@@ -1,0 +1,28 @@
+// npm run plan [-- --stack <name>] [--format text|json]
+// What `pulumi up` would deploy for a stack, computed offline: reads Pulumi.<stack>.yaml (default
+// dev), runs the program under Pulumi's mocks, and prints the rules per tactic, the alert routing,
+// the telemetry resources, the telemetry gaps and the estimated monthly cost. Bad config fails
+// exactly as `pulumi up` would.
+import * as fs from "fs";
+import * as path from "path";
+import { ConfigError } from "../config";
+import { buildPlan, renderPlan, readStackFile } from "./planning";
+
+async function main(argv: string[]): Promise<void> {
+  const opt = (name: string, dflt: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : dflt);
+  const stack = opt("--stack", "dev");
+  const format = opt("--format", "text");
+  if (!["text", "json"].includes(format)) throw new Error(`unknown --format ${JSON.stringify(format)} — expected text or json`);
+  const file = path.join(__dirname, "..", `Pulumi.${stack}.yaml`);
+  if (!fs.existsSync(file)) throw new Error(`no stack file ${path.basename(file)} — create it (see Pulumi.dev.yaml) or pass --stack <name>`);
+  const plan = await buildPlan(readStackFile(file), stack);
+  process.stdout.write(format === "json" ? JSON.stringify(plan, null, 2) + "\n" : renderPlan(plan));
+}
+
+main(process.argv.slice(2)).then(
+  () => process.exit(0),
+  (e) => {
+    process.stderr.write((e instanceof ConfigError ? e.message : `plan: ${(e as Error).message}`) + "\n");
+    process.exit(1);
+  },
+);
