@@ -69,7 +69,7 @@ export class DetectionSuite extends pulumi.ComponentResource {
       new TelemetryDiagnostics("telemetry-diagnostics", { stack: cfg.stack, workspaceId, settings: plan.diagnostics }, { parent: this });
     }
     const agent = plan && (plan.agent.windows || plan.agent.linux)
-      ? new TelemetryAgent("telemetry-agent", { stack: cfg.stack, location: cfg.location, resourceGroupName: this.resourceGroupName, workspaceId, agent: plan.agent, tags }, { parent: this })
+      ? new TelemetryAgent("telemetry-agent", { stack: cfg.stack, location: cfg.location, resourceGroupName: this.resourceGroupName, workspaceId, subscriptionId: client.subscriptionId, agent: plan.agent, tags }, { parent: this })
       : undefined;
     if (plan && (plan.policy.resourceLogs || plan.policy.agent.length)) {
       new TelemetryPolicy("telemetry-policy", {

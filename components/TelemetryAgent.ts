@@ -13,6 +13,8 @@ export interface TelemetryAgentArgs {
   location: string;
   resourceGroupName: pulumi.Input<string>;
   workspaceId: pulumi.Input<string>;
+  /** The provider's subscription: the only one the extension can be declared in. */
+  subscriptionId: pulumi.Input<string>;
   agent: TelemetryPlan["agent"];
   tags: Record<string, string>;
 }
@@ -23,6 +25,16 @@ const EXTENSION: Record<Os, { type: string; typeHandlerVersion: string }> = {
 };
 const STREAM_NAMES: Record<WindowsStream, string> = { "Microsoft-Event": "eventLogs", "Microsoft-SecurityEvent": "securityEvents" };
 const DESTINATION = "workspace";
+
+/**
+ * The extension is addressed by resource group and VM name in the provider's subscription, so a VM
+ * in another subscription would be missed (or the wrong VM hit). Returns the problem, if any.
+ */
+export function vmSubscriptionProblem(vmId: string, subscriptionId: string): string | undefined {
+  const vmSub = parseResourceId(vmId)?.subscriptionId ?? "";
+  if (vmSub.toLowerCase() === subscriptionId.toLowerCase()) return undefined;
+  return `azdetect:telemetry.agent.vms: ${vmId} is in subscription ${vmSub}, but the stack deploys to ${subscriptionId} — the agent extension can only be installed in the stack's subscription; set installAgent: false for this VM (the association still works) and install the agent there`;
+}
 
 export function dataCollectionRuleName(stack: string, os: Os): string {
   return `azdetect-${stack}-${os}`;
@@ -76,7 +88,11 @@ export class TelemetryAgent extends pulumi.ComponentResource {
         // on the agent once it is there; removing it would silently stop their collection.
         new compute.VirtualMachineExtension(logicalNameFor("ama", vm.id), {
           resourceGroupName: parsed.resourceGroup,
-          vmName: parsed.name,
+          vmName: pulumi.output(args.subscriptionId).apply((sub) => {
+            const problem = vmSubscriptionProblem(vm.id, sub);
+            if (problem) throw new Error(problem);
+            return parsed.name;
+          }),
           vmExtensionName: EXTENSION[vm.os].type,
           location: vm.location ?? args.location,
           publisher: "Microsoft.Azure.Monitor",

@@ -199,7 +199,7 @@ describe("telemetry under mocks", () => {
       const seen: Record<string, { retainOnDelete?: boolean; protect?: boolean }> = {};
       await runStack(base, { catalogue: [F.nothing] }); // installs the mocks
       const agent = new TelemetryAgent("t", {
-        stack: "test", location: "westeurope", resourceGroupName: "rg", workspaceId: WORKSPACE, tags: {},
+        stack: "test", location: "westeurope", resourceGroupName: "rg", workspaceId: WORKSPACE, subscriptionId: TEST_SUBSCRIPTION, tags: {},
         agent: { windows: { xPathQueries: { "Microsoft-Event": [XPATH_4104] } }, vms: [{ id: IDS.winVm, os: "windows", installAgent: true }], keepAgentOnDestroy },
       }, { transformations: [(a) => { seen[a.type] = { retainOnDelete: a.opts.retainOnDelete, protect: a.opts.protect }; return undefined; }] });
       await valueOf(agent.dataCollectionRuleIds.windows!);
@@ -210,6 +210,13 @@ describe("telemetry under mocks", () => {
     expect(kept["azure-native:monitor:DataCollectionRule"]).to.deep.equal({ retainOnDelete: undefined, protect: undefined });
     expect(kept["azure-native:monitor:DataCollectionRuleAssociation"]).to.deep.equal({ retainOnDelete: undefined, protect: undefined });
     expect((await opts(false))["azure-native:compute:VirtualMachineExtension"].retainOnDelete).to.equal(false);
+  });
+
+  it("a VM outside the stack's subscription cannot get the extension: a clear error names the key", async () => {
+    const { vmSubscriptionProblem } = await import("../components/TelemetryAgent");
+    expect(vmSubscriptionProblem(IDS.winVm, TEST_SUBSCRIPTION.toUpperCase())).to.equal(undefined);
+    expect(vmSubscriptionProblem(IDS.winVm.replace(TEST_SUBSCRIPTION, "11111111-2222-3333-4444-555555555555"), TEST_SUBSCRIPTION))
+      .to.match(/^azdetect:telemetry\.agent\.vms: .* is in subscription 11111111-2222-3333-4444-555555555555, but the stack deploys to .* set installAgent: false/);
   });
 
   it("installAgent false: association only, the existing agent is left alone", async () => {
