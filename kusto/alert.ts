@@ -1,0 +1,111 @@
+// Azure Monitor log search alert semantics on top of the evaluator: the query runs over the
+// time range ending at `now` (overrideQueryTimeRange, else the window), its rows are split by the
+// dimension columns, each split is aggregated (timeAggregation over metricMeasureColumn, or a row
+// count) and compared with the threshold.
+import { evaluateTable, EvaluateOptions, Row } from "./evaluate";
+import { parseDateTime, isNumericType, Value } from "./evaluate/values";
+
+export type Operator = "GreaterThan" | "GreaterThanOrEqual" | "LessThan" | "LessThanOrEqual" | "Equal";
+export type TimeAggregation = "Count" | "Average" | "Minimum" | "Maximum" | "Total";
+export interface Trigger {
+  operator: Operator;
+  threshold: number;
+  timeAggregation: TimeAggregation;
+  metricMeasureColumn?: string;
+  dimensions?: string[];
+}
+export interface AlertEvaluation {
+  fired: boolean;
+  groups: { dimensions: Record<string, unknown>; value: number; fired: boolean }[];
+  rows: Row[];
+}
+
+/** Thrown for an alert definition that Azure would reject or that cannot be evaluated. */
+export class AlertDefinitionError extends Error {
+  constructor(message: string) { super(message); this.name = "AlertDefinitionError"; }
+}
+
+/** ISO-8601 duration (days and time parts only: PT5M, PT1H, P1D, P2D, P1DT12H, PT30S) in milliseconds. */
+export function parseIsoDuration(s: string): number {
+  // Years/months/weeks are not fixed lengths and Azure's alert windows do not use them: refuse them.
+  const m = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/.exec(s);
+  if (!m || s === "P" || s.endsWith("T") || m.slice(1).every((x) => x === undefined)) {
+    throw new AlertDefinitionError(`not an ISO-8601 duration of days/hours/minutes/seconds: '${s}'`);
+  }
+  const [d, h, min, sec] = m.slice(1).map((x) => (x === undefined ? 0 : Number(x)));
+  return ((d * 24 + h) * 60 + min) * 60000 + sec * 1000;
+}
+
+const compare: Record<Operator, (v: number, t: number) => boolean> = {
+  GreaterThan: (v, t) => v > t,
+  GreaterThanOrEqual: (v, t) => v >= t,
+  LessThan: (v, t) => v < t,
+  LessThanOrEqual: (v, t) => v <= t,
+  Equal: (v, t) => v === t,
+};
+
+export function evaluateAlert(args: {
+  query: string;
+  trigger: Trigger;
+  window: string;
+  overrideQueryTimeRange?: string;
+  now: Date | string;
+  tables: Record<string, Row[]>;
+}): AlertEvaluation {
+  const { trigger } = args;
+  if (!(trigger.operator in compare)) throw new AlertDefinitionError(`unknown operator '${trigger.operator}'`);
+  if (!Number.isFinite(trigger.threshold)) throw new AlertDefinitionError(`threshold must be a finite number`);
+  const measure = trigger.metricMeasureColumn;
+  if (trigger.timeAggregation !== "Count" && !measure) {
+    throw new AlertDefinitionError(`timeAggregation ${trigger.timeAggregation} needs a metricMeasureColumn`);
+  }
+  const now = typeof args.now === "string" ? parseDateTime(args.now) : args.now;
+  if (!now) throw new AlertDefinitionError(`now is not a datetime: ${String(args.now)}`);
+  parseIsoDuration(args.window);
+  const rangeMs = parseIsoDuration(args.overrideQueryTimeRange ?? args.window);
+
+  const opts: EvaluateOptions = { now, tables: args.tables, timeRange: { from: new Date(now.getTime() - rangeMs), to: now } };
+  const table = evaluateTable(args.query, opts);
+  const rows: Row[] = table.rows.map((r) => ({ ...r }));
+  const columns = new Map(table.columns.map((c) => [c.name, c.type]));
+
+  const dims = trigger.dimensions ?? [];
+  for (const d of dims) if (!columns.has(d)) throw new AlertDefinitionError(`dimension column '${d}' is not in the query result (columns: ${[...columns.keys()].join(", ")})`);
+  if (measure) {
+    const t = columns.get(measure);
+    if (!t) throw new AlertDefinitionError(`metricMeasureColumn '${measure}' is not in the query result`);
+    if (!isNumericType(t)) throw new AlertDefinitionError(`metricMeasureColumn '${measure}' is ${t}, not numeric`);
+  }
+
+  const groups = new Map<string, { dimensions: Record<string, unknown>; rows: Row[] }>();
+  for (const r of rows) {
+    const dv: Record<string, unknown> = {};
+    for (const d of dims) dv[d] = r[d];
+    const key = JSON.stringify(dims.map((d) => r[d] ?? null));
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { dimensions: dv, rows: [] }));
+    g.rows.push(r);
+  }
+  // No result rows and no dimensions: one group counting 0 rows, so "LessThan 1" fires as in Azure.
+  if (groups.size === 0 && dims.length === 0 && trigger.timeAggregation === "Count") groups.set("", { dimensions: {}, rows: [] });
+
+  const out: AlertEvaluation["groups"] = [];
+  for (const g of groups.values()) {
+    const value = aggregateGroup(trigger.timeAggregation, g.rows, measure);
+    if (value === null) continue;           // no numeric values to aggregate: nothing to compare
+    out.push({ dimensions: g.dimensions, value, fired: compare[trigger.operator](value, trigger.threshold) });
+  }
+  return { fired: out.some((g) => g.fired), groups: out, rows };
+}
+
+function aggregateGroup(agg: TimeAggregation, rows: Row[], measure: string | undefined): number | null {
+  if (agg === "Count") return rows.length;   // Count is the number of result rows in the split, measure column or not
+  const values = rows.map((r) => r[measure!] as Value).filter((v): v is number => typeof v === "number" && !Number.isNaN(v));
+  switch (agg) {
+    case "Total": return values.reduce((a, b) => a + b, 0);
+    case "Average": return values.length ? values.reduce((a, b) => a + b, 0) / values.length : null;
+    case "Minimum": return values.length ? Math.min(...values) : null;
+    case "Maximum": return values.length ? Math.max(...values) : null;
+  }
+}
+

@@ -1,0 +1,229 @@
+// Offline evaluator for the subset of KQL the detection catalogue uses: proves that a detection's
+// query returns rows for its `fires` samples and none for its `quiet` ones.
+//
+// It walks the syntax tree of Microsoft's own parser (kusto/language.ts), after semantic analysis
+// against the workspace schemas, so names, types and output schemas are Kusto's. Anything outside
+// the supported subset (SUPPORTED below) throws UnsupportedKqlError naming the construct and its
+// position; it never silently passes or returns nothing.
+//
+// Values: see kusto/evaluate/values.ts. In short, output rows hold boolean, number (int, long, real),
+// string, Date (datetime, millisecond precision), Timespan (timespan: `.ms`, `toString()` gives
+// `[d.]hh:mm:ss[.fffffff]`), plain JSON values (dynamic) and null.
+//
+// Known deviations from the service (the tests pin the documented behaviour; these are not documented):
+// - datetimes have millisecond precision (Kusto: 100 ns ticks); microsecond/nanosecond datetime_diff follow.
+// - dcount/count_distinct are exact (Kusto estimates); "" counts as a distinct value, null does not.
+// - join/lookup keys that are null match nothing; integer division or modulo by zero gives null.
+// - `has` with a multi-term needle ("contoso.com") matches a term-aligned substring; the docs only
+//   define single terms. Terms are maximal runs of Unicode letters/digits.
+// - innerunique keeps the first left row per key (the docs allow any); take_any/any take the first row.
+// - union withsource names a leg after its table or let name, else union_arg<i>.
+// - regexes use JavaScript RegExp (Kusto: RE2); the common syntax agrees.
+import { analyze, tableSchemas } from "./language";
+import { Env, Binding } from "./evaluate/context";
+import { evalScalar } from "./evaluate/scalar";
+import { evalTabular } from "./evaluate/tabular";
+import { FUNCTIONS } from "./evaluate/functions";
+import { AGGREGATES } from "./evaluate/aggregates";
+import { checkSupported } from "./evaluate/support";
+import {
+  SNode, SampleDataError, KqlQueryError, toKType, kindOf, listOf, setPositionSource, unsupported, isTabularNode, positionOf,
+} from "./evaluate/syntax";
+import { Column, KType, Row, Table, Timespan, Value, convert, parseDateTime, parseDynamic, GUID_RE, formatDateTime } from "./evaluate/values";
+
+export type { Row } from "./evaluate/values";
+export { Timespan } from "./evaluate/values";
+export { UnsupportedKqlError, SampleDataError, KqlQueryError } from "./evaluate/syntax";
+
+export interface EvaluateOptions {
+  /** The fixed "now" that now() and ago() use. */
+  now: Date | string;
+  /** Input rows per table, JSON-like as in a Log Analytics export. Tables not given are empty. */
+  tables: Record<string, Row[]>;
+  /**
+   * Keep only input rows with from < TimeGenerated <= to before the query runs (what a log alert's
+   * query time range does). Used by kusto/alert.ts.
+   */
+  timeRange?: { from: Date; to: Date };
+}
+
+/** What the evaluator implements; the conformance suite asserts that each name has a test case. */
+export const SUPPORTED = {
+  statements: ["let", "toscalar", "materialize", "expression statement"],
+  tabularOperators: [
+    "where", "extend", "project", "project-away", "project-keep", "project-rename", "project-reorder", "summarize", "join",
+    "lookup", "union", "distinct", "top", "order by", "sort by", "take", "limit", "mv-expand", "count", "datatable", "print",
+  ],
+  joinKinds: ["inner", "innerunique", "leftouter", "rightouter", "fullouter", "leftanti", "leftsemi", "rightanti", "rightsemi"],
+  scalarOperators: [
+    "+", "-", "*", "/", "%", "<", "<=", ">", ">=", "==", "!=", "=~", "!~", "and", "or", "in", "!in", "in~", "!in~",
+    "has", "!has", "has_cs", "!has_cs", "hasprefix", "!hasprefix", "hasprefix_cs", "!hasprefix_cs", "hassuffix", "!hassuffix",
+    "hassuffix_cs", "!hassuffix_cs", "has_any", "has_all", "contains", "!contains", "contains_cs", "!contains_cs",
+    "startswith", "!startswith", "startswith_cs", "!startswith_cs", "endswith", "!endswith", "endswith_cs", "!endswith_cs",
+    "matches regex", "between", "!between",
+  ],
+  functions: [...FUNCTIONS.keys()].sort(),
+  aggregates: [...AGGREGATES].sort(),
+} as const;
+
+// ---------------------------------------------------------------------------------------------
+
+const codeCache = new Map<string, Kusto.Language.KustoCode>();
+/**
+ * Parse + analyse once per query text (≈5 ms each), then check the whole tree against the supported
+ * subset: a construct the evaluator lacks must fail even when no sample row reaches it.
+ */
+function analysed(query: string): Kusto.Language.KustoCode {
+  let code = codeCache.get(query);
+  if (!code) {
+    const fresh = analyze(query);
+    checkDiagnostics(fresh, query);
+    setPositionSource(query);
+    const root = fresh.Syntax as SNode;
+    const letNames = new Set(listOf(root.Statements).filter((s) => kindOf(s) === "LetStatement").map((s) => String(s.Name.SimpleName)));
+    checkSupported(root, letNames);
+    if (codeCache.size > 500) codeCache.clear();
+    codeCache.set(query, (code = fresh));
+  }
+  return code;
+}
+
+function checkDiagnostics(code: Kusto.Language.KustoCode, query: string): void {
+  const list = code.GetDiagnostics()!;
+  const errors: string[] = [];
+  for (let i = 0; i < list.Count; i++) {
+    const d = list.getItem(i)!;
+    if (d.Severity !== "Error") continue;
+    const before = query.slice(0, d.Start);
+    errors.push(`${d.Code} at line ${before.split("\n").length}, column ${d.Start - before.lastIndexOf("\n")}: ${d.Message}`);
+  }
+  if (errors.length) throw new KqlQueryError(`query does not analyse cleanly:\n  ${errors.join("\n  ")}`);
+}
+
+/** Evaluate a query against sample rows; returns the single result table's rows. */
+export function evaluate(query: string, opts: EvaluateOptions): Row[] {
+  const t = evaluateTable(query, opts);
+  return t.rows.map((r) => {
+    const o: Row = {};
+    for (const c of t.columns) o[c.name] = r[c.name] === undefined ? null : r[c.name];
+    return o;
+  });
+}
+
+/** Like evaluate(), with the result's column schema (names and KQL types). */
+export function evaluateTable(query: string, opts: EvaluateOptions): Table {
+  setPositionSource(query);
+  const code = analysed(query);
+  const now = typeof opts.now === "string" ? parseDateTime(opts.now) : opts.now;
+  if (!now || isNaN(now.getTime())) throw new SampleDataError(`now is not a datetime: ${String(opts.now)}`);
+
+  const schemas = tableSchemas();
+  for (const name of Object.keys(opts.tables)) {
+    if (!schemas.has(name)) throw new SampleDataError(`unknown table '${name}' in sample rows (no schema in detections/schemas)`);
+  }
+  const typedTables = new Map<string, Table>();
+  const env: Env = {
+    now,
+    vars: new Map<string, Binding>(),
+    evalTabular,
+    table(name: string, at: SNode): Table {
+      let t = typedTables.get(name);
+      if (!t) {
+        const schema = schemas.get(name);
+        if (!schema) throw unsupported(at, `table '${name}' without a schema`);
+        t = typeTable(name, schema.columns.map((c) => ({ name: c.name, type: toKType(c.type) })), opts.tables[name] ?? [], opts.timeRange);
+        typedTables.set(name, t);
+      }
+      return t;
+    },
+  };
+
+  const root = code.Syntax as SNode;
+  if (listOf(root.Directives).length) throw unsupported(root.Directives, "query directives");
+  const results: Table[] = [];
+  for (const st of listOf(root.Statements)) {
+    const k = kindOf(st);
+    if (k === "LetStatement") {
+      const name = String(st.Name.SimpleName);
+      const e = st.Expression as SNode;
+      if (kindOf(e) === "FunctionDeclaration") throw unsupported(e, `user-defined function '${name}'`);
+      env.vars.set(name, isTabularNode(e) ? { kind: "table", table: evalTabular(e, env) } : { kind: "scalar", value: evalScalar(e, { env, row: null }) });
+    } else if (k === "ExpressionStatement") {
+      const e = st.Expression as SNode;
+      if (!isTabularNode(e)) throw new KqlQueryError(`the result at ${positionOf(e)} is not tabular`);
+      results.push(evalTabular(e, env));
+    } else {
+      throw unsupported(st);
+    }
+  }
+  if (results.length !== 1) throw new KqlQueryError(`a query must produce exactly one result; this one produces ${results.length}`);
+  return results[0];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Typing the sample rows
+
+function typeTable(name: string, columns: Column[], rows: Row[], range?: { from: Date; to: Date }): Table {
+  const byName = new Map(columns.map((c) => [c.name, c]));
+  const out: Record<string, Value>[] = [];
+  rows.forEach((raw, i) => {
+    if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new SampleDataError(`${name} row ${i}: not an object`);
+    for (const key of Object.keys(raw)) {
+      if (!byName.has(key)) throw new SampleDataError(`${name} row ${i}: unknown column '${key}' (not in the ${name} schema)`);
+    }
+    const r: Record<string, Value> = {};
+    for (const c of columns) r[c.name] = typeInput(raw[c.name], c.type, `${name} row ${i}, column '${c.name}' (${c.type})`);
+    if (range) {
+      const tg = r.TimeGenerated;
+      if (!(tg instanceof Date) || !(tg.getTime() > range.from.getTime() && tg.getTime() <= range.to.getTime())) return;
+    }
+    out.push(r);
+  });
+  return { columns, rows: out };
+}
+
+/** A JSON-export value as the column's type; anything not clearly convertible is a SampleDataError. */
+function typeInput(v: unknown, t: KType, where: string): Value {
+  if (v === null || v === undefined) return t === "string" ? "" : null;
+  const bad = () => new SampleDataError(`${where}: cannot use ${JSON.stringify(v)} (${Array.isArray(v) ? "array" : typeof v})`);
+  switch (t) {
+    case "string":
+      // Strictly strings: a number in a string column is usually the type trap the sample should reveal (ResultType "0" vs 0).
+      if (typeof v !== "string") throw bad();
+      return v;
+    case "dynamic":
+      if (typeof v === "string") return parseDynamic(v);
+      if (v instanceof Date) return formatDateTime(v);
+      return v as Value;
+    case "datetime": {
+      const d = v instanceof Date ? v : typeof v === "string" ? parseDateTime(v) : null;
+      if (!d) throw bad();
+      return d;
+    }
+    case "timespan": {
+      if (v instanceof Timespan) return v;
+      const s = typeof v === "string" ? convert(v, "timespan") : null;
+      if (!s) throw bad();
+      return s;
+    }
+    case "bool":
+      if (typeof v === "boolean") return v;
+      if (v === "true" || v === "True") return true;
+      if (v === "false" || v === "False") return false;
+      throw bad();
+    case "int": case "long": {
+      const n = typeof v === "number" ? v : typeof v === "string" && /^-?\d+$/.test(v.trim()) ? Number(v) : NaN;
+      if (!Number.isInteger(n)) throw bad();
+      if (t === "int" && (n > 2147483647 || n < -2147483648)) throw bad();
+      return n;
+    }
+    case "real": case "decimal": {
+      const n = typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" ? Number(v) : NaN;
+      if (Number.isNaN(n)) throw bad();
+      return n;
+    }
+    case "guid":
+      if (typeof v !== "string" || !GUID_RE.test(v.trim())) throw bad();
+      return v.trim().toLowerCase();
+  }
+}

@@ -1,0 +1,106 @@
+/// <reference types="@kusto/language-service-next" />
+// Thin helpers over Kusto.Language's syntax tree. The Bridge.NET typings model every node kind
+// as its own class; the evaluator dispatches on the kind name and reads the named children
+// (Left, Right, Expression, ...) that the tree exposes as plain properties, so nodes are typed
+// loosely here, in one place.
+import { syntaxKindName } from "../language";
+import { Column, KType, KTYPES } from "./values";
+
+/** A syntax node, with its named children reachable as properties. */
+export type SNode = Kusto.Language.Syntax.SyntaxNode & { readonly [child: string]: any };
+
+export class UnsupportedKqlError extends Error {
+  constructor(message: string) { super(message); this.name = "UnsupportedKqlError"; }
+}
+export class SampleDataError extends Error {
+  constructor(message: string) { super(message); this.name = "SampleDataError"; }
+}
+/** The query itself is wrong (the analyser reports errors, or a runtime rule such as "one result" is broken). */
+export class KqlQueryError extends Error {
+  constructor(message: string) { super(message); this.name = "KqlQueryError"; }
+}
+
+export const kindOf = (n: SNode): string => syntaxKindName(n.Kind);
+
+/** Elements of a SyntaxList / SeparatedSyntaxList, separators dropped. */
+export function listOf(list: SNode | null | undefined): SNode[] {
+  const out: SNode[] = [];
+  if (!list) return out;
+  for (let i = 0; i < list.ChildCount; i++) {
+    const c = list.GetChild(i) as SNode | null;
+    if (!c || c.IsToken) continue;
+    out.push(kindOf(c) === "SeparatedElement" ? (c.Element as SNode) : c);
+  }
+  return out;
+}
+
+/** Named parameters of an operator (`kind=inner`, `isfuzzy=true`, `withsource=X`), keyed lower-case. */
+export function namedParameters(list: SNode | null | undefined): Map<string, SNode> {
+  const m = new Map<string, SNode>();
+  for (const p of listOf(list)) {
+    if (kindOf(p) === "NamedParameter") m.set(String(p.Name.SimpleName).toLowerCase(), p.Expression as SNode);
+  }
+  return m;
+}
+
+/** Source text of a node (trimmed of trivia). */
+export function textOf(n: SNode): string { return String(n.ToString(Kusto.Language.Syntax.IncludeTrivia.Minimal) ?? "").trim(); }
+
+let currentQuery = "";
+/** The query text positions are reported against (set by evaluate()). */
+export function setPositionSource(q: string): void { currentQuery = q; }
+
+export function positionOf(n: SNode): string {
+  const pos = n.TextStart;
+  const before = currentQuery.slice(0, pos);
+  const line = before.split("\n").length;
+  const col = pos - before.lastIndexOf("\n");
+  return `line ${line}, column ${col}`;
+}
+
+export function unsupported(n: SNode, what?: string): UnsupportedKqlError {
+  const snippet = textOf(n).replace(/\s+/g, " ").slice(0, 60);
+  return new UnsupportedKqlError(`unsupported KQL: ${what ?? kindOf(n)} at ${positionOf(n)} ('${snippet}')`);
+}
+
+/** Scalar type name of an expression, from the semantic analysis. */
+export function typeOfNode(n: SNode): KType {
+  const rt = n.ResultType as Kusto.Language.Symbols.TypeSymbol | null;
+  return toKType(rt ? String(rt.Name) : "");
+}
+
+export function toKType(name: string): KType {
+  if (name === "double") return "real";
+  if (name === "date") return "datetime";
+  if (name === "time") return "timespan";
+  if ((KTYPES as readonly string[]).includes(name)) return name as KType;
+  return "dynamic";   // bags/arrays (dynamic sub-types), unknown -> dynamic
+}
+
+/** True when the analyser typed the expression as tabular. */
+export function isTabularNode(n: SNode): boolean {
+  const rt = n.ResultType as Kusto.Language.Symbols.Symbol | null;
+  return !!rt && rt.Kind === Kusto.Language.Symbols.SymbolKind.Table;
+}
+
+/** Columns of a table/tuple symbol, as the analyser computed them (names, order, types). */
+export function symbolColumns(sym: any): Column[] {
+  const out: Column[] = [];
+  const cols = sym?.Columns;
+  if (!cols) return out;
+  for (let i = 0; i < cols.Count; i++) {
+    const c = cols.getItem(i);
+    out.push({ name: String(c.Name), type: toKType(String(c.Type?.Name ?? "")) });
+  }
+  return out;
+}
+
+/** Output schema the analyser computed for a tabular node. */
+export function schemaOf(n: SNode): Column[] { return symbolColumns(n.ResultType); }
+
+/** Unbox a literal value from the Bridge runtime. */
+export function literalOf(n: SNode): unknown {
+  const v = n.LiteralValue;
+  if (v === null || v === undefined) return null;
+  return (globalThis as any).Bridge.unbox(v, true);
+}
