@@ -49,7 +49,7 @@ const vm = obj({
 
 const windowsEvent = obj({
   /** `<channel>!<XPath>`, e.g. Security!*[System[(EventID=4688)]]. */
-  xPath: matching(/^[^!]+![^!]+$/, "must be <channel>!<XPath query>, e.g. Security!*[System[(EventID=4688)]]"),
+  xPath: matching(/^[^![\]]+!.+$/, "must be <channel>!<XPath query>, e.g. Security!*[System[(EventID=4688)]]"),
   stream: oneOf(["Microsoft-Event", "Microsoft-SecurityEvent"]),
 });
 
