@@ -1,0 +1,223 @@
+// Helpers shared by the Execution techniques: sample rows in the form Azure writes them, and two
+// small detection factories (plain Activity Log operation match; control plane + PowerShell 4104
+// correlation) so each technique file states only what differs.
+import type { Detection, Entities, Parameter, Requirement, SampleCase, Trigger } from "../model";
+import { minutesAgo } from "../model";
+import {
+  CORRELATION_SCHEDULE, CORRELATION_TRIGGER, INGESTION_MARGIN_MINUTES, SCRIPT_BLOCK_REQUIREMENTS,
+  correlationParameters, scriptBlockCorrelationQuery,
+} from "../patterns/correlation";
+
+export const SUB = "6f1a3c2e-0d4b-4c3f-9a53-2b1e6f0c9d11";
+export const ATTACKER = "mallory@contoso.onmicrosoft.com";
+export const ATTACKER_IP = "203.0.113.45";
+export const ATRM = "https://microsoft.github.io/Azure-Threat-Research-Matrix/Execution";
+
+/** A lower-case resource id as AzureActivity writes `_ResourceId` (log-values.md 1.1). */
+export function resourceId(rg: string, provider: string, path: string): string {
+  return `/subscriptions/${SUB}/resourcegroups/${rg}/providers/${provider}/${path}`.toLowerCase();
+}
+export const VM_ID = resourceId("rg-prod-app", "microsoft.compute", "virtualmachines/vm-web-01");
+
+/** An AzureActivity row as diagnostic-settings export writes it (log-values.md 1.1-1.3). */
+export function activityRow(minutes: number, over: Record<string, unknown>): Record<string, unknown> {
+  return {
+    TimeGenerated: minutesAgo(minutes),
+    CategoryValue: "Administrative",
+    OperationNameValue: "MICROSOFT.COMPUTE/VIRTUALMACHINES/RUNCOMMAND/ACTION",
+    ActivityStatusValue: "Success",
+    ActivitySubstatusValue: "OK",
+    ResourceProviderValue: "MICROSOFT.COMPUTE",
+    ResourceGroup: "RG-PROD-APP",
+    _ResourceId: VM_ID,
+    SubscriptionId: SUB,
+    Caller: ATTACKER,
+    CallerIpAddress: ATTACKER_IP,
+    CorrelationId: "0b9c8e7a-1f2d-4e3c-8b5a-6d7e8f9a0b1c",
+    ...over,
+  };
+}
+
+/** Start, Accept and Success rows of one asynchronous operation (log-values.md 1.3). */
+export function operationRows(startMinutes: number, over: Record<string, unknown>): Record<string, unknown>[] {
+  return [
+    activityRow(startMinutes, { ActivityStatusValue: "Start", ActivitySubstatusValue: "", ...over }),
+    activityRow(startMinutes, { ActivityStatusValue: "Accept", ActivitySubstatusValue: "Accepted", ...over }),
+    // The completion row of some operations carries no caller address (log-values.md 1.1).
+    activityRow(startMinutes - 1, { ...over, CallerIpAddress: "" }),
+  ];
+}
+
+function xmlEscape(s: string): string {
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
+
+/**
+ * A PowerShell 4104 row in the Event table as the Azure Monitor Agent writes it (log-values.md 6):
+ * EventData is the XML string of the event's data items, RenderedDescription the provider message.
+ */
+export function scriptBlockRow(minutes: number, o: { computer: string; resourceId?: string; path: string; text: string; blockId: string }): Record<string, unknown> {
+  const data =
+    `<DataItem type="System.XmlData" time="${minutesAgo(minutes)}" sourceHealthServiceId="00000000-0000-0000-0000-000000000000">` +
+    `<EventData xmlns="http://schemas.microsoft.com/win/2004/08/events/event">` +
+    `<Data Name="MessageNumber">1</Data><Data Name="MessageTotal">1</Data>` +
+    `<Data Name="ScriptBlockText">${xmlEscape(o.text)}</Data><Data Name="ScriptBlockId">${o.blockId}</Data>` +
+    `<Data Name="Path">${xmlEscape(o.path)}</Data></EventData></DataItem>`;
+  return {
+    TimeGenerated: minutesAgo(minutes),
+    Source: "Microsoft-Windows-PowerShell",
+    EventLog: "Microsoft-Windows-PowerShell/Operational",
+    EventID: 4104,
+    EventLevel: 5,
+    EventLevelName: "Verbose",
+    EventCategory: 2,
+    Computer: o.computer,
+    RenderedDescription: `Creating Scriptblock text (1 of 1):\r\n${o.text}\r\n\r\nScriptBlock ID: ${o.blockId}\r\nPath: ${o.path}`,
+    EventData: data,
+    ...(o.resourceId ? { _ResourceId: o.resourceId } : {}),
+  };
+}
+
+/** Administrative Activity Log: what every AzureActivity-only detection reads. */
+export const ACTIVITY_LOG: Requirement[] = [{ source: "activityLog", categories: ["Administrative"] }];
+/** Who, from where, on what, in AzureActivity results. */
+export const CALLER_ENTITIES: Entities = { account: "Caller", ip: "CallerIpAddress", resource: "_ResourceId" };
+/** Fire on any result row, one alert per combination of the given result columns. */
+export function anyRow(...dimensions: string[]): Trigger {
+  return { operator: "GreaterThan", threshold: 0, timeAggregation: "Count", dimensions };
+}
+
+/** The caller allowlist every Execution detection offers. */
+export function allowedCallers(what: string): Record<string, Parameter> {
+  return {
+    allowedCallers: {
+      type: "stringList",
+      description: `Callers (UPN or service principal object id, as in AzureActivity.Caller) allowed to ${what}.`,
+      default: [],
+      allowlist: "callers",
+    },
+  };
+}
+
+type Text = Pick<Detection, "key" | "technique" | "name" | "description" | "falsePositives" | "triage" | "references" | "severity">;
+
+// ---------------------------------------------------------------------------------------------
+// Plain Activity Log operation match.
+
+export interface OperationDetectionSpec extends Text {
+  /** ARM operations in documented mixed case. */
+  operations: string[];
+  /** What the allowlist lets callers do, for its description. */
+  allowlistPurpose: string;
+  /** Sample: the operation as streamed (upper case), on which resource. */
+  sample: { operationNameValue: string; resourceId: string; resourceProvider: string };
+  /** Sample near-miss: another operation on the same resource. */
+  otherOperation: string;
+  /** Where the sample values come from. */
+  source: string;
+}
+
+/** A free, near real-time activity-log alert on successful operations, with a caller allowlist. */
+export function operationDetection(s: OperationDetectionSpec): Detection {
+  const over = { OperationNameValue: s.sample.operationNameValue, _ResourceId: s.sample.resourceId, ResourceProviderValue: s.sample.resourceProvider };
+  return {
+    key: s.key, technique: s.technique, tactic: "Execution", name: s.name, description: s.description,
+    falsePositives: s.falsePositives, triage: s.triage, references: s.references, severity: s.severity,
+    evaluationFrequency: "PT5M",
+    windowSize: "PT5M",
+    parameters: allowedCallers(s.allowlistPurpose),
+    signal: {
+      kind: "activityLog",
+      match: { operations: s.operations, outcome: "succeeded" },
+      exclusions: [{ column: "Caller", parameter: "allowedCallers" }],
+    },
+    requires: ACTIVITY_LOG,
+    entities: CALLER_ENTITIES,
+    samples: {
+      source: s.source,
+      fires: [
+        { name: "operation started, accepted and succeeded", rows: { AzureActivity: operationRows(4, over) } },
+        {
+          name: "legacy connector form: lower-case operation, Succeeded",
+          rows: { AzureActivity: [activityRow(3, { ...over, OperationNameValue: s.sample.operationNameValue.toLowerCase(), ActivityStatusValue: "Succeeded" })] },
+        },
+      ],
+      quiet: [
+        { name: "same operation failed", rows: { AzureActivity: [activityRow(2, { ...over, ActivityStatusValue: "Failure", ActivitySubstatusValue: "Forbidden" })] } },
+        { name: "only the Start row (no outcome yet)", rows: { AzureActivity: [activityRow(2, { ...over, ActivityStatusValue: "Start", ActivitySubstatusValue: "" })] } },
+        { name: "different operation on the same resource", rows: { AzureActivity: [activityRow(2, { ...over, OperationNameValue: s.otherOperation })] } },
+        { name: "succeeded outside the 5-minute window", rows: { AzureActivity: [activityRow(9, over)] } },
+        { name: "allowlisted caller", parameters: { allowedCallers: [ATTACKER] }, rows: { AzureActivity: [activityRow(2, over)] } },
+      ],
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Control-plane action + PowerShell 4104 on the same machine (patterns/correlation.ts).
+
+export interface ScriptBlockDetectionSpec extends Text {
+  operations: string[];
+  scriptPathMarkers: string[];
+  /**
+   * Sample action: operation as streamed and the resource it targets. By default the machine is
+   * vm-web-01 and the 4104 rows carry only Computer; a scale set sample gives the instance's
+   * Computer and the `_ResourceId` the agent writes (the only key that maps to the scale set).
+   */
+  sample: { operationNameValue: string; resourceId: string; scriptPath: string; scriptText: string; computer?: string; eventResourceId?: string };
+  source: string;
+}
+
+const WEB01_ALT = "VM-WEB-01.contoso.local"; // Computer as the agent may write it: FQDN, upper case
+const OTHER_VM_ID = resourceId("rg-prod-app", "microsoft.compute", "virtualmachines/vm-db-02");
+
+/**
+ * A correlation detection with the samples every variant needs. With the default maxDelay of 30
+ * minutes the lag is 50 minutes, so the reported slot is [65, 50) minutes before the evaluation.
+ */
+export function scriptBlockDetection(s: ScriptBlockDetectionSpec): Detection {
+  const params = correlationParameters(30);
+  const delay = 30;
+  const lag = delay + INGESTION_MARGIN_MINUTES; // 50
+  const act = (startMinutes: number, over: Record<string, unknown> = {}) =>
+    operationRows(startMinutes, { OperationNameValue: s.sample.operationNameValue, _ResourceId: s.sample.resourceId, ...over });
+  const block = (minutes: number, over: Partial<Parameters<typeof scriptBlockRow>[1]> = {}) =>
+    scriptBlockRow(minutes, {
+      computer: s.sample.computer ?? WEB01_ALT, resourceId: s.sample.eventResourceId, path: s.sample.scriptPath,
+      text: s.sample.scriptText, blockId: "5d3c1f2e-8a9b-4c7d-9e0f-1a2b3c4d5e6f", ...over,
+    });
+  const actionAt = lag + 5; // 55 minutes ago: inside the slot
+  const fires: SampleCase[] = [
+    { name: "action, then the script's block on the same VM (Computer as FQDN, upper case)", rows: { AzureActivity: act(actionAt), Event: [block(actionAt - 3)] } },
+    {
+      name: "agent-filled _ResourceId on the Event row, block 25 minutes after the action",
+      rows: { AzureActivity: act(actionAt), Event: [block(actionAt - 25, { computer: "webhost", resourceId: s.sample.resourceId.split("/extensions/")[0].split("/runcommands/")[0] })] },
+    },
+  ];
+  const quiet: SampleCase[] = [
+    { name: "script block on another VM", rows: { AzureActivity: act(actionAt), Event: [block(actionAt - 3, { computer: "VM-DB-02.contoso.local", resourceId: OTHER_VM_ID })] } },
+    { name: "script block later than maxDelay (31 minutes)", rows: { AzureActivity: act(actionAt), Event: [block(actionAt - 31)] } },
+    { name: "script block before the action", rows: { AzureActivity: act(actionAt), Event: [block(actionAt + 2)] } },
+    {
+      name: "ordinary PowerShell on the same VM (no agent plugin path)",
+      rows: { AzureActivity: act(actionAt), Event: [block(actionAt - 3, { path: "C:\\Users\\admin\\Documents\\report.ps1", text: "Get-Service | Export-Csv C:\\temp\\svc.csv" })] },
+    },
+    { name: "action too recent: reported by a later run (not yet in the slot)", rows: { AzureActivity: act(lag - 5), Event: [block(lag - 7)] } },
+    { name: "action already reported by the previous run (before the slot)", rows: { AzureActivity: act(lag + 16), Event: [block(lag + 14)] } },
+    { name: "allowlisted caller", parameters: { allowedCallers: [ATTACKER] }, rows: { AzureActivity: act(actionAt), Event: [block(actionAt - 3)] } },
+  ];
+  return {
+    key: s.key, technique: s.technique, tactic: "Execution", name: s.name, description: s.description,
+    falsePositives: s.falsePositives, triage: s.triage, references: s.references, severity: s.severity,
+    ...CORRELATION_SCHEDULE,
+    parameters: params,
+    signal: {
+      kind: "query",
+      query: (p) => scriptBlockCorrelationQuery({ operations: s.operations, scriptPathMarkers: s.scriptPathMarkers }, p),
+      trigger: CORRELATION_TRIGGER,
+    },
+    requires: SCRIPT_BLOCK_REQUIREMENTS,
+    entities: { account: "Caller", ip: "CallerIpAddress", resource: "_ResourceId", host: "Computer" },
+    samples: { source: s.source, fires, quiet },
+  };
+}

@@ -1,0 +1,182 @@
+// Pattern 2 of the source write-up: a correlation across tables. A control-plane action in
+// AzureActivity (Run Command, a Custom Script / DSC extension write, a managed run command, a
+// VMSS instance run command) joined to the PowerShell 4104 script-block events that the script
+// itself produced inside the same machine, within a bounded delay after the action.
+//
+// Why it is built this way:
+// - The join is on the machine, not on one timestamp: every action in the slot is matched to the
+//   script blocks of its own machine, and each block must fall in [action, action + maxDelay].
+//   (`toscalar` of the first action's time would silently drop every action but one.)
+// - The machine key is the VM name. AzureActivity carries it only inside `_ResourceId`
+//   (lower case: /subscriptions/…/providers/microsoft.compute/virtualmachines/<vm>[/extensions/…]).
+//   The Event row carries `_ResourceId` too when the Azure Monitor Agent fills it, and always
+//   `Computer` (host name, FQDN or upper case: VM-WEB-01.contoso.local). Both sides are lower-cased;
+//   the Event side uses the VM name from its `_ResourceId` when present, else the host part of
+//   `Computer` — a Windows host name is cut to 15 characters, so the resource id is the better key.
+//   For scale sets the key is the scale set name on both sides (instance ids do not map to host
+//   names), so a VMSS action correlates with script blocks on any instance of that scale set.
+// - Both sides are summarised before the join: AzureActivity writes Start/Accept/Success rows per
+//   operation (one row per CorrelationId after summarising), and long scripts are split over
+//   several 4104 events (one row per ScriptBlockId after summarising).
+// - Latency: AzureActivity rows arrive 3–20 minutes after the event (log-values.md 1.4), 4104
+//   events a few minutes after. A rule that looked only at its own window would miss pairs split
+//   across runs, and a long window re-alerts the same pair on every run (autoMitigate is off).
+//   So the query reports only the actions whose start falls in a *lagged slot*
+//   [now − lag − slot, now − lag), with lag = maxDelay + INGESTION_MARGIN: by then both sides
+//   have arrived, and consecutive runs cover consecutive slots exactly once. The slot equals the
+//   evaluation frequency (CORRELATION_SCHEDULE); if a stack overrides evaluationFrequency for
+//   such a detection it must keep it equal to the slot, or actions are missed or repeated.
+import * as kql from "../kql";
+import type { Parameter, ParameterValues, Requirement, Trigger } from "../model";
+
+/** Minutes added to maxDelay before a slot is reported: covers AzureActivity's 3–20 minute latency. */
+export const INGESTION_MARGIN_MINUTES = 20;
+/** Length of the reported slot, equal to the evaluation frequency. */
+export const SLOT_MINUTES = 15;
+/** The largest maxDelay the schedule's overrideQueryTimeRange (PT2H) can hold. */
+export const MAX_DELAY_LIMIT_MINUTES = 60;
+
+/**
+ * Schedule of every script-block correlation: evaluated every 15 minutes over a 2-hour query
+ * range (the lagged slot plus maxDelay plus margin: 60 + 20 + 15 = 95 minutes at most).
+ */
+export const CORRELATION_SCHEDULE = {
+  evaluationFrequency: "PT15M",
+  windowSize: "PT15M",
+  overrideQueryTimeRange: "PT2H",
+} as const;
+
+/** PowerShell script-block logging collected by the Azure Monitor Agent into the Event table. */
+export const SCRIPT_BLOCK_AGENT: Requirement = {
+  source: "agent",
+  os: "windows",
+  xPathQueries: ["Microsoft-Windows-PowerShell/Operational!*[System[(EventID=4104)]]"],
+  stream: "Microsoft-Event",
+  osPrerequisite: "PowerShell script block logging enabled (GPO: Turn on PowerShell Script Block Logging)",
+};
+
+export const SCRIPT_BLOCK_REQUIREMENTS: Requirement[] = [
+  { source: "activityLog", categories: ["Administrative"] },
+  SCRIPT_BLOCK_AGENT,
+];
+
+/** One alert per operation and machine, naming who ran it, from where, and where it ran. */
+export const CORRELATION_TRIGGER: Trigger = {
+  operator: "GreaterThan",
+  threshold: 0,
+  timeAggregation: "Count",
+  dimensions: ["Caller", "CallerIpAddress", "Computer", "_ResourceId"],
+};
+
+/** Columns every correlation result carries. */
+export const CORRELATION_COLUMNS = [
+  "ActionTime", "Caller", "CallerIpAddress", "OperationNameValue", "Statuses", "_ResourceId", "SubscriptionId",
+  "Computer", "FirstScriptBlock", "ScriptBlocks", "ScriptPaths", "ScriptExcerpt", "CorrelationId",
+];
+
+/** Parameters every correlation detection declares (names used by the builder below). */
+export function correlationParameters(defaultMaxDelayMinutes = 30): Record<string, Parameter> {
+  return {
+    maxDelayMinutes: {
+      type: "number",
+      description:
+        "Longest time in minutes between the control-plane action and a script block it caused. The query range " +
+        `(PT2H) holds at most ${MAX_DELAY_LIMIT_MINUTES}.`,
+      default: defaultMaxDelayMinutes,
+      min: 1,
+      max: MAX_DELAY_LIMIT_MINUTES,
+      integer: true,
+    },
+    allowedCallers: {
+      type: "stringList",
+      description: "Callers (UPN or service principal object id, as in AzureActivity.Caller) whose actions are not correlated.",
+      default: [],
+      allowlist: "callers",
+    },
+  };
+}
+
+export interface ScriptBlockCorrelation {
+  /** ARM operations in their documented mixed case (matched case-insensitively). */
+  operations: string[];
+  /**
+   * Substrings of the folder the VM agent runs the script from, e.g.
+   * `\Packages\Plugins\Microsoft.CPlat.Core.RunCommandWindows`. A 4104 event matches when its
+   * EventData or RenderedDescription contains one of them (case-insensitive); the path shows up
+   * in the `Path` field of a script file's block and often in the script text.
+   */
+  scriptPathMarkers: string[];
+  /** Number parameter holding the maximum delay in minutes (default: maxDelayMinutes). */
+  maxDelayParameter?: string;
+  /** String-list parameter of excluded callers (default: allowedCallers; absent = none). */
+  allowedCallersParameter?: string;
+}
+
+/**
+ * Lower-case VM (or scale set, or Arc machine) name inside a lower-cased resource id, e.g.
+ * /subscriptions/…/providers/microsoft.compute/virtualmachines/vm-web-01/extensions/x -> vm-web-01.
+ */
+const MACHINE_FROM_ID = String.raw`@"/providers/microsoft\.(?:compute|hybridcompute)/(?:virtualmachines|virtualmachinescalesets|machines)/([^/]+)"`;
+
+/** The `let` lines of a lagged report slot: [now - lag - slot, now - lag). */
+export function laggedSlot(lagMinutes: number, slotMinutes: number): string {
+  return [
+    `let slotEnd = ago(${kql.num(lagMinutes)}m);`,
+    `let slotStart = ago(${kql.num(lagMinutes + slotMinutes)}m);`,
+  ].join("\n");
+}
+
+/**
+ * KQL for "control-plane action, then PowerShell script blocks from the action's script folder on
+ * the same machine within maxDelay". Result: one row per action (CorrelationId) and machine,
+ * columns CORRELATION_COLUMNS. Values from configuration enter only through kql.ts.
+ */
+export function scriptBlockCorrelationQuery(spec: ScriptBlockCorrelation, p: ParameterValues): string {
+  if (spec.operations.length === 0) throw new Error("a script-block correlation needs at least one operation");
+  if (spec.scriptPathMarkers.length === 0) throw new Error("a script-block correlation needs at least one script path marker");
+  const delayName = spec.maxDelayParameter ?? "maxDelayMinutes";
+  const maxDelay = p[delayName];
+  if (typeof maxDelay !== "number" || !Number.isInteger(maxDelay) || maxDelay < 1 || maxDelay > MAX_DELAY_LIMIT_MINUTES) {
+    throw new Error(`parameter "${delayName}" must be an integer from 1 to ${MAX_DELAY_LIMIT_MINUTES} (minutes), got ${JSON.stringify(maxDelay)}`);
+  }
+  const callersName = spec.allowedCallersParameter ?? "allowedCallers";
+  const allowed = p[callersName] ?? [];
+  if (!Array.isArray(allowed)) throw new Error(`parameter "${callersName}" must be a string list`);
+  const markerMatch = spec.scriptPathMarkers
+    .flatMap((m) => [`EventData contains ${kql.str(m)}`, `RenderedDescription contains ${kql.str(m)}`])
+    .join(" or ");
+
+  return [
+    `let maxDelay = ${kql.num(maxDelay)}m;`,
+    laggedSlot(maxDelay + INGESTION_MARGIN_MINUTES, SLOT_MINUTES),
+    "// One row per control-plane operation (Start/Accept/Success share a CorrelationId).",
+    "let actions = AzureActivity",
+    `| where CategoryValue =~ "Administrative"`,
+    `| where OperationNameValue in~ ${kql.strList(spec.operations)}` + kql.excludeIn("Caller", allowed as string[]),
+    `| extend Machine = extract(${MACHINE_FROM_ID}, 1, tolower(_ResourceId))`,
+    "| where isnotempty(Machine)",
+    // max() picks the address from the rows that have one: some completion rows carry none.
+    "| summarize ActionTime = min(TimeGenerated), Statuses = make_set(ActivityStatusValue), CallerIpAddress = max(CallerIpAddress)",
+    "    by CorrelationId, Caller, OperationNameValue = toupper(OperationNameValue), _ResourceId, SubscriptionId, Machine",
+    "| where ActionTime >= slotStart and ActionTime < slotEnd;",
+    "// One row per script block (long scripts are split over several 4104 events).",
+    "let scriptBlocks = Event",
+    "| where TimeGenerated between (slotStart .. (slotEnd + maxDelay))",
+    "| where EventID == 4104",
+    `| where Source =~ "Microsoft-Windows-PowerShell"`,
+    `| where ${markerMatch}`,
+    `| extend MachineFromId = extract(${MACHINE_FROM_ID}, 1, tolower(_ResourceId)), HostName = tolower(tostring(split(Computer, ".")[0]))`,
+    "| extend Machine = iff(isnotempty(MachineFromId), MachineFromId, HostName)",
+    `| extend BlockIdXml = extract('<Data Name="ScriptBlockId">([^<]+)<', 1, EventData), BlockIdText = extract(@"ScriptBlock ID: ([0-9a-fA-F-]+)", 1, RenderedDescription)`,
+    "| extend ScriptBlockId = iff(isnotempty(BlockIdXml), BlockIdXml, BlockIdText)",
+    `| extend ScriptPath = extract('<Data Name="Path">([^<]+)<', 1, EventData)`,
+    "| summarize BlockTime = min(TimeGenerated), Computer = take_any(Computer), ScriptPath = max(ScriptPath), Excerpt = take_any(substring(RenderedDescription, 0, 400))",
+    "    by Machine, ScriptBlockId;",
+    "actions",
+    "| join kind=inner scriptBlocks on Machine",
+    "| where BlockTime between (ActionTime .. (ActionTime + maxDelay))",
+    "| summarize FirstScriptBlock = min(BlockTime), ScriptBlocks = dcount(ScriptBlockId), ScriptPaths = make_set(ScriptPath, 10), ScriptExcerpt = take_any(Excerpt), Computer = take_any(Computer)",
+    "    by ActionTime, CorrelationId, Caller, CallerIpAddress, OperationNameValue, Statuses = tostring(Statuses), _ResourceId, SubscriptionId",
+    `| project ${CORRELATION_COLUMNS.join(", ")}`,
+  ].join("\n");
+}

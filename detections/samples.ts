@@ -1,0 +1,83 @@
+// Runs a detection over sample rows with Azure's alert semantics: the log-search form through
+// the offline KQL evaluator, and — for Activity Log operation matches — the activity-log alert
+// condition as Azure evaluates it on each event. Used by the tests and by `npm run detect`.
+import { evaluateAlert, type AlertEvaluation } from "../kusto/alert";
+import { isoDurationMs } from "./kql";
+import type { Detection, ParameterValues, SampleCase, SampleRow } from "./model";
+import { SAMPLE_NOW } from "./model";
+import { activityLogCondition, type ActivityLogAlertCondition } from "./patterns/operationMatch";
+import { renderQuery, resolveParameters, triggerOf } from "./resolve";
+
+export interface CaseResult {
+  /** The log search alert fired. */
+  fired: boolean;
+  evaluation: AlertEvaluation;
+  /** For operation matches without active exclusions: whether the activity-log alert fires. */
+  activityLogFired?: boolean;
+}
+
+/** Parameters of a case: defaults, then the case's own values (validated like stack config). */
+export function caseParameters(d: Detection, values: Record<string, unknown> | undefined): ParameterValues {
+  const problems: string[] = [];
+  const p = resolveParameters(d, {}, values ? [{ id: d.key, values }] : [], problems);
+  if (problems.length) throw new Error(`${d.key}: ${problems.join("; ")}`);
+  return p;
+}
+
+export function runCase(d: Detection, c: Pick<SampleCase, "rows" | "now" | "parameters">, params?: ParameterValues): CaseResult {
+  const p = params ?? caseParameters(d, c.parameters);
+  const now = c.now ?? SAMPLE_NOW;
+  const evaluation = evaluateAlert({
+    query: renderQuery(d, p),
+    trigger: triggerOf(d),
+    window: d.windowSize,
+    overrideQueryTimeRange: d.overrideQueryTimeRange,
+    now,
+    tables: c.rows,
+  });
+  const result: CaseResult = { fired: evaluation.fired, evaluation };
+  if (d.signal.kind === "activityLog" && !(d.signal.exclusions ?? []).some((ex) => (p[ex.parameter] as string[]).length > 0)) {
+    const range = isoDurationMs(d.overrideQueryTimeRange ?? d.windowSize);
+    const end = Date.parse(now);
+    const inRange = (r: SampleRow) => {
+      const t = Date.parse(String(r.TimeGenerated));
+      return t > end - range && t <= end;
+    };
+    result.activityLogFired = (c.rows.AzureActivity ?? []).filter(inRange).some((r) => conditionMatches(activityLogCondition(d.signal.kind === "activityLog" ? d.signal.match : (undefined as never)), r));
+  }
+  return result;
+}
+
+/**
+ * Activity-log alert fields and the AzureActivity columns holding the same values. Azure compares
+ * case-insensitively. The alert sees the event's REST status (Started/Succeeded/Failed) where the
+ * table holds Start/Success/Failure (log-values.md 1.3): both spellings are accepted.
+ */
+const FIELD_COLUMNS: Record<string, string> = {
+  category: "CategoryValue",
+  operationName: "OperationNameValue",
+  status: "ActivityStatusValue",
+  subStatus: "ActivitySubstatusValue",
+  caller: "Caller",
+  resourceGroup: "ResourceGroup",
+  resourceId: "_ResourceId",
+  resourceProvider: "ResourceProviderValue",
+  level: "Level",
+};
+const STATUS_SPELLINGS: Record<string, string[]> = {
+  succeeded: ["succeeded", "success"],
+  started: ["started", "start"],
+  failed: ["failed", "failure"],
+};
+
+function leafMatches(field: string, equals: string, row: SampleRow): boolean {
+  const column = FIELD_COLUMNS[field];
+  if (!column) throw new Error(`activity-log condition field ${field} has no AzureActivity column mapping`);
+  const value = String(row[column] ?? "").toLowerCase();
+  const want = equals.toLowerCase();
+  return field === "status" ? (STATUS_SPELLINGS[want] ?? [want]).includes(value) : value === want;
+}
+
+export function conditionMatches(c: ActivityLogAlertCondition, row: SampleRow): boolean {
+  return c.allOf.every((leaf) => ("anyOf" in leaf ? leaf.anyOf.some((l) => leafMatches(l.field, l.equals, row)) : leafMatches(leaf.field, leaf.equals, row)));
+}
