@@ -68,7 +68,7 @@ const uniqueBy = <T>(key: (x: T) => string, what: string) => (xs: T[], ctx: z.Re
 };
 
 /** Telemetry delivered to the workspace outside this stack: not deployed, not reported as a gap. */
-const PROVIDED = /^(activityLog(:[A-Za-z]+)?|entraId(:[A-Za-z]+)?|diagnostics:[A-Za-z0-9.]+\/[A-Za-z0-9/]+|agent:(windows|linux))$/;
+const PROVIDED = /^(activityLog(:[A-Za-z]+)?|entraId(:[A-Za-z]+)?|diagnostics:[A-Za-z0-9.]+(\/[A-Za-z0-9/]+)?|agent:(windows|linux))$/;
 
 export const telemetrySchema = obj({
   activityLog: obj({

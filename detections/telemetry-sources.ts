@@ -102,6 +102,17 @@ export const DIAGNOSTIC_TYPES: Readonly<Record<string, DiagnosticType>> = {
   },
 };
 
+/**
+ * Log sources detections read that the stack cannot deploy: the reason is the gap's text, so the
+ * user knows what to do by hand (then list the source under telemetry.provided).
+ */
+export const NOT_DEPLOYABLE: Readonly<Record<string, { reason: string; tables: Record<string, string> }>> = {
+  "Microsoft.Intune": {
+    reason: "Intune's diagnostic setting is tenant-level (Intune admin center > Tenant administration > Diagnostic settings) and azure-native v3 has no resource for it: configure it by hand, then list diagnostics:Microsoft.Intune in telemetry.provided",
+    tables: { AuditLogs: "IntuneAuditLogs", OperationalLogs: "IntuneOperationalLogs", DeviceComplianceOrg: "IntuneDeviceComplianceOrg", Devices: "IntuneDevices" },
+  },
+};
+
 /** The canonical spelling of a known diagnostics resource type (ARM types are case-insensitive). */
 export function diagnosticTypeKey(type: string): string | undefined {
   const lower = type.toLowerCase();

@@ -9,7 +9,7 @@ import { DETECTIONS } from "./index";
 import type { Detection, DiagnosticsDestination, Requirement, SyslogLevel, Tactic } from "./model";
 import { SYSLOG_LEVELS, TACTICS, tablesOf } from "./model";
 import { RESOURCE_LOGS_INITIATIVE_TYPES } from "./telemetry-policies";
-import { DIAGNOSTIC_TYPES, STORAGE_ACCOUNT_TYPE, diagnosticTypeKey } from "./telemetry-sources";
+import { DIAGNOSTIC_TYPES, NOT_DEPLOYABLE, STORAGE_ACCOUNT_TYPE, diagnosticTypeKey } from "./telemetry-sources";
 
 export type WindowsStream = "Microsoft-Event" | "Microsoft-SecurityEvent";
 export type Os = "windows" | "linux";
@@ -141,6 +141,11 @@ function planDiagnostics(selected: Selected, t: TelemetryConfig, gap: GapFn): Di
   const byType = new Map<string, Need<"diagnostics">[]>();
   for (const n of needs) {
     const type = diagnosticTypeKey(n.r.resourceType);
+    const manual = Object.keys(NOT_DEPLOYABLE).find((k) => k.toLowerCase() === n.r.resourceType.toLowerCase());
+    if (manual) {
+      gap(n.key, `diagnostics:${manual}`, NOT_DEPLOYABLE[manual].reason);
+      continue;
+    }
     if (!type) {
       gap(n.key, `diagnostics:${n.r.resourceType}`, "resource type not supported by the telemetry components");
       continue;

@@ -3,9 +3,9 @@ import { expect } from "chai";
 import { applyTelemetry, planTelemetry, telemetryByTactic, telemetryTableMarkdown, extractTelemetryTable, levelsFrom } from "../detections/telemetry";
 import { DETECTIONS } from "../detections";
 import { tablesOf } from "../detections/model";
-import { DIAGNOSTIC_TYPES, SYSLOG_FACILITIES, diagnosticTypeKey } from "../detections/telemetry-sources";
+import { DIAGNOSTIC_TYPES, NOT_DEPLOYABLE, SYSLOG_FACILITIES, diagnosticTypeKey } from "../detections/telemetry-sources";
 import { ConfigError } from "../config";
-import { F, IDS, SCRIPT_BLOCK_LOGGING, XPATH_4104, XPATH_4624, sel, tcfg } from "./telemetry-fixtures";
+import { F, IDS, SCRIPT_BLOCK_LOGGING, XPATH_4104, XPATH_4624, fixture, sel, tcfg } from "./telemetry-fixtures";
 import { readFileSync } from "fs";
 import { join } from "path";
 
@@ -112,6 +112,12 @@ describe("telemetry plan", () => {
     });
   });
 
+  it("a source the stack cannot deploy (Intune) is a gap that says what to do by hand, until listed as provided", () => {
+    const intune = fixture("azt900-intune", [{ source: "diagnostics", resourceType: "Microsoft.Intune", categories: ["AuditLogs"], destination: "resourceSpecific", tables: ["IntuneAuditLogs"] }]);
+    expect(planTelemetry(sel(intune), tcfg()).gaps["azt900-intune"]).to.deep.equal([`diagnostics:Microsoft.Intune (${NOT_DEPLOYABLE["Microsoft.Intune"].reason})`]);
+    expect(planTelemetry(sel(intune), tcfg({ provided: ["diagnostics:Microsoft.Intune"] })).gaps).to.deep.equal({});
+  });
+
   it("provided sources are neither deployed nor gaps", () => {
     const plan = planTelemetry(sel(F.activity, F.signIn, F.keyVault, F.scriptBlock), tcfg({ provided: ["activityLog", "entraId:SignInLogs", "diagnostics:microsoft.keyvault/vaults", "agent:windows"] }));
     expect(plan.activityLog).to.equal(undefined);
@@ -142,7 +148,10 @@ describe("telemetry: the catalogue's requirements are deployable", () => {
   for (const d of DETECTIONS) {
     it(`${d.key}: every requirement maps to a telemetry component`, () => {
       for (const r of d.requires) {
-        if (r.source === "diagnostics") {
+        if (r.source === "diagnostics" && NOT_DEPLOYABLE[r.resourceType]) {
+          // A documented gap: the plan reports it with what to do by hand.
+          for (const c of r.categories) expect(r.tables, `${d.key}: ${r.resourceType} ${c}`).to.include(NOT_DEPLOYABLE[r.resourceType].tables[c]);
+        } else if (r.source === "diagnostics") {
           const type = diagnosticTypeKey(r.resourceType);
           expect(type, `${d.key}: unknown diagnostics type ${r.resourceType}`).to.be.a("string");
           const spec = DIAGNOSTIC_TYPES[type!];
