@@ -7,5 +7,6 @@ const { outputs } = runProgram();
 export const resourceGroupName = outputs.resourceGroupName;
 export const workspaceId = outputs.workspaceId;
 export const rules = outputs.rules;
+export const actionGroups = outputs.actionGroups;
 export const coverage = outputs.coverage;
 export const telemetryGaps = outputs.telemetryGaps;

@@ -4,6 +4,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { parseStackConfig, rawFromPulumiConfig, type StackConfig } from "./config";
 import { coverageSummary } from "./detections/coverage";
 import { resolveDetections, type ResolvedDetection } from "./detections/resolve";
+import { ConfigError } from "./config/errors";
+import { routeProblems } from "./config/routing";
 import { DetectionSuite } from "./components/DetectionSuite";
 import type { Detection } from "./detections/model";
 import { applyTelemetry, type TelemetryPlan } from "./detections/telemetry";
@@ -18,22 +20,21 @@ export interface Program {
   warnings: string[];
 }
 
-export interface ProgramOptions {
-  /** The catalogue to resolve (default: the registry); tests pass fixtures. */
-  catalogue?: readonly Detection[];
-}
-
 /** Validates everything before the first resource is declared, then declares the suite. */
-export function runProgram(opts: ProgramOptions = {}): Program {
+export function runProgram(catalogue?: readonly Detection[]): Program {
   const config = parseStackConfig(rawFromPulumiConfig(pulumi.runtime.allConfig(), pulumi.getProject()), pulumi.getStack());
-  const telemetry = applyTelemetry(resolveDetections(config, opts.catalogue), config.telemetry);
+  const telemetry = applyTelemetry(resolveDetections(config, catalogue), config.telemetry);
   const detections = telemetry.detections;
+  const unrouted = routeProblems(config.routing, detections);
+  if (unrouted.length) throw new ConfigError(unrouted);
   for (const w of telemetry.warnings) void pulumi.log.warn(w);
   const suite = new DetectionSuite("azdetect", { config, detections, telemetry: telemetry.plan });
   const outputs = {
     resourceGroupName: suite.resourceGroupName,
     workspaceId: suite.workspaceId,
     rules: suite.rules,
+    // Ids only: receivers (and their secret URIs) never become outputs.
+    actionGroups: suite.actionGroups,
     coverage: coverageSummary(detections),
     telemetryGaps: telemetry.plan.gaps,
   };

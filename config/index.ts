@@ -5,9 +5,10 @@ import { z } from "zod";
 import { DETECTIONS, detectionByKey, detectionsForTechnique } from "../detections";
 import { GLOBAL_ALLOWLISTS, TACTICS } from "../detections/model";
 import { scheduleProblems } from "../detections/limits";
-import { ConfigError, formatIssue, keyPath } from "./errors";
+import { ConfigError, formatIssue, keyPath, REDACTED } from "./errors";
 import { isoDuration, obj, oneOf, resourceId } from "./schema";
 import { telemetryConfig, telemetrySchema, type TelemetryConfig } from "./telemetry";
+import { isSecretBearingPath, normaliseRouting, routingConfigShape, type RoutingConfig } from "./routing";
 
 export { ConfigError } from "./errors";
 
@@ -65,13 +66,19 @@ export const stackConfigSchema = obj({
   /** Ask Azure not to validate queries at creation (for tables that have no data yet). */
   skipQueryValidation: z.boolean().optional(),
   /** Org-wide allowlists that detections' list parameters draw from. */
-  allowlists: obj(Object.fromEntries(GLOBAL_ALLOWLISTS.map((k) => [k, stringList.optional()])) as Record<(typeof GLOBAL_ALLOWLISTS)[number], z.ZodOptional<typeof stringList>>).optional(),
+  allowlists: obj({
+    ...(Object.fromEntries(GLOBAL_ALLOWLISTS.map((k) => [k, stringList.optional()])) as Record<(typeof GLOBAL_ALLOWLISTS)[number], z.ZodOptional<typeof stringList>>),
+    /** Service principal display names, resolved to app ids at deploy time and added to appIds. */
+    servicePrincipalNames: stringList.optional(),
+  }).optional(),
   /** Per-detection settings, keyed by detection key (azt301-1-runcommand) or technique id (AZT301.1, AZT301). */
   overrides: z.record(z.string(), detectionOverride).optional(),
   /** Tags on every resource the stack creates. */
   tags: z.record(z.string().min(1).max(512), z.string().max(256)).optional(),
   /** Telemetry the detections read, deployed in the same graph (config/telemetry.ts). */
   telemetry: telemetrySchema.optional(),
+  /** Alert routing: actionGroups, routes, allowUnroutedAlerts, maintenanceWindows (config/routing.ts). */
+  ...routingConfigShape,
 });
 
 export type RawStackConfig = z.infer<typeof stackConfigSchema>;
@@ -91,6 +98,9 @@ export interface StackConfig {
   overrides: Record<string, DetectionOverride>;
   tags: Record<string, string>;
   telemetry: TelemetryConfig;
+  /** From allowlists.servicePrincipalNames: display names whose app ids join the appIds allowlist at deploy time. */
+  servicePrincipalNames: string[];
+  routing: RoutingConfig;
 }
 
 /**
@@ -99,7 +109,9 @@ export interface StackConfig {
  */
 export function parseStackConfig(raw: Record<string, unknown>, stack: string): StackConfig {
   const parsed = stackConfigSchema.safeParse(raw, { reportInput: true });
-  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => formatIssue(i)));
+  // Issues under values that may hold a credential (webhook URIs, ...) never echo the input.
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => formatIssue(isSecretBearingPath(i.path) ? ({ ...i, input: REDACTED } as typeof i) : i)));
+  const problems: string[] = [];
   const c = parsed.data;
   const cfg: StackConfig = {
     stack,
@@ -122,8 +134,10 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string): S
     overrides: c.overrides ?? {},
     tags: c.tags ?? {},
     telemetry: telemetryConfig(c.telemetry),
+    servicePrincipalNames: [...new Set(c.allowlists?.servicePrincipalNames ?? [])],
+    routing: normaliseRouting(c, problems),
   };
-  const problems = overrideProblems(cfg);
+  problems.push(...overrideProblems(cfg));
   if (problems.length) throw new ConfigError(problems);
   return cfg;
 }

@@ -4,7 +4,7 @@
 import type { StackConfig, DetectionOverride } from "../config";
 import { ConfigError, keyPath } from "../config/errors";
 import { DETECTIONS } from "./index";
-import type { Detection, ParameterValues, Severity, Trigger } from "./model";
+import type { Detection, GlobalAllowlist, ParameterValues, Severity, Trigger } from "./model";
 import { activityLogCondition, operationMatchQuery, OPERATION_TRIGGER, type ActivityLogAlertCondition } from "./patterns/operationMatch";
 
 export type AlertKind = "scheduledQuery" | "activityLog";
@@ -84,6 +84,18 @@ export function resolveParameters(
   return out;
 }
 
+/** Names of a detection's list parameters that draw from a global allowlist. */
+export function allowlistParameters(d: Detection, allowlist: GlobalAllowlist): string[] {
+  return Object.entries(d.parameters ?? {}).filter(([, p]) => p.type === "stringList" && p.allowlist === allowlist).map(([n]) => n);
+}
+
+/** A resolved detection's parameters with more values for the parameters drawing from `allowlist`. */
+export function withAllowlistValues(d: ResolvedDetection, allowlist: GlobalAllowlist, values: readonly string[]): ParameterValues {
+  const out: ParameterValues = { ...d.parameters };
+  for (const n of allowlistParameters(d.detection, allowlist)) out[n] = [...new Set([...(out[n] as string[]), ...values])];
+  return out;
+}
+
 /** The detections a stack deploys. Throws ConfigError listing every problem. */
 export function resolveDetections(cfg: StackConfig, catalogue: readonly Detection[] = DETECTIONS): ResolvedDetection[] {
   const problems: string[] = [];
@@ -101,7 +113,9 @@ export function resolveDetections(cfg: StackConfig, catalogue: readonly Detectio
     let alertKind: AlertKind = "scheduledQuery";
     if (d.signal.kind === "activityLog") {
       const blockers: string[] = [];
-      for (const ex of d.signal.exclusions ?? []) if ((parameters[ex.parameter] as string[]).length) blockers.push(`parameter ${ex.parameter} is set (activity-log alerts cannot exclude values)`);
+      // allowlists.servicePrincipalNames adds app ids at deploy time, so it counts as set.
+      const deferred = cfg.servicePrincipalNames?.length ? allowlistParameters(d, "appIds") : [];
+      for (const ex of d.signal.exclusions ?? []) if ((parameters[ex.parameter] as string[]).length || deferred.includes(ex.parameter)) blockers.push(`parameter ${ex.parameter} is set (activity-log alerts cannot exclude values)`);
       if (o.threshold !== undefined) blockers.push("a threshold is set (activity-log alerts fire on every event)");
       if (o.alertKind === "activityLog" && blockers.length) problems.push(`${where}: ${d.key} cannot be an activity-log alert because ${blockers.join(" and ")} — use scheduledQuery or remove them`);
       alertKind = o.alertKind ?? (cfg.preferActivityLogAlerts && blockers.length === 0 ? "activityLog" : "scheduledQuery");

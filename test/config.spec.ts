@@ -3,6 +3,7 @@
 import { expect } from "chai";
 import { ConfigError, parseStackConfig, rawFromPulumiConfig } from "../config";
 import { resolveDetections } from "../detections/resolve";
+import { detectionsForTactic } from "../detections";
 import { runStack } from "./harness";
 
 const base = { location: "westeurope" };
@@ -63,7 +64,7 @@ describe("stack config", () => {
     ["parameter of the wrong type", { ...base, overrides: { "azt301-1-runcommand": { parameters: { allowedCallers: "a@b.c" } } } }, /^azdetect:overrides\.azt301-1-runcommand\.parameters\.allowedCallers: expected a list of non-empty strings, got "a@b.c"$/],
     ["activity-log alert with an allowlist", { ...base, allowlists: { callers: ["ci@contoso.com"] }, overrides: { "azt301-1-runcommand": { alertKind: "activityLog" } } }, /^azdetect:overrides\.azt301-1-runcommand\.alertKind: azt301-1-runcommand cannot be an activity-log alert because parameter allowedCallers is set/],
     ["unknown alert kind", { ...base, overrides: { "azt301-1-runcommand": { alertKind: "metric" } } }, /^azdetect:overrides\.azt301-1-runcommand\.alertKind: "metric" is not allowed — expected one of: scheduledQuery, activityLog$/],
-    ["empty selection", { ...base, tactics: ["Execution"], overrides: { AZT301: { enabled: false } } }, /^azdetect:tactics: the selection deploys no detection/],
+    ["empty selection", { ...base, tactics: ["Execution"], overrides: Object.fromEntries(detectionsForTactic("Execution").map((d) => [d.key, { enabled: false }])) }, /^azdetect:tactics: the selection deploys no detection/],
     ["allowlist entries must be non-empty strings", { ...base, allowlists: { callers: [""] } }, /^azdetect:allowlists\.callers\[0\]: "" is too short — at least 1 characters$/],
     ["tags must be strings", { ...base, tags: { owner: 5 } }, /^azdetect:tags\.owner: expected string, got 5$/],
   ];

@@ -376,6 +376,13 @@ idx1 = array_index_of(arr,"an"), idx2 = array_index_of(arr,"example",1,3), idx3 
 e = pack_array(1, "x"), f = bag_pack("k", 1, "l", "m"), g = pack("k", 2), h = bag_has_key(dynamic({"a":1}), "a")`,
     rows: [{ a: 3, b: null, c: ["a", "b"], d: true, idx1: 2, idx2: 3, idx3: -1, idx6: 4, idx8: 4, e: [1, "x"], f: { k: 1, l: "m" }, g: { k: 2 }, h: true }],
   },
+  "array_concat and set functions (array-concat-, set-union-, set-intersect-, set-difference-function.md)": {
+    covers: ["array_concat", "set_union", "set_intersect", "set_difference"],
+    query: `print c = array_concat(dynamic([1, 2, 4]), dynamic([1, 2])), n = array_concat(dynamic([1]), parse_json('"x"')),
+u = set_union(dynamic([1, 2, 3]), dynamic([3, 4]), dynamic([4, 5])), i = set_intersect(dynamic([1, 2, 3, 3]), dynamic([3, 2, 9])),
+d = set_difference(dynamic([1, 2, 3, 4]), dynamic([2]), dynamic([4, 8])), s = set_intersect(dynamic(["a", "b"]), dynamic(["B"]))`,
+    rows: [{ c: [1, 2, 4, 1, 2], n: null, u: [1, 2, 3, 4, 5], i: [2, 3], d: [1, 3], s: [] }],
+  },
   "== between dynamic and string compares the value (dynamic.md)": {
     covers: ["==", "parse_json"],
     query: `print a = parse_json('{"s":"ok"}').s == "ok", b = parse_json('{"n":5}').n == 5, c = parse_json('{"n":5}').n > 4`,

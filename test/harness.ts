@@ -65,11 +65,13 @@ export interface StackRun {
   byName(name: string): Declared;
 }
 
+const ROUTING_KEYS = ["actionGroups", "routes", "allowUnroutedAlerts", "maintenanceWindows"];
+
 /**
  * Evaluate the program for one stack config (values as in Pulumi.<stack>.yaml: strings, or
  * objects/lists that are passed as JSON, as the Pulumi CLI does).
  */
-export async function runStack(config: Record<string, unknown>, opts: { stack?: string; calls?: CallMocks; secretKeys?: string[]; catalogue?: readonly Detection[] } = {}): Promise<StackRun> {
+export async function runStack(config: Record<string, unknown>, opts: { stack?: string; calls?: CallMocks; secretKeys?: string[]; catalogue?: readonly Detection[]; strictRouting?: boolean } = {}): Promise<StackRun> {
   const resources: Declared[] = [];
   const secretPaths: Record<string, string[]> = {};
   const calls = { ...defaultCalls, ...(opts.calls ?? {}) };
@@ -88,13 +90,24 @@ export async function runStack(config: Record<string, unknown>, opts: { stack?: 
     },
     call: (a) => (calls[a.token] ? calls[a.token](a.inputs) : {}),
   }, "azdetect", opts.stack ?? "test", false);
+  // A stack without routing config fails by design (every rule must notify someone). Tests that
+  // are not about routing may omit it: they get allowUnroutedAlerts. Any routing key, or
+  // strictRouting (the plan tool: it must fail exactly as `pulumi up` would), turns this off.
+  if (!opts.strictRouting && !ROUTING_KEYS.some((k) => k in config)) config = { ...config, allowUnroutedAlerts: true };
   pulumi.runtime.setAllConfig(
     Object.fromEntries(Object.entries(config).map(([k, v]) => [`azdetect:${k}`, typeof v === "string" ? v : JSON.stringify(v)])),
     (opts.secretKeys ?? []).map((k) => `azdetect:${k}`),
   );
   // Loaded after the mocks so every resource reaches them.
   const { runProgram } = require("../program") as typeof import("../program");
-  const program = runProgram({ catalogue: opts.catalogue });
+  let program: Program;
+  try {
+    program = runProgram(opts.catalogue);
+  } catch (e) {
+    // Lets tests assert that a config error stopped the program before any resource was declared.
+    if (e && typeof e === "object") Object.assign(e, { declared: resources });
+    throw e;
+  }
   const outputs = await settle(program.outputs, resources);
   return {
     program,

@@ -1,6 +1,7 @@
 // The resource graph the program declares, under Pulumi's mocks.
 import { expect } from "chai";
 import { runStack, valueOf, TEST_SUBSCRIPTION, type StackRun } from "./harness";
+import { detectionsForTactic } from "../detections";
 
 const WS = "/subscriptions/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b/resourceGroups/rg-sec/providers/Microsoft.OperationalInsights/workspaces/law-sec";
 const SQR = "azure-native:monitor:ScheduledQueryRule";
@@ -53,7 +54,10 @@ describe("stack: execution only, defaults", () => {
     expect(Object.keys(run.outputs.rules)).to.deep.equal(["Execution"]);
     expect(run.outputs.rules.Execution["azt301-1-runcommand"]).to.match(/ActivityLogAlert/);
     expect(run.outputs.workspaceId).to.match(/workspaces|Workspace/);
-    expect(run.outputs.coverage.rules).to.deep.equal({ total: 1, scheduledQuery: 0, activityLog: 1 });
+    const execution = detectionsForTactic("Execution");
+    expect(run.outputs.coverage.rules.total).to.equal(execution.length);
+    expect(run.outputs.coverage.rules.activityLog).to.equal(execution.filter((d) => d.signal.kind === "activityLog" && !(d.signal.exclusions ?? []).some((e) => (d.parameters?.[e.parameter]?.default as string[]).length)).length);
+    expect(Object.keys(run.outputs.rules.Execution).sort()).to.deep.equal(execution.map((d) => d.key).sort());
     expect(run.outputs.coverage.leafTechniques).to.equal(77);
   });
 });

@@ -1,9 +1,23 @@
-// npm run --silent catalog -- [--format json|markdown]
+// npm run --silent catalog -- [--format json|markdown] [--release]
 // Prints the detection catalogue: JSON ({detections, uncovered}) for tooling, or the Markdown
-// table committed as docs/detections.md.
+// table committed as docs/detections.md. --release adds new detection keys to
+// detections/released-keys.json (a key, once released, is never renamed, removed or reused).
+import * as fs from "fs";
+import * as path from "path";
+import { DETECTIONS } from "../detections";
 import { catalogueJson, catalogueMarkdown } from "../detections/export";
 
+function release(): void {
+  const file = path.join(__dirname, "..", "detections", "released-keys.json");
+  const lock = JSON.parse(fs.readFileSync(file, "utf8")) as { note: string; released: string[]; retired: string[] };
+  const added = DETECTIONS.map((d) => d.key).filter((k) => !lock.released.includes(k));
+  lock.released = [...lock.released, ...added].sort();
+  fs.writeFileSync(file, JSON.stringify(lock, null, 2) + "\n");
+  process.stderr.write(`released ${added.length} new key(s)${added.length ? ": " + added.join(", ") : ""}\n`);
+}
+
 function main(argv: string[]): void {
+  if (argv.includes("--release")) return release();
   const i = argv.indexOf("--format");
   const format = i >= 0 ? argv[i + 1] : "json";
   if (format === "json") process.stdout.write(JSON.stringify(catalogueJson(), null, 2) + "\n");

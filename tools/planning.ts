@@ -11,12 +11,28 @@ export function readStackFile(file: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(doc.config ?? {})) {
     if (!k.startsWith("azdetect:")) continue;
-    if (v && typeof v === "object" && "secure" in (v as object)) {
-      throw new Error(`${k} is an encrypted secret; the offline plan cannot decrypt it — use a stack file without secrets, or placeholders`);
-    }
+    const secret = securePath(v, k);
+    if (secret) throw new Error(`${secret} is an encrypted secret; the offline plan cannot decrypt it — use a stack file with placeholder values for secrets (e.g. https://example.invalid/hook)`);
     out[k.slice("azdetect:".length)] = v;
   }
   return out;
+}
+
+/** The key path of the first `secure:` (encrypted) value inside a config value, if any. */
+function securePath(v: unknown, path: string): string | undefined {
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const p = securePath(v[i], `${path}[${i}]`);
+      if (p) return p;
+    }
+  } else if (v && typeof v === "object") {
+    if ("secure" in v && Object.keys(v).length === 1) return path;
+    for (const [k, x] of Object.entries(v)) {
+      const p = securePath(x, `${path}.${k}`);
+      if (p) return p;
+    }
+  }
+  return undefined;
 }
 
 export interface PlannedRule {
@@ -43,7 +59,7 @@ export interface Plan {
 
 /** Evaluate the program for a stack's config and summarise what it declares. */
 export async function buildPlan(config: Record<string, unknown>, stack: string): Promise<Plan> {
-  const run = await runStack(config, { stack });
+  const run = await runStack(config, { stack, strictRouting: true });
   const cfg = run.program.config;
   const ruleInputs = new Map<string, Declared>();
   for (const r of run.resources) if (r.type === "azure-native:monitor:ScheduledQueryRule" || r.type === "azure-native:monitor:ActivityLogAlert") ruleInputs.set(r.name, r);

@@ -89,7 +89,7 @@ const intuneScript: Detection = {
     "If malicious: unassign and delete the script, revoke the actor's sessions, and hunt on devices that already ran it.",
   ],
   references: [
-    `${ATRM}/AZT303/`,
+    `${ATRM}/AZT303/AZT303/`,
     "https://learn.microsoft.com/mem/intune/apps/intune-management-extension",
     "https://learn.microsoft.com/mem/intune/fundamentals/review-logs-using-azure-monitor",
   ],

@@ -265,6 +265,13 @@ def(["array_index_of"], { fn: ([a, v, start, length, occurrence]) => {
   return -1;
 } });
 def(["pack_array"], { fn: (v) => v });
+// array-concat-function.md: all arrays concatenated; a non-array argument makes the result null.
+def(["array_concat"], { fn: (v) => { const xs = v.map(arr); return xs.every((x) => x) ? xs.flatMap((x) => x!) : null; } });
+// set-union/-intersect/-difference-function.md: distinct values, in first-seen order.
+function distinctValues(xs: Dyn[]): Dyn[] { const out: Dyn[] = []; for (const x of xs) if (!out.some((o) => equality(o, x) === true)) out.push(x); return out; }
+def(["set_union"], { fn: (v) => { const xs = v.map(arr); return xs.every((x) => x) ? distinctValues(xs.flatMap((x) => x!)) : null; } });
+def(["set_intersect"], { fn: (v) => { const xs = v.map(arr); return xs.every((x) => x) ? distinctValues(xs[0]!).filter((e) => xs.slice(1).every((x) => x!.some((o) => equality(o, e) === true))) : null; } });
+def(["set_difference"], { fn: (v) => { const xs = v.map(arr); return xs.every((x) => x) ? distinctValues(xs[0]!).filter((e) => !xs.slice(1).some((x) => x!.some((o) => equality(o, e) === true))) : null; } });
 def(["bag_pack", "pack"], { fn: (v) => { const o: { [k: string]: Dyn } = {}; for (let i = 0; i + 1 < v.length; i += 2) o[str(v[i])] = v[i + 1]; return o; } });
 
 // IPv4

@@ -1,0 +1,177 @@
+// AZT701 SAS URI Generation: a shared access signature lets anyone holding the URL download a
+// disk or read a storage account without an identity, from anywhere.
+import * as kql from "../kql";
+import type { Detection, SampleRow, TechniqueModule } from "../model";
+import { activityRule } from "./activityRule";
+import { armId, storageRow } from "./sampleRows";
+import { CALLER_IP, SUCCEEDED } from "./storageKql";
+
+const ATRM = "https://microsoft.github.io/Azure-Threat-Research-Matrix/Impact/AZT701";
+
+const diskSas = activityRule({
+  key: "azt701-1-disk-sas",
+  technique: "AZT701.1",
+  name: "SAS URL generated for a managed disk or snapshot",
+  description:
+    "Someone requested read access to a managed disk or snapshot (Microsoft.Compute/disks/beginGetAccess/action or " +
+    "snapshots/beginGetAccess/action), which returns a SAS URL that downloads the whole disk from any network without " +
+    "further authentication. Exporting an OS or data disk is a direct way to exfiltrate a VM's files, secrets and " +
+    "credential stores.",
+  falsePositives: ["Planned disk exports or migrations; backup or DR tooling that exports disks (add its identity to allowedCallers)."],
+  triage: [
+    "Identify caller, source IP and the disk (_ResourceId); ask the owner whether an export was planned.",
+    "Revoke the SAS immediately if unplanned: Revoke-AzDiskAccess / az disk revoke-access (endGetAccess).",
+    "Check what the disk holds (OS disk of which VM, data classification) and treat its secrets as exposed.",
+    "Review the caller's other activity (AzureActivity) and sign-ins around the time of the export.",
+  ],
+  references: [`${ATRM}/AZT701-1/`, "https://learn.microsoft.com/azure/virtual-machines/windows/download-vhd"],
+  severity: 1,
+  window: "PT5M",
+  operations: ["Microsoft.Compute/disks/beginGetAccess/action", "Microsoft.Compute/snapshots/beginGetAccess/action"],
+  sampleResourceId: armId("rg-prod-app", "microsoft.compute/disks/vm-web-01_osdisk_1_3c5e7a9b"),
+  nearMissOperation: "Microsoft.Compute/disks/endGetAccess/action",
+  callersDescription: "Identities that export disks as part of backup, DR or migration (AzureActivity.Caller).",
+});
+
+const accountSas = activityRule({
+  key: "azt701-2-account-sas-listed",
+  technique: "AZT701.2",
+  name: "Storage account or service SAS generated through the control plane",
+  description:
+    "A principal asked Azure Resource Manager to sign an account SAS or service SAS (listAccountSas / listServiceSas " +
+    "on Microsoft.Storage/storageAccounts). The returned token grants data access to anyone who has it. A SAS signed " +
+    "offline with a stolen account key leaves no Activity Log event; the azt701-2-sas-new-ip detection covers its use.",
+  falsePositives: ["Applications or admins that routinely mint SAS tokens through ARM (add their identity to allowedCallers)."],
+  triage: [
+    "Identify the caller and the storage account; ask whether the SAS was needed and for which scope/expiry.",
+    "Look for SAS-authenticated requests to the account afterwards (StorageBlobLogs/StorageFileLogs, AuthenticationType SAS) and their IPs.",
+    "If unplanned: rotate the account key the SAS was signed with (invalidates it) and review the caller's account.",
+  ],
+  references: [`${ATRM}/AZT701-2/`, "https://learn.microsoft.com/rest/api/storagerp/storage-accounts/list-account-sas"],
+  severity: 2,
+  window: "PT15M",
+  operations: ["Microsoft.Storage/storageAccounts/listAccountSas/action", "Microsoft.Storage/storageAccounts/listServiceSas/action"],
+  sampleResourceId: armId("rg-data", "microsoft.storage/storageaccounts/stcontosodata"),
+  nearMissOperation: "Microsoft.Storage/storageAccounts/write",
+  callersDescription: "Identities that legitimately mint SAS tokens through ARM (AzureActivity.Caller).",
+});
+
+const SHARE_FILE = "finance/reports/payroll-2025-05.xlsx";
+function sasRow(minutes: number, over: Record<string, unknown> = {}): SampleRow {
+  return storageRow(minutes, "file", "GetFile", SHARE_FILE, {
+    AuthenticationType: "SAS",
+    StatusText: "Success",
+    AuthenticationHash: "sv=2022-11-02(5A3C9E1B7D2F4E6A)",
+    UserAgentHeader: "AzCopy/10.24.0 linux/amd64",
+    ResponseBodySize: 48213,
+    ...over,
+  });
+}
+
+const sasNewIp: Detection = {
+  key: "azt701-2-sas-new-ip",
+  technique: "AZT701.2",
+  tactic: "Impact",
+  name: "Storage data read with a SAS from an IP address new to the account",
+  description:
+    "Blob or file data was accessed with a shared access signature from an IP address that had not used a SAS on that " +
+    "storage account in the previous two days. SAS requests carry no identity, so a leaked or attacker-minted SAS " +
+    "(including one signed offline with a stolen account key, which leaves no control-plane event) shows up only " +
+    "as an unfamiliar caller address in the storage request logs.",
+  falsePositives: [
+    "Partners or applications that receive SAS URLs and connect from changing or cloud IPs (add them to allowedIpAddresses).",
+    "First use of a new, legitimate SAS-based integration.",
+  ],
+  triage: [
+    "Look up the CallerIp (owner, geolocation, hosting provider) and the user agent; compare with the known SAS consumers of the account.",
+    "Read the operations and objects accessed (Operations, SampleObject, bytes returned) to size the exposure.",
+    "Find where the SAS came from: listAccountSas/listServiceSas in AzureActivity (azt701-2-account-sas-listed) or a key " +
+      "listing (listKeys) before it; AuthenticationHash identifies the signing key.",
+    "Contain by rotating the signing key (or revoking the user delegation key / stored access policy).",
+  ],
+  references: [
+    `${ATRM}/AZT701-2/`,
+    "https://learn.microsoft.com/azure/storage/common/storage-sas-overview",
+    "https://learn.microsoft.com/azure/storage/blobs/monitor-blob-storage-reference",
+  ],
+  severity: 2,
+  evaluationFrequency: "PT1H",
+  windowSize: "PT1H",
+  overrideQueryTimeRange: "P2D",
+  parameters: {
+    allowedIpAddresses: {
+      type: "stringList",
+      description: "Client IPs (without port) of known SAS consumers.",
+      default: [],
+      allowlist: "ipAddresses",
+    },
+  },
+  signal: {
+    kind: "query",
+    query: (p) =>
+      [
+        "let sasRequests = union StorageBlobLogs, StorageFileLogs",
+        `| where AuthenticationType =~ "SAS"`,
+        CALLER_IP + ";",
+        "let known = sasRequests",
+        "| where TimeGenerated < ago(1h)",
+        "| distinct AccountName, CallerIp;",
+        "sasRequests",
+        "| where TimeGenerated >= ago(1h)",
+        SUCCEEDED,
+      ].join("\n") +
+      kql.excludeIn("CallerIp", p.allowedIpAddresses as string[]) +
+      "\n" +
+      [
+        "| summarize FirstSeen = min(TimeGenerated), Requests = count(), BytesOut = sum(ResponseBodySize),",
+        "    Operations = strcat_array(make_set(OperationName, 10), \", \"), SampleObject = take_any(ObjectKey), UserAgent = take_any(UserAgentHeader)",
+        "    by AccountName, CallerIp, Service = Type, _ResourceId",
+        "| join kind=leftanti known on AccountName, CallerIp",
+        "| project TimeGenerated = FirstSeen, AccountName, CallerIp, Service, Requests, BytesOut, Operations, SampleObject, UserAgent, _ResourceId",
+      ].join("\n"),
+    trigger: { operator: "GreaterThan", threshold: 0, timeAggregation: "Count", dimensions: ["AccountName", "CallerIp"] },
+  },
+  requires: [
+    {
+      source: "diagnostics",
+      resourceType: "Microsoft.Storage/storageAccounts/blobServices",
+      categories: ["StorageRead", "StorageWrite", "StorageDelete"],
+      destination: "resourceSpecific",
+      tables: ["StorageBlobLogs"],
+    },
+    {
+      source: "diagnostics",
+      resourceType: "Microsoft.Storage/storageAccounts/fileServices",
+      categories: ["StorageRead", "StorageWrite", "StorageDelete"],
+      destination: "resourceSpecific",
+      tables: ["StorageFileLogs"],
+    },
+  ],
+  entities: { ip: "CallerIp", resource: "AccountName" },
+  samples: {
+    source:
+      "log-values.md 5 (AuthenticationType SAS, CallerIpAddress with port, StatusCode string, ObjectKey form); StatusText SASSuccess/SASAuthorizationError " +
+      "from the Storage logged-operations reference (in Log Analytics rows (unverified))",
+    fires: [
+      { name: "file share read with SAS from a new IP", rows: { StorageFileLogs: [sasRow(30), sasRow(29, { StatusText: "SASSuccess" })] } },
+      {
+        name: "blob read with SAS from a new IP while another IP is known",
+        rows: {
+          StorageBlobLogs: [
+            storageRow(900, "blob", "GetBlob", "exports/db.bak", { AuthenticationType: "SAS", CallerIpAddress: "198.51.100.20:41000" }),
+            storageRow(10, "blob", "GetBlob", "exports/db.bak", { AuthenticationType: "SAS" }),
+          ],
+        },
+      },
+    ],
+    quiet: [
+      { name: "same IP used a SAS yesterday", rows: { StorageFileLogs: [sasRow(1400, { CallerIpAddress: "203.0.113.45:61001" }), sasRow(30)] } },
+      { name: "account-key request from a new IP", rows: { StorageFileLogs: [sasRow(30, { AuthenticationType: "AccountKey" })] } },
+      { name: "SAS request denied", rows: { StorageFileLogs: [sasRow(30, { StatusCode: "403", StatusText: "SASAuthorizationError" })] } },
+      { name: "new IP only before the last hour", rows: { StorageFileLogs: [sasRow(200)] } },
+      { name: "known SAS consumer allowlisted", parameters: { allowedIpAddresses: ["203.0.113.45"] }, rows: { StorageFileLogs: [sasRow(30)] } },
+    ],
+  },
+};
+
+export const technique: TechniqueModule = { detections: [diskSas, accountSas, sasNewIp] };

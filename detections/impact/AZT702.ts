@@ -1,0 +1,111 @@
+// AZT702.1 File Share Mounting: an attacker with a storage account key mounts an Azure Files share
+// over SMB from their own machine and copies (or encrypts) its content.
+import * as kql from "../kql";
+import type { Detection, SampleRow, TechniqueModule } from "../model";
+import { storageRow } from "./sampleRows";
+import { CALLER_IP, SUCCEEDED } from "./storageKql";
+
+const SHARE = "finance";
+
+function smbRow(minutes: number, operation: string, over: Record<string, unknown> = {}): SampleRow {
+  return storageRow(minutes, "file", operation, SHARE, {
+    Protocol: "SMB",
+    Category: "StorageRead",
+    AuthenticationType: "AccountKey",
+    CallerIpAddress: "203.0.113.45:49731",
+    Uri: "",
+    UserAgentHeader: "",
+    ...over,
+  });
+}
+
+const smbMountNewIp: Detection = {
+  key: "azt702-1-smb-mount-new-ip",
+  technique: "AZT702.1",
+  tactic: "Impact",
+  name: "Azure Files share mounted over SMB with the account key from a new IP address",
+  description:
+    "An SMB session to an Azure Files share was set up or a share was connected (SessionSetup / TreeConnect) with " +
+    "storage account key authentication from an IP address that had not opened an SMB session to that storage account " +
+    "in the previous two days. Mounting with the account key needs no identity: whoever listed or stole the key can " +
+    "mount the share from anywhere that reaches port 445 and copy or encrypt its files. Identity-based (Kerberos) " +
+    "mounts and NFS mounts are not included.",
+  falsePositives: [
+    "New servers or users mapping the share with the key (add their egress IPs to allowedIpAddresses).",
+    "Dynamic client IPs (home users behind changing addresses).",
+  ],
+  triage: [
+    "Look up the CallerIp (is it a company egress, an Azure VM of yours, or unknown hosting?).",
+    "Check who listed the account keys recently (AzureActivity MICROSOFT.STORAGE/STORAGEACCOUNTS/LISTKEYS/ACTION).",
+    "Review what the session read or wrote (StorageFileLogs for the same CallerIp: Read/Write/Create operations, bytes).",
+    "If unknown: rotate both account keys, close open handles (Close-AzStorageFileHandle), and restrict the account's network access.",
+  ],
+  references: [
+    "https://microsoft.github.io/Azure-Threat-Research-Matrix/Impact/AZT702/AZT702-1/",
+    "https://learn.microsoft.com/azure/storage/files/storage-files-monitoring",
+    "https://learn.microsoft.com/azure/storage/files/storage-how-to-use-files-windows",
+  ],
+  severity: 2,
+  evaluationFrequency: "PT1H",
+  windowSize: "PT1H",
+  overrideQueryTimeRange: "P2D",
+  parameters: {
+    allowedIpAddresses: {
+      type: "stringList",
+      description: "Client IPs (without port) expected to mount shares with the account key.",
+      default: [],
+      allowlist: "ipAddresses",
+    },
+  },
+  signal: {
+    kind: "query",
+    query: (p) =>
+      [
+        "let smb = StorageFileLogs",
+        `| where Protocol =~ "SMB"`,
+        CALLER_IP + ";",
+        "let known = smb",
+        "| where TimeGenerated < ago(1h)",
+        "| distinct AccountName, CallerIp;",
+        "smb",
+        "| where TimeGenerated >= ago(1h)",
+        `| where OperationName in~ ("SessionSetup", "TreeConnect")`,
+        `| where AuthenticationType =~ "AccountKey"`,
+        SUCCEEDED,
+      ].join("\n") +
+      kql.excludeIn("CallerIp", p.allowedIpAddresses as string[]) +
+      "\n" +
+      [
+        "| summarize FirstSeen = min(TimeGenerated), Sessions = count(), Shares = strcat_array(make_set(ObjectKey, 10), \", \"),",
+        "    AuthenticationHash = take_any(AuthenticationHash) by AccountName, CallerIp, _ResourceId",
+        "| join kind=leftanti known on AccountName, CallerIp",
+        "| project TimeGenerated = FirstSeen, AccountName, CallerIp, Shares, Sessions, AuthenticationHash, _ResourceId",
+      ].join("\n"),
+    trigger: { operator: "GreaterThan", threshold: 0, timeAggregation: "Count", dimensions: ["AccountName", "CallerIp"] },
+  },
+  requires: [
+    {
+      source: "diagnostics",
+      resourceType: "Microsoft.Storage/storageAccounts/fileServices",
+      categories: ["StorageRead", "StorageWrite", "StorageDelete"],
+      destination: "resourceSpecific",
+      tables: ["StorageFileLogs"],
+    },
+  ],
+  entities: { ip: "CallerIp", resource: "AccountName" },
+  samples: {
+    source:
+      "log-values.md 5 (SMB operation names SessionSetup/TreeConnect from the Storage logged-operations list; AuthenticationType AccountKey [S51]; " +
+      "CallerIpAddress with port). SMB rows' ObjectKey and StatusText values are (unverified).",
+    fires: [{ name: "key-authenticated mount from a new IP", rows: { StorageFileLogs: [smbRow(20, "SessionSetup"), smbRow(20, "TreeConnect"), smbRow(19, "Create")] } }],
+    quiet: [
+      { name: "same IP mounted yesterday", rows: { StorageFileLogs: [smbRow(1500, "Read", { CallerIpAddress: "203.0.113.45:50110" }), smbRow(20, "TreeConnect")] } },
+      { name: "Kerberos (identity-based) mount", rows: { StorageFileLogs: [smbRow(20, "TreeConnect", { AuthenticationType: "Kerberos" })] } },
+      { name: "mount attempt rejected", rows: { StorageFileLogs: [smbRow(20, "SessionSetup", { StatusText: "AuthorizationError", StatusCode: "Unknown" })] } },
+      { name: "REST access from a new IP", rows: { StorageFileLogs: [storageRow(20, "file", "GetFile", "finance/q1.xlsx")] } },
+      { name: "allowlisted office egress", parameters: { allowedIpAddresses: ["203.0.113.45"] }, rows: { StorageFileLogs: [smbRow(20, "TreeConnect")] } },
+    ],
+  },
+};
+
+export const technique: TechniqueModule = { detections: [smbMountNewIp] };

@@ -1,0 +1,319 @@
+// AZT501 Account Manipulation: taking over existing identities (users, service principals, VM local
+// administrators) so they keep working for the attacker.
+import * as kql from "../kql";
+import type { Detection, TechniqueModule } from "../model";
+import {
+  ADMIN, atrmPage, ATTACKER, AUDIT_COLUMNS, AUDIT_ENTITIES, AUDIT_TRIGGER, ENTRA_AUDIT, activityRow, auditInitiator, auditRow,
+  byApp, byUser, initiatorAllowlists, requestBodyParts, resourceId, startRow,
+} from "./shared";
+
+// ---------------------------------------------------------------------------------------------
+// AZT501.1 User account manipulation
+
+/** Activities that hand an attacker a working credential or a dormant account (log-values.md 2.2). */
+const USER_TAKEOVER_ACTIVITIES = [
+  "Reset password", "Change user password", "Set force change user password", "Reset password (by admin)",
+  "Enable account", "Restore user",
+];
+/** `Update user` property names of strong-authentication (MFA) methods (unverified: community rules, not a real row here). */
+const MFA_PROPERTIES = ["StrongAuthenticationMethod", "StrongAuthenticationUserDetails", "StrongAuthenticationPhoneAppDetail"];
+
+const victim = "cfo@contoso.onmicrosoft.com";
+const userTarget = (upn: string, props: { displayName: string; oldValue: string | null; newValue: string | null }[] = []) =>
+  [{ type: "User", userPrincipalName: upn, displayName: null, modifiedProperties: props }];
+
+const userManipulation: Detection = {
+  key: "azt501-1-user-takeover",
+  technique: "AZT501.1",
+  tactic: "Persistence",
+  name: "Another user's password reset, account enabled or restored, or MFA method changed",
+  description:
+    "An identity reset or changed another user's password, re-enabled a disabled account, restored a deleted user, or " +
+    "changed another user's strong-authentication (MFA) methods. Each gives the actor a working sign-in for an account " +
+    "that is not theirs, a classic way to keep access that survives the loss of the first foothold.",
+  falsePositives: [
+    "Helpdesk and identity administrators resetting passwords or re-enabling leavers on request (allowlist their UPNs, or " +
+      "better, route the helpdesk through SSPR so resets are self-service).",
+    "HR-driven provisioning tools that enable accounts on a start date (allowlist their app ids).",
+  ],
+  triage: [
+    "Confirm with the target user (out of band) and the initiator that the reset, enablement or MFA change was requested.",
+    "Check the target's sign-ins (SigninLogs by UserPrincipalName) after the change: new IP, country, device or client app.",
+    "If unexpected: reset the target's password again, revoke its sessions (Revoke-MgUserSignInSession), remove unknown " +
+      "authentication methods, and investigate the initiator's account for compromise.",
+  ],
+  references: [
+    atrmPage("AZT501.1"),
+    "https://learn.microsoft.com/entra/identity/monitoring-health/reference-audit-activities",
+  ],
+  severity: 2,
+  evaluationFrequency: "PT15M",
+  windowSize: "PT15M",
+  parameters: initiatorAllowlists("reset passwords and enable or restore accounts of other users"),
+  signal: {
+    kind: "query",
+    query: (p) => [
+      "AuditLogs",
+      `| where OperationName in~ ${kql.strList(USER_TAKEOVER_ACTIVITIES)}`,
+      `    or (OperationName =~ "Update user" and tostring(TargetResources[0].modifiedProperties) has_any ${kql.strList(MFA_PROPERTIES)})`,
+      '| where Result =~ "success"',
+      auditInitiator(p),
+      "// Changing your own password or MFA is not manipulation; an Update user by a service is the user's own registration.",
+      "| where not(isnotempty(InitiatorUpn) and InitiatorUpn =~ Target)",
+      '| where OperationName !~ "Update user" or isnotempty(InitiatorUpn)',
+      `| project ${AUDIT_COLUMNS.join(", ")}`,
+    ].join("\n"),
+    trigger: AUDIT_TRIGGER,
+  },
+  requires: [ENTRA_AUDIT],
+  entities: AUDIT_ENTITIES,
+  samples: {
+    source: "log-values.md 2.1 (row shape, lower-case Result, InitiatedBy), 2.2 (UserManagement activity names); ATRM AZT501.1",
+    fires: [
+      {
+        name: "attacker resets the CFO's password",
+        rows: { AuditLogs: [auditRow(5, "Reset password", "UserManagement", byUser(ATTACKER), userTarget(victim))] },
+      },
+      {
+        name: "disabled account re-enabled",
+        rows: { AuditLogs: [auditRow(3, "Enable account", "UserManagement", byUser(ATTACKER), userTarget("leaver@contoso.onmicrosoft.com"))] },
+      },
+      {
+        name: "attacker changes another user's MFA phone app",
+        rows: {
+          AuditLogs: [auditRow(4, "Update user", "UserManagement", byUser(ATTACKER), userTarget(victim, [
+            { displayName: "StrongAuthenticationPhoneAppDetail", oldValue: "[]", newValue: "[{\"DeviceName\":\"Pixel 7\"}]" },
+            { displayName: "Included Updated Properties", oldValue: null, newValue: "\"StrongAuthenticationPhoneAppDetail\"" },
+          ]))],
+        },
+      },
+    ],
+    quiet: [
+      {
+        name: "password reset failed",
+        rows: { AuditLogs: [auditRow(5, "Reset password", "UserManagement", byUser(ATTACKER), userTarget(victim), { Result: "failure" })] },
+      },
+      {
+        name: "user changes their own password",
+        rows: { AuditLogs: [auditRow(5, "Change user password", "UserManagement", byUser(victim), userTarget(victim))] },
+      },
+      {
+        name: "admin updates another user's department",
+        rows: {
+          AuditLogs: [auditRow(5, "Update user", "UserManagement", byUser(ATTACKER), userTarget(victim, [
+            { displayName: "Department", oldValue: "[\"Finance\"]", newValue: "[\"Treasury\"]" },
+          ]))],
+        },
+      },
+      {
+        name: "MFA registration written by the authentication service, not by a person",
+        rows: {
+          AuditLogs: [auditRow(5, "Update user", "UserManagement", byApp("Azure MFA StrongAuthenticationService", "b5a60e17-278b-4c92-a4e2-b9262e66bb28"), userTarget(victim, [
+            { displayName: "StrongAuthenticationMethod", oldValue: "[]", newValue: "[{\"MethodType\":6}]" },
+          ]))],
+        },
+      },
+      {
+        name: "allowlisted helpdesk administrator",
+        parameters: { allowedInitiatorUpns: [ADMIN] },
+        rows: { AuditLogs: [auditRow(5, "Reset password", "UserManagement", byUser(ADMIN), userTarget(victim))] },
+      },
+      {
+        name: "reset outside the 15-minute window",
+        rows: { AuditLogs: [auditRow(20, "Reset password", "UserManagement", byUser(ATTACKER), userTarget(victim))] },
+      },
+    ],
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// AZT501.2 Service principal manipulation
+
+const SP_CREDENTIAL_ACTIVITIES = ["Add service principal credentials", "Add owner to service principal", "Add owner to application"];
+
+const appTarget = (name: string, type = "Application", props: { displayName: string; oldValue: string | null; newValue: string | null }[] = []) =>
+  [{ type, displayName: name, modifiedProperties: props }];
+const NEW_SECRET = [
+  { displayName: "KeyDescription", oldValue: "[]", newValue: "[\"[KeyIdentifier=2f9d4c1e-7b3a-4e58-9a06-c1d2e3f4a5b6,KeyType=Password,KeyUsage=Verify,DisplayName=key 2]\"]" },
+  { displayName: "Included Updated Properties", oldValue: null, newValue: "\"KeyDescription\"" },
+];
+
+const spManipulation: Detection = {
+  key: "azt501-2-sp-credential-or-owner",
+  technique: "AZT501.2",
+  tactic: "Persistence",
+  name: "Credential or owner added to an application or service principal",
+  description:
+    "A secret or certificate was added to an application or service principal, or a new owner was added to one. A " +
+    "credential on an existing, already-privileged app lets the attacker sign in as that app (app-only, no MFA, no user " +
+    "to notice); an owner can add such credentials at any later time.",
+  falsePositives: [
+    "Planned secret rotation by the app's owners or by a secrets-rotation pipeline (allowlist its app id).",
+    "The activity also fires when a credential is removed through the 'Certificates and secrets' blade: read modifiedProperties.",
+  ],
+  triage: [
+    "Identify the application (Target) and what it can do: its Microsoft Graph application permissions and Azure role assignments.",
+    "Ask the app's owners whether the credential or owner was planned; compare KeyDescription old and new values for the new key id.",
+    "Check AADServicePrincipalSignInLogs for the app after the change (new IP, ServicePrincipalCredentialKeyId of the new key).",
+    "If unexpected: remove the credential or owner, rotate the app's remaining secrets, and investigate the initiator.",
+  ],
+  references: [
+    atrmPage("AZT501.2"),
+    "https://learn.microsoft.com/entra/identity/monitoring-health/reference-audit-activities",
+  ],
+  severity: 2,
+  evaluationFrequency: "PT15M",
+  windowSize: "PT15M",
+  parameters: initiatorAllowlists("add credentials or owners to applications and service principals"),
+  signal: {
+    kind: "query",
+    query: (p) => [
+      "AuditLogs",
+      `| where OperationName in~ ${kql.strList(SP_CREDENTIAL_ACTIVITIES)}`,
+      "    // Real rows spell it 'Update application – Certificates and secrets management ' (en dash, trailing space).",
+      '    or (OperationName startswith "Update application" and OperationName contains "Certificates and secrets management")',
+      '    or (OperationName =~ "Update service principal" and tostring(TargetResources[0].modifiedProperties) has "KeyDescription")',
+      '| where Result =~ "success"',
+      auditInitiator(p),
+      "| extend OtherTarget = coalesce(tostring(TargetResources[1].displayName), tostring(TargetResources[1].userPrincipalName))",
+      `| project ${AUDIT_COLUMNS.join(", ")}, OtherTarget`,
+    ].join("\n"),
+    trigger: AUDIT_TRIGGER,
+  },
+  requires: [ENTRA_AUDIT],
+  entities: AUDIT_ENTITIES,
+  samples: {
+    source: "log-values.md 2.1 (real row 'Update application – Certificates and secrets management ' with KeyDescription), 2.2; ATRM AZT501.2",
+    fires: [
+      {
+        name: "client secret added through the portal (en dash and trailing space)",
+        rows: { AuditLogs: [auditRow(6, "Update application \u2013 Certificates and secrets management ", "ApplicationManagement", byUser(ATTACKER), appTarget("payroll-sync", "Application", NEW_SECRET), { AADOperationType: "Update" })] },
+      },
+      {
+        name: "reference-page spelling with a hyphen",
+        rows: { AuditLogs: [auditRow(6, "Update application - Certificates and secrets management", "ApplicationManagement", byUser(ATTACKER), appTarget("payroll-sync", "Application", NEW_SECRET), { AADOperationType: "Update" })] },
+      },
+      {
+        name: "credential added to a service principal by an app",
+        rows: { AuditLogs: [auditRow(2, "Add service principal credentials", "ApplicationManagement", byApp("backdoor-app", "3c1f8e2a-5b7d-4a69-8e0c-2d4f6a8b0c1e"), appTarget("Terraform-Prod", "ServicePrincipal"))] },
+      },
+      {
+        name: "attacker made owner of a service principal",
+        rows: { AuditLogs: [auditRow(2, "Add owner to service principal", "ApplicationManagement", byUser(ATTACKER), [{ type: "User", userPrincipalName: ATTACKER }, { type: "ServicePrincipal", displayName: "Terraform-Prod" }])] },
+      },
+    ],
+    quiet: [
+      {
+        name: "application display name updated",
+        rows: { AuditLogs: [auditRow(6, "Update application", "ApplicationManagement", byUser(ATTACKER), appTarget("payroll-sync", "Application", [{ displayName: "DisplayName", oldValue: "[\"payroll\"]", newValue: "[\"payroll-sync\"]" }]))] },
+      },
+      {
+        name: "credential add failed",
+        rows: { AuditLogs: [auditRow(2, "Add service principal credentials", "ApplicationManagement", byUser(ATTACKER), appTarget("Terraform-Prod", "ServicePrincipal"), { Result: "failure" })] },
+      },
+      {
+        name: "allowlisted rotation pipeline",
+        parameters: { allowedInitiatorAppIds: ["3c1f8e2a-5b7d-4a69-8e0c-2d4f6a8b0c1e"] },
+        rows: { AuditLogs: [auditRow(2, "Add service principal credentials", "ApplicationManagement", byApp("secret-rotator", "3c1f8e2a-5b7d-4a69-8e0c-2d4f6a8b0c1e"), appTarget("Terraform-Prod", "ServicePrincipal"))] },
+      },
+      {
+        name: "credential added outside the window",
+        rows: { AuditLogs: [auditRow(25, "Add service principal credentials", "ApplicationManagement", byUser(ATTACKER), appTarget("Terraform-Prod", "ServicePrincipal"))] },
+      },
+    ],
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// AZT501.3 Azure VM local administrator manipulation (VMAccess extension)
+
+const EXTENSION_WRITES = [
+  "Microsoft.Compute/virtualMachines/extensions/write",
+  "Microsoft.Compute/virtualMachineScaleSets/extensions/write",
+];
+const VM_EXT = resourceId("rg-prod-app", "microsoft.compute", "virtualMachines/vm-web-01/extensions/enablevmaccess");
+const WINDOWS_VMACCESS = {
+  location: "westeurope",
+  properties: {
+    publisher: "Microsoft.Compute", type: "VMAccessAgent", typeHandlerVersion: "2.4", autoUpgradeMinorVersion: true,
+    settings: { UserName: "localadmin" }, protectedSettings: {},
+  },
+};
+
+const vmAccess: Detection = {
+  key: "azt501-3-vmaccess-reset",
+  technique: "AZT501.3",
+  tactic: "Persistence",
+  name: "VM local administrator reset through the VMAccess extension",
+  description:
+    "The VMAccess extension (VMAccessAgent on Windows, VMAccessForLinux on Linux) was written to a VM or scale set. It is " +
+    "what the portal's 'Reset password' blade, Set-AzVMAccessExtension and `az vm user update` use to reset or create a " +
+    "local administrator or add an SSH key, giving the caller an interactive login on the machine that does not depend on " +
+    "the directory.",
+  falsePositives: ["Administrators recovering a VM whose local password was lost (allowlist break-glass operators)."],
+  triage: [
+    "Read RequestBody: the publisher/type shows the extension, `settings.UserName` the Windows account touched (the password " +
+      "and Linux settings are in protectedSettings, which Azure masks).",
+    "Ask the caller whether the reset was planned; check whether the VM is reachable (public IP, Bastion, NSG rules for 3389/22).",
+    "On the VM: review local accounts and the Administrators/sudo group, and logons (4624 type 10, sshd Accepted) after the reset.",
+    "If unexpected: remove the account or key, rotate the local administrator (LAPS), and investigate the caller.",
+  ],
+  references: [
+    atrmPage("AZT501.3"),
+    "https://learn.microsoft.com/troubleshoot/azure/virtual-machines/windows/reset-rdp",
+    "https://learn.microsoft.com/azure/virtual-machines/extensions/vmaccess-linux",
+  ],
+  severity: 1,
+  evaluationFrequency: "PT5M",
+  windowSize: "PT5M",
+  ...requestBodyParts(EXTENSION_WRITES, "reset VM local administrators", [
+    "// Publisher/type in the body; the portal names the extension enablevmaccess (name unverified for every client).",
+    '| where RequestBody contains "VMAccess" or _ResourceId contains "vmaccess"',
+    "| extend PublicSettings = tostring(parse_json(RequestBody).properties.settings)",
+  ], ["PublicSettings"]),
+  samples: {
+    source: "log-values.md 1.2-1.3 (`MICROSOFT.COMPUTE/VIRTUALMACHINES/EXTENSIONS/WRITE` Start row, Properties_d.requestbody); " +
+      "Microsoft VMAccess docs (publisher Microsoft.Compute/VMAccessAgent, Microsoft.OSTCExtensions/VMAccessForLinux); ATRM AZT501.3",
+    fires: [
+      {
+        name: "Windows VMAccessAgent written",
+        rows: { AzureActivity: [startRow(3, EXTENSION_WRITES[0], VM_EXT, WINDOWS_VMACCESS)] },
+      },
+      {
+        name: "Linux VMAccessForLinux under a custom extension name",
+        rows: {
+          AzureActivity: [startRow(2, EXTENSION_WRITES[0], VM_EXT.replace("enablevmaccess", "resetaccess"), {
+            location: "westeurope",
+            properties: { publisher: "Microsoft.OSTCExtensions", type: "VMAccessForLinux", typeHandlerVersion: "1.5", protectedSettings: {} },
+          })],
+        },
+      },
+    ],
+    quiet: [
+      {
+        name: "custom script extension on the same VM",
+        rows: {
+          AzureActivity: [startRow(3, EXTENSION_WRITES[0], VM_EXT.replace("enablevmaccess", "customscript"), {
+            location: "westeurope",
+            properties: { publisher: "Microsoft.Compute", type: "CustomScriptExtension", typeHandlerVersion: "1.10", settings: {} },
+          })],
+        },
+      },
+      {
+        name: "Success row of the reset (no request body; the Start row carries the alert)",
+        rows: { AzureActivity: [activityRow(3, EXTENSION_WRITES[0], VM_EXT, { ActivitySubstatusValue: "Created" })] },
+      },
+      {
+        name: "allowlisted break-glass operator",
+        parameters: { allowedCallers: [ATTACKER] },
+        rows: { AzureActivity: [startRow(3, EXTENSION_WRITES[0], VM_EXT, WINDOWS_VMACCESS)] },
+      },
+      {
+        name: "reset outside the 5-minute window",
+        rows: { AzureActivity: [startRow(8, EXTENSION_WRITES[0], VM_EXT, WINDOWS_VMACCESS)] },
+      },
+    ],
+  },
+};
+
+export const technique: TechniqueModule = { detections: [userManipulation, spManipulation, vmAccess] };

@@ -1,0 +1,25 @@
+// KQL fragments over AuditLogs shared by the Entra ID detections of this folder (AZT401, AZT405).
+// AuditLogs keeps the who in InitiatedBy (user or app) and the what in TargetResources, whose
+// modifiedProperties values are JSON strings wrapped in quotes (log-values.md 2.1).
+
+/** Actor and ActorIp for a user or an application initiator. */
+export const AUDIT_ACTOR =
+  "| extend Actor = coalesce(tostring(InitiatedBy.user.userPrincipalName), tostring(InitiatedBy.app.displayName), tostring(InitiatedBy.app.servicePrincipalId))," +
+  " ActorIp = coalesce(tostring(InitiatedBy.user.ipAddress), tostring(InitiatedBy.app.ipAddress))";
+
+/**
+ * One row per target property (a target without modifiedProperties still yields one row with an
+ * empty Prop), so a later summarize by Id can pick named targets and properties without mv-apply.
+ */
+export const EXPAND_TARGET_PROPERTIES = [
+  "| mv-expand Target = TargetResources",
+  "| extend TargetType = tostring(Target.type)",
+  "| mv-expand Prop = iff(array_length(Target.modifiedProperties) > 0, Target.modifiedProperties, dynamic([{}]))",
+  "| extend PropName = tostring(Prop.displayName), PropNew = trim(@'\"', tostring(Prop.newValue)), PropOld = trim(@'\"', tostring(Prop.oldValue))",
+].join("\n");
+
+/** The role name of a role-management row: the Role target (PIM rows) or Role.DisplayName (Core Directory rows). */
+export const ROLE_NAME_AGGREGATES =
+  "RoleTarget = take_anyif(tostring(Target.displayName), TargetType =~ \"Role\"), " +
+  "RoleProperty = take_anyif(PropNew, PropName =~ \"Role.DisplayName\"), " +
+  "TargetUser = take_anyif(coalesce(tostring(Target.userPrincipalName), tostring(Target.displayName)), TargetType in~ (\"User\", \"ServicePrincipal\", \"Group\"))";
