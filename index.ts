@@ -9,3 +9,4 @@ export const workspaceId = outputs.workspaceId;
 export const rules = outputs.rules;
 export const actionGroups = outputs.actionGroups;
 export const coverage = outputs.coverage;
+export const telemetryGaps = outputs.telemetryGaps;

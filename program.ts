@@ -8,21 +8,27 @@ import { ConfigError } from "./config/errors";
 import { routeProblems } from "./config/routing";
 import { DetectionSuite } from "./components/DetectionSuite";
 import type { Detection } from "./detections/model";
+import { applyTelemetry, type TelemetryPlan } from "./detections/telemetry";
 
 export interface Program {
   config: StackConfig;
   detections: ResolvedDetection[];
   suite: DetectionSuite;
   outputs: Record<string, unknown>;
+  telemetry: TelemetryPlan;
+  /** The telemetry warnings logged (one per gap, skipped detection and OS prerequisite). */
+  warnings: string[];
 }
 
 /** Validates everything before the first resource is declared, then declares the suite. */
 export function runProgram(catalogue?: readonly Detection[]): Program {
   const config = parseStackConfig(rawFromPulumiConfig(pulumi.runtime.allConfig(), pulumi.getProject()), pulumi.getStack());
-  const detections = resolveDetections(config, catalogue);
+  const telemetry = applyTelemetry(resolveDetections(config, catalogue), config.telemetry);
+  const detections = telemetry.detections;
   const unrouted = routeProblems(config.routing, detections);
   if (unrouted.length) throw new ConfigError(unrouted);
-  const suite = new DetectionSuite("azdetect", { config, detections });
+  for (const w of telemetry.warnings) void pulumi.log.warn(w);
+  const suite = new DetectionSuite("azdetect", { config, detections, telemetry: telemetry.plan });
   const outputs = {
     resourceGroupName: suite.resourceGroupName,
     workspaceId: suite.workspaceId,
@@ -30,6 +36,7 @@ export function runProgram(catalogue?: readonly Detection[]): Program {
     // Ids only: receivers (and their secret URIs) never become outputs.
     actionGroups: suite.actionGroups,
     coverage: coverageSummary(detections),
+    telemetryGaps: telemetry.plan.gaps,
   };
-  return { config, detections, suite, outputs };
+  return { config, detections, suite, outputs, telemetry: telemetry.plan, warnings: telemetry.warnings };
 }
