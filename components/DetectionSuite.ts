@@ -8,12 +8,20 @@ import type { StackConfig } from "../config";
 import { TACTICS } from "../detections/model";
 import { allowlistParameters, renderQuery, withAllowlistValues, type ResolvedDetection } from "../detections/resolve";
 import { TacticDetections, tacticComponentName } from "./TacticDetections";
+import type { TelemetryPlan } from "../detections/telemetry";
+import { TelemetryActivityLog } from "./TelemetryActivityLog";
+import { TelemetryEntraId } from "./TelemetryEntraId";
+import { TelemetryDiagnostics } from "./TelemetryDiagnostics";
+import { TelemetryAgent } from "./TelemetryAgent";
+import { TelemetryPolicy } from "./TelemetryPolicy";
 import { AlertRouting } from "./AlertRouting";
 import { servicePrincipalAppIds } from "./entraLookups";
 
 export interface DetectionSuiteArgs {
   config: StackConfig;
   detections: ResolvedDetection[];
+  /** What telemetry to deploy (detections/telemetry.ts); none when absent. */
+  telemetry?: TelemetryPlan;
 }
 
 export class DetectionSuite extends pulumi.ComponentResource {
@@ -52,6 +60,29 @@ export class DetectionSuite extends pulumi.ComponentResource {
     const client = authorization.getClientConfigOutput({ parent: this });
     const subscriptionScope = pulumi.interpolate`/subscriptions/${client.subscriptionId}`;
 
+    // ---- Telemetry (issue 4): one component per source, each declared only when the plan has it.
+    const plan = args.telemetry;
+    const workspaceId = this.workspaceId;
+    if (plan?.activityLog) {
+      new TelemetryActivityLog("telemetry-activity-log", { stack: cfg.stack, workspaceId, categories: plan.activityLog.categories }, { parent: this });
+    }
+    if (plan?.entraId) {
+      new TelemetryEntraId("telemetry-entra-id", { stack: cfg.stack, workspaceId, categories: plan.entraId.categories }, { parent: this });
+    }
+    if (plan?.diagnostics.length) {
+      new TelemetryDiagnostics("telemetry-diagnostics", { stack: cfg.stack, workspaceId, settings: plan.diagnostics }, { parent: this });
+    }
+    const agent = plan && (plan.agent.windows || plan.agent.linux)
+      ? new TelemetryAgent("telemetry-agent", { stack: cfg.stack, location: cfg.location, resourceGroupName: this.resourceGroupName, workspaceId, subscriptionId: client.subscriptionId, agent: plan.agent, tags }, { parent: this })
+      : undefined;
+    if (plan && (plan.policy.resourceLogs || plan.policy.agent.length)) {
+      new TelemetryPolicy("telemetry-policy", {
+        stack: cfg.stack, location: cfg.location, subscriptionId: client.subscriptionId, workspaceId,
+        resourceLogs: plan.policy.resourceLogs,
+        dataCollectionRuleIds: Object.fromEntries(plan.policy.agent.map((os) => [os, agent!.dataCollectionRuleIds[os]!])),
+      }, { parent: this });
+    }
+    // ---- end telemetry.
     const routing = new AlertRouting("alert-routing", {
       routing: cfg.routing,
       detections: args.detections,

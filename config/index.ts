@@ -7,6 +7,7 @@ import { GLOBAL_ALLOWLISTS, TACTICS } from "../detections/model";
 import { scheduleProblems } from "../detections/limits";
 import { ConfigError, formatIssue, keyPath, REDACTED } from "./errors";
 import { isoDuration, obj, oneOf, resourceId } from "./schema";
+import { telemetryConfig, telemetrySchema, type TelemetryConfig } from "./telemetry";
 import { isSecretBearingPath, normaliseRouting, routingConfigShape, type RoutingConfig } from "./routing";
 import { pricingSchema, type PricingOverrides } from "./pricing";
 
@@ -75,6 +76,8 @@ export const stackConfigSchema = obj({
   overrides: z.record(z.string(), detectionOverride).optional(),
   /** Tags on every resource the stack creates. */
   tags: z.record(z.string().min(1).max(512), z.string().max(256)).optional(),
+  /** Telemetry the detections read, deployed in the same graph (config/telemetry.ts). */
+  telemetry: telemetrySchema.optional(),
   /** Alert routing: actionGroups, routes, allowUnroutedAlerts, maintenanceWindows (config/routing.ts). */
   ...routingConfigShape,
   /** Overrides of the cost estimate's price table (config/pricing.ts). */
@@ -97,6 +100,7 @@ export interface StackConfig {
   allowlists: Record<(typeof GLOBAL_ALLOWLISTS)[number], string[]>;
   overrides: Record<string, DetectionOverride>;
   tags: Record<string, string>;
+  telemetry: TelemetryConfig;
   /** From allowlists.servicePrincipalNames: display names whose app ids join the appIds allowlist at deploy time. */
   servicePrincipalNames: string[];
   routing: RoutingConfig;
@@ -134,6 +138,7 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string): S
     allowlists: Object.fromEntries(GLOBAL_ALLOWLISTS.map((k) => [k, c.allowlists?.[k] ?? []])) as StackConfig["allowlists"],
     overrides: c.overrides ?? {},
     tags: c.tags ?? {},
+    telemetry: telemetryConfig(c.telemetry),
     servicePrincipalNames: [...new Set(c.allowlists?.servicePrincipalNames ?? [])],
     routing: normaliseRouting(c, problems),
     pricing: c.pricing ?? {},

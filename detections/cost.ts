@@ -7,6 +7,7 @@ import { PRICE_TIERS, type PriceTier, type PricingOverrides } from "../config/pr
 import { isoDurationMs } from "./kql";
 import type { Requirement } from "./model";
 import type { ResolvedDetection } from "./resolve";
+import type { TelemetryPlan } from "./telemetry";
 
 /** Azure bills a month as 730 hours. */
 export const DAYS_PER_MONTH = 730 / 24;
@@ -95,6 +96,31 @@ export function logSourcesRead(detections: readonly ResolvedDetection[]): LogSou
     }
   }
   return [...bySource.values()].sort((a, b) => a.source.localeCompare(b.source));
+}
+
+/** Whether a telemetry gap entry ("<source>[:<category>] (<reason>)") is about a source. */
+function gapIsAbout(gap: string, source: string): boolean {
+  return gap.startsWith(source + " (") || gap.startsWith(source + ":");
+}
+
+/**
+ * The log sources the detections read, counted from the telemetry plan: the subscription, the
+ * tenant, each resource with a diagnostic setting, each VM with the agent. A source that no
+ * reader gets (every reader has a gap for it) ingests nothing; one delivered outside the stack
+ * (telemetry.provided) or by policy is counted once, as an assumption.
+ */
+export function logSourcesDelivered(detections: readonly ResolvedDetection[], plan: TelemetryPlan): LogSourceUse[] {
+  return logSourcesRead(detections).map((use) => {
+    const [kind, rest] = [use.source.split(":")[0], use.source.slice(use.source.indexOf(":") + 1)];
+    let deployed = 0;
+    if (kind === "activityLog" && plan.activityLog) deployed = 1;
+    else if (kind === "entraId" && plan.entraId?.categories.includes(rest)) deployed = 1;
+    else if (kind === "diagnostics") deployed = new Set(plan.diagnostics.filter((d) => d.resourceType.toLowerCase() === rest.toLowerCase()).map((d) => d.resourceUri.toLowerCase())).size;
+    else if (kind === "agent") deployed = plan.agent.vms.filter((v) => v.os === rest).length;
+    if (deployed > 0) return { ...use, instances: deployed, instancesAssumed: false };
+    const noneReceive = use.detections.every((k) => (plan.gaps[k] ?? []).some((g) => gapIsAbout(g, use.source)));
+    return noneReceive ? { ...use, instances: 0, instancesAssumed: false } : use;
+  });
 }
 
 export interface CostEstimate {

@@ -8,7 +8,8 @@ import type { ResolvedDetection } from "./resolve";
 
 /**
  * deployed: at least one of its detections is deployed with all the telemetry it reads;
- * deployed-telemetry-missing: deployed, but every deployed detection misses telemetry;
+ * deployed-telemetry-missing: selected, but every selected detection misses telemetry (deployed
+ *   with a gap, or left out by telemetry.skipDetectionsWithoutTelemetry);
  * available-not-selected: the catalogue has detections, none deployed (tactic not selected, or disabled);
  * not-detectable: no detection, with the reason (UNCOVERED).
  */
@@ -22,7 +23,7 @@ export interface LeafCoverage {
   leaf: AtrmEntry;
   state: CoverageState;
   /** Catalogue detections of the leaf, each with whether this stack deploys it and what telemetry it misses. */
-  detections: { detection: Detection; deployed?: ResolvedDetection; gaps: string[] }[];
+  detections: { detection: Detection; deployed?: ResolvedDetection; gaps: string[]; skippedForTelemetry: boolean }[];
   /** Why it is not detectable (not-detectable only). */
   reason?: string;
 }
@@ -34,14 +35,16 @@ export function leafCoverage(resolved: readonly ResolvedDetection[], gaps?: Tele
   const deployedByKey = new Map(resolved.map((r) => [r.key, r]));
   const uncovered = new Map(UNCOVERED.map((u) => [u.technique, u.reason]));
   return ATRM_LEAVES.map((leaf) => {
+    // A gap on a detection that is not deployed: the stack skipped it for lack of telemetry.
     const detections = DETECTIONS.filter((d) => d.technique === leaf.id).map((detection) => ({
       detection,
       deployed: deployedByKey.get(detection.key),
-      gaps: deployedByKey.has(detection.key) ? gaps?.[detection.key] ?? [] : [],
+      gaps: gaps?.[detection.key] ?? [],
+      skippedForTelemetry: !deployedByKey.has(detection.key) && (gaps?.[detection.key] ?? []).length > 0,
     }));
-    const deployed = detections.filter((d) => d.deployed);
-    if (deployed.length) {
-      return { leaf, detections, state: deployed.every((d) => d.gaps.length > 0) ? "deployed-telemetry-missing" : "deployed" };
+    const selected = detections.filter((d) => d.deployed || d.skippedForTelemetry);
+    if (selected.length) {
+      return { leaf, detections, state: selected.every((d) => d.gaps.length > 0) ? "deployed-telemetry-missing" : "deployed" };
     }
     if (detections.length) return { leaf, detections, state: "available-not-selected" };
     return { leaf, detections, state: "not-detectable", reason: uncovered.get(leaf.id) ?? NO_REASON };
@@ -73,7 +76,7 @@ export function coverageSummary(resolved: readonly ResolvedDetection[], gaps?: T
   const summarise = (ls: LeafCoverage[]) => ({
     leaves: ls.length,
     catalogued: ls.filter((l) => l.detections.length > 0).length,
-    deployed: ls.filter((l) => l.state === "deployed" || l.state === "deployed-telemetry-missing").length,
+    deployed: ls.filter((l) => l.detections.some((d) => d.deployed)).length,
     states: countStates(ls),
   });
   const byTactic: CoverageSummary["byTactic"] = {};

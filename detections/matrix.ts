@@ -11,6 +11,8 @@ export interface MatrixDetection {
   key: string;
   name: string;
   deployed: boolean;
+  /** Not deployed because its telemetry is missing (telemetry.skipDetectionsWithoutTelemetry). */
+  skippedForTelemetry: boolean;
   /** Deployed detections only. */
   alertKind?: AlertKind;
   severity?: Severity;
@@ -48,7 +50,7 @@ export interface MatrixColumn {
 export interface Matrix {
   columns: MatrixColumn[];
   totals: StateCounts & { leaves: number };
-  /** false when the stack reports no telemetry gaps at all (no telemetry plan): the telemetry-missing state cannot occur. */
+  /** false when the stack has no telemetry plan (no gaps reported): the telemetry-missing state cannot occur. */
   telemetryKnown: boolean;
 }
 
@@ -72,6 +74,7 @@ export function buildMatrix(resolved: readonly ResolvedDetection[], selectedTact
         key: d.detection.key,
         name: d.detection.name,
         deployed: d.deployed !== undefined,
+        skippedForTelemetry: d.skippedForTelemetry,
         ...(d.deployed ? { alertKind: d.deployed.alertKind, severity: d.deployed.severity } : {}),
         gaps: d.gaps,
       })),

@@ -83,7 +83,10 @@ export async function runStack(config: Record<string, unknown>, opts: { stack?: 
       const id = a.custom === false ? undefined : mockId(a.type, azName, inputs);
       resources.push({ type: a.type, name: a.name, inputs, custom: a.custom !== false, id });
       if (found.length) secretPaths[a.name] = found;
-      return { id, state: { ...inputs, name: azName } };
+      // Azure fills in the principal of a system-assigned identity.
+      const identity = typeof inputs.identity?.type === "string" && inputs.identity.type.includes("SystemAssigned")
+        ? { identity: { ...inputs.identity, principalId: `principal-${a.name}` } } : {};
+      return { id, state: { ...inputs, name: azName, ...identity } };
     },
     call: (a) => (calls[a.token] ? calls[a.token](a.inputs) : {}),
   }, "azdetect", opts.stack ?? "test", false);

@@ -5,7 +5,7 @@ import { parse } from "yaml";
 import type { Route } from "../config/routing";
 import { TACTICS } from "../detections/model";
 import type { CoverageSummary, TelemetryGaps } from "../detections/coverage";
-import { logSourcesRead, type CostEstimate, type LogSourceUse } from "../detections/cost";
+import { logSourcesDelivered, type CostEstimate, type LogSourceUse } from "../detections/cost";
 import { runStack, type Declared, type StackRun } from "../test/harness";
 
 /** Config values of a Pulumi.<stack>.yaml, keyed without the `azdetect:` prefix. */
@@ -67,11 +67,11 @@ export interface Plan {
     maintenanceWindows: string[];
   };
   telemetry: {
-    /** The log sources the deployed rules read. */
+    /** The log sources the deployed rules read, with how many subscriptions/tenants/resources/VMs send them. */
     read: LogSourceUse[];
     /** Telemetry resources the stack declares (diagnostic settings, data collection, agent). */
     resources: { type: string; name: string }[];
-    /** Detection key -> missing sources; absent when this version of the stack has no telemetry plan. */
+    /** Detection key -> missing sources (the stack output telemetryGaps). */
     gaps?: TelemetryGaps;
   };
   coverage: CoverageSummary;
@@ -143,7 +143,7 @@ export function summarise(run: StackRun, stack: string): Plan {
       maintenanceWindows: routing.maintenanceWindows.map((w) => w.name),
     },
     telemetry: {
-      read: logSourcesRead(detections),
+      read: logSourcesDelivered(detections, run.program.telemetry),
       resources: custom.filter((r) => TELEMETRY_TYPES.test(r.type)).map((r) => ({ type: r.type, name: r.name })),
       ...(run.outputs.telemetryGaps ? { gaps: run.outputs.telemetryGaps as TelemetryGaps } : {}),
     },
@@ -204,7 +204,11 @@ function renderRouting(r: Plan["routing"]): string[] {
 
 function renderTelemetry(t: Plan["telemetry"]): string[] {
   const out = ["Telemetry the rules read:"];
-  for (const s of t.read) out.push(`  ${s.source.padEnd(56)} ${plural(s.detections.length, "rule")}`);
+  const w = Math.max(...t.read.map((s) => s.source.length));
+  for (const s of t.read) {
+    const sending = s.instances === 0 ? "not delivered (telemetry gap)" : s.instancesAssumed ? "delivered outside the stack or by policy (1 assumed)" : `sent by ${s.instances}`;
+    out.push(`  ${s.source.padEnd(w)}  ${plural(s.detections.length, "rule").padEnd(9)}  ${sending}`);
+  }
   if (t.resources.length) {
     out.push("Telemetry resources to create:");
     for (const r of t.resources) out.push(`  ${r.type.replace(/^azure-native:/, "")}  ${r.name}`);

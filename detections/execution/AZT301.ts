@@ -305,7 +305,8 @@ const customScriptScriptBlock = scriptBlockDetection({
   description:
     "An extension write on a VM, scale set or Arc machine was followed, within the maximum delay, by PowerShell " +
     "script blocks (4104) that ran from the Custom Script Extension plugin folder on that machine: the extension's " +
-    "command actually executed, and the alert carries its script text.",
+    "command actually executed, and the alert carries its script text. An inline commandToExecute that runs no script " +
+    "file leaves no plugin path in the block and is not matched; azt301-2-custom-script-extension still sees the write.",
   falsePositives: ["Planned bootstrap scripts deployed through the extension (allowlist deployment identities)."],
   triage: [
     "Read ScriptExcerpt and ScriptPaths; pull the full 4104 text by ScriptBlockId.",

@@ -20,7 +20,7 @@ export function esc(s: string | number): string {
 /** Label, symbol and meaning of each state: the text carries the state, colour only repeats it. */
 export const STATE_LABELS: Record<CoverageState, { symbol: string; label: string; meaning: string }> = {
   deployed: { symbol: "✓", label: "Deployed", meaning: "at least one detection is deployed with the telemetry it reads" },
-  "deployed-telemetry-missing": { symbol: "!", label: "Telemetry missing", meaning: "deployed, but every deployed detection misses telemetry it reads" },
+  "deployed-telemetry-missing": { symbol: "!", label: "Telemetry missing", meaning: "selected, but every selected detection misses telemetry it reads (the list in the cell names it)" },
   "available-not-selected": { symbol: "○", label: "Not selected", meaning: "in the catalogue, but its tactic is not selected or overrides disable it" },
   "not-detectable": { symbol: "✕", label: "Not detectable", meaning: "Azure telemetry cannot see it; the reason is in the cell" },
 };
@@ -77,7 +77,7 @@ function cellHtml(c: MatrixCell, page: MatrixPage): string {
   } else {
     const deployed = c.detections.filter((d) => d.deployed).length;
     const items = c.detections.map((d) => {
-      const status = d.deployed ? `${d.alertKind === "activityLog" ? "activity log" : "log search"}, sev ${d.severity}` : "not deployed";
+      const status = d.deployed ? `${d.alertKind === "activityLog" ? "activity log" : "log search"}, sev ${d.severity}` : d.skippedForTelemetry ? "not deployed: telemetry missing" : "not deployed";
       const gaps = d.gaps.length ? ` — missing: ${d.gaps.join("; ")}` : "";
       return `<li><a href="${esc(page.docsHref)}"><code>${esc(d.key)}</code></a> ${esc(d.name)} <span class="${d.deployed ? "on" : "off"}">(${esc(status)}${esc(gaps)})</span></li>`;
     });
