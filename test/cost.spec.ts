@@ -3,6 +3,8 @@
 import { expect } from "chai";
 import { ConfigError, parseStackConfig } from "../config";
 import { DETECTIONS } from "../detections";
+import { ATRM_LEAVES } from "../detections/atrm";
+import { coverageSummary, leafCoverage } from "../detections/coverage";
 import { DAYS_PER_MONTH, estimateCost, logSourcesRead, priceTable, priceTier, sourceIds, type LogSourceUse } from "../detections/cost";
 import type { Requirement } from "../detections/model";
 import type { ResolvedDetection } from "../detections/resolve";
@@ -155,5 +157,19 @@ describe("stack config: pricing", () => {
     expect(problems({ currency: "EUR", ingestionPerGb: 2.2 })).to.deep.equal([
       "azdetect:pricing.currency: EUR differs from the price table's USD — give every price in EUR (missing: logSearchRulePerMonth.PT1M, logSearchRulePerMonth.PT5M, logSearchRulePerMonth.PT10M, logSearchRulePerMonth.PT15M, timeSeriesPerMonth.PT1M, timeSeriesPerMonth.PT5M, timeSeriesPerMonth.PT10M, timeSeriesPerMonth.PT15M)",
     ]);
+  });
+});
+
+describe("coverage states", () => {
+  it("counts each leaf once, and a leaf whose only deployed detection misses telemetry as telemetry-missing", () => {
+    const d = DETECTIONS.find((x) => DETECTIONS.filter((y) => y.technique === x.technique).length === 1)!;
+    const resolved = [{ key: d.key, detection: d, alertKind: "scheduledQuery" } as unknown as ResolvedDetection];
+    const without = coverageSummary(resolved);
+    const withGap = coverageSummary(resolved, { [d.key]: ["entraId:SignInLogs (test)"] });
+    expect(without.states.deployed).to.equal(1);
+    expect(withGap.states).to.include({ deployed: 0, "deployed-telemetry-missing": 1 });
+    expect(withGap.deployed).to.equal(1);
+    for (const s of [without, withGap]) expect(Object.values(s.states).reduce((a, b) => a + b, 0)).to.equal(ATRM_LEAVES.length);
+    expect(leafCoverage(resolved).find((l) => l.leaf.id === d.technique)!.state).to.equal("deployed");
   });
 });

@@ -13,14 +13,18 @@ import { ATRM, ATRM_LEAVES, atrmUrl } from "../../detections/atrm";
 import { DETECTIONS, UNCOVERED } from "../../detections";
 import { TACTICS } from "../../detections/model";
 import { writeMatrix } from "../../tools/matrix";
+import { readStackFile, runOffline } from "../../tools/planning";
 
 const root = path.join(__dirname, "..", "..");
 const fixture = path.join(root, "test", "fixtures", "Pulumi.matrix.yaml");
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 
-/** What the catalogue says each leaf should show for the fixture stack, worked out here from the data. */
-function expectedStates(): Map<string, string> {
+/**
+ * What each leaf should show for the fixture stack, worked out here from the catalogue data, the
+ * fixture's own settings and the stack's telemetryGaps output (the telemetry plan is tested on its own).
+ */
+function expectedStates(gaps: Record<string, string[]>): Map<string, string> {
   const cfg = (parse(fs.readFileSync(fixture, "utf8")) as { config: Record<string, any> }).config;
   const tactics: string[] = cfg["azdetect:tactics"];
   const disabled = Object.entries(cfg["azdetect:overrides"] ?? {}).filter(([, o]) => (o as { enabled?: boolean }).enabled === false).map(([id]) => id);
@@ -29,8 +33,11 @@ function expectedStates(): Map<string, string> {
   for (const leaf of ATRM_LEAVES) {
     const ds = DETECTIONS.filter((d) => d.technique === leaf.id);
     if (UNCOVERED.some((u) => u.technique === leaf.id)) out.set(leaf.id, "not-detectable");
-    else if (ds.some((d) => tactics.includes(d.tactic) && !isDisabled(d))) out.set(leaf.id, "deployed");
-    else out.set(leaf.id, "available-not-selected");
+    else {
+      const selected = ds.filter((d) => tactics.includes(d.tactic) && !isDisabled(d));
+      if (selected.length === 0) out.set(leaf.id, "available-not-selected");
+      else out.set(leaf.id, selected.every((d) => (gaps[d.key] ?? []).length > 0) ? "deployed-telemetry-missing" : "deployed");
+    }
   }
   return out;
 }
@@ -53,9 +60,11 @@ describe("coverage matrix in Chromium", function () {
   let page: Page;
   let out: string;
   const requests: string[] = [];
-  const expected = expectedStates();
+  let expected: Map<string, string>;
 
   before(async function () {
+    const run = await runOffline(readStackFile(fixture), "matrix-test");
+    expected = expectedStates(run.outputs.telemetryGaps);
     out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "azdetect-matrix-")), "coverage.html");
     await writeMatrix(fixture, "matrix-test", out);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
@@ -76,13 +85,13 @@ describe("coverage matrix in Chromium", function () {
   });
 
   it("the fixture exercises every state the stack can produce", () => {
-    expect(new Set(expected.values())).to.deep.equal(new Set(["deployed", "available-not-selected", "not-detectable"]));
+    expect(new Set(expected.values())).to.deep.equal(new Set(["deployed", "deployed-telemetry-missing", "available-not-selected", "not-detectable"]));
   });
 
   it("shows one cell per ATRM leaf, in the state the catalogue implies, with the state as text", async () => {
     const cells = await page.$$eval("li.cell", (els) => els.map((e) => ({ id: e.getAttribute("data-technique")!, state: e.getAttribute("data-state")!, text: (e as unknown as { innerText: string }).innerText })));
     expect(cells.map((c) => c.id).sort()).to.deep.equal(ATRM_LEAVES.map((l) => l.id).sort());
-    const labels: Record<string, string> = { deployed: "DEPLOYED", "available-not-selected": "NOT SELECTED", "not-detectable": "NOT DETECTABLE" };
+    const labels: Record<string, string> = { deployed: "DEPLOYED", "deployed-telemetry-missing": "TELEMETRY MISSING", "available-not-selected": "NOT SELECTED", "not-detectable": "NOT DETECTABLE" };
     for (const c of cells) {
       expect(c.state, c.id).to.equal(expected.get(c.id));
       expect(c.text, c.id).to.include(labels[c.state]);
@@ -104,7 +113,7 @@ describe("coverage matrix in Chromium", function () {
       expect(shown, tactic).to.deep.equal({
         leaves: leaves.length,
         deployed: count("deployed"),
-        "deployed-telemetry-missing": 0,
+        "deployed-telemetry-missing": count("deployed-telemetry-missing"),
         "available-not-selected": count("available-not-selected"),
         "not-detectable": count("not-detectable"),
       });
@@ -143,7 +152,14 @@ describe("coverage matrix in Chromium", function () {
 
   it("has a legend naming every state it uses", async () => {
     const legend = await page.locator("ul.legend").innerText();
-    for (const label of ["Deployed", "Not selected", "Not detectable"]) expect(legend).to.include(label);
+    for (const label of ["Deployed", "Telemetry missing", "Not selected", "Not detectable"]) expect(legend).to.include(label);
+  });
+
+  it("names the missing telemetry of a cell whose detections all miss it", async () => {
+    const id = [...expected].find(([, s]) => s === "deployed-telemetry-missing")![0];
+    const cell = page.locator(`li.cell[data-technique="${id}"]`);
+    await cell.locator("summary").click();
+    expect(await cell.locator("details").innerText()).to.match(/missing: /);
   });
 
   it("keeps text readable: contrast of at least 4.5:1 in every cell state", async () => {
