@@ -5,7 +5,9 @@ import type { StackConfig, DetectionOverride } from "../config";
 import { ConfigError, keyPath } from "../config/errors";
 import { DETECTIONS } from "./index";
 import type { Detection, GlobalAllowlist, ParameterValues, Severity, Trigger } from "./model";
-import { activityLogCondition, operationMatchQuery, OPERATION_TRIGGER, type ActivityLogAlertCondition } from "./patterns/operationMatch";
+import { activityLogCondition, operationMatchQuery, OPERATION_TRIGGER, ACTIVITY_LOG_INGESTION_LAG, type ActivityLogAlertCondition } from "./patterns/operationMatch";
+import { isoDuration, isoDurationMs } from "./kql";
+import { LIMITS } from "./limits";
 
 export type AlertKind = "scheduledQuery" | "activityLog";
 
@@ -32,9 +34,27 @@ function overridesFor(d: Detection, all: Record<string, DetectionOverride>): [st
   return ids.filter((id) => all[id]).map((id) => [id, all[id]]);
 }
 
-/** Build the KQL of a detection for given parameter values. */
-export function renderQuery(d: Detection, p: ParameterValues): string {
-  return d.signal.kind === "query" ? d.signal.query(p) : operationMatchQuery(d.signal, p);
+/** The schedule fields of a detection or of a resolved detection. */
+export interface Schedule {
+  evaluationFrequency: string;
+  windowSize: string;
+  overrideQueryTimeRange?: string;
+}
+
+/** Build the KQL of a detection for given parameter values and schedule (default: its own). */
+export function renderQuery(d: Detection, p: ParameterValues, s: Schedule = d): string {
+  return d.signal.kind === "query" ? d.signal.query(p) : operationMatchQuery(d.signal, p, s.evaluationFrequency);
+}
+
+/**
+ * The overrideQueryTimeRange a rule is deployed with. Operation matches select rows by ingestion
+ * time, so their range also covers the Activity Log's ingestion lag (capped at Azure's P2D).
+ */
+export function queryTimeRange(d: Detection, s: Schedule = d): string | undefined {
+  if (d.signal.kind !== "activityLog") return s.overrideQueryTimeRange;
+  const needed = Math.min(isoDurationMs(s.windowSize) + isoDurationMs(ACTIVITY_LOG_INGESTION_LAG), LIMITS.windowMs.max);
+  const given = s.overrideQueryTimeRange ? isoDurationMs(s.overrideQueryTimeRange) : 0;
+  return given >= needed ? s.overrideQueryTimeRange : isoDuration(needed);
 }
 
 /** The trigger of the log-search form. */
@@ -122,9 +142,14 @@ export function resolveDetections(cfg: StackConfig, catalogue: readonly Detectio
     } else if (o.alertKind === "activityLog") {
       problems.push(`${where}: ${d.key} is a log search detection — activityLog is only possible for plain Activity Log operation matches`);
     }
+    const schedule: Schedule = {
+      evaluationFrequency: o.evaluationFrequency ?? d.evaluationFrequency,
+      windowSize: o.windowSize ?? d.windowSize,
+      overrideQueryTimeRange: o.overrideQueryTimeRange ?? d.overrideQueryTimeRange,
+    };
     let query = "";
     try {
-      query = renderQuery(d, parameters);
+      query = renderQuery(d, parameters, schedule);
     } catch (e) {
       problems.push(`${keyPath(["overrides", d.key, "parameters"])}: ${(e as Error).message}`);
     }
@@ -132,9 +157,9 @@ export function resolveDetections(cfg: StackConfig, catalogue: readonly Detectio
       detection: d,
       key: d.key,
       severity: (o.severity ?? d.severity) as Severity,
-      evaluationFrequency: o.evaluationFrequency ?? d.evaluationFrequency,
-      windowSize: o.windowSize ?? d.windowSize,
-      overrideQueryTimeRange: o.overrideQueryTimeRange ?? d.overrideQueryTimeRange,
+      evaluationFrequency: schedule.evaluationFrequency,
+      windowSize: schedule.windowSize,
+      overrideQueryTimeRange: queryTimeRange(d, schedule),
       alertKind,
       parameters,
       query,

@@ -104,6 +104,9 @@ describe("stack: existing workspace and group, allowlist, overrides", () => {
     expect(c.dimensions.map((d: any) => d.name)).to.deep.equal(["Caller", "CallerIpAddress", "_ResourceId"]);
     expect(c.query).to.contain(`| where OperationNameValue in~ ("Microsoft.Compute/virtualMachines/runCommand/action")`);
     expect(c.query).to.contain(`| where Caller !in~ ("deploy@contoso.com")`);
+    // Late Activity Log rows: selected by ingestion time since the last run, over window + 30 min of TimeGenerated.
+    expect(c.query).to.contain("| where ingestion_time() > ago(10m)");
+    expect(rule.inputs.overrideQueryTimeRange).to.equal("PT45M");
   });
 
   it("uses only the Azure condition operators the service accepts", () => {
