@@ -62,6 +62,26 @@ export function triggerOf(d: Detection): Trigger {
   return d.signal.kind === "query" ? d.signal.trigger : OPERATION_TRIGGER;
 }
 
+/**
+ * The schedule fields config may not change. Declared locks win; otherwise a log search query that
+ * computes its own time slots with ago() (e.g. "changes of the hour that ended 20 minutes ago") is
+ * tied to the schedule it was written for, so its whole schedule is fixed.
+ */
+export function scheduleLockOf(d: Detection): Detection["scheduleLock"] {
+  if (d.scheduleLock) return d.scheduleLock;
+  if (d.signal.kind === "query" && /\bago\s*\(/.test(d.signal.query(defaultParameters(d)))) {
+    return {
+      fields: ["evaluationFrequency", "windowSize", "overrideQueryTimeRange"],
+      reason: "its query selects its own time slots with ago(), written for this schedule; change it in the catalogue, not in stack config",
+    };
+  }
+  return undefined;
+}
+
+function defaultParameters(d: Detection): ParameterValues {
+  return Object.fromEntries(Object.entries(d.parameters ?? {}).map(([k, p]) => [k, Array.isArray(p.default) ? [...p.default] : p.default]));
+}
+
 /** Default parameter values, with the stack's global allowlists merged in. */
 export function resolveParameters(
   d: Detection,
@@ -141,6 +161,14 @@ export function resolveDetections(cfg: StackConfig, catalogue: readonly Detectio
       alertKind = o.alertKind ?? (cfg.preferActivityLogAlerts && blockers.length === 0 ? "activityLog" : "scheduledQuery");
     } else if (o.alertKind === "activityLog") {
       problems.push(`${where}: ${d.key} is a log search detection — activityLog is only possible for plain Activity Log operation matches`);
+    }
+    const lock = scheduleLockOf(d);
+    if (lock) {
+      for (const [id, ov] of applied) {
+        for (const f of lock.fields) {
+          if (ov[f] !== undefined) problems.push(`${keyPath(["overrides", id, f])}: ${d.key}'s ${f} cannot be changed — ${lock.reason}`);
+        }
+      }
     }
     const schedule: Schedule = {
       evaluationFrequency: o.evaluationFrequency ?? d.evaluationFrequency,
