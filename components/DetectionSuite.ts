@@ -99,7 +99,7 @@ export class DetectionSuite extends pulumi.ComponentResource {
     const spAppIds = cfg.servicePrincipalNames.length ? servicePrincipalAppIds(cfg.servicePrincipalNames, { parent: this }) : undefined;
     const queryFor = (d: ResolvedDetection): pulumi.Input<string> =>
       spAppIds && allowlistParameters(d.detection, "appIds").length
-        ? spAppIds.apply((ids) => renderQuery(d.detection, withAllowlistValues(d, "appIds", ids)))
+        ? spAppIds.apply((ids) => renderQuery(d.detection, withAllowlistValues(d, "appIds", ids), d))
         : d.query;
 
     const rules: Record<string, pulumi.Output<Record<string, string>>> = {};

@@ -1,6 +1,7 @@
 // AZT301 Virtual Machine Scripting: code execution on VMs through the Azure control plane.
 import * as kql from "../kql";
 import type { Detection, ParameterValues, SampleCase, TechniqueModule } from "../model";
+import { minutesAgo } from "../model";
 import {
   ACTIVITY_LOG, ATRM, ATTACKER, CALLER_ENTITIES, VM_ID, activityRow, allowedCallers, anyRow, operationDetection, resourceId,
   scriptBlockDetection,
@@ -65,6 +66,13 @@ const runCommand: Detection = {
             activityRow(3, { OperationNameValue: "microsoft.compute/virtualmachines/runcommand/action", ActivityStatusValue: "Succeeded" }),
           ],
         },
+      },
+      {
+        // Activity Log rows arrive 3-20 minutes late (log-values.md 1.4): the log search form
+        // selects by ingestion time, so a row stamped 18 minutes ago and ingested 2 minutes ago fires.
+        name: "row ingested late, after its 5-minute window",
+        parameters: { allowedCallers: ["automation@contoso.onmicrosoft.com"] },
+        rows: { AzureActivity: [activityRow(18, { _TimeReceived: minutesAgo(2) })] },
       },
     ],
     quiet: [

@@ -112,6 +112,7 @@ const hybridWorkerNewRunbook: Detection = {
   evaluationFrequency: "PT1H",
   windowSize: "PT1H",
   overrideQueryTimeRange: "P2D",
+  scheduleLock: { fields: ["evaluationFrequency"], reason: "the query reports the hour that ended 20 minutes ago, so runs must be exactly one hour apart" },
   parameters: {
     allowedRunbooks: {
       type: "stringList",
