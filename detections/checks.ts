@@ -5,7 +5,7 @@ import { atrmEntry, atrmUrl } from "./atrm";
 import { LIMITS, scheduleProblems } from "./limits";
 import type { Detection } from "./model";
 import { tablesOf } from "./model";
-import { renderQuery, resolveParameters, triggerOf } from "./resolve";
+import { queryTimeRange, renderQuery, resolveParameters, triggerOf } from "./resolve";
 import { lintQuery, type Finding, type QueryFacts } from "../kusto/lint";
 
 export const KEY_PATTERN = /^azt\d{3}(-\d+)?-[a-z0-9]+(-[a-z0-9]+)*$/;
@@ -58,7 +58,7 @@ export interface QueryCheck {
 /** Static analysis of the detection's default query and its consistency with the model. */
 export function queryCheck(d: Detection): QueryCheck {
   const query = defaultQuery(d);
-  const range = isoDurationMs(d.overrideQueryTimeRange ?? d.windowSize);
+  const range = isoDurationMs(queryTimeRange(d) ?? d.windowSize);
   const { findings, facts } = lintQuery(query, { queryTimeRangeMs: range, maxLength: LIMITS.maxQueryLength });
   const problems: string[] = [];
   const declared = new Set(d.requires.flatMap(tablesOf));

@@ -4,7 +4,7 @@ import { DETECTIONS, UNCOVERED } from "./index";
 import { atrmUrl } from "./atrm";
 import { defaultQuery } from "./checks";
 import type { Detection, Requirement } from "./model";
-import { triggerOf } from "./resolve";
+import { queryTimeRange, triggerOf } from "./resolve";
 import { lintQuery } from "../kusto/lint";
 
 export interface ExportedDetection {
@@ -45,7 +45,7 @@ export function exportDetection(d: Detection): ExportedDetection {
     query,
     evaluationFrequency: d.evaluationFrequency,
     windowSize: d.windowSize,
-    ...(d.overrideQueryTimeRange ? { overrideQueryTimeRange: d.overrideQueryTimeRange } : {}),
+    ...(queryTimeRange(d) ? { overrideQueryTimeRange: queryTimeRange(d) } : {}),
     trigger: triggerOf(d),
     tables: lintQuery(query).facts.tables,
     requires: d.requires,
@@ -78,7 +78,7 @@ export function catalogueMarkdown(): string {
     "| Technique | Key | Name | Tactic | Sev | Alert | Every / window | Tables |",
     "|---|---|---|---|---|---|---|---|",
     ...detections.map((d) =>
-      `| [${d.technique}](${atrmUrl(d.technique)}) | \`${d.key}\` | ${cell(d.name)} | ${d.tactic} | ${d.severity} | ${d.alertKind === "activityLog" ? "activity log" : "log search"} | ${d.evaluationFrequency} / ${d.overrideQueryTimeRange ?? d.windowSize} | ${d.tables.join(", ")} |`),
+      `| [${d.technique}](${atrmUrl(d.technique)}) | \`${d.key}\` | ${cell(d.name)} | ${d.tactic} | ${d.severity} | ${d.alertKind === "activityLog" ? "activity log" : "log search"} | ${d.alertKind === "activityLog" ? "each event" : `${d.evaluationFrequency} / ${d.overrideQueryTimeRange ?? d.windowSize}`} | ${d.tables.join(", ")} |`),
     "",
     "## Uncovered techniques",
     "",
