@@ -4,6 +4,7 @@
 import * as kql from "../kql";
 import type { Parameter, Requirement, SampleRow } from "../model";
 import { minutesAgo } from "../model";
+import { ingestedSinceLastRun, ingestionSchedule } from "../patterns/operationMatch";
 
 export const ATRM = "https://microsoft.github.io/Azure-Threat-Research-Matrix/CredentialAccess";
 export const SUB = "6f1a3c2e-0d4b-4c3f-9a53-2b1e6f0c9d11";
@@ -199,7 +200,7 @@ export interface ChangeThenRun {
   itemPattern: string;
   /** How far back from the run a change may be (must not exceed the query time range). */
   maxGapMinutes: number;
-  /** ISO duration of the newest slice that holds the run; equal to the evaluation frequency so a pair fires once. */
+  /** ISO duration of the newest ingestion slice that holds the run; equal to the evaluation frequency so a pair fires once. */
   runSlice: string;
   allowedCallers: string[];
 }
@@ -225,7 +226,8 @@ export function changeThenRunQuery(c: ChangeThenRun): string {
     `| extend Item = extract(${kql.str(c.itemPattern)}, 1, _ResourceId)`,
     "| summarize ChangeTime = min(TimeGenerated) by Caller, Container, CorrelationId, Item, ChangeOperation = toupper(OperationNameValue);",
     `let runs = ${base(c.runOperations)}`,
-    `| where TimeGenerated >= ago(${kql.timespan(c.runSlice)})`,
+    // Runs ingested since the previous run of the rule: late Activity Log rows are paired exactly once.
+    ingestedSinceLastRun(c.runSlice),
     "| summarize RunTime = min(TimeGenerated), CallerIpAddress = take_any(CallerIpAddress) by Caller, Container, RunId = CorrelationId, RunOperation = toupper(OperationNameValue);",
     "changes",
     "| join kind=inner runs on Caller, Container",
@@ -254,9 +256,11 @@ export interface DistinctTargets {
   allowedCallers: string[];
 }
 
+/** Counts the rows ingested in the last hour: distinct-target detections run on DISTINCT_TARGETS_SCHEDULE. */
 export function distinctTargetsQuery(c: DistinctTargets): string {
   return [
     "AzureActivity",
+    ingestedSinceLastRun(DISTINCT_TARGETS_FREQUENCY),
     '| where CategoryValue =~ "Administrative"',
     `| where OperationNameValue in~ ${kql.strList(c.operations)}`,
     `| where ActivityStatusValue in~ ${SUCCEEDED}`,
@@ -269,6 +273,9 @@ export function distinctTargetsQuery(c: DistinctTargets): string {
   ].join("\n");
 }
 
+const DISTINCT_TARGETS_FREQUENCY = "PT1H";
+/** Hourly, over the rows ingested since the previous run (Activity Log rows land 3-20 minutes late). */
+export const DISTINCT_TARGETS_SCHEDULE = ingestionSchedule(DISTINCT_TARGETS_FREQUENCY);
 export const DISTINCT_TARGETS_TRIGGER = { operator: "GreaterThan" as const, threshold: 0, timeAggregation: "Count" as const, dimensions: ["Caller", "CallerIpAddress"] };
 export const DISTINCT_TARGETS_ENTITIES = { account: "Caller", ip: "CallerIpAddress", resource: "Targets" };
 
@@ -296,13 +303,15 @@ export function operationMatchParts(operation: string, allowedWhat: string) {
   };
 }
 
-/** Signal, parameter, schedule, telemetry and entities of a change-then-run correlation (run in the last hour, change ≤ 60 min before). */
+/** Signal, parameter, schedule, telemetry and entities of a change-then-run correlation (run ingested in the last hour, change ≤ 60 min before it). */
 export function changeThenRunParts(
   c: Pick<ChangeThenRun, "changeOperations" | "runOperations" | "containerPattern" | "itemPattern">,
   allowedWhat: string,
 ) {
   return {
-    evaluationFrequency: "PT1H",
+    // Runs ingested in the last hour, changes up to an hour before a run that may itself be 30 minutes late.
+    // windowSize stays PT2H (the span a pair can cover); the query range is the override.
+    ...ingestionSchedule("PT1H", "PT2H"),
     windowSize: "PT2H",
     parameters: { allowedCallers: callersParam(allowedWhat) },
     signal: {

@@ -46,6 +46,23 @@ export const OPERATION_TRIGGER: Trigger = {
 export const ACTIVITY_LOG_INGESTION_LAG = "PT30M";
 
 /**
+ * The same late-row handling for log search detections that read AzureActivity themselves (request
+ * bodies on Start rows, counts per caller): `| where` line that keeps the rows ingested since the
+ * previous run, and the schedule that runs every `frequency` over a query range reaching
+ * ACTIVITY_LOG_INGESTION_LAG further back in TimeGenerated. Each row is then seen by exactly one run.
+ */
+export function ingestedSinceLastRun(frequency: string): string {
+  return `| where ingestion_time() > ago(${kql.timespan(frequency)})`;
+}
+export function ingestionSchedule(frequency: string, lookBack: string = frequency) {
+  return {
+    evaluationFrequency: frequency,
+    windowSize: frequency,
+    overrideQueryTimeRange: kql.isoDuration(kql.isoDurationMs(lookBack) + kql.isoDurationMs(ACTIVITY_LOG_INGESTION_LAG)),
+  };
+}
+
+/**
  * KQL over AzureActivity matching the operation(s), with the signal's allowlist exclusions. Rows
  * are those ingested since the previous run (`evaluationFrequency` ago).
  */

@@ -277,13 +277,11 @@ const vmAccess: Detection = {
     "https://learn.microsoft.com/azure/virtual-machines/extensions/vmaccess-linux",
   ],
   severity: 1,
-  evaluationFrequency: "PT5M",
-  windowSize: "PT5M",
   ...requestBodyParts(EXTENSION_WRITES, "reset VM local administrators", [
     "// Publisher/type in the body; the portal names the extension enablevmaccess (name unverified for every client).",
     '| where RequestBody contains "VMAccess" or _ResourceId contains "vmaccess"',
     "| extend PublicSettings = tostring(parse_json(RequestBody).properties.settings)",
-  ], ["PublicSettings"]),
+  ], ["PublicSettings"], "PT5M"),
   samples: {
     source: "log-values.md 1.2-1.3 (`MICROSOFT.COMPUTE/VIRTUALMACHINES/EXTENSIONS/WRITE` Start row, Properties_d.requestbody); " +
       "Microsoft VMAccess docs (publisher Microsoft.Compute/VMAccessAgent, Microsoft.OSTCExtensions/VMAccessForLinux); ATRM AZT501.3",
