@@ -71,7 +71,9 @@ const userManipulation: Detection = {
   requires: [ENTRA_AUDIT],
   entities: AUDIT_ENTITIES,
   samples: {
-    source: "log-values.md 2.1 (row shape, lower-case Result, InitiatedBy), 2.2 (UserManagement activity names); ATRM AZT501.1",
+    source: "log-values.md 2.1 (row shape, lower-case Result, InitiatedBy), 2.2 (UserManagement activity names); ATRM AZT501.1; " +
+      "Entra audit activity reference, Authentication Methods section (`Admin registered/updated/deleted security info`, UserManagement; " +
+      "LoggedByService value and target shape of those rows unverified)",
     fires: [
       {
         name: "attacker resets the CFO's password",
