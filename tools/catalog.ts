@@ -16,16 +16,20 @@ function release(): void {
   process.stderr.write(`released ${added.length} new key(s)${added.length ? ": " + added.join(", ") : ""}\n`);
 }
 
-function main(argv: string[]): void {
-  if (argv.includes("--release")) return release();
+/** Runs the command; returns the exit code. */
+export function catalogCommand(argv: string[], out: (s: string) => void, err: (s: string) => void): number {
+  if (argv.includes("--release")) return release(), 0;
   const i = argv.indexOf("--format");
   const format = i >= 0 ? argv[i + 1] : "json";
-  if (format === "json") process.stdout.write(JSON.stringify(catalogueJson(), null, 2) + "\n");
-  else if (format === "markdown") process.stdout.write(catalogueMarkdown());
+  if (format === "json") out(JSON.stringify(catalogueJson(), null, 2) + "\n");
+  else if (format === "markdown") out(catalogueMarkdown());
   else {
-    process.stderr.write(`catalog: unknown --format ${JSON.stringify(format)} — expected json or markdown\n`);
-    process.exit(2);
+    err(`catalog: unknown --format ${JSON.stringify(format)} — expected json or markdown\n`);
+    return 2;
   }
+  return 0;
 }
 
-main(process.argv.slice(2));
+if (require.main === module) {
+  process.exitCode = catalogCommand(process.argv.slice(2), (s) => process.stdout.write(s), (s) => process.stderr.write(s));
+}
