@@ -1,7 +1,7 @@
 // npm run docs [-- --check]
 // Regenerates every generated document from its single source: docs/detections.md (the
-// catalogue), the telemetry table in docs/telemetry.md (the catalogue's requires), and the config
-// reference in README.md (Pulumi.yaml). --check exits 1 if any committed copy is stale.
+// catalogue), the telemetry table in docs/telemetry.md and README.md (the catalogue's requires), and
+// the config reference in README.md (Pulumi.yaml). --check exits 1 if any committed copy is stale.
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
@@ -35,10 +35,12 @@ export function generatedDocs(): [string, string, string][] {
   const table = extractTelemetryTable(telemetryDoc);
   if (table === undefined) throw new Error("docs/telemetry.md: telemetry table markers not found");
   const readmeDoc = fs.readFileSync(readme, "utf8");
+  const readmeTable = extractTelemetryTable(readmeDoc);
+  if (readmeTable === undefined) throw new Error("README.md: telemetry table markers not found");
   return [
     [detections, fs.readFileSync(detections, "utf8"), catalogueMarkdown()],
     [telemetry, telemetryDoc, telemetryDoc.replace(table, telemetryTableMarkdown())],
-    [readme, readmeDoc, readmeWithReference(readmeDoc)],
+    [readme, readmeDoc, readmeWithReference(readmeDoc).replace(readmeTable, telemetryTableMarkdown())],
   ];
 }
 
