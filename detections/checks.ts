@@ -47,6 +47,13 @@ export function modelProblems(d: Detection): string[] {
   return out;
 }
 
+/** The analyser's best-practice findings (KS5xx) on the default query: code -> count. */
+export function bestPracticeFindings(d: Detection): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const f of lintQuery(defaultQuery(d), { bestPractices: true }).findings) if (f.severity === "warning") out[f.code] = (out[f.code] ?? 0) + 1;
+  return out;
+}
+
 export interface QueryCheck {
   query: string;
   findings: Finding[];

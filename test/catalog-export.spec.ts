@@ -28,6 +28,6 @@ describe("catalog export", () => {
   it("rejects an unknown format with exit code 2", () => {
     const err: string[] = [];
     expect(catalogCommand(["--format", "xml"], () => undefined, (s) => err.push(s))).to.equal(2);
-    expect(err.join("")).to.equal(`catalog: unknown --format "xml" — expected json or markdown\n`);
+    expect(err.join("")).to.equal(`catalog: unknown --format "xml" — expected json, markdown or lint\n`);
   });
 });

@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { DETECTIONS, UNCOVERED, detectionByKey, detectionsForTactic, detectionsForTechnique } from "../detections";
 import { ATRM, ATRM_LEAVES } from "../detections/atrm";
-import { modelProblems, queryCheck } from "../detections/checks";
+import { bestPracticeFindings, modelProblems, queryCheck } from "../detections/checks";
 import { TACTICS } from "../detections/model";
 
 describe("catalogue", () => {
@@ -49,6 +49,19 @@ describe("catalogue", () => {
   it("the ATRM data has the 77 leaf techniques the catalogue is measured against", () => {
     expect(ATRM.length).to.equal(98);
     expect(ATRM_LEAVES.length).to.equal(77);
+  });
+
+  it("every Kusto best-practice finding (KS5xx) is fixed or justified in detections/best-practices.json, and no justification is stale", () => {
+    const justified = (JSON.parse(fs.readFileSync(path.join(__dirname, "..", "detections", "best-practices.json"), "utf8")) as { justified: Record<string, Record<string, string>> }).justified;
+    const unjustified: string[] = [], stale: string[] = [];
+    for (const d of DETECTIONS) {
+      const found = bestPracticeFindings(d);
+      for (const code of Object.keys(found)) if (!justified[d.key]?.[code]) unjustified.push(`${d.key} ${code} x${found[code]}`);
+      for (const code of Object.keys(justified[d.key] ?? {})) if (!found[code]) stale.push(`${d.key} ${code}`);
+    }
+    for (const key of Object.keys(justified)) if (!DETECTIONS.some((d) => d.key === key)) stale.push(key);
+    expect(unjustified, "fix the query or justify the finding").to.deep.equal([]);
+    expect(stale, "remove justifications that no longer apply").to.deep.equal([]);
   });
 
   for (const d of DETECTIONS) {

@@ -1,4 +1,4 @@
-// npm run --silent catalog -- [--format json|markdown] [--release]
+// npm run --silent catalog -- [--format json|markdown|lint] [--release]
 // Prints the detection catalogue: JSON ({detections, uncovered}) for tooling, or the Markdown
 // table committed as docs/detections.md. --release adds new detection keys to
 // detections/released-keys.json (a key, once released, is never renamed, removed or reused).
@@ -6,6 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { DETECTIONS } from "../detections";
 import { catalogueJson, catalogueMarkdown } from "../detections/export";
+import { bestPracticeFindings } from "../detections/checks";
 
 function release(): void {
   const file = path.join(__dirname, "..", "detections", "released-keys.json");
@@ -23,8 +24,15 @@ export function catalogCommand(argv: string[], out: (s: string) => void, err: (s
   const format = i >= 0 ? argv[i + 1] : "json";
   if (format === "json") out(JSON.stringify(catalogueJson(), null, 2) + "\n");
   else if (format === "markdown") out(catalogueMarkdown());
+  else if (format === "lint") {
+    // The analyser's best-practice findings, for review (justifications: detections/best-practices.json).
+    for (const d of DETECTIONS) {
+      const f = bestPracticeFindings(d);
+      if (Object.keys(f).length) out(`${d.key}\t${Object.entries(f).map(([c, n]) => `${c} x${n}`).join(", ")}\n`);
+    }
+  }
   else {
-    err(`catalog: unknown --format ${JSON.stringify(format)} — expected json or markdown\n`);
+    err(`catalog: unknown --format ${JSON.stringify(format)} — expected json, markdown or lint\n`);
     return 2;
   }
   return 0;
