@@ -7,4 +7,7 @@ const { outputs } = runProgram();
 export const resourceGroupName = outputs.resourceGroupName;
 export const workspaceId = outputs.workspaceId;
 export const rules = outputs.rules;
+export const actionGroups = outputs.actionGroups;
 export const coverage = outputs.coverage;
+export const telemetryGaps = outputs.telemetryGaps;
+export const costEstimate = outputs.costEstimate;

@@ -3,27 +3,46 @@
 import * as pulumi from "@pulumi/pulumi";
 import { parseStackConfig, rawFromPulumiConfig, type StackConfig } from "./config";
 import { coverageSummary } from "./detections/coverage";
+import { estimateCost, logSourcesDelivered, priceTable, type CostEstimate } from "./detections/cost";
 import { resolveDetections, type ResolvedDetection } from "./detections/resolve";
+import { ConfigError } from "./config/errors";
+import { routeProblems } from "./config/routing";
 import { DetectionSuite } from "./components/DetectionSuite";
 import { withoutPromiseStacks } from "./components/promiseStacks";
+import type { Detection } from "./detections/model";
+import { applyTelemetry, type TelemetryPlan } from "./detections/telemetry";
 
 export interface Program {
   config: StackConfig;
   detections: ResolvedDetection[];
   suite: DetectionSuite;
   outputs: Record<string, unknown>;
+  telemetry: TelemetryPlan;
+  /** The telemetry warnings logged (one per gap, skipped detection and OS prerequisite). */
+  warnings: string[];
+  /** The monthly cost estimate (also the stack output costEstimate). */
+  cost: CostEstimate;
 }
 
 /** Validates everything before the first resource is declared, then declares the suite. */
-export function runProgram(): Program {
+export function runProgram(catalogue?: readonly Detection[]): Program {
   const config = parseStackConfig(rawFromPulumiConfig(pulumi.runtime.allConfig(), pulumi.getProject()), pulumi.getStack());
-  const detections = resolveDetections(config);
-  const suite = withoutPromiseStacks(() => new DetectionSuite("azdetect", { config, detections }));
+  const telemetry = applyTelemetry(resolveDetections(config, catalogue), config.telemetry);
+  const detections = telemetry.detections;
+  const unrouted = routeProblems(config.routing, detections);
+  if (unrouted.length) throw new ConfigError(unrouted);
+  for (const w of telemetry.warnings) void pulumi.log.warn(w);
+  const suite = withoutPromiseStacks(() => new DetectionSuite("azdetect", { config, detections, telemetry: telemetry.plan }));
+  const cost = estimateCost(detections, priceTable(config.pricing), logSourcesDelivered(detections, telemetry.plan));
   const outputs = {
     resourceGroupName: suite.resourceGroupName,
     workspaceId: suite.workspaceId,
     rules: suite.rules,
-    coverage: coverageSummary(detections),
+    // Ids only: receivers (and their secret URIs) never become outputs.
+    actionGroups: suite.actionGroups,
+    coverage: coverageSummary(detections, telemetry.plan.gaps),
+    telemetryGaps: telemetry.plan.gaps,
+    costEstimate: cost,
   };
-  return { config, detections, suite, outputs };
+  return { config, detections, suite, outputs, telemetry: telemetry.plan, warnings: telemetry.warnings, cost };
 }

@@ -6,12 +6,22 @@ import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import * as authorization from "@pulumi/azure-native/authorization";
 import type { StackConfig } from "../config";
 import { TACTICS } from "../detections/model";
-import type { ResolvedDetection } from "../detections/resolve";
+import { allowlistParameters, renderQuery, withAllowlistValues, type ResolvedDetection } from "../detections/resolve";
 import { TacticDetections, tacticComponentName } from "./TacticDetections";
+import type { TelemetryPlan } from "../detections/telemetry";
+import { TelemetryActivityLog } from "./TelemetryActivityLog";
+import { TelemetryEntraId } from "./TelemetryEntraId";
+import { TelemetryDiagnostics } from "./TelemetryDiagnostics";
+import { TelemetryAgent } from "./TelemetryAgent";
+import { TelemetryPolicy } from "./TelemetryPolicy";
+import { AlertRouting } from "./AlertRouting";
+import { servicePrincipalAppIds } from "./entraLookups";
 
 export interface DetectionSuiteArgs {
   config: StackConfig;
   detections: ResolvedDetection[];
+  /** What telemetry to deploy (detections/telemetry.ts); none when absent. */
+  telemetry?: TelemetryPlan;
 }
 
 export class DetectionSuite extends pulumi.ComponentResource {
@@ -19,6 +29,8 @@ export class DetectionSuite extends pulumi.ComponentResource {
   public readonly workspaceId: pulumi.Output<string>;
   /** Rule ids per tactic, then per detection key. */
   public readonly rules: pulumi.Output<Record<string, Record<string, string>>>;
+  /** Action group id per configured name (managed and referenced). */
+  public readonly actionGroups: pulumi.Output<Record<string, string>>;
   /** One component per selected tactic. */
   public readonly tactics: Partial<Record<(typeof TACTICS)[number], TacticDetections>> = {};
 
@@ -48,6 +60,48 @@ export class DetectionSuite extends pulumi.ComponentResource {
     const client = authorization.getClientConfigOutput({ parent: this });
     const subscriptionScope = pulumi.interpolate`/subscriptions/${client.subscriptionId}`;
 
+    // ---- Telemetry (issue 4): one component per source, each declared only when the plan has it.
+    const plan = args.telemetry;
+    const workspaceId = this.workspaceId;
+    if (plan?.activityLog) {
+      new TelemetryActivityLog("telemetry-activity-log", { stack: cfg.stack, workspaceId, categories: plan.activityLog.categories }, { parent: this });
+    }
+    if (plan?.entraId) {
+      new TelemetryEntraId("telemetry-entra-id", { stack: cfg.stack, workspaceId, categories: plan.entraId.categories }, { parent: this });
+    }
+    if (plan?.diagnostics.length) {
+      new TelemetryDiagnostics("telemetry-diagnostics", { stack: cfg.stack, workspaceId, settings: plan.diagnostics }, { parent: this });
+    }
+    const agent = plan && (plan.agent.windows || plan.agent.linux)
+      ? new TelemetryAgent("telemetry-agent", { stack: cfg.stack, location: cfg.location, resourceGroupName: this.resourceGroupName, workspaceId, subscriptionId: client.subscriptionId, agent: plan.agent, tags }, { parent: this })
+      : undefined;
+    if (plan && (plan.policy.resourceLogs || plan.policy.agent.length)) {
+      new TelemetryPolicy("telemetry-policy", {
+        stack: cfg.stack, location: cfg.location, subscriptionId: client.subscriptionId, workspaceId,
+        resourceLogs: plan.policy.resourceLogs,
+        dataCollectionRuleIds: Object.fromEntries(plan.policy.agent.map((os) => [os, agent!.dataCollectionRuleIds[os]!])),
+      }, { parent: this });
+    }
+    // ---- end telemetry.
+    const routing = new AlertRouting("alert-routing", {
+      routing: cfg.routing,
+      detections: args.detections,
+      stack: cfg.stack,
+      resourceGroupName: this.resourceGroupName,
+      subscriptionScope,
+      tags,
+    }, { parent: this });
+    this.actionGroups = routing.actionGroupIds;
+
+    // allowlists.servicePrincipalNames: app ids known only at deploy time. They enter the query
+    // through the detection's own builder (kql.ts quoting), like every other allowlist value;
+    // offline tools see the query without them.
+    const spAppIds = cfg.servicePrincipalNames.length ? servicePrincipalAppIds(cfg.servicePrincipalNames, { parent: this }) : undefined;
+    const queryFor = (d: ResolvedDetection): pulumi.Input<string> =>
+      spAppIds && allowlistParameters(d.detection, "appIds").length
+        ? spAppIds.apply((ids) => renderQuery(d.detection, withAllowlistValues(d, "appIds", ids), d))
+        : d.query;
+
     const rules: Record<string, pulumi.Output<Record<string, string>>> = {};
     for (const tactic of TACTICS) {
       const selected = args.detections.filter((d) => d.detection.tactic === tactic);
@@ -60,7 +114,8 @@ export class DetectionSuite extends pulumi.ComponentResource {
         resourceGroupName: this.resourceGroupName,
         workspaceId: this.workspaceId,
         subscriptionScope,
-        actionGroupIds: () => [],
+        actionGroupIds: (d) => routing.actionGroupIdsFor(d.severity, d.detection.tactic),
+        queryFor,
         skipQueryValidation: cfg.skipQueryValidation,
         tags,
       }, { parent: this });
@@ -68,6 +123,6 @@ export class DetectionSuite extends pulumi.ComponentResource {
       rules[tactic] = component.ruleIds;
     }
     this.rules = pulumi.output(rules) as pulumi.Output<Record<string, Record<string, string>>>;
-    this.registerOutputs({ resourceGroupName: this.resourceGroupName, workspaceId: this.workspaceId, rules: this.rules });
+    this.registerOutputs({ resourceGroupName: this.resourceGroupName, workspaceId: this.workspaceId, rules: this.rules, actionGroups: this.actionGroups });
   }
 }

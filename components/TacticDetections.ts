@@ -20,6 +20,8 @@ export interface TacticDetectionsArgs {
   subscriptionScope: pulumi.Input<string>;
   /** Action group ids for a detection (its severity route). */
   actionGroupIds: (d: ResolvedDetection) => pulumi.Input<string>[];
+  /** The deployed query, when it needs deploy-time values (default: d.query). */
+  queryFor?: (d: ResolvedDetection) => pulumi.Input<string>;
   skipQueryValidation: boolean;
   tags: Record<string, string>;
 }
@@ -63,7 +65,7 @@ export class TacticDetections extends pulumi.ComponentResource {
           overrideQueryTimeRange: d.overrideQueryTimeRange,
           criteria: {
             allOf: [{
-              query: d.query,
+              query: args.queryFor ? args.queryFor(d) : d.query,
               timeAggregation: d.trigger.timeAggregation,
               metricMeasureColumn: d.trigger.metricMeasureColumn,
               operator: d.trigger.operator,

@@ -18,7 +18,11 @@ export function keyPath(path: readonly PropertyKey[], project = "azdetect"): str
   return out;
 }
 
+/** Stands in for an input that must not appear in messages (it may hold a secret). */
+export const REDACTED: unique symbol = Symbol("redacted");
+
 function show(v: unknown): string {
+  if (v === REDACTED) return "(value not shown: it may contain a secret)";
   return typeof v === "string" ? JSON.stringify(v) : v === undefined ? "nothing" : JSON.stringify(v) ?? String(v);
 }
 

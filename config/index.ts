@@ -5,8 +5,11 @@ import { z } from "zod";
 import { DETECTIONS, detectionByKey, detectionsForTechnique } from "../detections";
 import { GLOBAL_ALLOWLISTS, TACTICS } from "../detections/model";
 import { scheduleProblems } from "../detections/limits";
-import { ConfigError, formatIssue, keyPath } from "./errors";
+import { ConfigError, formatIssue, keyPath, REDACTED } from "./errors";
 import { isoDuration, obj, oneOf, resourceId } from "./schema";
+import { telemetryConfig, telemetrySchema, type TelemetryConfig } from "./telemetry";
+import { isSecretBearingPath, normaliseRouting, routingConfigShape, type RoutingConfig } from "./routing";
+import { pricingSchema, type PricingOverrides } from "./pricing";
 
 export { ConfigError } from "./errors";
 
@@ -64,11 +67,21 @@ export const stackConfigSchema = obj({
   /** Ask Azure not to validate queries at creation (for tables that have no data yet). */
   skipQueryValidation: z.boolean().optional(),
   /** Org-wide allowlists that detections' list parameters draw from. */
-  allowlists: obj(Object.fromEntries(GLOBAL_ALLOWLISTS.map((k) => [k, stringList.optional()])) as Record<(typeof GLOBAL_ALLOWLISTS)[number], z.ZodOptional<typeof stringList>>).optional(),
+  allowlists: obj({
+    ...(Object.fromEntries(GLOBAL_ALLOWLISTS.map((k) => [k, stringList.optional()])) as Record<(typeof GLOBAL_ALLOWLISTS)[number], z.ZodOptional<typeof stringList>>),
+    /** Service principal display names, resolved to app ids at deploy time and added to appIds. */
+    servicePrincipalNames: stringList.optional(),
+  }).optional(),
   /** Per-detection settings, keyed by detection key (azt301-1-runcommand) or technique id (AZT301.1, AZT301). */
   overrides: z.record(z.string(), detectionOverride).optional(),
   /** Tags on every resource the stack creates. */
   tags: z.record(z.string().min(1).max(512), z.string().max(256)).optional(),
+  /** Telemetry the detections read, deployed in the same graph (config/telemetry.ts). */
+  telemetry: telemetrySchema.optional(),
+  /** Alert routing: actionGroups, routes, allowUnroutedAlerts, maintenanceWindows (config/routing.ts). */
+  ...routingConfigShape,
+  /** Overrides of the cost estimate's price table (config/pricing.ts). */
+  pricing: pricingSchema.optional(),
 });
 
 export type RawStackConfig = z.infer<typeof stackConfigSchema>;
@@ -87,6 +100,12 @@ export interface StackConfig {
   allowlists: Record<(typeof GLOBAL_ALLOWLISTS)[number], string[]>;
   overrides: Record<string, DetectionOverride>;
   tags: Record<string, string>;
+  telemetry: TelemetryConfig;
+  /** From allowlists.servicePrincipalNames: display names whose app ids join the appIds allowlist at deploy time. */
+  servicePrincipalNames: string[];
+  routing: RoutingConfig;
+  /** Price table overrides for the cost estimate (empty: pricing/azure-monitor.json as is). */
+  pricing: PricingOverrides;
 }
 
 /**
@@ -95,7 +114,9 @@ export interface StackConfig {
  */
 export function parseStackConfig(raw: Record<string, unknown>, stack: string): StackConfig {
   const parsed = stackConfigSchema.safeParse(raw, { reportInput: true });
-  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => formatIssue(i)));
+  // Issues under values that may hold a credential (webhook URIs, ...) never echo the input.
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => formatIssue(isSecretBearingPath(i.path) ? ({ ...i, input: REDACTED } as typeof i) : i)));
+  const problems: string[] = [];
   const c = parsed.data;
   const cfg: StackConfig = {
     stack,
@@ -117,8 +138,12 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string): S
     allowlists: Object.fromEntries(GLOBAL_ALLOWLISTS.map((k) => [k, c.allowlists?.[k] ?? []])) as StackConfig["allowlists"],
     overrides: c.overrides ?? {},
     tags: c.tags ?? {},
+    telemetry: telemetryConfig(c.telemetry),
+    servicePrincipalNames: [...new Set(c.allowlists?.servicePrincipalNames ?? [])],
+    routing: normaliseRouting(c, problems),
+    pricing: c.pricing ?? {},
   };
-  const problems = overrideProblems(cfg);
+  problems.push(...overrideProblems(cfg));
   if (problems.length) throw new ConfigError(problems);
   return cfg;
 }

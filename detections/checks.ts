@@ -7,7 +7,7 @@ import { atrmEntry, atrmUrl } from "./atrm";
 import { LIMITS, scheduleProblems } from "./limits";
 import type { Detection } from "./model";
 import { tablesOf } from "./model";
-import { renderQuery, resolveParameters, triggerOf } from "./resolve";
+import { queryTimeRange, renderQuery, resolveParameters, triggerOf } from "./resolve";
 import { lintQuery, type Finding, type QueryFacts } from "../kusto/lint";
 
 export const KEY_PATTERN = /^azt\d{3}(-\d+)?-[a-z0-9]+(-[a-z0-9]+)*$/;
@@ -49,6 +49,31 @@ export function modelProblems(d: Detection): string[] {
   return out;
 }
 
+/** The analyser's best-practice findings (KS5xx) on the default query: code -> count. */
+export interface Justification { key: string; code: string; snippet: string; reason: string; ownerReview?: boolean }
+export interface BestPracticeFinding extends Finding { justification?: Justification }
+
+/** detections/best-practices.json: the KS5xx findings the catalogue keeps, one entry per finding, with reasons. */
+export const BEST_PRACTICES_FILE = path.join(__dirname, "best-practices.json");
+let justifications: Justification[] | undefined;
+export function bestPracticeJustifications(): Justification[] {
+  return (justifications ??= (JSON.parse(fs.readFileSync(BEST_PRACTICES_FILE, "utf8")) as { justified: Justification[] }).justified);
+}
+const matches = (j: Justification, key: string, f: Finding) => j.key === key && j.code === f.code && j.snippet === f.snippet;
+
+/** The analyser's best-practice diagnostics (KS5xx) on the default query, each with its justification if any. */
+export function bestPracticeFindings(d: Detection): BestPracticeFinding[] {
+  return queryCheck(d).bestPractices;
+}
+
+/**
+ * Justifications that no longer match a finding of the given checks (the query was fixed or
+ * changed): remove or update them, so the list never hides a future finding.
+ */
+export function staleJustifications(checks: { key: string; check: QueryCheck }[]): Justification[] {
+  return bestPracticeJustifications().filter((j) => !checks.some(({ key, check }) => check.bestPractices.some((f) => matches(j, key, f))));
+}
+
 export interface QueryCheck {
   query: string;
   findings: Finding[];
@@ -59,21 +84,10 @@ export interface QueryCheck {
   bestPractices: BestPracticeFinding[];
 }
 
-export interface Justification { key: string; code: string; snippet: string; reason: string; ownerReview?: boolean }
-export interface BestPracticeFinding extends Finding { justification?: Justification }
-
-/** detections/best-practices.json: the KS5xx findings the catalogue keeps, with reasons. */
-export const BEST_PRACTICES_FILE = path.join(__dirname, "best-practices.json");
-let justifications: Justification[] | undefined;
-export function bestPracticeJustifications(): Justification[] {
-  return (justifications ??= (JSON.parse(fs.readFileSync(BEST_PRACTICES_FILE, "utf8")) as { justified: Justification[] }).justified);
-}
-const matches = (j: Justification, key: string, f: Finding) => j.key === key && j.code === f.code && j.snippet === f.snippet;
-
 /** Static analysis of the detection's default query and its consistency with the model. */
 export function queryCheck(d: Detection): QueryCheck {
   const query = defaultQuery(d);
-  const range = isoDurationMs(d.overrideQueryTimeRange ?? d.windowSize);
+  const range = isoDurationMs(queryTimeRange(d) ?? d.windowSize);
   const { findings: all, facts } = lintQuery(query, { queryTimeRangeMs: range, maxLength: LIMITS.maxQueryLength, bestPractices: true });
   const findings = all.filter((f) => f.severity === "error");
   const known = bestPracticeJustifications();
@@ -93,12 +107,4 @@ export function queryCheck(d: Detection): QueryCheck {
   for (const [kind, col] of Object.entries(d.entities)) if (col && !cols.has(col)) problems.push(`entities.${kind} column ${col} is not a result column`);
   if (![...cols.values()].includes("datetime")) problems.push("the result has no datetime column: an alert must say when");
   return { query, findings, facts, problems, bestPractices };
-}
-
-/**
- * Justifications that no longer match a finding of the current catalogue (the query was fixed or
- * changed): they must be removed or updated, so the list never hides a future finding.
- */
-export function staleJustifications(checks: { key: string; check: QueryCheck }[]): Justification[] {
-  return bestPracticeJustifications().filter((j) => !checks.some(({ key, check }) => check.bestPractices.some((f) => matches(j, key, f))));
 }

@@ -5,7 +5,7 @@ import { atrmUrl } from "./atrm";
 import { defaultQuery } from "./checks";
 import type { Detection, Requirement } from "./model";
 import { tablesOf } from "./model";
-import { triggerOf } from "./resolve";
+import { queryTimeRange, triggerOf } from "./resolve";
 
 export interface ExportedDetection {
   key: string;
@@ -48,7 +48,7 @@ export function exportDetection(d: Detection): ExportedDetection {
     query,
     evaluationFrequency: d.evaluationFrequency,
     windowSize: d.windowSize,
-    ...(d.overrideQueryTimeRange ? { overrideQueryTimeRange: d.overrideQueryTimeRange } : {}),
+    ...(queryTimeRange(d) ? { overrideQueryTimeRange: queryTimeRange(d) } : {}),
     trigger: triggerOf(d),
     tables: [...new Set(d.requires.flatMap(tablesOf))].sort(),
     requires: d.requires,
@@ -81,7 +81,7 @@ export function catalogueMarkdown(): string {
     "| Technique | Key | Name | Tactic | Sev | Alert | Every / window | Tables |",
     "|---|---|---|---|---|---|---|---|",
     ...detections.map((d) =>
-      `| [${d.technique}](${atrmUrl(d.technique)}) | \`${d.key}\` | ${cell(d.name)} | ${d.tactic} | ${d.severity} | ${d.alertKind === "activityLog" ? "activity log" : "log search"} | ${d.evaluationFrequency} / ${d.overrideQueryTimeRange ?? d.windowSize} | ${d.tables.join(", ")} |`),
+      `| [${d.technique}](${atrmUrl(d.technique)}) | \`${d.key}\` | ${cell(d.name)} | ${d.tactic} | ${d.severity} | ${d.alertKind === "activityLog" ? "activity log" : "log search"} | ${d.alertKind === "activityLog" ? "each event" : `${d.evaluationFrequency} / ${d.overrideQueryTimeRange ?? d.windowSize}`} | ${d.tables.join(", ")} |`),
     "",
     "## Uncovered techniques",
     "",

@@ -52,6 +52,14 @@ export function isoDurationMs(iso: string): number {
   return (((d * 24 + h) * 60 + min) * 60 + s) * 1000;
 }
 
+/** The ISO-8601 duration of a whole number of minutes: 35 min -> PT35M, 1470 min -> P1DT30M. */
+export function isoDuration(ms: number): string {
+  const totalMin = Math.round(ms / 60_000);
+  const d = Math.floor(totalMin / 1440), h = Math.floor((totalMin % 1440) / 60), m = totalMin % 60;
+  const time = (h ? `${h}H` : "") + (m ? `${m}M` : "");
+  return `P${d ? `${d}D` : ""}${time ? `T${time}` : d ? "" : "T0M"}`;
+}
+
 /** A KQL timespan literal for an ISO-8601 duration: PT5M -> 5m, P1DT12H -> 36h. */
 export function timespan(iso: string): string {
   const ms = isoDurationMs(iso);

@@ -235,12 +235,19 @@ export interface Detection {
   windowSize: string;
   /** Required whenever the query looks back further than windowSize (max P2D). */
   overrideQueryTimeRange?: string;
+  /**
+   * Schedule fields the query's own time logic depends on (e.g. a lagged slot that must equal the
+   * evaluation frequency): stack config may not override them.
+   */
+  scheduleLock?: { fields: ScheduleField[]; reason: string };
   parameters?: Record<string, Parameter>;
   signal: Signal;
   requires: Requirement[];
   entities: Entities;
   samples: Samples;
 }
+
+export type ScheduleField = "evaluationFrequency" | "windowSize" | "overrideQueryTimeRange";
 
 /** A technique Azure telemetry cannot see, with the honest reason. */
 export interface Uncovered {

@@ -4,8 +4,10 @@
 import type { StackConfig, DetectionOverride } from "../config";
 import { ConfigError, keyPath } from "../config/errors";
 import { DETECTIONS } from "./index";
-import type { Detection, ParameterValues, Severity, Trigger } from "./model";
-import { activityLogCondition, operationMatchQuery, OPERATION_TRIGGER, type ActivityLogAlertCondition } from "./patterns/operationMatch";
+import type { Detection, GlobalAllowlist, ParameterValues, Severity, Trigger } from "./model";
+import { activityLogCondition, operationMatchQuery, OPERATION_TRIGGER, ACTIVITY_LOG_INGESTION_LAG, type ActivityLogAlertCondition } from "./patterns/operationMatch";
+import { isoDuration, isoDurationMs } from "./kql";
+import { LIMITS } from "./limits";
 
 export type AlertKind = "scheduledQuery" | "activityLog";
 
@@ -32,14 +34,52 @@ function overridesFor(d: Detection, all: Record<string, DetectionOverride>): [st
   return ids.filter((id) => all[id]).map((id) => [id, all[id]]);
 }
 
-/** Build the KQL of a detection for given parameter values. */
-export function renderQuery(d: Detection, p: ParameterValues): string {
-  return d.signal.kind === "query" ? d.signal.query(p) : operationMatchQuery(d.signal, p);
+/** The schedule fields of a detection or of a resolved detection. */
+export interface Schedule {
+  evaluationFrequency: string;
+  windowSize: string;
+  overrideQueryTimeRange?: string;
+}
+
+/** Build the KQL of a detection for given parameter values and schedule (default: its own). */
+export function renderQuery(d: Detection, p: ParameterValues, s: Schedule = d): string {
+  return d.signal.kind === "query" ? d.signal.query(p) : operationMatchQuery(d.signal, p, s.evaluationFrequency);
+}
+
+/**
+ * The overrideQueryTimeRange a rule is deployed with. Operation matches select rows by ingestion
+ * time, so their range also covers the Activity Log's ingestion lag (capped at Azure's P2D).
+ */
+export function queryTimeRange(d: Detection, s: Schedule = d): string | undefined {
+  if (d.signal.kind !== "activityLog") return s.overrideQueryTimeRange;
+  const needed = Math.min(isoDurationMs(s.windowSize) + isoDurationMs(ACTIVITY_LOG_INGESTION_LAG), LIMITS.windowMs.max);
+  const given = s.overrideQueryTimeRange ? isoDurationMs(s.overrideQueryTimeRange) : 0;
+  return given >= needed ? s.overrideQueryTimeRange : isoDuration(needed);
 }
 
 /** The trigger of the log-search form. */
 export function triggerOf(d: Detection): Trigger {
   return d.signal.kind === "query" ? d.signal.trigger : OPERATION_TRIGGER;
+}
+
+/**
+ * The schedule fields config may not change. Declared locks win; otherwise a log search query that
+ * computes its own time slots with ago() (e.g. "changes of the hour that ended 20 minutes ago") is
+ * tied to the schedule it was written for, so its whole schedule is fixed.
+ */
+export function scheduleLockOf(d: Detection): Detection["scheduleLock"] {
+  if (d.scheduleLock) return d.scheduleLock;
+  if (d.signal.kind === "query" && /\bago\s*\(/.test(d.signal.query(defaultParameters(d)))) {
+    return {
+      fields: ["evaluationFrequency", "windowSize", "overrideQueryTimeRange"],
+      reason: "its query selects its own time slots with ago(), written for this schedule; change it in the catalogue, not in stack config",
+    };
+  }
+  return undefined;
+}
+
+function defaultParameters(d: Detection): ParameterValues {
+  return Object.fromEntries(Object.entries(d.parameters ?? {}).map(([k, p]) => [k, Array.isArray(p.default) ? [...p.default] : p.default]));
 }
 
 /** Default parameter values, with the stack's global allowlists merged in. */
@@ -84,6 +124,18 @@ export function resolveParameters(
   return out;
 }
 
+/** Names of a detection's list parameters that draw from a global allowlist. */
+export function allowlistParameters(d: Detection, allowlist: GlobalAllowlist): string[] {
+  return Object.entries(d.parameters ?? {}).filter(([, p]) => p.type === "stringList" && p.allowlist === allowlist).map(([n]) => n);
+}
+
+/** A resolved detection's parameters with more values for the parameters drawing from `allowlist`. */
+export function withAllowlistValues(d: ResolvedDetection, allowlist: GlobalAllowlist, values: readonly string[]): ParameterValues {
+  const out: ParameterValues = { ...d.parameters };
+  for (const n of allowlistParameters(d.detection, allowlist)) out[n] = [...new Set([...(out[n] as string[]), ...values])];
+  return out;
+}
+
 /** The detections a stack deploys. Throws ConfigError listing every problem. */
 export function resolveDetections(cfg: StackConfig, catalogue: readonly Detection[] = DETECTIONS): ResolvedDetection[] {
   const problems: string[] = [];
@@ -101,16 +153,31 @@ export function resolveDetections(cfg: StackConfig, catalogue: readonly Detectio
     let alertKind: AlertKind = "scheduledQuery";
     if (d.signal.kind === "activityLog") {
       const blockers: string[] = [];
-      for (const ex of d.signal.exclusions ?? []) if ((parameters[ex.parameter] as string[]).length) blockers.push(`parameter ${ex.parameter} is set (activity-log alerts cannot exclude values)`);
+      // allowlists.servicePrincipalNames adds app ids at deploy time, so it counts as set.
+      const deferred = cfg.servicePrincipalNames?.length ? allowlistParameters(d, "appIds") : [];
+      for (const ex of d.signal.exclusions ?? []) if ((parameters[ex.parameter] as string[]).length || deferred.includes(ex.parameter)) blockers.push(`parameter ${ex.parameter} is set (activity-log alerts cannot exclude values)`);
       if (o.threshold !== undefined) blockers.push("a threshold is set (activity-log alerts fire on every event)");
       if (o.alertKind === "activityLog" && blockers.length) problems.push(`${where}: ${d.key} cannot be an activity-log alert because ${blockers.join(" and ")} — use scheduledQuery or remove them`);
       alertKind = o.alertKind ?? (cfg.preferActivityLogAlerts && blockers.length === 0 ? "activityLog" : "scheduledQuery");
     } else if (o.alertKind === "activityLog") {
       problems.push(`${where}: ${d.key} is a log search detection — activityLog is only possible for plain Activity Log operation matches`);
     }
+    const lock = scheduleLockOf(d);
+    if (lock) {
+      for (const [id, ov] of applied) {
+        for (const f of lock.fields) {
+          if (ov[f] !== undefined) problems.push(`${keyPath(["overrides", id, f])}: ${d.key}'s ${f} cannot be changed — ${lock.reason}`);
+        }
+      }
+    }
+    const schedule: Schedule = {
+      evaluationFrequency: o.evaluationFrequency ?? d.evaluationFrequency,
+      windowSize: o.windowSize ?? d.windowSize,
+      overrideQueryTimeRange: o.overrideQueryTimeRange ?? d.overrideQueryTimeRange,
+    };
     let query = "";
     try {
-      query = renderQuery(d, parameters);
+      query = renderQuery(d, parameters, schedule);
     } catch (e) {
       problems.push(`${keyPath(["overrides", d.key, "parameters"])}: ${(e as Error).message}`);
     }
@@ -118,9 +185,9 @@ export function resolveDetections(cfg: StackConfig, catalogue: readonly Detectio
       detection: d,
       key: d.key,
       severity: (o.severity ?? d.severity) as Severity,
-      evaluationFrequency: o.evaluationFrequency ?? d.evaluationFrequency,
-      windowSize: o.windowSize ?? d.windowSize,
-      overrideQueryTimeRange: o.overrideQueryTimeRange ?? d.overrideQueryTimeRange,
+      evaluationFrequency: schedule.evaluationFrequency,
+      windowSize: schedule.windowSize,
+      overrideQueryTimeRange: queryTimeRange(d, schedule),
       alertKind,
       parameters,
       query,

@@ -6,7 +6,7 @@ import { isoDurationMs } from "./kql";
 import type { Detection, ParameterValues, SampleCase, SampleRow } from "./model";
 import { SAMPLE_NOW } from "./model";
 import { activityLogCondition, type ActivityLogAlertCondition } from "./patterns/operationMatch";
-import { renderQuery, resolveParameters, triggerOf } from "./resolve";
+import { queryTimeRange, renderQuery, resolveParameters, triggerOf } from "./resolve";
 
 export interface CaseResult {
   /** The log search alert fired. */
@@ -31,13 +31,14 @@ export function runCase(d: Detection, c: Pick<SampleCase, "rows" | "now" | "para
     query: renderQuery(d, p),
     trigger: triggerOf(d),
     window: d.windowSize,
-    overrideQueryTimeRange: d.overrideQueryTimeRange,
+    overrideQueryTimeRange: queryTimeRange(d),
     now,
     tables: c.rows,
   });
   const result: CaseResult = { fired: evaluation.fired, evaluation };
   if (d.signal.kind === "activityLog" && !(d.signal.exclusions ?? []).some((ex) => (p[ex.parameter] as string[]).length > 0)) {
-    const range = isoDurationMs(d.overrideQueryTimeRange ?? d.windowSize);
+    // The activity-log alert fires as each event arrives: a row counts when it is in the window.
+    const range = isoDurationMs(d.windowSize);
     const end = Date.parse(now);
     const inRange = (r: SampleRow) => {
       const t = Date.parse(String(r.TimeGenerated));

@@ -299,6 +299,16 @@ millisecond = datetime_diff('millisecond',datetime(2017-10-30 23:00:00.200100),d
       d: new Date("2024-05-01T00:00:00Z"), e: new Date("2024-04-28T00:00:00Z"), f: new Date("2024-05-01T00:00:00Z"),
     }],
   },
+  "ingestion_time() is when the row was ingested (ingestion-time-function.md): _TimeReceived, else TimeGenerated": {
+    covers: ["ingestion_time"],
+    query: "AzureActivity | where ingestion_time() > ago(5m) | project Caller",
+    tables: { AzureActivity: [
+      { TimeGenerated: "2024-05-01T11:40:00Z", _TimeReceived: "2024-05-01T11:58:00Z", Caller: "late" },
+      { TimeGenerated: "2024-05-01T11:58:00Z", Caller: "on-time" },
+      { TimeGenerated: "2024-05-01T11:50:00Z", Caller: "old" },
+    ] },
+    rows: [{ Caller: "late" }, { Caller: "on-time" }],
+  },
   "format_datetime, dayofweek, unixtime_seconds_todatetime (their -function.md pages)": {
     covers: ["format_datetime", "dayofweek", "unixtime_seconds_todatetime"],
     query: "print a = format_datetime(datetime(2015-12-14 02:03:04.12345), 'yyyy-MM-dd [HH:mm:ss.fff]'), b = dayofweek(datetime(1947-11-30 10:00:05)), c = unixtime_seconds_todatetime(1546300800)",

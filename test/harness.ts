@@ -2,6 +2,7 @@
 // Import this before anything that declares resources; call runStack() per configuration.
 import * as pulumi from "@pulumi/pulumi";
 import type { Program } from "../program";
+import type { Detection } from "../detections/model";
 
 export interface Declared {
   type: string;
@@ -64,11 +65,13 @@ export interface StackRun {
   byName(name: string): Declared;
 }
 
+const ROUTING_KEYS = ["actionGroups", "routes", "allowUnroutedAlerts", "maintenanceWindows"];
+
 /**
  * Evaluate the program for one stack config (values as in Pulumi.<stack>.yaml: strings, or
  * objects/lists that are passed as JSON, as the Pulumi CLI does).
  */
-export async function runStack(config: Record<string, unknown>, opts: { stack?: string; calls?: CallMocks; secretKeys?: string[] } = {}): Promise<StackRun> {
+export async function runStack(config: Record<string, unknown>, opts: { stack?: string; calls?: CallMocks; secretKeys?: string[]; catalogue?: readonly Detection[]; strictRouting?: boolean } = {}): Promise<StackRun> {
   const resources: Declared[] = [];
   const secretPaths: Record<string, string[]> = {};
   const calls = { ...defaultCalls, ...(opts.calls ?? {}) };
@@ -80,18 +83,42 @@ export async function runStack(config: Record<string, unknown>, opts: { stack?: 
       const id = a.custom === false ? undefined : mockId(a.type, azName, inputs);
       resources.push({ type: a.type, name: a.name, inputs, custom: a.custom !== false, id });
       if (found.length) secretPaths[a.name] = found;
-      return { id, state: { ...inputs, name: azName } };
+      // Azure fills in the principal of a system-assigned identity.
+      const identity = typeof inputs.identity?.type === "string" && inputs.identity.type.includes("SystemAssigned")
+        ? { identity: { ...inputs.identity, principalId: `principal-${a.name}` } } : {};
+      return { id, state: { ...inputs, name: azName, ...identity } };
     },
     call: (a) => (calls[a.token] ? calls[a.token](a.inputs) : {}),
   }, "azdetect", opts.stack ?? "test", false);
+  // A stack without routing config fails by design (every rule must notify someone). Tests that
+  // are not about routing may omit it: they get allowUnroutedAlerts. Any routing key, or
+  // strictRouting (the plan tool: it must fail exactly as `pulumi up` would), turns this off.
+  if (!opts.strictRouting && !ROUTING_KEYS.some((k) => k in config)) config = { ...config, allowUnroutedAlerts: true };
   pulumi.runtime.setAllConfig(
     Object.fromEntries(Object.entries(config).map(([k, v]) => [`azdetect:${k}`, typeof v === "string" ? v : JSON.stringify(v)])),
     (opts.secretKeys ?? []).map((k) => `azdetect:${k}`),
   );
   // Loaded after the mocks so every resource reaches them.
   const { runProgram } = require("../program") as typeof import("../program");
-  const program = runProgram();
-  const outputs = await settle(program.outputs, resources);
+  let program: Program;
+  // Pulumi records `new Error().stack` on every internal promise (for its leak report), and under
+  // ts-node each stack goes through source maps: ~60% of an evaluation's CPU. Nothing reads those
+  // stacks under mocks, so they are not captured while the program runs here.
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  let outputs: Record<string, any>;
+  try {
+    try {
+      program = runProgram(opts.catalogue);
+    } catch (e) {
+      // Lets tests assert that a config error stopped the program before any resource was declared.
+      if (e && typeof e === "object") Object.assign(e, { declared: resources });
+      throw e;
+    }
+    outputs = await settle(program.outputs, resources);
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
+  }
   return {
     program,
     resources,

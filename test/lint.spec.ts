@@ -23,6 +23,12 @@ describe("query lints", () => {
     it(`reports ${code}: ${what}`, () => expect(codes(q, 60 * 60_000)).to.include(code));
   }
 
+  it("reports the analyser's best-practice findings as warnings when asked (KS500: contains)", () => {
+    const q = `AzureActivity | where Caller contains "admin" | project TimeGenerated, Caller`;
+    expect(lintQuery(q, { bestPractices: true }).findings.filter((f) => f.severity === "warning").map((f) => f.code)).to.include("KS500");
+    expect(lintQuery(q).findings).to.deep.equal([]);
+  });
+
   it("accepts a well-formed query", () => {
     expect(codes(`AzureActivity | where OperationNameValue =~ "x" | where TimeGenerated > ago(30m) | project TimeGenerated, Caller`, 60 * 60_000)).to.deep.equal([]);
   });

@@ -104,6 +104,9 @@ describe("stack: existing workspace and group, allowlist, overrides", () => {
     expect(c.dimensions.map((d: any) => d.name)).to.deep.equal(["Caller", "CallerIpAddress", "_ResourceId"]);
     expect(c.query).to.contain(`| where OperationNameValue in~ ("Microsoft.Compute/virtualMachines/runCommand/action")`);
     expect(c.query).to.contain(`| where Caller !in~ ("deploy@contoso.com")`);
+    // Late Activity Log rows: selected by ingestion time since the last run, over window + 30 min of TimeGenerated.
+    expect(c.query).to.contain("| where ingestion_time() > ago(10m)");
+    expect(rule.inputs.overrideQueryTimeRange).to.equal("PT45M");
   });
 
   it("uses only the Azure condition operators the service accepts", () => {
@@ -120,5 +123,30 @@ describe("stack: determinism", () => {
     const shape = (r: StackRun) => r.resources.map((x) => ({ type: x.type, name: x.name, inputs: x.inputs })).sort((x, y) => (x.type + x.name).localeCompare(y.type + y.name));
     expect(shape(a)).to.deep.equal(shape(b));
     expect(a.resources.length).to.be.greaterThan(3);
+  });
+});
+
+describe("stack: changing the tactic selection", () => {
+  it("adds or removes only that tactic's component and rules; everything else is declared identically", async () => {
+    const common = { location: "westeurope" };
+    const one = await runStack({ ...common, tactics: ["Execution"] });
+    const two = await runStack({ ...common, tactics: ["Execution", "Impact"] });
+    const byName = (r: StackRun) => new Map(r.resources.map((x) => [`${x.type}::${x.name}`, x.inputs]));
+    const a = byName(one), b = byName(two);
+    const added = [...b.keys()].filter((k) => !a.has(k)).sort();
+    const removed = [...a.keys()].filter((k) => !b.has(k));
+    const impact = detectionsForTactic("Impact").map((d) => d.key);
+    expect(removed).to.deep.equal([]);
+    // Impact adds its component, its rules, and the telemetry only its detections need.
+    expect(added).to.include("azdetect:index:TacticDetections::impact");
+    const addedRules = added.filter((k) => /monitor:(ScheduledQueryRule|ActivityLogAlert)::/.test(k)).map((k) => k.split("::")[1]).sort();
+    expect(addedRules).to.deep.equal([...impact].sort());
+    const unexpected = added.filter((k) => !k.includes("TacticDetections::impact") && !impact.includes(k.split("::")[1]) && !/Telemetry|DiagnosticSetting/.test(k));
+    expect(unexpected, "only Impact's component, rules and telemetry may appear").to.deep.equal([]);
+    // Every Execution rule is declared with exactly the same inputs in both stacks.
+    for (const d of detectionsForTactic("Execution")) {
+      const k = [...a.keys()].find((x) => x.endsWith(`::${d.key}`))!;
+      expect(b.get(k), d.key).to.deep.equal(a.get(k));
+    }
   });
 });

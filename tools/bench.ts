@@ -48,7 +48,7 @@ function main(): void {
   const samples = fs.existsSync(samplesScript) ? Array.from({ length: runs }, () => child("tools/bench/samples.ts")) : [];
   const heavyRuns = quick ? 1 : Math.min(runs, 3);
   const npmTest = quick ? [] : Array.from({ length: heavyRuns }, () => timed(["npm", "test", "--silent"]));
-  const tsc = quick ? [] : Array.from({ length: heavyRuns }, () => timed(["npx", "tsc", "--noEmit", "-p", "."]));
+  const tsc = quick ? [] : Array.from({ length: heavyRuns }, () => timed(["npx", "tsc", "-p", "tsconfig.json", "--noEmit"]));
 
   const shape = program[0].shape;
   const result = {

@@ -8,21 +8,32 @@ import * as path from "path";
 import { ConfigError } from "../config";
 import { buildPlan, renderPlan, readStackFile } from "./planning";
 
-async function main(argv: string[]): Promise<void> {
+/** The plan for argv, as the text to print; throws ConfigError or Error on bad input. */
+export async function planCommand(argv: string[], root = path.join(__dirname, "..")): Promise<string> {
   const opt = (name: string, dflt: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : dflt);
   const stack = opt("--stack", "dev");
   const format = opt("--format", "text");
   if (!["text", "json"].includes(format)) throw new Error(`unknown --format ${JSON.stringify(format)} — expected text or json`);
-  const file = path.join(__dirname, "..", `Pulumi.${stack}.yaml`);
+  const file = path.join(root, `Pulumi.${stack}.yaml`);
   if (!fs.existsSync(file)) throw new Error(`no stack file ${path.basename(file)} — create it (see Pulumi.dev.yaml) or pass --stack <name>`);
   const plan = await buildPlan(readStackFile(file), stack);
-  process.stdout.write(format === "json" ? JSON.stringify(plan, null, 2) + "\n" : renderPlan(plan));
+  return format === "json" ? JSON.stringify(plan, null, 2) + "\n" : renderPlan(plan);
 }
 
-main(process.argv.slice(2)).then(
-  () => process.exit(0),
-  (e) => {
-    process.stderr.write((e instanceof ConfigError ? e.message : `plan: ${(e as Error).message}`) + "\n");
-    process.exit(1);
-  },
-);
+/** What the command prints on stderr for an error. */
+export function planError(e: unknown): string {
+  return (e instanceof ConfigError ? e.message : `plan: ${(e as Error).message}`) + "\n";
+}
+
+if (require.main === module) {
+  planCommand(process.argv.slice(2)).then(
+    (out) => {
+      process.stdout.write(out);
+      process.exit(0);
+    },
+    (e) => {
+      process.stderr.write(planError(e));
+      process.exit(1);
+    },
+  );
+}

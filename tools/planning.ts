@@ -2,8 +2,11 @@
 // `npm run plan`, `npm run matrix` and the tests, so they all describe the same deployment.
 import * as fs from "fs";
 import { parse } from "yaml";
+import type { Route } from "../config/routing";
 import { TACTICS } from "../detections/model";
-import { runStack, type Declared } from "../test/harness";
+import type { CoverageSummary, TelemetryGaps } from "../detections/coverage";
+import { logSourcesDelivered, type CostEstimate, type LogSourceUse } from "../detections/cost";
+import { runStack, type Declared, type StackRun } from "../test/harness";
 
 /** Config values of a Pulumi.<stack>.yaml, keyed without the `azdetect:` prefix. */
 export function readStackFile(file: string): Record<string, unknown> {
@@ -11,12 +14,28 @@ export function readStackFile(file: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(doc.config ?? {})) {
     if (!k.startsWith("azdetect:")) continue;
-    if (v && typeof v === "object" && "secure" in (v as object)) {
-      throw new Error(`${k} is an encrypted secret; the offline plan cannot decrypt it — use a stack file without secrets, or placeholders`);
-    }
+    const secret = securePath(v, k);
+    if (secret) throw new Error(`${secret} is an encrypted secret; the offline plan cannot decrypt it — use a stack file with placeholder values for secrets (e.g. https://example.invalid/hook)`);
     out[k.slice("azdetect:".length)] = v;
   }
   return out;
+}
+
+/** The key path of the first `secure:` (encrypted) value inside a config value, if any. */
+function securePath(v: unknown, path: string): string | undefined {
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const p = securePath(v[i], `${path}[${i}]`);
+      if (p) return p;
+    }
+  } else if (v && typeof v === "object") {
+    if ("secure" in v && Object.keys(v).length === 1) return path;
+    for (const [k, x] of Object.entries(v)) {
+      const p = securePath(x, `${path}.${k}`);
+      if (p) return p;
+    }
+  }
+  return undefined;
 }
 
 export interface PlannedRule {
@@ -30,21 +49,54 @@ export interface PlannedRule {
   actionGroups: string[];
 }
 
+/** An action group as planned: receiver counts only (addresses and secret URIs stay out of the plan). */
+export type PlannedActionGroup =
+  | { name: string; mode: "existing"; id: string }
+  | { name: string; mode: "managed"; shortName: string; enabled: boolean; receivers: Record<string, number>; entraGroup?: string };
+
 export interface Plan {
   stack: string;
   location: string;
   resourceGroup: { name: string; created: boolean };
   workspace: { created: boolean; name?: string; id?: string };
   tactics: { tactic: string; rules: PlannedRule[] }[];
+  routing: {
+    actionGroups: PlannedActionGroup[];
+    routes: (Route & { rules: number })[];
+    allowUnroutedAlerts: boolean;
+    maintenanceWindows: string[];
+  };
+  telemetry: {
+    /** The log sources the deployed rules read, with how many subscriptions/tenants/resources/VMs send them. */
+    read: LogSourceUse[];
+    /** Telemetry resources the stack declares (diagnostic settings, data collection, agent). */
+    resources: { type: string; name: string }[];
+    /** Detection key -> missing sources (the stack output telemetryGaps). */
+    gaps?: TelemetryGaps;
+  };
+  coverage: CoverageSummary;
+  cost: CostEstimate;
   resources: { type: string; name: string }[];
   resourceCounts: Record<string, number>;
   outputs: Record<string, unknown>;
 }
 
+/** Resource types that deliver telemetry to the workspace. */
+const TELEMETRY_TYPES = /:(DiagnosticSetting|SubscriptionDiagnosticSetting|DataCollectionRule|DataCollectionRuleAssociation|VirtualMachineExtension|PolicyAssignment)$/;
+
+/** Run the program offline for a stack's config, failing exactly as `pulumi up` would. */
+export function runOffline(config: Record<string, unknown>, stack: string): Promise<StackRun> {
+  return runStack(config, { stack, strictRouting: true });
+}
+
 /** Evaluate the program for a stack's config and summarise what it declares. */
 export async function buildPlan(config: Record<string, unknown>, stack: string): Promise<Plan> {
-  const run = await runStack(config, { stack });
+  return summarise(await runOffline(config, stack), stack);
+}
+
+export function summarise(run: StackRun, stack: string): Plan {
   const cfg = run.program.config;
+  const detections = run.program.detections;
   const ruleInputs = new Map<string, Declared>();
   for (const r of run.resources) if (r.type === "azure-native:monitor:ScheduledQueryRule" || r.type === "azure-native:monitor:ActivityLogAlert") ruleInputs.set(r.name, r);
   const idToName = new Map(run.resources.filter((r) => r.id).map((r) => [r.id!, r.name]));
@@ -52,8 +104,10 @@ export async function buildPlan(config: Record<string, unknown>, stack: string):
     const ag = r?.inputs.actions?.actionGroups ?? [];
     return ag.map((g: string | { actionGroupId: string }) => (typeof g === "string" ? g : g.actionGroupId)).map((id: string) => idToName.get(id) ?? id);
   };
+  const custom = run.resources.filter((r) => r.custom);
   const resourceCounts: Record<string, number> = {};
-  for (const r of run.resources.filter((x) => x.custom)) resourceCounts[r.type] = (resourceCounts[r.type] ?? 0) + 1;
+  for (const r of custom) resourceCounts[r.type] = (resourceCounts[r.type] ?? 0) + 1;
+  const routing = cfg.routing;
   return {
     stack,
     location: cfg.location,
@@ -61,7 +115,7 @@ export async function buildPlan(config: Record<string, unknown>, stack: string):
     workspace: cfg.workspace.mode === "create" ? { created: true, name: cfg.workspace.name } : { created: false, id: cfg.workspace.id },
     tactics: TACTICS.map((t) => ({
       tactic: t,
-      rules: run.program.detections.filter((d) => d.detection.tactic === t).map((d) => ({
+      rules: detections.filter((d) => d.detection.tactic === t).map((d) => ({
         key: d.key,
         technique: d.detection.technique,
         name: d.detection.name,
@@ -72,11 +126,37 @@ export async function buildPlan(config: Record<string, unknown>, stack: string):
         actionGroups: groupsOf(ruleInputs.get(d.key)),
       })),
     })).filter((t) => t.rules.length > 0),
-    resources: run.resources.filter((r) => r.custom).map((r) => ({ type: r.type, name: r.name })),
+    routing: {
+      actionGroups: Object.values(routing.actionGroups).map((g): PlannedActionGroup =>
+        g.mode === "existing"
+          ? { name: g.name, mode: "existing", id: g.id }
+          : {
+              name: g.name, mode: "managed", shortName: g.shortName, enabled: g.enabled,
+              receivers: Object.fromEntries(Object.entries({ emails: g.emails, sms: g.sms, runbooks: g.runbooks, webhooks: g.webhooks, logicApps: g.logicApps, entraUsers: g.entraUsers }).filter(([, v]) => v.length).map(([k, v]) => [k, v.length])),
+              ...(g.entraGroup ? { entraGroup: g.entraGroup.displayName ?? g.entraGroup.objectId } : {}),
+            }),
+      routes: routing.routes.map((r) => ({
+        ...r,
+        rules: detections.filter((d) => r.severities.includes(d.severity) && (!r.tactics || r.tactics.includes(d.detection.tactic))).length,
+      })),
+      allowUnroutedAlerts: routing.allowUnroutedAlerts,
+      maintenanceWindows: routing.maintenanceWindows.map((w) => w.name),
+    },
+    telemetry: {
+      read: logSourcesDelivered(detections, run.program.telemetry),
+      resources: custom.filter((r) => TELEMETRY_TYPES.test(r.type)).map((r) => ({ type: r.type, name: r.name })),
+      ...(run.outputs.telemetryGaps ? { gaps: run.outputs.telemetryGaps as TelemetryGaps } : {}),
+    },
+    coverage: run.outputs.coverage as CoverageSummary,
+    cost: run.program.cost,
+    resources: custom.map((r) => ({ type: r.type, name: r.name })),
     resourceCounts,
     outputs: run.outputs,
   };
 }
+
+const plural = (n: number, one: string, many = one + "s") => `${n} ${n === 1 ? one : many}`;
+const SEVERITY_LABEL = ["Critical", "Error", "Warning", "Informational", "Verbose"];
 
 export function renderPlan(p: Plan): string {
   const out: string[] = [];
@@ -85,15 +165,99 @@ export function renderPlan(p: Plan): string {
   out.push(`workspace: ${p.workspace.created ? `${p.workspace.name} (created by the stack)` : `${p.workspace.id} (existing, referenced)`}`);
   out.push("");
   for (const t of p.tactics) {
-    out.push(`${t.tactic} — ${t.rules.length} rule${t.rules.length === 1 ? "" : "s"}`);
+    out.push(`${t.tactic} — ${plural(t.rules.length, "rule")}`);
     for (const r of t.rules) {
       const kind = r.alertKind === "activityLog" ? "activity log" : `log search every ${r.evaluationFrequency} over ${r.windowSize}`;
       out.push(`  ${r.technique.padEnd(9)} ${r.key.padEnd(44)} sev ${r.severity}  ${kind}${r.actionGroups.length ? `  -> ${r.actionGroups.join(", ")}` : "  -> no action group"}`);
     }
     out.push("");
   }
+  out.push(...renderRouting(p.routing), "");
+  out.push(...renderTelemetry(p.telemetry), "");
+  out.push(...renderCoverage(p.coverage), "");
+  out.push(...renderCost(p.cost), "");
   out.push("Azure resources to create:");
   for (const [type, n] of Object.entries(p.resourceCounts).sort()) out.push(`  ${String(n).padStart(4)}  ${type.replace(/^azure-native:/, "")}`);
   out.push("");
   return out.join("\n");
+}
+
+function renderRouting(r: Plan["routing"]): string[] {
+  const out = ["Alert routing:"];
+  if (!r.actionGroups.length) out.push("  no action groups");
+  for (const g of r.actionGroups) {
+    if (g.mode === "existing") out.push(`  action group ${g.name}: existing, referenced (${g.id})`);
+    else {
+      const receivers = Object.entries(g.receivers).map(([k, n]) => `${n} ${k}`);
+      if (g.entraGroup) receivers.push(`Entra group ${g.entraGroup}`);
+      out.push(`  action group ${g.name} (${g.shortName})${g.enabled ? "" : " disabled"}: ${receivers.join(", ") || "no receivers"}`);
+    }
+  }
+  for (const route of r.routes) {
+    const sev = route.severities.map((s) => `${s} ${SEVERITY_LABEL[s]}`).join(", ");
+    out.push(`  route: severity ${sev}${route.tactics ? ` in ${route.tactics.join(", ")}` : ""} -> ${route.actionGroups.join(", ")} (${plural(route.rules, "rule")})`);
+  }
+  if (r.allowUnroutedAlerts) out.push("  allowUnroutedAlerts: rules no route matches deploy without notifications");
+  if (r.maintenanceWindows.length) out.push(`  maintenance windows: ${r.maintenanceWindows.join(", ")}`);
+  return out;
+}
+
+function renderTelemetry(t: Plan["telemetry"]): string[] {
+  const out = ["Telemetry the rules read:"];
+  const w = Math.max(...t.read.map((s) => s.source.length));
+  for (const s of t.read) {
+    const sending = s.instances === 0 ? "not delivered (telemetry gap)" : s.instancesAssumed ? "delivered outside the stack or by policy (1 assumed)" : `sent by ${s.instances}`;
+    out.push(`  ${s.source.padEnd(w)}  ${plural(s.detections.length, "rule").padEnd(9)}  ${sending}`);
+  }
+  if (t.resources.length) {
+    out.push("Telemetry resources to create:");
+    for (const r of t.resources) out.push(`  ${r.type.replace(/^azure-native:/, "")}  ${r.name}`);
+  } else if (!t.gaps) {
+    out.push("  (this version of the stack deploys no telemetry: send these logs to the workspace yourself)");
+  }
+  if (t.gaps) {
+    const keys = Object.keys(t.gaps);
+    out.push(keys.length ? `Telemetry gaps (${plural(keys.length, "rule")} will not see everything they read):` : "Telemetry gaps: none");
+    for (const k of keys) out.push(`  ${k.padEnd(44)} ${t.gaps[k].join("; ")}`);
+  }
+  return out;
+}
+
+function renderCoverage(c: CoverageSummary): string[] {
+  const s = c.states;
+  return [
+    `ATRM coverage: ${c.deployed} of ${c.leafTechniques} leaf techniques deployed` +
+      ` (${s["deployed-telemetry-missing"]} of them missing telemetry), ${s["available-not-selected"]} available but not selected, ${s["not-detectable"]} not detectable` +
+      ` — npm run matrix draws it`,
+  ];
+}
+
+function renderCost(c: CostEstimate): string[] {
+  const rows: [string, string, string][] = [];
+  const money = (x: number) => x.toFixed(2);
+  for (const t of c.rules.tiers) rows.push([`${plural(t.rules, "log search rule")} at the ${t.tier} price`, `x ${money(t.pricePerRule)}`, money(t.monthly)]);
+  rows.push([`${plural(c.rules.activityLogFree, "activity-log alert")}`, "free", money(0)]);
+  const rules = rows.splice(0);
+  for (const t of c.timeSeries.tiers) rows.push([`${plural(t.splitRules, "split rule")} at the ${t.tier} price`, `${t.extraSeries} extra series x ${money(t.pricePerSeries)}`, money(t.monthly)]);
+  const series = rows.splice(0);
+  for (const s of c.ingestion.sources) {
+    rows.push([s.source, `${s.gbPerDayEach} GB/day x ${s.instances}${s.instancesAssumed ? " (assumed)" : ""} = ${s.gbPerMonth} GB`, s.free ? "free" : money(s.monthly)]);
+  }
+  const ingestion = rows.splice(0);
+  const all = [...rules, ...series, ...ingestion];
+  const w = [0, 1, 2].map((i) => Math.max(...all.map((r) => r[i].length)));
+  const line = (r: [string, string, string]) => `    ${r[0].padEnd(w[0])}  ${r[1].padEnd(w[1])}  ${r[2].padStart(w[2])}`;
+  const provenance = [`price table read ${c.prices.read}`];
+  if (c.prices.unverified.length) provenance.push(`unverified: ${c.prices.unverified.join(", ")}`);
+  if (c.prices.overridden.length) provenance.push(`set by the stack: ${c.prices.overridden.join(", ")}`);
+  return [
+    `Estimated monthly cost (${c.currency}; ${provenance.join("; ")} — pricing/azure-monitor.json)`,
+    `  Alert rules, exact from the price table: ${money(c.rules.monthly)}`,
+    ...rules.map(line),
+    `  Time series of split rules, estimate (${c.timeSeries.timeSeriesPerRule} per rule assumed, the first is in the rule price): ${money(c.timeSeries.monthly)}`,
+    ...series.map(line),
+    `  Log ingestion, estimate (GB/day per instance x instances x ${c.ingestion.daysPerMonth.toFixed(2)} days x ${money(c.ingestion.pricePerGb)}/GB): ${money(c.ingestion.monthly)}`,
+    ...ingestion.map(line),
+    `  Total: ${money(c.total.exact)} exact + ${money(c.total.estimated)} estimated = ${money(c.total.monthly)} ${c.currency}/month`,
+  ];
 }

@@ -19,6 +19,14 @@ const ARM_RESOURCE = "797f4846-ba00-4fd7-ba43-dac1f8f63013";
 const GRAPH_RESOURCE = "00000003-0000-0000-c000-000000000000";
 const KEYVAULT_RESOURCE = "cfa8b339-82a2-471a-a3c9-0fc0be7a4093";
 
+/**
+ * How far back a row still counts as new (the rest of the two days is history). Longer than the
+ * hourly schedule on purpose: AzureActivity and sign-in rows arrive up to ~20 minutes late, and a
+ * row that lands after the run covering its hour would otherwise be judged as history on the next
+ * run and never alert. The price is that a new address or resource can alert on two runs.
+ */
+const RECENT = "2h";
+
 /** A managed identity token issuance (AADManagedIdentitySignInLogs; column forms per log-values.md 3.3, row values (unverified)). */
 function miSignIn(minutes: number, over: SampleRow = {}): SampleRow {
   return {
@@ -95,10 +103,10 @@ const tokenNewIp: Detection = {
           kql.excludeIn("Caller", list(p, "allowedCallers")) +
           kql.excludeIn("CallerIpAddress", list(p, "allowedIpAddresses")) + ";",
         "let known = calls",
-        "| where TimeGenerated < ago(1h)",
+        `| where TimeGenerated < ago(${RECENT})`,
         "| summarize by AppId, CallerIpAddress;",
         "calls",
-        "| where TimeGenerated >= ago(1h)",
+        `| where TimeGenerated >= ago(${RECENT})`,
         "| summarize FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated), Calls = count(), Operations = make_set(OperationNameValue, 20),",
         "    Resources = make_set(_ResourceId, 20) by AppId, Caller, CallerIpAddress",
         "| join kind=inner (known | distinct AppId) on AppId",
@@ -120,6 +128,10 @@ const tokenNewIp: Detection = {
           AADManagedIdentitySignInLogs: [miSignIn(20 * 60), miSignIn(90)],
           AzureActivity: [miCall(20 * 60, VM_IP), miCall(19 * 60, VM_IP), miCall(10, ATTACKER_IP)],
         },
+      },
+      {
+        name: "outside call 80 minutes ago that was ingested after the previous run (still judged as new)",
+        rows: { AADManagedIdentitySignInLogs: [miSignIn(20 * 60)], AzureActivity: [miCall(20 * 60, VM_IP), miCall(80, ATTACKER_IP)] },
       },
     ],
     quiet: [
@@ -144,8 +156,8 @@ const tokenNewIp: Detection = {
         rows: { AADManagedIdentitySignInLogs: [miSignIn(20 * 60)], AzureActivity: [miCall(20 * 60, VM_IP), miCall(10, ATTACKER_IP)] },
       },
       {
-        name: "new address seen only before the last hour (already judged)",
-        rows: { AADManagedIdentitySignInLogs: [miSignIn(20 * 60)], AzureActivity: [miCall(20 * 60, VM_IP), miCall(120, ATTACKER_IP)] },
+        name: "new address seen only more than two hours ago (already judged)",
+        rows: { AADManagedIdentitySignInLogs: [miSignIn(20 * 60)], AzureActivity: [miCall(20 * 60, VM_IP), miCall(130, ATTACKER_IP)] },
       },
     ],
   },
@@ -189,12 +201,12 @@ const tokenNewResource: Detection = {
         "let issued = AADManagedIdentitySignInLogs",
         '| where ResultType == "0"' + kql.excludeIn("AppId", list(p, "allowedAppIds")) + ";",
         "let established = issued",
-        "| where TimeGenerated < ago(1h)",
+        `| where TimeGenerated < ago(${RECENT})`,
         "| summarize by ServicePrincipalId, ResourceIdentity;",
         "issued",
         `| where ResourceIdentity in~ ${kql.strList(list(p, "sensitiveResources"))}`,
         "| summarize FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated), Tokens = count() by ServicePrincipalId, ServicePrincipalName, AppId, ResourceIdentity, ResourceDisplayName",
-        "| where FirstSeen >= ago(1h)",
+        `| where FirstSeen >= ago(${RECENT})`,
         "| join kind=inner (established | distinct ServicePrincipalId) on ServicePrincipalId",
         "| join kind=leftanti established on ServicePrincipalId, ResourceIdentity",
         "| project TimeGenerated = FirstSeen, ServicePrincipalName, ServicePrincipalId, AppId, ResourceDisplayName, ResourceIdentity, Tokens",
@@ -218,6 +230,10 @@ const tokenNewResource: Detection = {
     ],
     quiet: [
       { name: "ARM token as the day before", rows: { AADManagedIdentitySignInLogs: [miSignIn(30 * 60), miSignIn(20)] } },
+      {
+        name: "first ARM token more than two hours ago (already judged)",
+        rows: { AADManagedIdentitySignInLogs: [miSignIn(30 * 60, { ResourceIdentity: "e406a681-f3d4-42a8-90b6-c2b029497af1", ResourceDisplayName: "Azure Storage" }), miSignIn(150), miSignIn(20)] },
+      },
       {
         name: "new resource that is not watched (Azure SQL)",
         rows: {
@@ -497,6 +513,16 @@ const runbookChangeJob: Detection = {
         rows: { AzureActivity: [runbookWrite(40), runbookWrite(35, "MICROSOFT.AUTOMATION/AUTOMATIONACCOUNTS/RUNBOOKS/PUBLISH/ACTION"), jobWrite(30)] },
       },
       { name: "legacy row form", rows: { AzureActivity: [runbookWrite(40, "microsoft.automation/automationaccounts/runbooks/write", { ActivityStatusValue: "Succeeded" }), jobWrite(30, { OperationNameValue: "microsoft.automation/automationaccounts/jobs/write", ActivityStatusValue: "Succeeded" })] } },
+      {
+        name: "runbook created 110 minutes ago, edited 40 minutes ago, job 30 minutes ago (the recent edit pairs with the job)",
+        rows: {
+          AzureActivity: [
+            runbookWrite(110, undefined, { CorrelationId: "1a2b3c4d-0001-4e5f-8a9b-0c1d2e3f4a5b" }),
+            runbookWrite(40, "MICROSOFT.AUTOMATION/AUTOMATIONACCOUNTS/RUNBOOKS/DRAFT/WRITE", { CorrelationId: "1a2b3c4d-0002-4e5f-8a9b-0c1d2e3f4a5b" }),
+            jobWrite(30, { CorrelationId: "1a2b3c4d-0003-4e5f-8a9b-0c1d2e3f4a5b" }),
+          ],
+        },
+      },
     ],
     quiet: [
       { name: "job started by the schedule owner, not the runbook author", rows: { AzureActivity: [runbookWrite(40), jobWrite(30, { Caller: ADMIN })] } },

@@ -11,6 +11,8 @@ import { ATRM, ATTACKER_IP, list } from "./shared";
 const RUNAS_APP = "7d3c2b1a-0f9e-4d8c-b7a6-5f4e3d2c1b0a";
 const SANDBOX_IP = "20.50.2.17";
 const THUMBPRINT = "3F2A9C1D7E5B4A6C8D0E2F1A3B5C7D9E0F1A2B3C";
+/** Sign-ins this recent are judged; older ones are history. Two hours for an hourly rule: late rows still count as new. */
+const RECENT = "2h";
 
 function spSignIn(minutes: number, ip: string, over: SampleRow = {}): SampleRow {
   return {
@@ -75,10 +77,10 @@ const certificateNewIp: Detection = {
           (watched.length ? `\n| where AppId in~ ${kql.strList(watched)}` : "") +
           kql.excludeIn("AppId", list(p, "allowedAppIds")) + ";",
         "let known = signIns",
-        "| where TimeGenerated < ago(1h)",
+        `| where TimeGenerated < ago(${RECENT})`,
         "| summarize by AppId, IPAddress;",
         "signIns",
-        "| where TimeGenerated >= ago(1h)",
+        `| where TimeGenerated >= ago(${RECENT})`,
         "| where isnotempty(ServicePrincipalCredentialThumbprint)" + kql.excludeIn("IPAddress", list(p, "allowedIpAddresses")),
         "| summarize FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated), SignIns = count(), Thumbprints = make_set(ServicePrincipalCredentialThumbprint, 5),",
         "    Resources = make_set(ResourceDisplayName, 10), Location = take_any(Location) by AppId, ServicePrincipalId, ServicePrincipalName, IPAddress",
@@ -108,6 +110,7 @@ const certificateNewIp: Detection = {
         parameters: { watchedAppIds: ["11111111-2222-4333-8444-555555555555"] },
         rows: { AADServicePrincipalSignInLogs: [spSignIn(26 * 60, SANDBOX_IP), spSignIn(20, ATTACKER_IP)] },
       },
+      { name: "new IP first used more than two hours ago (already judged)", rows: { AADServicePrincipalSignInLogs: [spSignIn(26 * 60, SANDBOX_IP), spSignIn(150, ATTACKER_IP)] } },
       { name: "allowlisted IP", parameters: { allowedIpAddresses: [ATTACKER_IP] }, rows: { AADServicePrincipalSignInLogs: [spSignIn(26 * 60, SANDBOX_IP), spSignIn(20, ATTACKER_IP)] } },
     ],
   },

@@ -1,7 +1,7 @@
 // AZT603 Service Principal Secret Reveal: Function App settings (connection strings, client secrets).
 import type { Detection, SampleRow, TechniqueModule } from "../model";
 import {
-  ACTIVITY_ADMIN, ATRM, ATTACKER, DISTINCT_TARGETS_ENTITIES, DISTINCT_TARGETS_TRIGGER, activityRow, callersParam, countParam,
+  ACTIVITY_ADMIN, ATRM, ATTACKER, DISTINCT_TARGETS_ENTITIES, DISTINCT_TARGETS_SCHEDULE, DISTINCT_TARGETS_TRIGGER, activityRow, callersParam, countParam,
   distinctTargetsQuery, list, num, operationMatchParts, rid,
 } from "./shared";
 
@@ -39,8 +39,7 @@ const settingsSweep: Detection = {
   ],
   references: [`${ATRM}/AZT603/AZT603-1/`, ...REFS],
   severity: 2,
-  evaluationFrequency: "PT1H",
-  windowSize: "PT1H",
+  ...DISTINCT_TARGETS_SCHEDULE,
   parameters: {
     minApps: countParam("Distinct apps whose settings or keys one caller must read within the window to alert.", 5),
     allowedCallers: callersParam("read app settings and keys"),

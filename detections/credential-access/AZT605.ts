@@ -1,8 +1,9 @@
 // AZT605 Resource Secret Reveal: storage account keys, Automation credentials, deployment history.
 import type { Detection, SampleRow, TechniqueModule } from "../model";
+import { minutesAgo } from "../model";
 import {
   ACTIVITY_ADMIN, ADMIN, ATRM, ATTACKER, AUTOMATION_ACCOUNT, AUTOMATION_REQUIRES_NOTE, DISTINCT_TARGETS_ENTITIES,
-  DISTINCT_TARGETS_TRIGGER, RUNBOOK_NAME, activityRow, callersParam, changeThenRunParts, countParam, distinctTargetsQuery, list, num, rid,
+  DISTINCT_TARGETS_SCHEDULE, DISTINCT_TARGETS_TRIGGER, RUNBOOK_NAME, activityRow, callersParam, changeThenRunParts, countParam, distinctTargetsQuery, list, num, rid,
 } from "./shared";
 
 // --- AZT605.1 storage account keys -------------------------------------------------------------
@@ -38,8 +39,7 @@ const storageKeys: Detection = {
     "https://learn.microsoft.com/azure/storage/common/shared-key-authorization-prevent",
   ],
   severity: 2,
-  evaluationFrequency: "PT1H",
-  windowSize: "PT1H",
+  ...DISTINCT_TARGETS_SCHEDULE,
   parameters: {
     minAccounts: countParam("Distinct storage accounts whose keys one caller must list within the window to alert.", 5),
     allowedCallers: callersParam("list storage account keys"),
@@ -61,6 +61,10 @@ const storageKeys: Detection = {
     source: "log-values.md 1.2-1.3 and 1.5 (listkeys rows in current upper-case/Success and legacy lower-case/Succeeded form); ATRM AZT605.1",
     fires: [
       { name: "keys of five accounts listed in 10 minutes", rows: { AzureActivity: listKeysOn(5, 5) } },
+      {
+        name: "five listings 70 minutes ago that reached the workspace only 40 minutes ago (Activity Log latency)",
+        rows: { AzureActivity: listKeysOn(5, 70, { _TimeReceived: minutesAgo(40) }) },
+      },
       {
         name: "mix of current and legacy row forms",
         rows: {
@@ -176,8 +180,7 @@ const deploymentExport: Detection = {
     "https://learn.microsoft.com/azure/azure-resource-manager/templates/deployment-history",
   ],
   severity: 3,
-  evaluationFrequency: "PT1H",
-  windowSize: "PT1H",
+  ...DISTINCT_TARGETS_SCHEDULE,
   parameters: {
     minDeployments: countParam("Distinct deployments whose template one caller must export within the window to alert.", 3),
     allowedCallers: callersParam("export deployment templates"),

@@ -4,6 +4,7 @@
 import * as kql from "../kql";
 import type { Parameter, Requirement, SampleRow } from "../model";
 import { minutesAgo } from "../model";
+import { ingestedSinceLastRun, ingestionSchedule } from "../patterns/operationMatch";
 
 export const ATRM = "https://microsoft.github.io/Azure-Threat-Research-Matrix/CredentialAccess";
 export const SUB = "6f1a3c2e-0d4b-4c3f-9a53-2b1e6f0c9d11";
@@ -199,14 +200,17 @@ export interface ChangeThenRun {
   itemPattern: string;
   /** How far back from the run a change may be (must not exceed the query time range). */
   maxGapMinutes: number;
-  /** ISO duration of the newest slice that holds the run; equal to the evaluation frequency so a pair fires once. */
+  /** ISO duration of the newest ingestion slice that holds the run; equal to the evaluation frequency so a pair fires once. */
   runSlice: string;
   allowedCallers: string[];
 }
 
 /**
- * Summarised changes and runs per caller and container, joined on both: the run is in the newest
- * `runSlice`, the change at most `maxGapMinutes` before it. The rule's window must cover both.
+ * Changes and runs per caller and container, paired one by one: a run in the newest `runSlice`
+ * and a change at most `maxGapMinutes` before that run. Pairing each operation (one row per
+ * CorrelationId) rather than comparing the first change with the last run matters: an attacker
+ * who created a runbook two hours ago and edits and runs it now must still pair. The rule's window
+ * must cover both (runSlice + maxGapMinutes).
  */
 export function changeThenRunQuery(c: ChangeThenRun): string {
   const base = (ops: string[]) =>
@@ -220,13 +224,16 @@ export function changeThenRunQuery(c: ChangeThenRun): string {
   return [
     `let changes = ${base(c.changeOperations)}`,
     `| extend Item = extract(${kql.str(c.itemPattern)}, 1, _ResourceId)`,
-    "| summarize FirstChange = min(TimeGenerated), ChangedItems = make_set(Item, 20), ChangeOperations = make_set(OperationNameValue, 10) by Caller, Container;",
+    "| summarize ChangeTime = min(TimeGenerated) by Caller, Container, CorrelationId, Item, ChangeOperation = toupper(OperationNameValue);",
     `let runs = ${base(c.runOperations)}`,
-    `| where TimeGenerated >= ago(${kql.timespan(c.runSlice)})`,
-    "| summarize LastRun = max(TimeGenerated), Runs = count(), RunOperations = make_set(OperationNameValue, 10), CallerIpAddress = take_any(CallerIpAddress) by Caller, Container;",
+    // Runs ingested since the previous run of the rule: late Activity Log rows are paired exactly once.
+    ingestedSinceLastRun(c.runSlice),
+    "| summarize RunTime = min(TimeGenerated), CallerIpAddress = take_any(CallerIpAddress) by Caller, Container, RunId = CorrelationId, RunOperation = toupper(OperationNameValue);",
     "changes",
     "| join kind=inner runs on Caller, Container",
-    `| where LastRun >= FirstChange and LastRun - FirstChange <= ${kql.num(c.maxGapMinutes)}m`,
+    `| where RunTime between (ChangeTime .. (ChangeTime + ${kql.num(c.maxGapMinutes)}m))`,
+    "| summarize LastRun = max(RunTime), Runs = dcount(RunId), RunOperations = make_set(RunOperation, 10), FirstChange = min(ChangeTime),",
+    "    ChangedItems = make_set(Item, 20), ChangeOperations = make_set(ChangeOperation, 10), CallerIpAddress = take_any(CallerIpAddress) by Caller, Container",
     "| project TimeGenerated = LastRun, Caller, CallerIpAddress, Container, ChangedItems, ChangeOperations, FirstChange, RunOperations, Runs",
   ].join("\n");
 }
@@ -249,9 +256,11 @@ export interface DistinctTargets {
   allowedCallers: string[];
 }
 
+/** Counts the rows ingested in the last hour: distinct-target detections run on DISTINCT_TARGETS_SCHEDULE. */
 export function distinctTargetsQuery(c: DistinctTargets): string {
   return [
     "AzureActivity",
+    ingestedSinceLastRun(DISTINCT_TARGETS_FREQUENCY),
     '| where CategoryValue =~ "Administrative"',
     `| where OperationNameValue in~ ${kql.strList(c.operations)}`,
     `| where ActivityStatusValue in~ ${SUCCEEDED}`,
@@ -264,6 +273,9 @@ export function distinctTargetsQuery(c: DistinctTargets): string {
   ].join("\n");
 }
 
+const DISTINCT_TARGETS_FREQUENCY = "PT1H";
+/** Hourly, over the rows ingested since the previous run (Activity Log rows land 3-20 minutes late). */
+export const DISTINCT_TARGETS_SCHEDULE = ingestionSchedule(DISTINCT_TARGETS_FREQUENCY);
 export const DISTINCT_TARGETS_TRIGGER = { operator: "GreaterThan" as const, threshold: 0, timeAggregation: "Count" as const, dimensions: ["Caller", "CallerIpAddress"] };
 export const DISTINCT_TARGETS_ENTITIES = { account: "Caller", ip: "CallerIpAddress", resource: "Targets" };
 
@@ -291,13 +303,15 @@ export function operationMatchParts(operation: string, allowedWhat: string) {
   };
 }
 
-/** Signal, parameter, schedule, telemetry and entities of a change-then-run correlation (run in the last hour, change ≤ 60 min before). */
+/** Signal, parameter, schedule, telemetry and entities of a change-then-run correlation (run ingested in the last hour, change ≤ 60 min before it). */
 export function changeThenRunParts(
   c: Pick<ChangeThenRun, "changeOperations" | "runOperations" | "containerPattern" | "itemPattern">,
   allowedWhat: string,
 ) {
   return {
-    evaluationFrequency: "PT1H",
+    // Runs ingested in the last hour, changes up to an hour before a run that may itself be 30 minutes late.
+    // windowSize stays PT2H (the span a pair can cover); the query range is the override.
+    ...ingestionSchedule("PT1H", "PT2H"),
     windowSize: "PT2H",
     parameters: { allowedCallers: callersParam(allowedWhat) },
     signal: {

@@ -1,6 +1,7 @@
 // AZT301 Virtual Machine Scripting: code execution on VMs through the Azure control plane.
 import * as kql from "../kql";
 import type { Detection, ParameterValues, SampleCase, TechniqueModule } from "../model";
+import { minutesAgo } from "../model";
 import {
   ACTIVITY_LOG, ATRM, ATTACKER, CALLER_ENTITIES, VM_ID, activityRow, allowedCallers, anyRow, operationDetection, resourceId,
   scriptBlockDetection,
@@ -65,6 +66,13 @@ const runCommand: Detection = {
             activityRow(3, { OperationNameValue: "microsoft.compute/virtualmachines/runcommand/action", ActivityStatusValue: "Succeeded" }),
           ],
         },
+      },
+      {
+        // Activity Log rows arrive 3-20 minutes late (log-values.md 1.4): the log search form
+        // selects by ingestion time, so a row stamped 18 minutes ago and ingested 2 minutes ago fires.
+        name: "row ingested late, after its 5-minute window",
+        parameters: { allowedCallers: ["automation@contoso.onmicrosoft.com"] },
+        rows: { AzureActivity: [activityRow(18, { _TimeReceived: minutesAgo(2) })] },
       },
     ],
     quiet: [
@@ -305,7 +313,8 @@ const customScriptScriptBlock = scriptBlockDetection({
   description:
     "An extension write on a VM, scale set or Arc machine was followed, within the maximum delay, by PowerShell " +
     "script blocks (4104) that ran from the Custom Script Extension plugin folder on that machine: the extension's " +
-    "command actually executed, and the alert carries its script text.",
+    "command actually executed, and the alert carries its script text. An inline commandToExecute that runs no script " +
+    "file leaves no plugin path in the block and is not matched; azt301-2-custom-script-extension still sees the write.",
   falsePositives: ["Planned bootstrap scripts deployed through the extension (allowlist deployment identities)."],
   triage: [
     "Read ScriptExcerpt and ScriptPaths; pull the full 4104 text by ScriptBlockId.",

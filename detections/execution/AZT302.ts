@@ -23,7 +23,7 @@ const JOB_WRITE = "Microsoft.Automation/automationAccounts/jobs/write";
 const TRIGGER_BY_CALLER_ACCOUNT = anyRow("Caller", "CallerIpAddress", "AutomationAccount");
 
 /**
- * `let changes`: one row per successful runbook change (CorrelationId) whose time falls in the
+ * `let changes`: one row per successful runbook change (CorrelationId) whose start falls in the
  * lagged slot, with the Automation account and runbook names from `_ResourceId`.
  */
 function runbookChanges(p: ParameterValues): string {
@@ -34,12 +34,12 @@ function runbookChanges(p: ParameterValues): string {
     "let changes = AzureActivity",
     `| where CategoryValue =~ "Administrative"`,
     `| where OperationNameValue in~ ${kql.strList(RUNBOOK_CHANGES)}`,
-    `| where ActivityStatusValue in~ ("Success", "Succeeded")` + kql.excludeIn("Caller", p.allowedCallers as string[]),
     `| extend AutomationAccount = extract(@"/providers/microsoft\\.automation/automationaccounts/([^/]+)", 1, tolower(_ResourceId)), Runbook = extract(@"/runbooks/([^/]+)", 1, tolower(_ResourceId))`,
-    "| where isnotempty(AutomationAccount)",
-    "| summarize ChangeTime = min(TimeGenerated), CallerIpAddress = max(CallerIpAddress)",
+    "| where isnotempty(AutomationAccount)" + kql.excludeIn("Caller", p.allowedCallers as string[]),
+    // All rows of the operation: the Start row carries the caller address that completion rows may lack.
+    `| summarize ChangeTime = min(TimeGenerated), CallerIpAddress = max(CallerIpAddress), Succeeded = countif(ActivityStatusValue in~ ("Success", "Succeeded"))`,
     "    by CorrelationId, Caller, OperationNameValue = toupper(OperationNameValue), AutomationAccount, Runbook, _ResourceId, SubscriptionId",
-    "| where ChangeTime >= slotStart and ChangeTime < slotEnd;",
+    "| where Succeeded > 0 and ChangeTime >= slotStart and ChangeTime < slotEnd;",
   ].join("\n");
 }
 
@@ -112,6 +112,7 @@ const hybridWorkerNewRunbook: Detection = {
   evaluationFrequency: "PT1H",
   windowSize: "PT1H",
   overrideQueryTimeRange: "P2D",
+  scheduleLock: { fields: ["evaluationFrequency"], reason: "the query reports the hour that ended 20 minutes ago, so runs must be exactly one hour apart" },
   parameters: {
     allowedRunbooks: {
       type: "stringList",
@@ -197,7 +198,7 @@ function changeThenSignInSamples(table: IdentitySpec["table"], spName: string, o
   const fires: SampleCase[] = [
     { name: "runbook written, then the account's identity signs in 6 minutes later", rows: { AzureActivity: change(at), [table]: [signInRow(at - 6, spName)] } },
     {
-      name: "draft written and published, identity signs in 50 minutes later",
+      name: "runbook draft written, identity signs in 50 minutes later",
       rows: {
         AzureActivity: operationRows(at, { OperationNameValue: "MICROSOFT.AUTOMATION/AUTOMATIONACCOUNTS/RUNBOOKS/DRAFT/WRITE", _ResourceId: `${RUNBOOK_ID}/draft`, ResourceProviderValue: "MICROSOFT.AUTOMATION" }),
         [table]: [signInRow(at - 50, spName)],
@@ -207,8 +208,7 @@ function changeThenSignInSamples(table: IdentitySpec["table"], spName: string, o
   const quiet: SampleCase[] = [
     { name: "identity of another Automation account signs in", rows: { AzureActivity: change(at), [table]: [signInRow(at - 6, otherSp)] } },
     { name: "sign-in before the change (scheduled job)", rows: { AzureActivity: change(at), [table]: [signInRow(at + 3, spName)] } },
-    // The change completes at at-1 (its Success row): at-62 is 61 minutes after it.
-    { name: "sign-in later than maxDelay (61 minutes)", rows: { AzureActivity: change(at), [table]: [signInRow(at - 62, spName)] } },
+    { name: "sign-in later than maxDelay (61 minutes)", rows: { AzureActivity: change(at), [table]: [signInRow(at - 61, spName)] } },
     { name: "failed sign-in", rows: { AzureActivity: change(at), [table]: [signInRow(at - 6, spName, { ResultType: "7000215" })] } },
     { name: "change too recent: reported by a later run", rows: { AzureActivity: change(60), [table]: [signInRow(55, spName)] } },
     { name: "allowlisted automation engineer", parameters: { allowedCallers: [ATTACKER] }, rows: { AzureActivity: change(at), [table]: [signInRow(at - 6, spName)] } },

@@ -38,17 +38,20 @@ function consentRows(p: ParameterValues): string {
       "| extend Props = tostring(TargetResources[0].modifiedProperties)",
       `| extend ConsentType = extract(${kql.str("ConsentType:\\s*(\\w+)")}, 1, Props)`,
       `| extend GrantedScopes = split(strcat_array(extract_all(${kql.str("Scope:\\s*([^,\\]]*)")}, Props), " "), " ")`,
-      "| extend Actor = tostring(InitiatedBy.user.userPrincipalName), ActorIpAddress = tostring(InitiatedBy.user.ipAddress),",
+      // A consent granted through Graph by an app (InitiatedBy.app) has no user: name the app instead.
+      "| extend Actor = coalesce(tostring(InitiatedBy.user.userPrincipalName), tostring(InitiatedBy.app.servicePrincipalId), tostring(InitiatedBy.app.displayName)),",
+      "    ActorIpAddress = coalesce(tostring(InitiatedBy.user.ipAddress), tostring(InitiatedBy.app.ipAddress)),",
       "    AppName = tostring(TargetResources[0].displayName), AppObjectId = tostring(TargetResources[0].id)",
     ].join("\n") +
-    kql.excludeIn("AppObjectId", allowed) +
-    kql.excludeIn("AppName", allowed)
+    // By object id only: anyone can register an app whose display name copies an approved one.
+    kql.excludeIn("AppObjectId", allowed)
   );
 }
 const CONSENT_COLUMNS = "TimeGenerated, Actor, ActorIpAddress, AppName, AppObjectId, ConsentType, GrantedScopes";
 
 const SP_ID = "0f9e8d7c-6b5a-4c3d-8e2f-1a0b9c8d7e6f";
-function consentRow(minutes: number, consentType: "Principal" | "AllPrincipals", scope: string, over: SampleRow = {}): SampleRow {
+const LOOKALIKE_SP_ID = "7e6d5c4b-3a29-4018-9f7e-6d5c4b3a2918";
+function consentRow(minutes: number, consentType: "Principal" | "AllPrincipals", scope: string, over: SampleRow = {}, spId = SP_ID): SampleRow {
   const admin = consentType === "AllPrincipals";
   return {
     TimeGenerated: minutesAgo(minutes),
@@ -70,7 +73,7 @@ function consentRow(minutes: number, consentType: "Principal" | "AllPrincipals",
     InitiatedBy: { user: { id: "6e7b768e-07e2-4810-8459-485f84f8f204", displayName: null, userPrincipalName: "adelev@contoso.onmicrosoft.com", ipAddress: "45.153.160.2", roles: [] } },
     TargetResources: [
       {
-        id: SP_ID,
+        id: spId,
         displayName: "Document Viewer Pro",
         type: "ServicePrincipal",
         userPrincipalName: null,
@@ -83,7 +86,7 @@ function consentRow(minutes: number, consentType: "Principal" | "AllPrincipals",
           {
             displayName: "ConsentAction.Permissions",
             oldValue: null,
-            newValue: `"[] => [[Id: ZGF0YXZpZXdlcnByb2FwcGxpY2F0aW9uaWQ, ClientId: ${SP_ID}, PrincipalId: ${admin ? "" : "6e7b768e-07e2-4810-8459-485f84f8f204"}, ResourceId: 8a1b2c3d-4e5f-4a6b-9c7d-0e1f2a3b4c5d, ConsentType: ${consentType}, Scope: ${scope}, CreatedDateTime: , LastModifiedDateTime ]]; "`,
+            newValue: `"[] => [[Id: ZGF0YXZpZXdlcnByb2FwcGxpY2F0aW9uaWQ, ClientId: ${spId}, PrincipalId: ${admin ? "" : "6e7b768e-07e2-4810-8459-485f84f8f204"}, ResourceId: 8a1b2c3d-4e5f-4a6b-9c7d-0e1f2a3b4c5d, ConsentType: ${consentType}, Scope: ${scope}, CreatedDateTime: , LastModifiedDateTime ]]; "`,
           },
           { displayName: "TargetId.ServicePrincipalNames", oldValue: null, newValue: "\"5a1b9c3d-2e4f-4a6b-8c0d-1e2f3a4b5c6d\"" },
         ],
@@ -97,7 +100,11 @@ const SAMPLE_SOURCE =
   "log-values.md 2.1 (AuditLogs row shape, lower-case Result) and 2.2 (Consent to application; ConsentAction.Permissions with ConsentType and Scope, " +
   "ConsentContext.* names unverified); Microsoft app-consent incident response playbook";
 const ALLOWED_APPS: Detection["parameters"] = {
-  allowedApps: { type: "stringList", default: [], description: "Service principal object ids or display names of approved applications." },
+  allowedApps: {
+    type: "stringList",
+    default: [],
+    description: "Service principal object ids (TargetResources[0].id, AppObjectId in the alert) of approved applications. Display names are not accepted: an attacker's app can copy any name.",
+  },
 };
 
 const userConsentRiskyScopes: Detection = {
@@ -145,13 +152,18 @@ const userConsentRiskyScopes: Detection = {
     fires: [
       { name: "user consents to mail read and offline access", rows: { AuditLogs: [consentRow(10, "Principal", " openid profile offline_access User.Read Mail.Read")] } },
       { name: "scope in a different case", rows: { AuditLogs: [consentRow(10, "Principal", "files.readwrite.all offline_access")] } },
+      {
+        name: "attacker's app copies the display name of an approved app (allowlist is by object id)",
+        parameters: { allowedApps: [SP_ID] },
+        rows: { AuditLogs: [consentRow(10, "Principal", "Mail.Read offline_access", {}, LOOKALIKE_SP_ID)] },
+      },
     ],
     quiet: [
       { name: "sign-in-only scopes", rows: { AuditLogs: [consentRow(10, "Principal", " openid profile email offline_access User.Read")] } },
       { name: "Mail.ReadBasic is not Mail.Read", rows: { AuditLogs: [consentRow(10, "Principal", "User.Read Mail.ReadBasic")] } },
       { name: "tenant-wide consent (the other rule)", rows: { AuditLogs: [consentRow(10, "AllPrincipals", "User.Read Mail.Read")] } },
       { name: "consent failed", rows: { AuditLogs: [consentRow(10, "Principal", "Mail.Read", { Result: "failure", ResultReason: "Microsoft.Online.Security.UserConsentBlockedForRiskyAppsException" })] } },
-      { name: "approved app", parameters: { allowedApps: ["Document Viewer Pro"] }, rows: { AuditLogs: [consentRow(10, "Principal", "Mail.Read")] } },
+      { name: "approved app (by service principal object id)", parameters: { allowedApps: [SP_ID] }, rows: { AuditLogs: [consentRow(10, "Principal", "Mail.Read")] } },
       { name: "consent outside the 30-minute window", rows: { AuditLogs: [consentRow(45, "Principal", "Mail.Read")] } },
     ],
   },
@@ -186,7 +198,13 @@ const tenantWideConsent: Detection = {
   entities: { account: "Actor", ip: "ActorIpAddress", resource: "AppObjectId" },
   samples: {
     source: SAMPLE_SOURCE,
-    fires: [{ name: "admin consent for all users", rows: { AuditLogs: [consentRow(10, "AllPrincipals", " User.Read Mail.Read Files.Read.All")] } }],
+    fires: [
+      { name: "admin consent for all users", rows: { AuditLogs: [consentRow(10, "AllPrincipals", " User.Read Mail.Read Files.Read.All")] } },
+      {
+        name: "consent granted by an application through Graph (InitiatedBy.app, no user)",
+        rows: { AuditLogs: [consentRow(10, "AllPrincipals", "Mail.Read", { InitiatedBy: { app: { displayName: "backdoor-app", appId: "3c1f8e2a-5b7d-4a69-8e0c-2d4f6a8b0c1e", servicePrincipalId: "9d2b6e41-3c7a-4f58-b0e1-6a4c8d2f7e90", ipAddress: null } } })] },
+      },
+    ],
     quiet: [
       { name: "user consent for themselves", rows: { AuditLogs: [consentRow(10, "Principal", "User.Read")] } },
       { name: "a different application-management activity", rows: { AuditLogs: [consentRow(10, "AllPrincipals", "User.Read", { OperationName: "Add delegated permission grant", ActivityDisplayName: "Add delegated permission grant" })] } },

@@ -24,7 +24,7 @@
 //   ...BASELINE_SCHEDULE,
 //   signal: { kind: "query", query: (p) => baselineQuery(spec, p), trigger: baselineTrigger(["Principal", "AppId"]) }
 import * as kql from "../kql";
-import type { GlobalAllowlist, Parameter, ParameterValues, Trigger } from "../model";
+import type { Detection, GlobalAllowlist, Parameter, ParameterValues, Trigger } from "../model";
 
 /** The boolean column (inside the query) that is true for rows of the last 24 hours. */
 export const IN_RECENT = "InRecent";
@@ -34,7 +34,11 @@ export const BASELINE_SCHEDULE = {
   evaluationFrequency: "PT1H",
   windowSize: "PT1H",
   overrideQueryTimeRange: "P2D",
-} as const;
+  scheduleLock: {
+    fields: ["overrideQueryTimeRange"],
+    reason: "the query compares the last 24 hours with the 24 hours before, so it needs the full two-day range",
+  },
+} satisfies Pick<Detection, "evaluationFrequency" | "windowSize" | "overrideQueryTimeRange" | "scheduleLock">;
 
 /** An output column computed by the query: `name = expr`. */
 export interface Column {

@@ -27,7 +27,7 @@
 //   evaluation frequency (CORRELATION_SCHEDULE); if a stack overrides evaluationFrequency for
 //   such a detection it must keep it equal to the slot, or actions are missed or repeated.
 import * as kql from "../kql";
-import type { Parameter, ParameterValues, Requirement, Trigger } from "../model";
+import type { Detection, Parameter, ParameterValues, Requirement, Trigger } from "../model";
 
 /** Minutes added to maxDelay before a slot is reported: covers AzureActivity's 3–20 minute latency. */
 export const INGESTION_MARGIN_MINUTES = 20;
@@ -44,7 +44,11 @@ export const CORRELATION_SCHEDULE = {
   evaluationFrequency: "PT15M",
   windowSize: "PT15M",
   overrideQueryTimeRange: "PT2H",
-} as const;
+  scheduleLock: {
+    fields: ["evaluationFrequency", "windowSize", "overrideQueryTimeRange"],
+    reason: "the query reports a lagged 15-minute slot, so runs must be exactly 15 minutes apart over a 2-hour range or actions are missed or reported twice",
+  },
+} satisfies Pick<Detection, "evaluationFrequency" | "windowSize" | "overrideQueryTimeRange" | "scheduleLock">;
 
 /** PowerShell script-block logging collected by the Azure Monitor Agent into the Event table. */
 export const SCRIPT_BLOCK_AGENT: Requirement = {

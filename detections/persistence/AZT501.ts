@@ -14,6 +14,9 @@ import {
 const USER_TAKEOVER_ACTIVITIES = [
   "Reset password", "Change user password", "Set force change user password", "Reset password (by admin)",
   "Enable account", "Restore user",
+  // An administrator adding, changing or removing another user's MFA methods (Authentication Methods,
+  // UserManagement; names from the Entra audit activity reference).
+  "Admin registered security info", "Admin updated security info", "Admin deleted security info",
 ];
 /** `Update user` property names of strong-authentication (MFA) methods (unverified: community rules, not a real row here). */
 const MFA_PROPERTIES = ["StrongAuthenticationMethod", "StrongAuthenticationUserDetails", "StrongAuthenticationPhoneAppDetail"];
@@ -29,7 +32,7 @@ const userManipulation: Detection = {
   name: "Another user's password reset, account enabled or restored, or MFA method changed",
   description:
     "An identity reset or changed another user's password, re-enabled a disabled account, restored a deleted user, or " +
-    "changed another user's strong-authentication (MFA) methods. Each gives the actor a working sign-in for an account " +
+    "registered, changed or deleted another user's authentication (MFA) methods. Each gives the actor a working sign-in for an account " +
     "that is not theirs, a classic way to keep access that survives the loss of the first foothold.",
   falsePositives: [
     "Helpdesk and identity administrators resetting passwords or re-enabling leavers on request (allowlist their UPNs, or " +
@@ -68,7 +71,9 @@ const userManipulation: Detection = {
   requires: [ENTRA_AUDIT],
   entities: AUDIT_ENTITIES,
   samples: {
-    source: "log-values.md 2.1 (row shape, lower-case Result, InitiatedBy), 2.2 (UserManagement activity names); ATRM AZT501.1",
+    source: "log-values.md 2.1 (row shape, lower-case Result, InitiatedBy), 2.2 (UserManagement activity names); ATRM AZT501.1; " +
+      "Entra audit activity reference, Authentication Methods section (`Admin registered/updated/deleted security info`, UserManagement; " +
+      "LoggedByService value and target shape of those rows unverified)",
     fires: [
       {
         name: "attacker resets the CFO's password",
@@ -77,6 +82,10 @@ const userManipulation: Detection = {
       {
         name: "disabled account re-enabled",
         rows: { AuditLogs: [auditRow(3, "Enable account", "UserManagement", byUser(ATTACKER), userTarget("leaver@contoso.onmicrosoft.com"))] },
+      },
+      {
+        name: "attacker registers an authentication method for another user (Authentication Methods service)",
+        rows: { AuditLogs: [auditRow(6, "Admin registered security info", "UserManagement", byUser(ATTACKER), userTarget(victim), { LoggedByService: "Authentication Methods", AADOperationType: "Update" })] },
       },
       {
         name: "attacker changes another user's MFA phone app",
@@ -112,6 +121,10 @@ const userManipulation: Detection = {
             { displayName: "StrongAuthenticationMethod", oldValue: "[]", newValue: "[{\"MethodType\":6}]" },
           ]))],
         },
+      },
+      {
+        name: "user registers their own authentication method (User registered security info)",
+        rows: { AuditLogs: [auditRow(5, "User registered security info", "UserManagement", byUser(victim), userTarget(victim), { LoggedByService: "Authentication Methods", AADOperationType: "Update" })] },
       },
       {
         name: "allowlisted helpdesk administrator",
@@ -176,7 +189,9 @@ const spManipulation: Detection = {
       '| where Result =~ "success"',
       auditInitiator(p),
       "| extend OtherTarget = coalesce(tostring(TargetResources[1].displayName), tostring(TargetResources[1].userPrincipalName))",
-      `| project ${AUDIT_COLUMNS.join(", ")}, OtherTarget`,
+      // KeyDescription old/new values: which key id was added (or removed), as the triage asks.
+      "| extend Changes = tostring(TargetResources[0].modifiedProperties)",
+      `| project ${AUDIT_COLUMNS.join(", ")}, OtherTarget, Changes`,
     ].join("\n"),
     trigger: AUDIT_TRIGGER,
   },
@@ -264,13 +279,11 @@ const vmAccess: Detection = {
     "https://learn.microsoft.com/azure/virtual-machines/extensions/vmaccess-linux",
   ],
   severity: 1,
-  evaluationFrequency: "PT5M",
-  windowSize: "PT5M",
   ...requestBodyParts(EXTENSION_WRITES, "reset VM local administrators", [
     "// Publisher/type in the body; the portal names the extension enablevmaccess (name unverified for every client).",
     '| where RequestBody contains "VMAccess" or _ResourceId contains "vmaccess"',
     "| extend PublicSettings = tostring(parse_json(RequestBody).properties.settings)",
-  ], ["PublicSettings"]),
+  ], ["PublicSettings"], "PT5M"),
   samples: {
     source: "log-values.md 1.2-1.3 (`MICROSOFT.COMPUTE/VIRTUALMACHINES/EXTENSIONS/WRITE` Start row, Properties_d.requestbody); " +
       "Microsoft VMAccess docs (publisher Microsoft.Compute/VMAccessAgent, Microsoft.OSTCExtensions/VMAccessForLinux); ATRM AZT501.3",

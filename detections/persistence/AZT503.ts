@@ -53,12 +53,10 @@ const logicAppHttpTrigger: Detection = {
     "https://learn.microsoft.com/azure/connectors/connectors-native-reqres",
   ],
   severity: 2,
-  evaluationFrequency: "PT15M",
-  windowSize: "PT15M",
   ...requestBodyParts([WORKFLOW_WRITE], "deploy HTTP-triggered Logic Apps", [
     "// Request trigger in the workflow definition; ARM writes the body compactly (no space after the colon: unverified).",
     '| where RequestBody has "triggers" and (RequestBody contains \'"type":"Request"\' or RequestBody contains \'"type": "Request"\')',
-  ]),
+  ], [], "PT15M"),
   samples: {
     source: "log-values.md 1.3 (request body on the Start row, Properties_d.requestbody), 1.5 (workflows/write is logged), " +
       "4.3 (Request trigger named `manual`); Logic Apps workflow definition language docs; ATRM AZT503.1",
@@ -163,11 +161,9 @@ const functionHttpTrigger: Detection = {
     "https://learn.microsoft.com/rest/api/appservice/web-apps/create-function",
   ],
   severity: 2,
-  evaluationFrequency: "PT15M",
-  windowSize: "PT15M",
   ...requestBodyParts([...FUNCTION_WRITES, ...KEY_WRITES], "create functions or set function keys through ARM", [
     '| where RequestBody has "httpTrigger" or OperationNameValue !endswith "/functions/write"',
-  ]),
+  ], [], "PT15M"),
   samples: {
     source: "log-values.md 1.3, 1.5 (`Microsoft.Web/sites/functions/write` logged); Azure Functions HTTP binding docs " +
       "(function.json `type: httpTrigger`, `authLevel`); ATRM AZT503.2",

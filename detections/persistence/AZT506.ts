@@ -1,6 +1,8 @@
 // AZT506 Network Security Group Modification: opening a path into the network that stays open.
 import * as kql from "../kql";
+import { ingestionSchedule } from "../patterns/operationMatch";
 import type { Detection, TechniqueModule } from "../model";
+import { minutesAgo } from "../model";
 import {
   ACTIVITY_ADMIN, ACTIVITY_ENTITIES, atrmPage, ATTACKER, activityRow, callerAllowlist, operationMatchParts, operationQuietCases,
   resourceId, startRow, startRows,
@@ -11,6 +13,8 @@ const NSG_WRITE = "Microsoft.Network/networkSecurityGroups/write";
 const NSG = resourceId("rg-prod-net", "microsoft.network", "networkSecurityGroups/nsg-web");
 const RULE = `${NSG}/securityrules/allow-rdp`;
 const NSG_DOCS = "https://learn.microsoft.com/azure/virtual-network/network-security-groups-overview";
+/** The management-port rule runs every 5 minutes over the rows ingested since its previous run. */
+const FREQUENCY = "PT5M";
 
 /** Source prefixes that mean "anyone on the internet" (ARM `*`, the portal's Any, the Internet service tag). */
 const OPEN_SOURCES = ["*", "Any", "Internet", "0.0.0.0/0", "0.0.0.0", "::/0"];
@@ -80,8 +84,7 @@ const managementPortOpen: Detection = {
   ],
   references: [atrmPage("AZT506"), NSG_DOCS, "https://learn.microsoft.com/rest/api/virtualnetwork/security-rules/create-or-update"],
   severity: 1,
-  evaluationFrequency: "PT5M",
-  windowSize: "PT5M",
+  ...ingestionSchedule(FREQUENCY),
   parameters: {
     allowedCallers: callerAllowlist("open management ports to the internet"),
     managementPorts: {
@@ -95,7 +98,7 @@ const managementPortOpen: Detection = {
     query: (p) => {
       const ports = p.managementPorts as string[];
       return [
-        startRows([RULE_WRITE, NSG_WRITE], p),
+        startRows([RULE_WRITE, NSG_WRITE], p, FREQUENCY),
         "| extend Body = parse_json(RequestBody)",
         "// A rule write carries one rule; an NSG write carries its rules inline (shape of the body: unverified beyond the REST docs).",
         `| extend Rules = iff(OperationNameValue endswith "/securityRules/write", pack_array(Body), ${field(field("Body", "properties"), "securityRules")})`,
@@ -124,6 +127,10 @@ const managementPortOpen: Detection = {
     fires: [
       { name: "RDP from any address", rows: { AzureActivity: [startRow(3, RULE_WRITE, RULE, { properties: rule({}) })] } },
       {
+        name: "Start row written 12 minutes ago but ingested 2 minutes ago (Activity Log latency)",
+        rows: { AzureActivity: [startRow(12, RULE_WRITE, RULE, { properties: rule({}) }, { _TimeReceived: minutesAgo(2) })] },
+      },
+      {
         name: "NSG written with an inline SSH rule from the Internet tag",
         rows: {
           AzureActivity: [startRow(3, NSG_WRITE, NSG, {
@@ -149,6 +156,10 @@ const managementPortOpen: Detection = {
       { name: "port range that stops below SSH", rows: { AzureActivity: [startRow(3, RULE_WRITE, RULE, { properties: rule({ destinationPortRange: "1-21" }) })] } },
       { name: "allowlisted caller", parameters: { allowedCallers: [ATTACKER] }, rows: { AzureActivity: [startRow(3, RULE_WRITE, RULE, { properties: rule({}) })] } },
       { name: "Success row (no body)", rows: { AzureActivity: [activityRow(3, RULE_WRITE, RULE)] } },
+      {
+        name: "rule ingested before the previous run (already alerted by it)",
+        rows: { AzureActivity: [startRow(12, RULE_WRITE, RULE, { properties: rule({}) }, { _TimeReceived: minutesAgo(8) })] },
+      },
     ],
   },
 };

@@ -1,6 +1,7 @@
 // AZT507 External Entity Access: trust handed to someone outside the tenant (Lighthouse, partners,
 // another directory, a federated domain).
 import * as kql from "../kql";
+import { ingestedSinceLastRun, ingestionSchedule } from "../patterns/operationMatch";
 import type { Detection, TechniqueModule } from "../model";
 import { minutesAgo } from "../model";
 import {
@@ -218,12 +219,12 @@ const subscriptionMoved: Detection = {
     "https://learn.microsoft.com/azure/cost-management-billing/manage/manage-azure-subscription-policy",
   ],
   severity: 1,
-  evaluationFrequency: "PT5M",
-  windowSize: "PT5M",
+  ...ingestionSchedule("PT5M"),
   signal: {
     kind: "query",
     query: () => [
       "AzureActivity",
+      ingestedSinceLastRun("PT5M"),
       `| where OperationNameValue =~ ${kql.str(UPDATE_TENANT)}`,
       "// Category reported as Security by Microsoft's own rule (unverified); Administrative kept in case.",
       '| where CategoryValue in~ ("Security", "Administrative")',

@@ -38,12 +38,10 @@ const assignmentWithIdentity: Detection = {
   ],
   references: [atrmPage("AZT508"), POLICY_DOCS, "https://learn.microsoft.com/azure/governance/policy/how-to/remediate-resources"],
   severity: 2,
-  evaluationFrequency: "PT15M",
-  windowSize: "PT15M",
   ...requestBodyParts([ASSIGNMENT_WRITE], "assign DeployIfNotExists/Modify policies", [
     '| where RequestBody has_any ("SystemAssigned", "UserAssigned")',
     "| extend PolicyDefinitionId = tostring(coalesce(parse_json(RequestBody).properties.policyDefinitionId, parse_json(RequestBody).Properties.PolicyDefinitionId))",
-  ], ["PolicyDefinitionId"]),
+  ], ["PolicyDefinitionId"], "PT15M"),
   samples: {
     source: "log-values.md 1.3 (request body on the Start row), 1.5 (policyAssignments/write is Administrative); " +
       "policy assignment REST schema (identity.type SystemAssigned/UserAssigned); ATRM AZT508",
@@ -87,12 +85,10 @@ const deployingDefinition: Detection = {
   ],
   references: [atrmPage("AZT508"), POLICY_DOCS, "https://learn.microsoft.com/azure/governance/policy/concepts/effect-modify"],
   severity: 2,
-  evaluationFrequency: "PT15M",
-  windowSize: "PT15M",
   ...requestBodyParts([DEFINITION_WRITE], "author DeployIfNotExists/Modify policies", [
     "// Effects as JSON string values; a parameterised effect carries them as allowedValues/defaultValue.",
     '| where RequestBody contains \'"deployIfNotExists"\' or RequestBody contains \'"modify"\'',
-  ]),
+  ], [], "PT15M"),
   samples: {
     source: "log-values.md 1.3 (Start row request body); Azure Policy definition structure docs (policyRule.then.effect); " +
       "ATRM AZT508 (its query matches MICROSOFT.AUTHORIZATION/POLICYDEFINITIONS/WRITE)",

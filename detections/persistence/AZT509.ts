@@ -70,12 +70,10 @@ const shareableLinkEnabled: Detection = {
   ],
   references: [atrmPage("AZT509"), BASTION_DOCS],
   severity: 3,
-  evaluationFrequency: "PT15M",
-  windowSize: "PT15M",
   ...requestBodyParts([BASTION_WRITE], "enable Bastion shareable links", [
     "| extend ShareableLink = tostring(coalesce(parse_json(RequestBody).properties.enableShareableLink, parse_json(RequestBody).Properties.EnableShareableLink))",
     '| where ShareableLink =~ "true"',
-  ], ["ShareableLink"]),
+  ], ["ShareableLink"], "PT15M"),
   samples: {
     source: "log-values.md 1.3 (Start row request body); Bastion REST schema (properties.enableShareableLink); ATRM AZT509",
     fires: [{ name: "Bastion updated with shareable links on", rows: { AzureActivity: [startRow(6, BASTION_WRITE, BASTION, bastionBody(true))] } }],

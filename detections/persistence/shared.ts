@@ -3,6 +3,7 @@
 import * as kql from "../kql";
 import type { Detection, ParameterValues, Requirement, Parameter, SampleCase, Trigger } from "../model";
 import { minutesAgo } from "../model";
+import { ingestedSinceLastRun, ingestionSchedule } from "../patterns/operationMatch";
 
 const ATRM = "https://microsoft.github.io/Azure-Threat-Research-Matrix/Persistence";
 
@@ -123,11 +124,15 @@ export const ACTIVITY_ENTITIES = { account: "Caller", ip: "CallerIpAddress", res
 
 /**
  * AzureActivity Start rows of `operations` with RequestBody extended (a string), minus callers in
- * the `allowedCallers` parameter. The caller adds its body filter and projection.
+ * the `allowedCallers` parameter. The caller adds its body filter and projection. Rows are those
+ * ingested since the previous run (`frequency` ago): Activity Log rows land 3-20 minutes after the
+ * event, so a TimeGenerated window as short as the schedule would miss most of them. Use
+ * ingestionSchedule(frequency) as the detection's schedule.
  */
-export function startRows(operations: string[], p: ParameterValues): string {
+export function startRows(operations: string[], p: ParameterValues, frequency: string): string {
   return [
     "AzureActivity",
+    ingestedSinceLastRun(frequency),
     '| where CategoryValue =~ "Administrative"',
     `| where OperationNameValue in~ ${kql.strList(operations)}`,
     '| where ActivityStatusValue in~ ("Start", "Started")',
@@ -251,6 +256,7 @@ export function auditRow(
 // Detection parts that repeat across the catalogue's Activity Log detections.
 
 type DetectionParts = Pick<Detection, "parameters" | "signal" | "requires" | "entities">;
+type ScheduledParts = DetectionParts & Pick<Detection, "evaluationFrequency" | "windowSize" | "overrideQueryTimeRange">;
 
 /** A plain operation match with a caller allowlist: deploys as a free activity-log alert until the allowlist is set. */
 export function operationMatchParts(operations: string[], what: string): DetectionParts {
@@ -268,14 +274,16 @@ export function operationMatchParts(operations: string[], what: string): Detecti
 
 /**
  * Start rows of `operations` whose request body passes `filter` (KQL lines over RequestBody),
- * projected with the usual columns plus `extraColumns` (extended by `filter`).
+ * projected with the usual columns plus `extraColumns` (extended by `filter`), run every
+ * `frequency` over the rows ingested since the previous run (schedule included).
  */
-export function requestBodyParts(operations: string[], what: string, filter: string[], extraColumns: string[] = []): DetectionParts {
+export function requestBodyParts(operations: string[], what: string, filter: string[], extraColumns: string[], frequency: string): ScheduledParts {
   return {
+    ...ingestionSchedule(frequency),
     parameters: { allowedCallers: callerAllowlist(what) },
     signal: {
       kind: "query",
-      query: (p) => [startRows(operations, p), ...filter, `| project ${[...START_COLUMNS, ...extraColumns].join(", ")}`].join("\n"),
+      query: (p) => [startRows(operations, p, frequency), ...filter, `| project ${[...START_COLUMNS, ...extraColumns].join(", ")}`].join("\n"),
       trigger: ACTIVITY_TRIGGER,
     },
     requires: [ACTIVITY_ADMIN],

@@ -143,6 +143,10 @@ const def = (names: string[], impl: FunctionImpl) => names.forEach((n) => F.set(
 
 // time
 def(["now"], { fn: ([off], c) => new Date(c.scope.env.now.getTime() + (off instanceof Timespan ? off.ms : 0)) });
+// ingestion-time-function.md: when the row was ingested. Sample rows state it in the standard
+// `_TimeReceived` column when it matters (late data); otherwise a row is taken as ingested at its
+// TimeGenerated. Only meaningful on table rows, as in Kusto.
+def(["ingestion_time"], { raw: (_args, _n, scope) => (scope.row?._TimeReceived as Value | undefined) ?? (scope.row?.TimeGenerated as Value | undefined) ?? null });
 def(["ago"], { fn: ([span], c) => (span instanceof Timespan ? new Date(c.scope.env.now.getTime() - span.ms) : null) });
 def(["bin", "floor"], { fn: bin });
 def(["startofday"], { fn: ([d, off]) => { const x = dt(d); if (!x) return null; const r = new Date(Date.UTC(x.getUTCFullYear(), x.getUTCMonth(), x.getUTCDate())); if (typeof off === "number") r.setUTCDate(r.getUTCDate() + off); return r; } });

@@ -1,0 +1,185 @@
+// Alert routing: the action groups a stack manages (or references), which of them each rule
+// notifies, and optional maintenance windows. Azure wiring only; the routing rules themselves
+// are config (config/routing.ts) and are validated before anything is declared.
+import { createHash } from "node:crypto";
+import * as pulumi from "@pulumi/pulumi";
+import * as monitor from "@pulumi/azure-native/monitor";
+import * as alertsmanagement from "@pulumi/azure-native/alertsmanagement";
+import { ConfigError, keyPath } from "../config/errors";
+import { actionGroupNamesFor, RECEIVER_LIMITS, routeProblems, type ActionGroupSpec, type MaintenanceWindow, type RoutingConfig } from "../config/routing";
+import type { Severity, Tactic } from "../detections/model";
+import type { ResolvedDetection } from "../detections/resolve";
+import { groupRecipients, userRecipients, type EntraRecipient } from "./entraLookups";
+import { ruleName } from "./names";
+
+export interface AlertRoutingArgs {
+  routing: RoutingConfig;
+  /** The rules the stack deploys: every one must be routed (unless allowed), windows name them. */
+  detections: readonly ResolvedDetection[];
+  stack: string;
+  resourceGroupName: pulumi.Input<string>;
+  /** /subscriptions/<id>: maintenance windows apply to alerts on any resource of it. */
+  subscriptionScope: pulumi.Input<string>;
+  tags: Record<string, string>;
+}
+
+export class AlertRouting extends pulumi.ComponentResource {
+  /** Action group resource id per configured name (managed and referenced). */
+  public readonly actionGroupIds: pulumi.Output<Record<string, string>>;
+  private readonly ids: Record<string, pulumi.Output<string>>;
+  private readonly routing: RoutingConfig;
+
+  constructor(name: string, args: AlertRoutingArgs, opts?: pulumi.ComponentResourceOptions) {
+    const problems = [...routeProblems(args.routing, args.detections), ...args.routing.maintenanceWindows.flatMap((w, i) => windowRuleNames(w, i, args).problems)];
+    if (problems.length) throw new ConfigError(problems);
+    super("azdetect:index:AlertRouting", name, {}, opts);
+    this.routing = args.routing;
+
+    const used = new Set(args.routing.routes.flatMap((r) => r.actionGroups));
+    this.ids = {};
+    for (const g of Object.values(args.routing.actionGroups)) {
+      if (!used.has(g.name)) pulumi.log.warn(`${keyPath(["actionGroups", g.name])} is not used by any route`, this);
+      this.ids[g.name] = g.mode === "existing" ? pulumi.output(g.id) : this.declareActionGroup(g, args);
+    }
+    this.actionGroupIds = pulumi.output(this.ids) as pulumi.Output<Record<string, string>>;
+
+    args.routing.maintenanceWindows.forEach((w, i) => {
+      new alertsmanagement.AlertProcessingRuleByName(`maintenance-${w.name}`, {
+        alertProcessingRuleName: `azdetect-${args.stack}-maintenance-${w.name}`,
+        resourceGroupName: args.resourceGroupName,
+        location: "Global",
+        properties: {
+          description: w.description ?? `azdetect ${args.stack}: no notifications from this stack's rules during this window`,
+          enabled: w.enabled,
+          scopes: [args.subscriptionScope],
+          // Exact rule names: only this stack's rules (and, with severities/tactics, a subset)
+          // are silenced. Configured severities, not Azure's: activity-log alerts show as Sev4.
+          conditions: [{ field: "AlertRuleName", operator: "Equals", values: windowRuleNames(w, i, args).names }],
+          actions: [{ actionType: "RemoveAllActionGroups" }],
+          schedule: {
+            timeZone: w.timeZone,
+            effectiveFrom: w.effectiveFrom,
+            effectiveUntil: w.effectiveUntil,
+            recurrences: w.recurrences.map((r) => {
+              const times = { startTime: r.startTime, endTime: r.endTime };
+              return r.type === "Weekly" ? { recurrenceType: "Weekly" as const, daysOfWeek: r.daysOfWeek!, ...times }
+                : r.type === "Monthly" ? { recurrenceType: "Monthly" as const, daysOfMonth: r.daysOfMonth!, ...times }
+                : { recurrenceType: "Daily" as const, ...times };
+            }),
+          },
+        },
+        tags: args.tags,
+      }, { parent: this });
+    });
+
+    this.registerOutputs({ actionGroupIds: this.actionGroupIds });
+  }
+
+  /** Ids of the action groups of every route matching a severity and tactic. */
+  actionGroupIdsFor(severity: Severity, tactic: Tactic): pulumi.Output<string>[] {
+    return actionGroupNamesFor(this.routing, severity, tactic).map((n) => this.ids[n]);
+  }
+
+  private declareActionGroup(g: Extract<ActionGroupSpec, { mode: "managed" }>, args: AlertRoutingArgs): pulumi.Output<string> {
+    const invokeOpts = { parent: this };
+    const entra = pulumi.all([
+      g.entraGroup ? groupRecipients(g.entraGroup, invokeOpts) : pulumi.output([] as EntraRecipient[]),
+      userRecipients(g.entraUsers, invokeOpts),
+    ]).apply(([a, b]) => [...a, ...b]);
+    const otherReceivers = g.sms.length + g.runbooks.length + g.webhooks.length + g.logicApps.length;
+    const emails = g.entraGroup || g.entraUsers.length
+      ? entra.apply((people) => {
+          const r = emailReceivers(g.name, g.emails, people, otherReceivers);
+          if (r.withoutMail.length) pulumi.log.warn(`${keyPath(["actionGroups", g.name])}: no mail address for ${r.withoutMail.join(", ")} — they receive nothing`, this);
+          return r.receivers;
+        })
+      : pulumi.output(emailReceivers(g.name, g.emails, [], otherReceivers).receivers);
+
+    return new monitor.ActionGroup(`action-group-${g.name}`, {
+      actionGroupName: actionGroupAzureName(args.stack, g.name),
+      resourceGroupName: args.resourceGroupName,
+      location: "Global",
+      groupShortName: g.shortName,
+      enabled: g.enabled,
+      emailReceivers: emails,
+      // SMS has no payload schema.
+      smsReceivers: g.sms.map((s) => ({ name: s.name, countryCode: s.countryCode, phoneNumber: s.phoneNumber })),
+      // Service URIs and callback URLs carry credentials: secrets whether or not config marked them.
+      automationRunbookReceivers: g.runbooks.map((r) => ({
+        name: r.name,
+        automationAccountId: r.automationAccountId,
+        runbookName: r.runbookName,
+        webhookResourceId: r.webhookResourceId,
+        isGlobalRunbook: r.isGlobalRunbook,
+        serviceUri: pulumi.secret(r.serviceUri),
+        useCommonAlertSchema: true,
+      })),
+      webhookReceivers: g.webhooks.map((w) => ({
+        name: w.name,
+        serviceUri: pulumi.secret(w.serviceUri),
+        useCommonAlertSchema: true,
+        useAadAuth: w.useAadAuth,
+        ...(w.useAadAuth ? { objectId: w.objectId, identifierUri: w.identifierUri, tenantId: w.tenantId } : {}),
+      })),
+      logicAppReceivers: g.logicApps.map((l) => ({
+        name: l.name,
+        resourceId: l.resourceId,
+        callbackUrl: pulumi.secret(l.callbackUrl),
+        useCommonAlertSchema: true,
+      })),
+      tags: args.tags,
+    }, { parent: this }).id;
+  }
+}
+
+/** Azure name of a managed action group: stable per stack and config name. */
+export function actionGroupAzureName(stack: string, name: string): string {
+  return `azdetect-${stack}-${name}`;
+}
+
+/** Receiver name of an email resolved from Entra ID: stable while the address is (membership order does not matter). */
+export function entraReceiverName(address: string): string {
+  return `entra-${createHash("sha256").update(address.toLowerCase()).digest("hex").slice(0, 12)}`;
+}
+
+/**
+ * A group's email receivers: configured addresses first, then Entra ID recipients not already
+ * listed (case-insensitive). Runs at deploy time for groups with Entra lookups, so its errors
+ * fail the deployment rather than the config parse.
+ */
+export function emailReceivers(
+  group: string,
+  configured: readonly { name: string; address: string }[],
+  people: readonly EntraRecipient[],
+  otherReceivers: number,
+): { receivers: { name: string; emailAddress: string; useCommonAlertSchema: boolean }[]; withoutMail: string[] } {
+  const receivers = configured.map((e) => ({ name: e.name, emailAddress: e.address, useCommonAlertSchema: true }));
+  const seen = new Set(configured.map((e) => e.address.toLowerCase()));
+  const withoutMail: string[] = [];
+  for (const p of [...people].sort((a, b) => a.mail.toLowerCase().localeCompare(b.mail.toLowerCase()))) {
+    if (!p.mail) {
+      withoutMail.push(p.userPrincipalName || p.objectId);
+      continue;
+    }
+    if (seen.has(p.mail.toLowerCase())) continue;
+    seen.add(p.mail.toLowerCase());
+    receivers.push({ name: entraReceiverName(p.mail), emailAddress: p.mail, useCommonAlertSchema: true });
+  }
+  const where = keyPath(["actionGroups", group]);
+  if (receivers.length > RECEIVER_LIMITS.emails) {
+    throw new Error(`${where}: ${receivers.length} email receivers after resolving Entra ID recipients — Azure allows at most ${RECEIVER_LIMITS.emails} per action group; use a smaller group or a distribution list address`);
+  }
+  if (receivers.length === 0 && otherReceivers === 0) {
+    throw new Error(`${where}: resolved to no receivers — its Entra ID group/users have no member with a mail address, so alerts routed here would reach nobody`);
+  }
+  return { receivers, withoutMail };
+}
+
+/** Azure names of the deployed rules a maintenance window silences. */
+function windowRuleNames(w: MaintenanceWindow, index: number, args: Pick<AlertRoutingArgs, "detections" | "stack">): { names: string[]; problems: string[] } {
+  const names = args.detections
+    .filter((d) => (!w.severities || w.severities.includes(d.severity)) && (!w.tactics || w.tactics.includes(d.detection.tactic)))
+    .map((d) => ruleName(d.key, args.stack));
+  const problems = names.length ? [] : [`${keyPath(["maintenanceWindows", index])}: matches no deployed rule (severities ${JSON.stringify(w.severities ?? "all")}, tactics ${JSON.stringify(w.tactics ?? "all")}) — widen it or remove it`];
+  return { names, problems };
+}

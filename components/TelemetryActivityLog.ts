@@ -1,0 +1,24 @@
+// Subscription Activity Log -> workspace (fills AzureActivity). The subscription is the provider's.
+import * as pulumi from "@pulumi/pulumi";
+import * as monitor from "@pulumi/azure-native/monitor";
+import { telemetrySettingName } from "./telemetryNames";
+
+export interface TelemetryActivityLogArgs {
+  stack: string;
+  workspaceId: pulumi.Input<string>;
+  categories: string[];
+}
+
+export class TelemetryActivityLog extends pulumi.ComponentResource {
+  public readonly settingId: pulumi.Output<string>;
+
+  constructor(name: string, args: TelemetryActivityLogArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("azdetect:index:TelemetryActivityLog", name, {}, opts);
+    this.settingId = new monitor.SubscriptionDiagnosticSetting("activity-log", {
+      name: telemetrySettingName(args.stack),
+      workspaceId: args.workspaceId,
+      logs: args.categories.map((category) => ({ category, enabled: true })),
+    }, { parent: this }).id;
+    this.registerOutputs({ settingId: this.settingId });
+  }
+}

@@ -1,0 +1,47 @@
+// Entra ID (azuread) lookups made at deploy time: email recipients from a group or from UPNs,
+// and app ids of allowlisted service principals. Under test they reach the mocks' `call`.
+import * as pulumi from "@pulumi/pulumi";
+import * as azuread from "@pulumi/azuread";
+
+/** A person who can receive mail; `mail` is empty for users without a mailbox. */
+export interface EntraRecipient { objectId: string; userPrincipalName: string; mail: string }
+
+function recipients(users: azuread.types.output.GetUsersUser[] | undefined): EntraRecipient[] {
+  return (users ?? []).map((u) => ({ objectId: u.objectId, userPrincipalName: u.userPrincipalName, mail: u.mail ?? "" }));
+}
+
+/**
+ * Users of an Entra group (nested groups too when transitive). Members that are not users
+ * (groups, service principals, devices) are skipped: getUsers ignores ids it cannot find as users.
+ */
+export function groupRecipients(
+  group: { displayName?: string; objectId?: string; transitive: boolean },
+  opts: pulumi.InvokeOutputOptions,
+): pulumi.Output<EntraRecipient[]> {
+  const g = azuread.getGroupOutput({
+    ...(group.objectId ? { objectId: group.objectId } : { displayName: group.displayName }),
+    includeTransitiveMembers: group.transitive,
+  }, opts);
+  return g.members.apply((members) =>
+    members && members.length
+      ? azuread.getUsersOutput({ objectIds: members, ignoreMissing: true }, opts).users.apply(recipients)
+      : pulumi.output([] as EntraRecipient[]));
+}
+
+/** Users by UPN; a UPN that does not exist fails the deployment (a typo must not silently drop a recipient). */
+export function userRecipients(upns: string[], opts: pulumi.InvokeOutputOptions): pulumi.Output<EntraRecipient[]> {
+  if (upns.length === 0) return pulumi.output([]);
+  return azuread.getUsersOutput({ userPrincipalNames: upns, ignoreMissing: false }, opts).users.apply(recipients);
+}
+
+/**
+ * App (client) ids of service principals by display name. azuread fails the lookup when a name
+ * matches no service principal or several, which is what an allowlist needs.
+ */
+export function servicePrincipalAppIds(displayNames: string[], opts: pulumi.InvokeOutputOptions): pulumi.Output<string[]> {
+  return pulumi.all(displayNames.map((displayName) => azuread.getServicePrincipalOutput({ displayName }, opts).clientId)).apply((ids) =>
+    ids.map((id, i) => {
+      if (!id) throw new Error(`azdetect:allowlists.servicePrincipalNames[${i}]: Entra ID returned no app id for service principal ${JSON.stringify(displayNames[i])}`);
+      return id;
+    }));
+}

@@ -1,0 +1,70 @@
+// Azure built-in policy initiatives (policy set definitions) for the optional telemetry scale path,
+// and the roles their DeployIfNotExists identities need. Pure data with its sources; every id was
+// read from the definition JSON in github.com/Azure/azure-policy (built-in-policies/), whose
+// "name" field is the id Azure uses. Re-check them when Azure versions an initiative.
+
+export interface BuiltInInitiative {
+  id: string;
+  displayName: string;
+  /** Path in github.com/Azure/azure-policy where the id and parameters were read. */
+  source: string;
+  /** Role definitions (GUIDs) the member policies' `roleDefinitionIds` list, with their names. */
+  roles: { id: string; name: string; source: string }[];
+  /** Name of the parameter that takes the workspace id or the DCR id (exact spelling differs per initiative). */
+  parameter: string;
+}
+
+const LOG_ANALYTICS_CONTRIBUTOR = "92aaf0da-9dab-42b6-94a3-d43ce8d16293";
+const MONITORING_CONTRIBUTOR = "749f88d5-cbae-40b8-bcfc-e573ddc772fa";
+const VIRTUAL_MACHINE_CONTRIBUTOR = "9980e02c-c2be-4d73-94e8-173b1dc7cf3c";
+
+const DCRA_ROLES_SOURCE = "built-in-policies/policyDefinitions/Monitoring/AzureMonitor_DCRA_VM_Windows_Deploy.json (roleDefinitionIds)";
+const dcrAssociationRoles = [
+  { id: MONITORING_CONTRIBUTOR, name: "Monitoring Contributor", source: DCRA_ROLES_SOURCE },
+  { id: LOG_ANALYTICS_CONTRIBUTOR, name: "Log Analytics Contributor", source: DCRA_ROLES_SOURCE },
+];
+
+export const RESOURCE_LOGS_INITIATIVE: BuiltInInitiative = {
+  id: "/providers/Microsoft.Authorization/policySetDefinitions/0884adba-2312-4468-abeb-5422caed1038",
+  displayName: "Enable allLogs category group resource logging for supported resources to Log Analytics",
+  source: "built-in-policies/policySetDefinitions/Monitoring/AzureMonitor_DiagSettings_logAnalytics_allLogs.json",
+  roles: [{ id: LOG_ANALYTICS_CONTRIBUTOR, name: "Log Analytics Contributor", source: "built-in-policies/policyDefinitions/Monitoring/DiagSettings_logAnalytics_firewall_DINE.json (roleDefinitionIds; same in the other category-group members read)" }],
+  parameter: "logAnalytics",
+};
+
+export const AGENT_INITIATIVES: Record<"windows" | "linux", BuiltInInitiative> = {
+  windows: {
+    id: "/providers/Microsoft.Authorization/policySetDefinitions/9575b8b7-78ab-4281-b53b-d3c1ace2260b",
+    displayName: "Configure Windows machines to run Azure Monitor Agent and associate them to a Data Collection Rule",
+    source: "built-in-policies/policySetDefinitions/Monitoring/AzureMonitor_WindowsPlatform_EnableDCR.json",
+    roles: [
+      { id: VIRTUAL_MACHINE_CONTRIBUTOR, name: "Virtual Machine Contributor", source: "built-in-policies/policyDefinitions/Monitoring/AzureMonitor_Agent_Windows_VM_Deploy.json (roleDefinitionIds)" },
+      ...dcrAssociationRoles,
+    ],
+    parameter: "DcrResourceId",
+  },
+  linux: {
+    id: "/providers/Microsoft.Authorization/policySetDefinitions/118f04da-0375-44d1-84e3-0fd9e1849403",
+    displayName: "Configure Linux machines to run Azure Monitor Agent and associate them to a Data Collection Rule",
+    source: "built-in-policies/policySetDefinitions/Monitoring/AzureMonitor_LinuxPlatform_EnableDCR.json",
+    // Not read from the Linux member definitions: assumed to match the Windows ones (same template shape).
+    roles: [
+      { id: VIRTUAL_MACHINE_CONTRIBUTOR, name: "Virtual Machine Contributor", source: "assumed equal to the Windows VM member (not verified)" },
+      ...dcrAssociationRoles,
+    ],
+    parameter: "dcrResourceId",
+  },
+};
+
+/**
+ * Resource types of the catalogue that the resource-logs initiative covers (its resourceTypeList
+ * default, read in the source above). Its settings use the allLogs category group without a
+ * destination type, so the logs land in AzureDiagnostics: detections that read resource-specific
+ * tables are not served by it. Storage services, App Service and AKS are not in the list.
+ */
+export const RESOURCE_LOGS_INITIATIVE_TYPES = [
+  "Microsoft.KeyVault/vaults",
+  "Microsoft.Automation/automationAccounts",
+  "Microsoft.Logic/workflows",
+  "Microsoft.Network/networkSecurityGroups",
+] as const;

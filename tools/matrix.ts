@@ -1,0 +1,43 @@
+// npm run matrix [-- --stack <name>] [--out coverage.html]
+// Writes the ATRM coverage matrix of a stack as one self-contained HTML page, computed offline
+// from the same program run as `npm run plan`.
+import * as fs from "fs";
+import * as path from "path";
+import { ConfigError } from "../config";
+import type { TelemetryGaps } from "../detections/coverage";
+import { buildMatrix } from "../detections/matrix";
+import { readStackFile, runOffline } from "./planning";
+import { renderMatrixHtml } from "./matrix/render";
+
+const root = path.join(__dirname, "..");
+
+/** Generate the page for a stack file; returns the path written. */
+export async function writeMatrix(stackFile: string, stack: string, out: string): Promise<string> {
+  const run = await runOffline(readStackFile(stackFile), stack);
+  const gaps = run.outputs.telemetryGaps as TelemetryGaps | undefined;
+  const matrix = buildMatrix(run.program.detections, run.program.config.tactics, gaps);
+  const c = run.program.cost;
+  const docsHref = path.relative(path.dirname(path.resolve(out)), path.join(root, "docs", "detections.md")).split(path.sep).join("/");
+  const costLine = `${c.total.monthly.toFixed(2)} ${c.currency}/month (${c.total.exact.toFixed(2)} alert rules, exact; ${c.total.estimated.toFixed(2)} estimated ingestion and time series)`;
+  fs.writeFileSync(out, renderMatrixHtml({ stack, matrix, docsHref, costLine }));
+  return path.resolve(out);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const opt = (name: string, dflt: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : dflt);
+  const stack = opt("--stack", "dev");
+  const out = opt("--out", path.join(root, "coverage.html"));
+  const file = path.join(root, `Pulumi.${stack}.yaml`);
+  if (!fs.existsSync(file)) throw new Error(`no stack file ${path.basename(file)} — create it (see Pulumi.dev.yaml) or pass --stack <name>`);
+  process.stdout.write(`wrote ${await writeMatrix(file, stack, out)}\n`);
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    () => process.exit(0),
+    (e) => {
+      process.stderr.write((e instanceof ConfigError ? e.message : `matrix: ${(e as Error).message}`) + "\n");
+      process.exit(1);
+    },
+  );
+}
