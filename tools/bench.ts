@@ -19,8 +19,8 @@ function stat(xs: number[]): Stat {
 }
 
 /** Run a TypeScript child script and parse the JSON line it prints. */
-function child(script: string): any {
-  const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", script], { cwd: root, encoding: "utf8", maxBuffer: 64 << 20 });
+function child(script: string, nodeArgs = ["-r", "ts-node/register/transpile-only"], env: Record<string, string> = {}): any {
+  const r = spawnSync(process.execPath, [...nodeArgs, script], { cwd: root, encoding: "utf8", maxBuffer: 64 << 20, env: { ...process.env, ...env } });
   if (r.status !== 0) throw new Error(`${script} failed:\n${r.stderr}`);
   return JSON.parse(r.stdout.trim().split("\n").pop()!);
 }
@@ -40,9 +40,15 @@ const BUDGETS = { programWallMs: 3000, programRssMB: 400, kqlWarmMs: 10, npmTest
 
 function main(): void {
   const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version, memGB: Math.round(os.totalmem() / 2 ** 30) };
-  console.log(`machine: ${machine.cpus} CPUs (${machine.cpuModel}), Node ${machine.node}, ${machine.memGB} GB; ${runs} runs each\n`);
+  const load = () => os.loadavg().map((x) => x.toFixed(2)).join(" ");
+  const loadBefore = load();
+  console.log(`machine: ${machine.cpus} CPUs (${machine.cpuModel}), Node ${machine.node}, ${machine.memGB} GB; ${runs} runs each; load average ${loadBefore}\n`);
 
   const program = Array.from({ length: runs }, () => child("tools/bench/program.ts"));
+  // The same evaluation through Pulumi's own language-host entry (as `pulumi preview` runs it):
+  // with this repository's runtime config (transpile-only), and once type-checking for comparison.
+  const pulumiRun = Array.from({ length: runs }, () => child("tools/bench/pulumi-run.js", []));
+  const pulumiTypeChecked = quick ? [] : [child("tools/bench/pulumi-run.js", [], { PULUMI_NODEJS_TRANSPILE_ONLY: "false" })];
   const kql = Array.from({ length: runs }, () => child("tools/bench/kql.ts"));
   const samplesScript = path.join(root, "tools/bench/samples.ts");
   const samples = fs.existsSync(samplesScript) ? Array.from({ length: runs }, () => child("tools/bench/samples.ts")) : [];
@@ -52,8 +58,12 @@ function main(): void {
 
   const shape = program[0].shape;
   const result = {
-    machine,
+    machine: { ...machine, loadAverageBefore: loadBefore, loadAverageAfter: load() },
     programEvaluation: { wallMs: stat(program.map((p) => p.wallMs)), maxRssMB: stat(program.map((p) => p.maxRssMB)), rules: program[0].rules },
+    pulumiLanguageHost: {
+      transpileOnly: { wallMs: stat(pulumiRun.map((p) => p.wallMs)), maxRssMB: stat(pulumiRun.map((p) => p.maxRssMB)), typeChecked: pulumiRun[0].typeChecked },
+      typeChecking: pulumiTypeChecked.length ? { wallMs: stat(pulumiTypeChecked.map((p) => p.wallMs)), maxRssMB: stat(pulumiTypeChecked.map((p) => p.maxRssMB)), typeChecked: pulumiTypeChecked[0].typeChecked } : "skipped (--quick)",
+    },
     kqlAnalysis: {
       queries: kql[0].queries,
       coldMs: stat(kql.map((k) => k.coldMs)),
@@ -61,7 +71,7 @@ function main(): void {
       warmMaxMs: stat(kql.map((k) => k.warmMaxMs)),
       totalWarmMs: stat(kql.map((k) => k.totalWarmMs)),
     },
-    samples: samples.length ? { cases: samples[0].cases, totalMs: stat(samples.map((s) => s.totalMs)) } : "not measured (no evaluator)",
+    samples: samples.length ? { cases: samples[0].cases, totalMs: stat(samples.map((s) => s.totalMs)), parserLoadMs: stat(samples.map((s) => s.loadMs)) } : "not measured (no evaluator)",
     npmTest: npmTest.length ? { wallS: stat(npmTest.map((t) => t.wallS)), maxRssMB: npmTest[0].maxRssMB !== undefined ? stat(npmTest.map((t) => t.maxRssMB!)) : "n/a (no /usr/bin/time)", allPassed: npmTest.every((t) => t.ok) } : "skipped (--quick)",
     typecheck: tsc.length ? { wallS: stat(tsc.map((t) => t.wallS)), maxRssMB: tsc[0].maxRssMB !== undefined ? stat(tsc.map((t) => t.maxRssMB!)) : "n/a (no /usr/bin/time)", ok: tsc.every((t) => t.ok) } : "skipped (--quick)",
     deployShape: {
@@ -79,10 +89,12 @@ function main(): void {
   const rows: [string, string, string][] = [
     ["1. program evaluation (wall, process start to all resources)", f(pe.wallMs, "ms"), `< ${BUDGETS.programWallMs} ms: ${budget(pe.wallMs.median < BUDGETS.programWallMs)}`],
     ["   peak RSS", f(pe.maxRssMB, "MB"), `< ${BUDGETS.programRssMB} MB: ${budget(pe.maxRssMB.median < BUDGETS.programRssMB)}`],
+    ["   via Pulumi's language host (transpile-only)", `${f(result.pulumiLanguageHost.transpileOnly.wallMs, "ms")} / ${f(result.pulumiLanguageHost.transpileOnly.maxRssMB, "MB")}`, `typeChecked=${result.pulumiLanguageHost.transpileOnly.typeChecked}`],
+    ["   via Pulumi's language host, type-checking", typeof result.pulumiLanguageHost.typeChecking === "string" ? result.pulumiLanguageHost.typeChecking : `${f(result.pulumiLanguageHost.typeChecking.wallMs, "ms")} / ${f(result.pulumiLanguageHost.typeChecking.maxRssMB, "MB")}`, "PULUMI_NODEJS_TRANSPILE_ONLY=false"],
     [`2. KQL analysis, ${ka.queries} queries: cold first query`, f(ka.coldMs, "ms"), ""],
     ["   warm, per query (median)", f(ka.warmPerQueryMs, "ms", 2), `< ${BUDGETS.kqlWarmMs} ms: ${budget(ka.warmPerQueryMs.median < BUDGETS.kqlWarmMs)}`],
     ["   warm, whole catalogue", f(ka.totalWarmMs, "ms"), ""],
-    ["3. evaluator, every sample case", typeof result.samples === "string" ? result.samples : f(result.samples.totalMs, "ms") + ` for ${result.samples.cases} cases`, ""],
+    ["3. evaluator, every sample case", typeof result.samples === "string" ? result.samples : f(result.samples.totalMs, "ms") + ` for ${result.samples.cases} cases (+ parser load ${f(result.samples.parserLoadMs, "ms")})`, ""],
     ["4. npm test (wall)", typeof result.npmTest === "string" ? result.npmTest : f(result.npmTest.wallS, "s", 1), typeof result.npmTest === "string" ? "" : `< ${BUDGETS.npmTestS} s: ${budget(result.npmTest.wallS.median < BUDGETS.npmTestS)}`],
     ["   npm test peak RSS", typeof result.npmTest === "string" || typeof result.npmTest.maxRssMB === "string" ? "n/a" : f(result.npmTest.maxRssMB, "MB"), ""],
     ["   tsc --noEmit (wall / peak RSS)", typeof result.typecheck === "string" ? result.typecheck : `${f(result.typecheck.wallS, "s", 1)} / ${typeof result.typecheck.maxRssMB === "string" ? "n/a" : f(result.typecheck.maxRssMB, "MB")}`, ""],
@@ -94,7 +106,8 @@ function main(): void {
   for (const [a, b, c] of rows) console.log(`${a.padEnd(w)}  ${b}${c ? `   [${c}]` : ""}`);
   fs.mkdirSync(path.dirname(jsonOut), { recursive: true });
   fs.writeFileSync(jsonOut, JSON.stringify(result, null, 2) + "\n");
-  console.log(`\nJSON: ${path.relative(root, jsonOut)}`);
+  console.log(`\nload average (1, 5, 15 min) before ${result.machine.loadAverageBefore}, after ${result.machine.loadAverageAfter}`);
+  console.log(`JSON: ${path.relative(root, jsonOut)}`);
 }
 
 main();

@@ -4,7 +4,8 @@
 // tsconfig and PULUMI_NODEJS_TRANSPILE_ONLY, then requires package.json's `main` (index.ts) — but
 // against Pulumi's mocks instead of an engine. Prints wall time since process start to the stack
 // outputs, peak RSS, resources registered and whether ts-node type-checked.
-// Type-check it the way an unconfigured project would: PULUMI_NODEJS_TRANSPILE_ONLY=false.
+// PULUMI_NODEJS_TRANSPILE_ONLY=false makes it type-check, as a project without the tsconfig
+// "ts-node" section would.
 "use strict";
 const path = require("path");
 const fs = require("fs");
