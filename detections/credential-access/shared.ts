@@ -4,7 +4,7 @@
 import * as kql from "../kql";
 import type { Parameter, Requirement, SampleRow } from "../model";
 import { minutesAgo } from "../model";
-import { ingestedSinceLastRun, ingestionSchedule } from "../patterns/operationMatch";
+import { ingestedSinceLastRun, ingestionSchedule } from "../patterns/arrival";
 
 export const ATRM = "https://microsoft.github.io/Azure-Threat-Research-Matrix/CredentialAccess";
 export const SUB = "6f1a3c2e-0d4b-4c3f-9a53-2b1e6f0c9d11";

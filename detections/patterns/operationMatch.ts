@@ -3,6 +3,7 @@
 // equivalent KQL over AzureActivity (used when an allowlist or threshold needs a log search
 // alert, and by the analyser and the sample evaluator in either case).
 import * as kql from "../kql";
+import { INGESTION_LAG, ingestedSinceLastRun } from "./arrival";
 import type { ActivityLogSignal, ActivityOperationMatch, ParameterValues, Trigger } from "../model";
 
 /**
@@ -41,26 +42,10 @@ export const OPERATION_TRIGGER: Trigger = {
  * Activity Log rows reach the workspace 3-20 minutes after the event (log-values.md 1.4). A log
  * search alert that only looked at TimeGenerated within its window would miss every late row, so
  * the query form selects rows by ingestion time — each row is seen by exactly one run — and the
- * rule's query time range reaches this far back in TimeGenerated (see queryTimeRange in resolve.ts).
+ * rule's query time range reaches this far back in TimeGenerated (see queryTimeRange in resolve.ts
+ * and patterns/arrival.ts).
  */
-export const ACTIVITY_LOG_INGESTION_LAG = "PT30M";
-
-/**
- * The same late-row handling for log search detections that read AzureActivity themselves (request
- * bodies on Start rows, counts per caller): `| where` line that keeps the rows ingested since the
- * previous run, and the schedule that runs every `frequency` over a query range reaching
- * ACTIVITY_LOG_INGESTION_LAG further back in TimeGenerated. Each row is then seen by exactly one run.
- */
-export function ingestedSinceLastRun(frequency: string): string {
-  return `| where ingestion_time() > ago(${kql.timespan(frequency)})`;
-}
-export function ingestionSchedule(frequency: string, lookBack: string = frequency) {
-  return {
-    evaluationFrequency: frequency,
-    windowSize: frequency,
-    overrideQueryTimeRange: kql.isoDuration(kql.isoDurationMs(lookBack) + kql.isoDurationMs(ACTIVITY_LOG_INGESTION_LAG)),
-  };
-}
+export const ACTIVITY_LOG_INGESTION_LAG = INGESTION_LAG.activityLog;
 
 /**
  * KQL over AzureActivity matching the operation(s), with the signal's allowlist exclusions. Rows
@@ -70,7 +55,7 @@ export function operationMatchQuery(signal: ActivityLogSignal, p: ParameterValue
   const m = signal.match;
   const lines = [
     "AzureActivity",
-    `| where ingestion_time() > ago(${kql.timespan(evaluationFrequency)})`,
+    ingestedSinceLastRun(evaluationFrequency),
     `| where CategoryValue =~ ${kql.str(m.category ?? "Administrative")}`,
     `| where OperationNameValue in~ ${kql.strList(m.operations)}`,
     `| where ActivityStatusValue in~ ${kql.strList(STATUS_VALUES[m.outcome])}`,

@@ -1,6 +1,6 @@
 // AZT506 Network Security Group Modification: opening a path into the network that stays open.
 import * as kql from "../kql";
-import { ingestionSchedule } from "../patterns/operationMatch";
+import { ingestionSchedule } from "../patterns/arrival";
 import type { Detection, TechniqueModule } from "../model";
 import { minutesAgo } from "../model";
 import {

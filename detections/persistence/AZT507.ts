@@ -1,7 +1,7 @@
 // AZT507 External Entity Access: trust handed to someone outside the tenant (Lighthouse, partners,
 // another directory, a federated domain).
 import * as kql from "../kql";
-import { ingestedSinceLastRun, ingestionSchedule } from "../patterns/operationMatch";
+import { ingestedSinceLastRun, ingestionSchedule } from "../patterns/arrival";
 import type { Detection, TechniqueModule } from "../model";
 import { minutesAgo } from "../model";
 import {

@@ -3,7 +3,7 @@
 import * as kql from "../kql";
 import type { Detection, ParameterValues, Requirement, Parameter, SampleCase, Trigger } from "../model";
 import { minutesAgo } from "../model";
-import { ingestedSinceLastRun, ingestionSchedule } from "../patterns/operationMatch";
+import { ingestedSinceLastRun, ingestionSchedule } from "../patterns/arrival";
 
 const ATRM = "https://microsoft.github.io/Azure-Threat-Research-Matrix/Persistence";
 

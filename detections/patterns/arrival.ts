@@ -1,0 +1,74 @@
+// When rows arrive, and how often a rule sees them: the two ways a scheduled log search alert
+// silently misbehaves.
+//
+// 1. Late rows. Every table reaches the workspace some minutes after the event (INGESTION_LAG). A
+//    rule that keeps rows by TimeGenerated within its own window (windowSize = evaluationFrequency)
+//    never sees a row that lands after the run covering its TimeGenerated: the event is lost.
+//    Fix: keep the rows *ingested* since the previous run (`ingestedSinceLastRun`) and let the rule's
+//    query time range reach the lag further back in TimeGenerated (`ingestionSchedule`). Each row is
+//    then seen by exactly one run, however late it lands (up to the lag).
+//
+// 2. Repeated alerts. A threshold rule whose window is longer than its frequency (at least N
+//    failures within two hours, run every 30 minutes) counts the same rows on several runs and
+//    alerts on each: one spray becomes four alerts. Fix: keep the window for the count, but alert
+//    only for groups with a row ingested since the previous run (`NEW_EVIDENCE`). The attack that
+//    goes on alerts again (there is new evidence); the one already alerted on does not. Late rows
+//    are covered too: a late row counts in the first run after it lands, and is new evidence there.
+import * as kql from "../kql";
+
+/**
+ * How far after the event a row can land in the workspace, per log source, with margin. Only the
+ * query time range depends on it (a longer lag costs a larger scan, never a duplicate alert).
+ */
+export const INGESTION_LAG = {
+  /** Activity Log: usually 3-20 minutes after the event (log-values.md 1.4, Microsoft docs). */
+  activityLog: "PT30M",
+  /**
+   * Entra ID sign-in and audit logs: 95% within 2 and 99% within 5 minutes to Entra's own store
+   * (the retired "Microsoft Entra reporting latencies" page), then the diagnostic-settings export;
+   * non-interactive sign-ins are reported to arrive 15-30 minutes late (unverified, third party).
+   */
+  entraId: "PT1H",
+  /** Resource logs (AzureDiagnostics and resource-specific tables) and Azure Monitor Agent data (unverified). */
+  resourceLogs: "PT30M",
+} as const;
+export type IngestionSource = keyof typeof INGESTION_LAG;
+
+/**
+ * The `| where` line that keeps the rows ingested since the previous run (`frequency` ago). Put it
+ * right after the table name, before the other filters.
+ */
+export function ingestedSinceLastRun(frequency: string): string {
+  return `| where ingestion_time() > ago(${kql.timespan(frequency)})`;
+}
+
+/**
+ * The schedule of a rule that selects rows with ingestedSinceLastRun: run every `frequency` over a
+ * query range of `lookBack` (default: the frequency) plus the source's ingestion lag.
+ */
+export function ingestionSchedule(frequency: string, lookBack: string = frequency, source: IngestionSource = "activityLog") {
+  return {
+    evaluationFrequency: frequency,
+    windowSize: frequency,
+    overrideQueryTimeRange: kql.isoDuration(kql.isoDurationMs(lookBack) + kql.isoDurationMs(INGESTION_LAG[source])),
+  };
+}
+
+/**
+ * Alert only on groups with new evidence, for rules whose window is longer than their frequency:
+ *
+ *     Table
+ *     | where ...
+ *     ${NEW_EVIDENCE.extend}
+ *     | summarize ..., ${NEW_EVIDENCE.aggregate} by Who
+ *     | where <threshold>
+ *     ${NEW_EVIDENCE.since(frequency)}
+ *
+ * ingestion_time() is not available after a summarize, hence the extend before it. Project the
+ * LastIngested column or not, as you like (it tells the responder when the newest row landed).
+ */
+export const NEW_EVIDENCE = {
+  extend: "| extend Ingested = ingestion_time()",
+  aggregate: "LastIngested = max(Ingested)",
+  since: (frequency: string) => `| where LastIngested > ago(${kql.timespan(frequency)})`,
+} as const;

@@ -1,0 +1,64 @@
+// detections/patterns/arrival.ts under Azure's alert semantics (kusto/alert.ts): a late row is seen
+// by exactly one run, and a threshold rule with an overlapping window alerts once per new evidence.
+import { expect } from "chai";
+import { evaluateAlert, type Trigger } from "../kusto/alert";
+import type { Row } from "../kusto/evaluate";
+import { INGESTION_LAG, ingestedSinceLastRun, ingestionSchedule, NEW_EVIDENCE } from "../detections/patterns/arrival";
+import { isoDurationMs } from "../detections/kql";
+
+const T0 = Date.parse("2024-05-01T12:00:00Z");
+const at = (minute: number) => new Date(T0 + minute * 60000).toISOString();
+const ANY: Trigger = { operator: "GreaterThan", threshold: 0, timeAggregation: "Count" };
+
+/** The runs of a rule every `frequency` minutes from minute 0 to `until`: which of them fire. */
+function runs(query: string, schedule: { windowSize: string; overrideQueryTimeRange?: string }, frequency: number, until: number, rows: Row[]) {
+  const fired: number[] = [];
+  for (let m = 0; m <= until; m += frequency) {
+    // A run at minute m sees only the rows that have landed by then.
+    const landed = rows.filter((r) => Date.parse(String(r._TimeReceived ?? r.TimeGenerated)) <= T0 + m * 60000);
+    const e = evaluateAlert({ query, trigger: ANY, window: schedule.windowSize, overrideQueryTimeRange: schedule.overrideQueryTimeRange, now: at(m), tables: { SigninLogs: landed } });
+    if (e.fired) fired.push(m);
+  }
+  return fired;
+}
+const signin = (minute: number, landedMinute: number, over: Row = {}): Row => ({ TimeGenerated: at(minute), _TimeReceived: at(landedMinute), ResultType: "50126", UserPrincipalName: "a@contoso.com", IPAddress: "203.0.113.7", ...over });
+
+describe("arrival: late rows and repeated alerts", () => {
+  it("a row landing 25 minutes late is missed by a TimeGenerated window and seen exactly once by ingestedSinceLastRun", () => {
+    const rows = [signin(10, 35)];
+    const plain = "SigninLogs | where ResultType == \"50126\" | project TimeGenerated, UserPrincipalName";
+    expect(runs(plain, { windowSize: "PT15M" }, 15, 120, rows), "TimeGenerated window").to.deep.equal([]);
+    const byArrival = `SigninLogs\n${ingestedSinceLastRun("PT15M")}\n| where ResultType == "50126" | project TimeGenerated, UserPrincipalName`;
+    expect(runs(byArrival, ingestionSchedule("PT15M", "PT15M", "entraId"), 15, 120, rows)).to.deep.equal([45]);
+  });
+
+  it("ingestionSchedule reaches the source's lag further back than the look-back", () => {
+    const s = ingestionSchedule("PT15M", "PT1H", "entraId");
+    expect(s.evaluationFrequency).to.equal("PT15M");
+    expect(s.windowSize).to.equal("PT15M");
+    expect(isoDurationMs(s.overrideQueryTimeRange)).to.equal(isoDurationMs("PT1H") + isoDurationMs(INGESTION_LAG.entraId));
+  });
+
+  const threshold = (gate: boolean) => [
+    "SigninLogs",
+    "| where ResultType == \"50126\"",
+    ...(gate ? [NEW_EVIDENCE.extend] : []),
+    `| summarize Failures = count(), FirstSeen = min(TimeGenerated)${gate ? `, ${NEW_EVIDENCE.aggregate}` : ""} by UserPrincipalName`,
+    "| where Failures >= 3",
+    ...(gate ? [NEW_EVIDENCE.since("PT30M")] : []),
+  ].join("\n");
+  const burst = [1, 2, 3].map((m) => signin(m, m + 1));
+
+  it("without NEW_EVIDENCE a burst in a 2-hour window run every 30 minutes alerts on four runs", () => {
+    expect(runs(threshold(false), { windowSize: "PT2H" }, 30, 180, burst)).to.deep.equal([30, 60, 90, 120]);
+  });
+
+  it("with NEW_EVIDENCE the same burst alerts once, and again only when the attack goes on", () => {
+    expect(runs(threshold(true), { windowSize: "PT2H" }, 30, 180, burst)).to.deep.equal([30]);
+    expect(runs(threshold(true), { windowSize: "PT2H" }, 30, 180, [...burst, signin(70, 71)])).to.deep.equal([30, 90]);
+  });
+
+  it("with NEW_EVIDENCE a late row still completes the count and alerts in the run after it lands", () => {
+    expect(runs(threshold(true), { windowSize: "PT2H" }, 30, 180, [signin(1, 2), signin(2, 3), signin(3, 50)])).to.deep.equal([60]);
+  });
+});
