@@ -84,6 +84,19 @@ export interface QueryCheck {
   bestPractices: BestPracticeFinding[];
 }
 
+/**
+ * Why a log search rule would miss late rows or alert on the same rows twice, if it would
+ * (patterns/arrival.ts): its query must select by arrival, ingestion_time(), somewhere — rows
+ * ingested since the previous run, or groups with new evidence. Operation matches render that
+ * themselves.
+ */
+export function arrivalProblem(d: Detection, query: string = defaultQuery(d)): string | undefined {
+  if (d.signal.kind !== "query" || /\bingestion_time\s*\(\s*\)/.test(query)) return undefined;
+  return isoDurationMs(d.windowSize) > isoDurationMs(d.evaluationFrequency)
+    ? `window ${d.windowSize} is longer than frequency ${d.evaluationFrequency} and nothing selects by arrival: the same rows alert on several runs (gate groups on new evidence, NEW_EVIDENCE in detections/patterns/arrival.ts)`
+    : "keeps rows by TimeGenerated only: a row landing after the run that covered its time is never seen (ingestedSinceLastRun + ingestionSchedule in detections/patterns/arrival.ts)";
+}
+
 /** Static analysis of the detection's default query and its consistency with the model. */
 export function queryCheck(d: Detection): QueryCheck {
   const query = defaultQuery(d);
