@@ -1,11 +1,12 @@
-// Child process of `npm run bench` (plain JavaScript on purpose: nothing may register ts-node
+// Child process of `npm run bench` (plain JavaScript on purpose: nothing may register TypeScript
 // before Pulumi does). Runs the stack the way `pulumi preview` does — Pulumi's own language-host
-// entry (@pulumi/pulumi/cmd/run) registers ts-node from Pulumi.yaml's `typescript: true`, the
-// tsconfig and PULUMI_NODEJS_TRANSPILE_ONLY, then requires package.json's `main` (index.ts) — but
-// against Pulumi's mocks instead of an engine. Prints wall time since process start to the stack
-// outputs, peak RSS, resources registered and whether ts-node type-checked.
-// PULUMI_NODEJS_TRANSPILE_ONLY=false makes it type-check, as a project without the tsconfig
-// "ts-node" section would.
+// entry (@pulumi/pulumi/cmd/run) with Pulumi.yaml's runtime options, requiring package.json's
+// `main` (main.js: bin/ when current, else the sources) — but against Pulumi's mocks instead of an
+// engine. Prints wall time since process start to the stack outputs, peak RSS, resources
+// registered, and which program ran.
+//   AZDETECT_FROM_SOURCES=1            main.js runs the TypeScript sources (as after an edit without a build)
+//   BENCH_PULUMI_TYPESCRIPT=1          Pulumi itself runs index.ts through ts-node (`typescript: true`),
+//   PULUMI_NODEJS_TRANSPILE_ONLY=false   ... type-checking (what a default Pulumi TypeScript project does)
 "use strict";
 const path = require("path");
 const fs = require("fs");
@@ -13,9 +14,12 @@ const { performance } = require("perf_hooks");
 
 const root = path.join(__dirname, "..", "..");
 process.chdir(root);
-process.env.PULUMI_NODEJS_TYPESCRIPT = "true"; // what Pulumi.yaml `runtime.options.typescript: true` sets
+const viaTs = process.env.BENCH_PULUMI_TYPESCRIPT === "1";
+const runtimeOptions = require("yaml").parse(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")).runtime.options ?? {};
+// What Pulumi's language host sets from Pulumi.yaml `runtime.options.typescript`.
+process.env.PULUMI_NODEJS_TYPESCRIPT = String(viaTs || runtimeOptions.typescript !== false);
 // The language host starts: node @pulumi/pulumi/cmd/run --monitor=<addr> ... <program>.
-process.argv = [process.argv[0], require.resolve("@pulumi/pulumi/cmd/run"), "--monitor=mock", "--project=azdetect", "--stack=bench", "."];
+process.argv = [process.argv[0], require.resolve("@pulumi/pulumi/cmd/run"), "--monitor=mock", "--project=azdetect", "--stack=bench", viaTs ? "index.ts" : "."];
 
 const pulumi = require("@pulumi/pulumi");
 const { config } = JSON.parse(fs.readFileSync(path.join(__dirname, "full-stack.json"), "utf8"));
@@ -35,16 +39,18 @@ const runModule = require("@pulumi/pulumi/cmd/run/run");
 const realRun = runModule.run;
 runModule.run = (...args) => {
   const p = realRun(...args);
-  p.then((outputs) => new Promise((r) => pulumi.output(outputs).apply(r))).then(() => {
+  p.then((outputs) => new Promise((r) => pulumi.output(outputs).apply(r))).then((resolved) => {
     const wallMs = performance.now();
     const tsNode = process[Symbol.for("ts-node.register.instance")];
     process.stdout.write(JSON.stringify({
       wallMs,
       maxRssMB: process.resourceUsage().maxRSS / 1024,
       resources,
-      typeChecked: tsNode ? !tsNode.options.transpileOnly : null,
+      outputs: Object.keys(resolved ?? {}).sort(),
+      program: require.cache[path.join(root, "bin", "index.js")] ? "bin (compiled)" : tsNode ? (tsNode.options.transpileOnly ? "sources, transpile-only" : "sources, type-checked") : "unknown",
     }) + "\n");
-    process.exit(0);
+    // Let the runtime settle and exit by itself (exiting here would leave its last promises pending).
+    process.exitCode = 0;
   }, (e) => {
     console.error(e);
     process.exit(1);

@@ -1,0 +1,86 @@
+// The compiled program and its stamp (build-stamp.js, main.js, tools/build.ts): `pulumi up` runs
+// bin/ only while it is the program in the sources, and the same stack either way.
+import { expect } from "chai";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { runStack } from "./harness";
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { buildProblem, writeStamp, STAMP } = require("../build-stamp") as {
+  buildProblem: (root: string) => string | undefined;
+  writeStamp: (root: string, files: string[]) => void;
+  STAMP: string;
+};
+const ROOT = path.join(__dirname, "..");
+
+describe("build stamp (build-stamp.js)", () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "azdetect-stamp-"));
+    fs.mkdirSync(path.join(dir, "detections"));
+    fs.writeFileSync(path.join(dir, "index.ts"), "export const a = 1;\n");
+    fs.writeFileSync(path.join(dir, "detections", "data.json"), "{\"x\": 1}\n");
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("no stamp: not built", () => {
+    expect(buildProblem(dir)).to.equal("bin/ has not been built (no bin/build-stamp.json)");
+  });
+  it("a stamp of the current files: current", () => {
+    writeStamp(dir, ["index.ts", "detections/data.json"]);
+    expect(buildProblem(dir)).to.equal(undefined);
+  });
+  it("a changed data file makes the build stale, naming the file", () => {
+    writeStamp(dir, ["index.ts", "detections/data.json"]);
+    fs.writeFileSync(path.join(dir, "detections", "data.json"), "{\"x\": 2}\n");
+    expect(buildProblem(dir)).to.equal("detections/data.json changed since the last build");
+  });
+  it("a changed source makes the build stale even when only its content changed", () => {
+    writeStamp(dir, ["index.ts"]);
+    fs.writeFileSync(path.join(dir, "index.ts"), "export const a = 2;\n");
+    expect(buildProblem(dir)).to.match(/changed since the last build$/);
+  });
+  it("a removed source makes the build stale", () => {
+    writeStamp(dir, ["index.ts", "detections/data.json"]);
+    fs.rmSync(path.join(dir, "index.ts"));
+    expect(buildProblem(dir)).to.equal("index.ts was removed since the last build");
+  });
+  it("a stamp that is not one", () => {
+    fs.mkdirSync(path.join(dir, "bin"));
+    fs.writeFileSync(path.join(dir, STAMP), "{\"files\": 3}");
+    expect(buildProblem(dir)).to.equal("bin/build-stamp.json is not a stamp written by npm run build");
+  });
+});
+
+describe("main.js under Pulumi's language host (Pulumi.yaml runtime options, package.json main)", function () {
+  this.timeout(120_000);
+  const stack = JSON.parse(fs.readFileSync(path.join(ROOT, "tools", "bench", "full-stack.json"), "utf8")).config;
+
+  function host(env: Record<string, string>) {
+    const r = spawnSync(process.execPath, [path.join(ROOT, "tools", "bench", "pulumi-run.js")], { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...env }, maxBuffer: 64 << 20 });
+    expect(r.status, r.stderr).to.equal(0);
+    return JSON.parse(r.stdout.trim().split("\n").pop()!) as { resources: number; outputs: string[]; program: string };
+  }
+
+  it("package.json main is main.js and Pulumi.yaml runs JavaScript", () => {
+    expect(JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).main).to.equal("main.js");
+    expect(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")).to.match(/\n {4}typescript: false\n/);
+  });
+
+  it("runs bin/ when it is current, else the sources, and declares the same stack as the harness", async () => {
+    const expected = await runStack(stack, { stack: "bench" });
+    const outputs = Object.keys(expected.outputs).sort();
+    // In CI `npm ci` has just built bin/ (package.json "prepare"); in a working tree it may be stale.
+    const current = buildProblem(ROOT) === undefined;
+    const run = host({});
+    expect(run.program).to.equal(current ? "bin (compiled)" : "sources, transpile-only");
+    expect(run.outputs).to.deep.equal(outputs);
+    // The harness counts the stack resource too.
+    expect(run.resources).to.equal(expected.resources.length + 1);
+    const fromSources = host({ AZDETECT_FROM_SOURCES: "1" });
+    expect(fromSources.program).to.equal("sources, transpile-only");
+    expect(fromSources.resources).to.equal(run.resources);
+  });
+});
