@@ -2,6 +2,7 @@
 // (or a clause built from literals) whose meaning cannot be changed by the value: strings are
 // emitted as double-quoted literals with every character outside printable ASCII escaped, lists
 // as dynamic([...]) of such literals, numbers only when finite.
+import { isoDurationMsOrUndefined } from "../kusto/duration";
 
 export class KqlValueError extends Error {}
 
@@ -43,13 +44,15 @@ export function num(value: number): string {
   return Number.isInteger(value) ? String(value) : value.toString().includes("e") ? value.toFixed(12) : String(value);
 }
 
-const ISO_DURATION = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/;
-/** Milliseconds in an ISO-8601 duration (days, hours, minutes, seconds; no months or years). */
+/**
+ * Milliseconds in an ISO-8601 duration (days, hours, minutes, seconds; no months or years), parsed
+ * by the same function as the alert evaluator's windows (kusto/alert.ts), so a schedule means the
+ * same thing everywhere.
+ */
 export function isoDurationMs(iso: string): number {
-  const m = ISO_DURATION.exec(iso);
-  if (!m || iso === "P" || iso.endsWith("T")) throw new KqlValueError(`"${iso}" is not an ISO-8601 duration such as PT5M, PT1H or P1D`);
-  const [d, h, min, s] = m.slice(1).map((x) => (x ? Number(x) : 0));
-  return (((d * 24 + h) * 60 + min) * 60 + s) * 1000;
+  const ms = isoDurationMsOrUndefined(iso);
+  if (ms === undefined) throw new KqlValueError(`"${iso}" is not an ISO-8601 duration such as PT5M, PT1H or P1D`);
+  return ms;
 }
 
 /** The ISO-8601 duration of a whole number of minutes: 35 min -> PT35M, 1470 min -> P1DT30M. */

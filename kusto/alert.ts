@@ -2,6 +2,7 @@
 // time range ending at `now` (overrideQueryTimeRange, else the window), its rows are split by the
 // dimension columns, each split is aggregated (timeAggregation over metricMeasureColumn, or a row
 // count) and compared with the threshold.
+import { isoDurationMsOrUndefined } from "./duration";
 import { evaluateTable, EvaluateOptions, Row } from "./evaluate";
 import { parseDateTime, isNumericType, Value } from "./evaluate/values";
 
@@ -27,13 +28,9 @@ export class AlertDefinitionError extends Error {
 
 /** ISO-8601 duration (days and time parts only: PT5M, PT1H, P1D, P2D, P1DT12H, PT30S) in milliseconds. */
 export function parseIsoDuration(s: string): number {
-  // Years/months/weeks are not fixed lengths and Azure's alert windows do not use them: refuse them.
-  const m = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/.exec(s);
-  if (!m || s === "P" || s.endsWith("T") || m.slice(1).every((x) => x === undefined)) {
-    throw new AlertDefinitionError(`not an ISO-8601 duration of days/hours/minutes/seconds: '${s}'`);
-  }
-  const [d, h, min, sec] = m.slice(1).map((x) => (x === undefined ? 0 : Number(x)));
-  return ((d * 24 + h) * 60 + min) * 60000 + sec * 1000;
+  const ms = isoDurationMsOrUndefined(s);
+  if (ms === undefined) throw new AlertDefinitionError(`not an ISO-8601 duration of days/hours/minutes/seconds: '${s}'`);
+  return ms;
 }
 
 const compare: Record<Operator, (v: number, t: number) => boolean> = {
