@@ -5,7 +5,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { runStack } from "./harness";
+import { runStack } from "../tools/mockStack";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { buildProblem, writeStamp, STAMP } = require("../build-stamp") as {

@@ -4,7 +4,7 @@ import { expect } from "chai";
 import { ConfigError, parseStackConfig, rawFromPulumiConfig } from "../config";
 import { resolveDetections } from "../detections/resolve";
 import { detectionsForTactic } from "../detections";
-import { runStack } from "./harness";
+import { runStack } from "../tools/mockStack";
 
 const base = { location: "westeurope" };
 const WS = "/subscriptions/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b/resourceGroups/rg-sec/providers/Microsoft.OperationalInsights/workspaces/law-sec";

@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 import { parseStackConfig, stackConfigSchema } from "../config";
-import { runStack } from "./harness";
+import { runStack } from "../tools/mockStack";
 
 const root = path.join(__dirname, "..");
 function stackFile(name: string): Record<string, unknown> {

@@ -4,7 +4,7 @@ import { expect } from "chai";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
-import { runStack, TEST_SUBSCRIPTION, type CallMocks, type StackRun } from "./harness";
+import { runStack, TEST_SUBSCRIPTION, type CallMocks, type StackRun } from "../tools/mockStack";
 import { ConfigError, parseStackConfig } from "../config";
 import { emailReceivers, entraReceiverName } from "../components/AlertRouting";
 import { detectionByKey } from "../detections";

@@ -1,6 +1,6 @@
 // The resource graph the program declares, under Pulumi's mocks.
 import { expect } from "chai";
-import { runStack, valueOf, TEST_SUBSCRIPTION, type StackRun } from "./harness";
+import { runStack, valueOf, TEST_SUBSCRIPTION, type StackRun } from "../tools/mockStack";
 import { detectionsForTactic } from "../detections";
 
 const WS = "/subscriptions/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b/resourceGroups/rg-sec/providers/Microsoft.OperationalInsights/workspaces/law-sec";

@@ -4,7 +4,7 @@ import { expect } from "chai";
 import { readFileSync } from "fs";
 import { join } from "path";
 import { parse as parseYaml } from "yaml";
-import { runStack, TEST_SUBSCRIPTION, valueOf, type StackRun } from "./harness";
+import { runStack, TEST_SUBSCRIPTION, valueOf, type StackRun } from "../tools/mockStack";
 import { ConfigError, parseStackConfig } from "../config";
 import { levelsFrom } from "../detections/telemetry";
 import { F, IDS, XPATH_4104, XPATH_4624 } from "./telemetry-fixtures";

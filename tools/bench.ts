@@ -60,7 +60,7 @@ function main(): void {
   // what a default Pulumi TypeScript project pays (Pulumi's ts-node, type-checking).
   const fromSources = Array.from({ length: quick ? 1 : runs }, () => host({ AZDETECT_FROM_SOURCES: "1" }));
   const typeChecking = quick ? [] : [host({ BENCH_PULUMI_TYPESCRIPT: "1", PULUMI_NODEJS_TRANSPILE_ONLY: "false" })];
-  // The deploy shape, from the test harness's run of the same stack.
+  // The deploy shape, from the offline harness's run of the same stack (tools/mockStack.ts).
   const program = child("tools/bench/program.ts");
   const kql = Array.from({ length: runs }, () => child("tools/bench/kql.ts"));
   const samplesScript = path.join(root, "tools/bench/samples.ts");

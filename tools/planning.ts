@@ -6,7 +6,7 @@ import type { Route } from "../config/routing";
 import { TACTICS } from "../detections/model";
 import type { CoverageSummary, TelemetryGaps } from "../detections/coverage";
 import { logSourcesDelivered, type CostEstimate, type LogSourceUse } from "../detections/cost";
-import { runStack, type Declared, type StackRun } from "../test/harness";
+import { runStack, type Declared, type StackRun } from "./mockStack";
 
 /** Config values of a Pulumi.<stack>.yaml, keyed without the `azdetect:` prefix. */
 export function readStackFile(file: string): Record<string, unknown> {

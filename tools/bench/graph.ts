@@ -2,7 +2,7 @@
 // resources that must be created one after another (what `pulumi up` cannot parallelise).
 // Dependencies are recovered from inputs: a resource depends on another when one of its input
 // strings is (or contains) the other's id, or names a resource group the stack creates.
-import type { Declared } from "../../test/harness";
+import type { Declared } from "../mockStack";
 
 export interface DeployShape {
   resources: number;

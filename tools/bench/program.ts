@@ -3,7 +3,7 @@
 import { performance } from "perf_hooks";
 import * as path from "path";
 import * as fs from "fs";
-import { runStack } from "../../test/harness";
+import { runStack } from "../mockStack";
 import { deployShape } from "./graph";
 
 (async () => {
