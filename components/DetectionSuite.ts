@@ -5,8 +5,8 @@ import * as resources from "@pulumi/azure-native/resources";
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import * as authorization from "@pulumi/azure-native/authorization";
 import type { StackConfig } from "../config";
-import { TACTICS } from "../detections/model";
-import { allowlistParameters, renderQuery, withAllowlistValues, type ResolvedDetection } from "../detections/resolve";
+import { TACTICS, type GlobalAllowlist } from "../detections/model";
+import { allowlistParameters, deferredAllowlists, renderQuery, upnsIn, withAllowlistValues, type ResolvedDetection } from "../detections/resolve";
 import { TacticDetections, tacticComponentName } from "./TacticDetections";
 import type { TelemetryPlan } from "../detections/telemetry";
 import { TelemetryActivityLog } from "./TelemetryActivityLog";
@@ -15,7 +15,7 @@ import { TelemetryDiagnostics } from "./TelemetryDiagnostics";
 import { TelemetryAgent } from "./TelemetryAgent";
 import { TelemetryPolicy } from "./TelemetryPolicy";
 import { AlertRouting } from "./AlertRouting";
-import { servicePrincipalAppIds } from "./entraLookups";
+import { servicePrincipalIds, userObjectIds } from "./entraLookups";
 
 export interface DetectionSuiteArgs {
   config: StackConfig;
@@ -93,14 +93,16 @@ export class DetectionSuite extends pulumi.ComponentResource {
     }, { parent: this });
     this.actionGroups = routing.actionGroupIds;
 
-    // allowlists.servicePrincipalNames: app ids known only at deploy time. They enter the query
-    // through the detection's own builder (kql.ts quoting), like every other allowlist value;
-    // offline tools see the query without them.
-    const spAppIds = cfg.servicePrincipalNames.length ? servicePrincipalAppIds(cfg.servicePrincipalNames, { parent: this }) : undefined;
-    const queryFor = (d: ResolvedDetection): pulumi.Input<string> =>
-      spAppIds && allowlistParameters(d.detection, "appIds").length
-        ? spAppIds.apply((ids) => renderQuery(d.detection, withAllowlistValues(d, "appIds", ids), d))
-        : d.query;
+    // Allowlist values known only at deploy time, from Entra ID (deferredAllowlists): they enter
+    // the query through the detection's own builder (kql.ts quoting), like every other allowlist
+    // value; offline tools see the query without them.
+    const deferred = this.deferredAllowlistValues(cfg, args.detections);
+    const queryFor = (d: ResolvedDetection): pulumi.Input<string> => {
+      const lists = (Object.keys(deferred) as GlobalAllowlist[]).filter((a) => allowlistParameters(d.detection, a).length);
+      if (lists.length === 0) return d.query;
+      return pulumi.all(lists.map((a) => deferred[a]!)).apply((values) =>
+        renderQuery(d.detection, lists.reduce((p, a, i) => withAllowlistValues({ ...d, parameters: p }, a, values[i]), d.parameters), d));
+    };
 
     const rules: Record<string, pulumi.Output<Record<string, string>>> = {};
     for (const tactic of TACTICS) {
@@ -124,5 +126,24 @@ export class DetectionSuite extends pulumi.ComponentResource {
     }
     this.rules = pulumi.output(rules) as pulumi.Output<Record<string, Record<string, string>>>;
     this.registerOutputs({ resourceGroupName: this.resourceGroupName, workspaceId: this.workspaceId, rules: this.rules, actionGroups: this.actionGroups });
+  }
+
+  /** The deploy-time values of the deferred allowlists that some selected detection uses. */
+  private deferredAllowlistValues(cfg: StackConfig, detections: ResolvedDetection[]): Partial<Record<GlobalAllowlist, pulumi.Output<string[]>>> {
+    const used = deferredAllowlists(cfg).filter((a) => detections.some((d) => allowlistParameters(d.detection, a).length));
+    if (used.length === 0) return {};
+    const opts = { parent: this };
+    const sps = cfg.servicePrincipalNames.length ? servicePrincipalIds(cfg.servicePrincipalNames, opts) : pulumi.output([]);
+    const out: Partial<Record<GlobalAllowlist, pulumi.Output<string[]>>> = {};
+    if (used.includes("appIds")) out.appIds = sps.apply((s) => s.map((x) => x.appId));
+    if (used.includes("objectIds")) {
+      const upns = [...new Set(upnsIn([...cfg.allowlists.callers, ...cfg.allowlists.userPrincipalNames]).map((u) => u.toLowerCase()))];
+      const users = upns.length ? userObjectIds(upns, opts) : pulumi.output({ objectIds: [] as string[], unknown: [] as string[] });
+      out.objectIds = pulumi.all([sps, users]).apply(([s, u]) => {
+        if (u.unknown.length) void pulumi.log.warn(`allowlists: ${u.unknown.join(", ")} not found in Entra ID: they stay allowlisted where a table logs UPNs, but not in tables that log object ids (MicrosoftGraphActivityLogs) — add their object ids to allowlists.objectIds if they act in this tenant`, this);
+        return [...new Set([...s.map((x) => x.objectId), ...u.objectIds])];
+      });
+    }
+    return out;
   }
 }

@@ -35,13 +35,28 @@ export function userRecipients(upns: string[], opts: pulumi.InvokeOutputOptions)
 }
 
 /**
- * App (client) ids of service principals by display name. azuread fails the lookup when a name
- * matches no service principal or several, which is what an allowlist needs.
+ * App (client) ids and object ids of service principals by display name. azuread fails the lookup
+ * when a name matches no service principal or several, which is what an allowlist needs.
  */
-export function servicePrincipalAppIds(displayNames: string[], opts: pulumi.InvokeOutputOptions): pulumi.Output<string[]> {
-  return pulumi.all(displayNames.map((displayName) => azuread.getServicePrincipalOutput({ displayName }, opts).clientId)).apply((ids) =>
-    ids.map((id, i) => {
-      if (!id) throw new Error(`azdetect:allowlists.servicePrincipalNames[${i}]: Entra ID returned no app id for service principal ${JSON.stringify(displayNames[i])}`);
-      return id;
+export function servicePrincipalIds(displayNames: string[], opts: pulumi.InvokeOutputOptions): pulumi.Output<{ appId: string; objectId: string }[]> {
+  return pulumi.all(displayNames.map((displayName) => {
+    const sp = azuread.getServicePrincipalOutput({ displayName }, opts);
+    return pulumi.all([sp.clientId, sp.objectId]);
+  })).apply((found) =>
+    found.map(([appId, objectId], i) => {
+      if (!appId || !objectId) throw new Error(`azdetect:allowlists.servicePrincipalNames[${i}]: Entra ID returned no app id or object id for service principal ${JSON.stringify(displayNames[i])}`);
+      return { appId, objectId };
     }));
+}
+
+/**
+ * Object ids of users by UPN, and the UPNs Entra ID does not know. Not knowing one is not an error:
+ * allowlisted callers can be guests of other tenants or partners acting through Lighthouse, whose
+ * UPNs appear in the Activity Log but not in this directory.
+ */
+export function userObjectIds(upns: string[], opts: pulumi.InvokeOutputOptions): pulumi.Output<{ objectIds: string[]; unknown: string[] }> {
+  return azuread.getUsersOutput({ userPrincipalNames: upns, ignoreMissing: true }, opts).users.apply((users) => {
+    const found = new Set((users ?? []).map((u) => u.userPrincipalName.toLowerCase()));
+    return { objectIds: (users ?? []).map((u) => u.objectId), unknown: upns.filter((u) => !found.has(u.toLowerCase())) };
+  });
 }

@@ -47,6 +47,7 @@ const workspace = obj({
 });
 
 const stringList = z.array(z.string().min(1));
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const stackConfigSchema = obj({
   /** Azure region of the resource group, workspace and rules, e.g. westeurope. */
@@ -69,6 +70,8 @@ export const stackConfigSchema = obj({
   /** Org-wide allowlists that detections' list parameters draw from. */
   allowlists: obj({
     ...(Object.fromEntries(GLOBAL_ALLOWLISTS.map((k) => [k, stringList.optional()])) as Record<(typeof GLOBAL_ALLOWLISTS)[number], z.ZodOptional<typeof stringList>>),
+    /** Entra object ids (GUIDs) of users and service principals. */
+    objectIds: z.array(z.string().regex(GUID, "expected an Entra object id (a GUID such as 9f4c1d2e-0b3a-4c5d-8e7f-112233445566)")).optional(),
     /** Service principal display names, resolved to app ids at deploy time and added to appIds. */
     servicePrincipalNames: stringList.optional(),
   }).optional(),

@@ -119,8 +119,13 @@ export function tablesOf(r: Requirement): string[] {
 // ---------------------------------------------------------------------------------------------
 // Parameters: tunables with defaults that stack config can override per environment.
 
-/** Org-wide allowlists in stack config that a list parameter can draw from. */
-export const GLOBAL_ALLOWLISTS = ["callers", "appIds", "ipAddresses", "userPrincipalNames"] as const;
+/**
+ * Org-wide allowlists in stack config that a list parameter can draw from. `objectIds` serves tables
+ * that log Entra object ids instead of names (MicrosoftGraphActivityLogs): at deploy time it also
+ * receives the object ids of the UPNs in `callers` and `userPrincipalNames` and of the service
+ * principals in `servicePrincipalNames`, so one entry allowlists an identity in every table.
+ */
+export const GLOBAL_ALLOWLISTS = ["callers", "appIds", "ipAddresses", "userPrincipalNames", "objectIds"] as const;
 export type GlobalAllowlist = (typeof GLOBAL_ALLOWLISTS)[number];
 
 export type Parameter =

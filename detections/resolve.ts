@@ -136,6 +136,23 @@ export function withAllowlistValues(d: ResolvedDetection, allowlist: GlobalAllow
   return out;
 }
 
+/** UPNs among allowlist values (Activity Log callers are UPNs for users, ids for service principals). */
+export function upnsIn(values: readonly string[]): string[] {
+  return values.filter((v) => v.includes("@"));
+}
+
+/**
+ * The allowlists that receive values only at deploy time, from Entra ID lookups (DetectionSuite):
+ * appIds from allowlists.servicePrincipalNames; objectIds from those and from the UPNs in
+ * allowlists.callers and allowlists.userPrincipalNames.
+ */
+export function deferredAllowlists(cfg: Pick<StackConfig, "allowlists" | "servicePrincipalNames">): GlobalAllowlist[] {
+  const out: GlobalAllowlist[] = [];
+  if (cfg.servicePrincipalNames?.length) out.push("appIds");
+  if (cfg.servicePrincipalNames?.length || upnsIn([...(cfg.allowlists?.callers ?? []), ...(cfg.allowlists?.userPrincipalNames ?? [])]).length) out.push("objectIds");
+  return out;
+}
+
 /** The detections a stack deploys. Throws ConfigError listing every problem. */
 export function resolveDetections(cfg: StackConfig, catalogue: readonly Detection[] = DETECTIONS): ResolvedDetection[] {
   const problems: string[] = [];
@@ -153,8 +170,8 @@ export function resolveDetections(cfg: StackConfig, catalogue: readonly Detectio
     let alertKind: AlertKind = "scheduledQuery";
     if (d.signal.kind === "activityLog") {
       const blockers: string[] = [];
-      // allowlists.servicePrincipalNames adds app ids at deploy time, so it counts as set.
-      const deferred = cfg.servicePrincipalNames?.length ? allowlistParameters(d, "appIds") : [];
+      // Allowlists that receive values at deploy time count as set.
+      const deferred = deferredAllowlists(cfg).flatMap((a) => allowlistParameters(d, a));
       for (const ex of d.signal.exclusions ?? []) if ((parameters[ex.parameter] as string[]).length || deferred.includes(ex.parameter)) blockers.push(`parameter ${ex.parameter} is set (activity-log alerts cannot exclude values)`);
       if (o.threshold !== undefined) blockers.push("a threshold is set (activity-log alerts fire on every event)");
       if (o.alertKind === "activityLog" && blockers.length) problems.push(`${where}: ${d.key} cannot be an activity-log alert because ${blockers.join(" and ")} — use scheduledQuery or remove them`);

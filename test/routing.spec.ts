@@ -283,6 +283,7 @@ describe("alert routing", () => {
 
   describe("service principal allowlist", () => {
     const APP_ID = "0f4f5b8e-1111-4a4a-9b9b-2c2c2c2c2c2c";
+    const SP_OBJECT_ID = "5e5e5e5e-2222-4b4b-8c8c-3d3d3d3d3d3d";
     const spCatalogue = [
       fixture("fx-sp-signin", "Initial Access", 2, "query", {
         parameters: { allowedAppIds: { type: "stringList", description: "App ids allowed", default: [], allowlist: "appIds" } },
@@ -292,7 +293,7 @@ describe("alert routing", () => {
       }),
     ];
     const calls: CallMocks = {
-      "azuread:index/getServicePrincipal:getServicePrincipal": (inputs) => (inputs.displayName === "ci-deployer" ? { clientId: APP_ID, displayName: "ci-deployer" } : {}),
+      "azuread:index/getServicePrincipal:getServicePrincipal": (inputs) => (inputs.displayName === "ci-deployer" ? { clientId: APP_ID, objectId: SP_OBJECT_ID, displayName: "ci-deployer" } : {}),
     };
 
     it("resolves display names to app ids inside the deployed query only", async () => {
@@ -320,6 +321,65 @@ describe("alert routing", () => {
       expect(run.byName("fx-sp-runcommand").type).to.equal(SQR);
       const without = await runStack({ ...base, allowUnroutedAlerts: true }, { catalogue: spCatalogue });
       expect(without.byName("fx-sp-runcommand").type).to.equal(ALA);
+    });
+  });
+
+  describe("allowlists.objectIds: Entra object ids for tables that log ids (MicrosoftGraphActivityLogs)", () => {
+    const USER_ID = "7a7a7a7a-3333-4c4c-9d9d-4e4e4e4e4e4e";
+    const SP_ID = "5e5e5e5e-2222-4b4b-8c8c-3d3d3d3d3d3d";
+    const STATIC_ID = "1b1b1b1b-4444-4d4d-8e8e-5f5f5f5f5f5f";
+    const idCatalogue = [
+      fixture("fx-graph", "Reconnaissance", 2, "query", {
+        parameters: { allowedPrincipals: { type: "stringList", description: "Object ids", default: [], allowlist: "objectIds" } },
+        signal: {
+          kind: "query",
+          query: (p) => `MicrosoftGraphActivityLogs\n| extend Principal = coalesce(UserId, ServicePrincipalId)${excludeIn("Principal", p.allowedPrincipals as string[])}\n| project TimeGenerated, Principal`,
+          trigger: { operator: "GreaterThan", threshold: 0, timeAggregation: "Count" },
+        },
+        requires: [{ source: "entraId", categories: ["MicrosoftGraphActivityLogs"] }],
+      }),
+    ];
+    const lookups: { token: string; inputs: any }[] = [];
+    const calls: CallMocks = {
+      "azuread:index/getUsers:getUsers": (inputs) => {
+        lookups.push({ token: "getUsers", inputs });
+        const known: Record<string, string> = { "deploy@contoso.com": USER_ID };
+        return { users: (inputs.userPrincipalNames as string[]).filter((u) => known[u]).map((u) => ({ userPrincipalName: u, objectId: known[u], mail: "" })) };
+      },
+      "azuread:index/getServicePrincipal:getServicePrincipal": (inputs) => (inputs.displayName === "ci-deployer" ? { clientId: "app-id", objectId: SP_ID } : {}),
+    };
+    const queryOf = (run: Awaited<ReturnType<typeof runStack>>) => run.byName("fx-graph").inputs.criteria.allOf[0].query as string;
+
+    it("adds the object ids of the UPNs in callers and userPrincipalNames and of servicePrincipalNames at deploy time", async () => {
+      lookups.length = 0;
+      const run = await runStack({
+        ...base, allowUnroutedAlerts: true,
+        allowlists: { objectIds: [STATIC_ID], callers: ["Deploy@contoso.com", "partner@fabrikam.com", "3c3c3c3c-5555-4e4e-8f8f-606060606060"], servicePrincipalNames: ["ci-deployer"] },
+      }, { calls, catalogue: idCatalogue });
+      expect(queryOf(run)).to.contain(`!in~ ("${STATIC_ID}", "${SP_ID}", "${USER_ID}")`);
+      // Only UPNs are looked up (lower-cased, once); a GUID caller is not a UPN.
+      expect(lookups.map((l) => l.inputs.userPrincipalNames)).to.deep.equal([["deploy@contoso.com", "partner@fabrikam.com"]]);
+      expect(lookups[0].inputs.ignoreMissing).to.equal(true);
+      // Offline the query has the static ids only.
+      expect(run.program.detections[0].query).to.contain(`!in~ ("${STATIC_ID}")`);
+    });
+
+    it("warns about UPNs Entra ID does not know instead of failing the deployment", async () => {
+      const run = await runStack({ ...base, allowUnroutedAlerts: true, allowlists: { callers: ["partner@fabrikam.com"] } }, { calls, catalogue: idCatalogue });
+      expect(queryOf(run)).not.to.contain("partner@fabrikam.com");
+      expect(run.warnings.join("\n")).to.contain("partner@fabrikam.com not found in Entra ID");
+    });
+
+    it("makes no lookup when no selected detection draws from objectIds", async () => {
+      lookups.length = 0;
+      await runStack({ ...base, allowUnroutedAlerts: true, allowlists: { callers: ["deploy@contoso.com"] } }, { calls, catalogue: FIXTURES });
+      expect(lookups).to.deep.equal([]);
+    });
+
+    it("rejects an object id that is not a GUID, naming the key", async () => {
+      let error: unknown;
+      try { await runStack({ ...base, allowUnroutedAlerts: true, allowlists: { objectIds: ["deploy@contoso.com"] } }, { catalogue: idCatalogue }); } catch (e) { error = e; }
+      expect(String(error)).to.match(/allowlists\.objectIds\[0\]: expected an Entra object id/);
     });
   });
 

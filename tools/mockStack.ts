@@ -61,6 +61,8 @@ export interface StackRun {
   secretPaths: Record<string, string[]>;
   /** Resolved stack outputs. */
   outputs: Record<string, any>;
+  /** Messages of pulumi.log.warn while the program ran (captured, not printed). */
+  warnings: string[];
   ofType(type: string): Declared[];
   byName(name: string): Declared;
 }
@@ -106,6 +108,9 @@ export async function runStack(config: Record<string, unknown>, opts: { stack?: 
   // stacks under mocks, so they are not captured while the program runs here.
   const stackTraceLimit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
+  const warnings: string[] = [];
+  const warn = pulumi.log.warn;
+  (pulumi.log as { warn: typeof warn }).warn = async (msg: string) => void warnings.push(msg);
   let outputs: Record<string, any>;
   try {
     try {
@@ -118,12 +123,14 @@ export async function runStack(config: Record<string, unknown>, opts: { stack?: 
     outputs = await settle(program.outputs, resources);
   } finally {
     Error.stackTraceLimit = stackTraceLimit;
+    (pulumi.log as { warn: typeof warn }).warn = warn;
   }
   return {
     program,
     resources,
     secretPaths,
     outputs,
+    warnings,
     ofType: (type) => resources.filter((r) => r.type === type),
     byName: (name) => {
       const r = resources.filter((x) => x.name === name);
