@@ -29,7 +29,7 @@ describe("stack config", () => {
     expect(c.tactics).to.have.length(7);
     expect(c.preferActivityLogAlerts).to.equal(true);
     expect(c.skipQueryValidation).to.equal(false);
-    expect(c.allowlists).to.deep.equal({ callers: [], appIds: [], ipAddresses: [], userPrincipalNames: [] });
+    expect(c.allowlists).to.deep.equal({ callers: [], appIds: [], ipAddresses: [], userPrincipalNames: [], objectIds: [] });
   });
 
   it("references an existing workspace without creating one", () => {
