@@ -127,11 +127,6 @@ describe("catalogue", () => {
   "azt601-1-mi-token-new-resource",
   "azt601-2-aks-exec-imds",
   "azt602-1-sp-certificate-new-ip",
-  "azt604-1-denied-then-read",
-  "azt604-1-secret-dump",
-  "azt604-2-certificate-dump",
-  "azt604-3-key-dump",
-  "azt604-3-vault-object-backup",
   // impact
   "azt701-2-sas-new-ip",
   "azt702-1-smb-mount-new-ip",

@@ -144,15 +144,20 @@ export const FORBIDDEN: SampleRow = { ResultSignature: "Forbidden", httpStatusCo
  * Key Vault AuditEvent rows of the given operations, with the caller normalised into
  * Upn/ObjectId/AppId/Identity. The claim columns come in two forms depending on the record
  * (`identity_claim_upn_s` or the schema-URI form) and AzureDiagnostics only has the columns a
- * workspace has seen, so every claim column is read through column_ifexists.
+ * workspace has seen, so every claim column is read through column_ifexists. `arrival`, the line
+ * right after the table name, selects or marks by arrival: ingestedSinceLastRun(...) or
+ * NEW_EVIDENCE.extend (patterns/arrival.ts); without it the rows are kept by TimeGenerated only
+ * (the history side of a correlation).
  */
 export function keyVaultEvents(
   operations: string[],
   p: { allowedAppIds: string[]; allowedCallers: string[] },
   outcome?: string,
+  arrival?: string,
 ): string {
   return [
     "AzureDiagnostics",
+    ...(arrival ? [arrival] : []),
     '| where ResourceProvider =~ "MICROSOFT.KEYVAULT" and Category =~ "AuditEvent"',
     `| where OperationName in~ ${kql.strList(operations)}`,
     ...(outcome ? [`| where ${outcome}`] : []),
