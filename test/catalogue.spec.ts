@@ -123,10 +123,6 @@ describe("catalogue", () => {
   "azt507-4-domain-added",
   "azt507-4-domain-federation",
   // credential access
-  "azt601-1-mi-token-new-ip",
-  "azt601-1-mi-token-new-resource",
-  "azt601-2-aks-exec-imds",
-  "azt602-1-sp-certificate-new-ip",
   // impact
   "azt701-2-sas-new-ip",
   "azt702-1-smb-mount-new-ip",
