@@ -189,9 +189,10 @@ const deniedThenRead: Detection = {
         "| summarize FirstAllowed = min(TimeGenerated), LastAllowed = max(TimeGenerated), CallerIPAddress = take_any(CallerIPAddress)",
         "    by Identity, Upn, ObjectId, AppId, Vault = Resource, OperationName, ObjectName;",
         // The earlier event, by TimeGenerated: a denial of the same request at most two hours before a new read.
-        keyVaultEvents(READ_OPERATIONS, kvAllow(p), KV_DENIED),
-        "| project Identity, Upn, ObjectId, AppId, Vault = Resource, OperationName, ObjectName, DeniedTime = TimeGenerated",
-        "| join kind=inner allowed on Identity, Upn, ObjectId, AppId, Vault, OperationName, ObjectName",
+        `let denied = ${keyVaultEvents(READ_OPERATIONS, kvAllow(p), KV_DENIED)}`,
+        "| project Identity, Upn, ObjectId, AppId, Vault = Resource, OperationName, ObjectName, DeniedTime = TimeGenerated;",
+        "allowed",
+        "| join kind=inner denied on Identity, Upn, ObjectId, AppId, Vault, OperationName, ObjectName",
         "| where DeniedTime < LastAllowed and DeniedTime >= FirstAllowed - 2h",
         "| summarize FirstDenied = min(DeniedTime), Denials = count() by Identity, Upn, ObjectId, AppId, Vault, OperationName, ObjectName, LastAllowed, CallerIPAddress",
         '| summarize FirstDenied = min(FirstDenied), LastAllowed = max(LastAllowed), Denials = sum(Denials), Objects = make_set(strcat(OperationName, " ", ObjectName), 50),',
