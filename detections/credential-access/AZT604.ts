@@ -63,11 +63,11 @@ function arrivalCases(burst: (start: number, over?: SampleRow) => SampleRow[], f
   const late = frequencyMinutes + 20;
   return {
     fires: {
-      name: `reads from ${late} minutes ago that landed in the workspace after the previous run`,
+      name: `calls from ${late} minutes ago whose AuditEvent rows landed after the previous run`,
       rows: { AzureDiagnostics: burst(late, { _TimeReceived: minutesAgo(3) }) },
     },
     quiet: {
-      name: "already alerted: every read ingested before the previous run (still inside the counted range)",
+      name: "already alerted: every call ingested before the previous run (still inside the counted range)",
       rows: { AzureDiagnostics: burst(frequencyMinutes + 2) },
     },
   };
