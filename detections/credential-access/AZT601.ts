@@ -5,9 +5,10 @@
 import * as kql from "../kql";
 import type { Detection, SampleRow, TechniqueModule } from "../model";
 import { minutesAgo } from "../model";
+import { ingestedSinceLastRun, ingestionSchedule } from "../patterns/arrival";
 import {
   ACTIVITY_ADMIN, ADMIN, ATRM, ATTACKER, ATTACKER_IP, AUTOMATION_ACCOUNT, AUTOMATION_REQUIRES_NOTE, RUNBOOK_NAME, activityRow,
-  callersParam, changeThenRunParts, list, operationMatchParts, rid,
+  arrivalSplit, callersParam, changeThenRunParts, list, operationMatchParts, rid,
 } from "./shared";
 
 const MI_DOCS = "https://learn.microsoft.com/entra/identity/managed-identities-azure-resources/how-to-use-vm-token";
@@ -20,12 +21,14 @@ const GRAPH_RESOURCE = "00000003-0000-0000-c000-000000000000";
 const KEYVAULT_RESOURCE = "cfa8b339-82a2-471a-a3c9-0fc0be7a4093";
 
 /**
- * How far back a row still counts as new (the rest of the two days is history). Longer than the
- * hourly schedule on purpose: AzureActivity and sign-in rows arrive up to ~20 minutes late, and a
- * row that lands after the run covering its hour would otherwise be judged as history on the next
- * run and never alert. The price is that a new address or resource can alert on two runs.
+ * The baseline rules run hourly: the rows ingested since the previous run are judged, the rest of
+ * the two days (plus the ingestion lag) is history. A late row is judged once, when it lands.
  */
-const RECENT = "2h";
+const RUN = "PT1H";
+const split = arrivalSplit(RUN);
+/** History of about two days: with the ingestion lag on top the query range is P2D, Azure's maximum. */
+const HISTORY_ACTIVITY = "P1DT23H30M";
+const HISTORY_ENTRA = "P1DT23H";
 
 /** A managed identity token issuance (AADManagedIdentitySignInLogs; column forms per log-values.md 3.3, row values (unverified)). */
 function miSignIn(minutes: number, over: SampleRow = {}): SampleRow {
@@ -81,9 +84,7 @@ const tokenNewIp: Detection = {
   ],
   references: [`${ATRM}/AZT601/AZT601-1/`, MI_DOCS, "https://learn.microsoft.com/entra/identity/monitoring-health/concept-sign-ins#managed-identity-sign-ins"],
   severity: 2,
-  evaluationFrequency: "PT1H",
-  windowSize: "PT1H",
-  overrideQueryTimeRange: "P2D",
+  ...ingestionSchedule(RUN, HISTORY_ACTIVITY, "activityLog"),
   parameters: {
     allowedCallers: callersParam("act from any address (managed identities with rotating egress)"),
     allowedIpAddresses: { type: "stringList", description: "Egress IP addresses from which managed identities may act.", default: [], allowlist: "ipAddresses" },
@@ -96,6 +97,7 @@ const tokenNewIp: Detection = {
         '| where ResultType == "0"',
         "| distinct AppId;",
         "let calls = AzureActivity",
+        split.mark,
         '| where CategoryValue =~ "Administrative"',
         "| where isnotempty(CallerIpAddress)",
         "| extend AppId = tostring(Claims_d.appid)",
@@ -103,10 +105,10 @@ const tokenNewIp: Detection = {
           kql.excludeIn("Caller", list(p, "allowedCallers")) +
           kql.excludeIn("CallerIpAddress", list(p, "allowedIpAddresses")) + ";",
         "let known = calls",
-        `| where TimeGenerated < ago(${RECENT})`,
+        split.history,
         "| summarize by AppId, CallerIpAddress;",
         "calls",
-        `| where TimeGenerated >= ago(${RECENT})`,
+        split.recent,
         "| summarize FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated), Calls = count(), Operations = make_set(OperationNameValue, 20),",
         "    Resources = make_set(_ResourceId, 20) by AppId, Caller, CallerIpAddress",
         "| join kind=inner (known | distinct AppId) on AppId",
@@ -131,7 +133,7 @@ const tokenNewIp: Detection = {
       },
       {
         name: "outside call 80 minutes ago that was ingested after the previous run (still judged as new)",
-        rows: { AADManagedIdentitySignInLogs: [miSignIn(20 * 60)], AzureActivity: [miCall(20 * 60, VM_IP), miCall(80, ATTACKER_IP)] },
+        rows: { AADManagedIdentitySignInLogs: [miSignIn(20 * 60)], AzureActivity: [miCall(20 * 60, VM_IP), miCall(80, ATTACKER_IP, { _TimeReceived: minutesAgo(10) })] },
       },
     ],
     quiet: [
@@ -156,8 +158,12 @@ const tokenNewIp: Detection = {
         rows: { AADManagedIdentitySignInLogs: [miSignIn(20 * 60)], AzureActivity: [miCall(20 * 60, VM_IP), miCall(10, ATTACKER_IP)] },
       },
       {
-        name: "new address seen only more than two hours ago (already judged)",
-        rows: { AADManagedIdentitySignInLogs: [miSignIn(20 * 60)], AzureActivity: [miCall(20 * 60, VM_IP), miCall(130, ATTACKER_IP)] },
+        name: "new address seen only before the previous run (already judged)",
+        rows: { AADManagedIdentitySignInLogs: [miSignIn(20 * 60)], AzureActivity: [miCall(20 * 60, VM_IP), miCall(70, ATTACKER_IP)] },
+      },
+      {
+        name: "address alerted on by the previous run, used again now",
+        rows: { AADManagedIdentitySignInLogs: [miSignIn(20 * 60)], AzureActivity: [miCall(20 * 60, VM_IP), miCall(75, ATTACKER_IP, { _TimeReceived: minutesAgo(65) }), miCall(10, ATTACKER_IP)] },
       },
     ],
   },
@@ -183,9 +189,7 @@ const tokenNewResource: Detection = {
   ],
   references: [`${ATRM}/AZT601/AZT601-1/`, MI_DOCS, "https://learn.microsoft.com/entra/identity/monitoring-health/concept-sign-ins#managed-identity-sign-ins"],
   severity: 3,
-  evaluationFrequency: "PT1H",
-  windowSize: "PT1H",
-  overrideQueryTimeRange: "P2D",
+  ...ingestionSchedule(RUN, HISTORY_ENTRA, "entraId"),
   parameters: {
     sensitiveResources: {
       type: "stringList",
@@ -199,14 +203,15 @@ const tokenNewResource: Detection = {
     query: (p) =>
       [
         "let issued = AADManagedIdentitySignInLogs",
+        split.mark,
         '| where ResultType == "0"' + kql.excludeIn("AppId", list(p, "allowedAppIds")) + ";",
         "let established = issued",
-        `| where TimeGenerated < ago(${RECENT})`,
+        split.history,
         "| summarize by ServicePrincipalId, ResourceIdentity;",
         "issued",
+        split.recent,
         `| where ResourceIdentity in~ ${kql.strList(list(p, "sensitiveResources"))}`,
         "| summarize FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated), Tokens = count() by ServicePrincipalId, ServicePrincipalName, AppId, ResourceIdentity, ResourceDisplayName",
-        `| where FirstSeen >= ago(${RECENT})`,
         "| join kind=inner (established | distinct ServicePrincipalId) on ServicePrincipalId",
         "| join kind=leftanti established on ServicePrincipalId, ResourceIdentity",
         "| project TimeGenerated = FirstSeen, ServicePrincipalName, ServicePrincipalId, AppId, ResourceDisplayName, ResourceIdentity, Tokens",
@@ -227,12 +232,21 @@ const tokenNewResource: Detection = {
           ],
         },
       },
+      {
+        name: "ARM token issued 100 minutes ago whose sign-in row landed after the previous run",
+        rows: {
+          AADManagedIdentitySignInLogs: [
+            miSignIn(30 * 60, { ResourceIdentity: "e406a681-f3d4-42a8-90b6-c2b029497af1", ResourceDisplayName: "Azure Storage" }),
+            miSignIn(100, { _TimeReceived: minutesAgo(15) }),
+          ],
+        },
+      },
     ],
     quiet: [
       { name: "ARM token as the day before", rows: { AADManagedIdentitySignInLogs: [miSignIn(30 * 60), miSignIn(20)] } },
       {
-        name: "first ARM token more than two hours ago (already judged)",
-        rows: { AADManagedIdentitySignInLogs: [miSignIn(30 * 60, { ResourceIdentity: "e406a681-f3d4-42a8-90b6-c2b029497af1", ResourceDisplayName: "Azure Storage" }), miSignIn(150), miSignIn(20)] },
+        name: "first ARM token before the previous run (already judged)",
+        rows: { AADManagedIdentitySignInLogs: [miSignIn(30 * 60, { ResourceIdentity: "e406a681-f3d4-42a8-90b6-c2b029497af1", ResourceDisplayName: "Azure Storage" }), miSignIn(70), miSignIn(20)] },
       },
       {
         name: "new resource that is not watched (Azure SQL)",
@@ -329,13 +343,13 @@ const aksExecImds: Detection = {
   ],
   references: [`${ATRM}/AZT601/AZT601-2/`, "https://learn.microsoft.com/azure/aks/monitor-aks-reference", "https://kubernetes.io/docs/tasks/debug/debug-cluster/audit/"],
   severity: 1,
-  evaluationFrequency: "PT15M",
-  windowSize: "PT15M",
+  ...ingestionSchedule("PT15M", "PT15M", "resourceLogs"),
   signal: {
     kind: "query",
     query: () =>
       [
         "AKSAudit",
+        ingestedSinceLastRun("PT15M"),
         '| where tostring(ObjectRef.subresource) in~ ("exec", "attach")',
         `| where ${IMDS_MARKERS.map((m) => `RequestUri contains ${kql.str(m)}`).join(" or ")}`,
         "| extend User = tostring(User.username), SourceIp = tostring(SourceIps[0]), Namespace = tostring(ObjectRef.namespace), Pod = tostring(ObjectRef.name)",
@@ -361,11 +375,12 @@ const aksExecImds: Detection = {
     fires: [
       { name: "exec curl to IMDS token endpoint (two stages, one alert row)", rows: { AKSAudit: [execRow(5, CURL_IMDS), execRow(4, CURL_IMDS, { Stage: "ResponseComplete" })] } },
       { name: "exec reading the node's azure.json", rows: { AKSAudit: [execRow(5, "command=cat&command=%2Fetc%2Fkubernetes%2Fazure.json")] } },
+      { name: "exec to IMDS 35 minutes ago whose audit row landed after the previous run", rows: { AKSAudit: [execRow(35, CURL_IMDS, { _TimeReceived: minutesAgo(4) })] } },
     ],
     quiet: [
       { name: "exec of an interactive shell", rows: { AKSAudit: [execRow(5, "command=sh&stdin=true&tty=true")] } },
       { name: "pod logs read (not exec)", rows: { AKSAudit: [execRow(5, CURL_IMDS, { ObjectRef: { resource: "pods", subresource: "log", namespace: "default", name: "web-7d9f8" } })] } },
-      { name: "exec to IMDS 20 minutes ago", rows: { AKSAudit: [execRow(20, CURL_IMDS)] } },
+      { name: "exec to IMDS 20 minutes ago (ingested before the previous run)", rows: { AKSAudit: [execRow(20, CURL_IMDS)] } },
     ],
   },
 };

@@ -6,13 +6,15 @@
 import * as kql from "../kql";
 import type { Detection, SampleRow, TechniqueModule } from "../model";
 import { minutesAgo } from "../model";
-import { ATRM, ATTACKER_IP, list } from "./shared";
+import { ingestionSchedule } from "../patterns/arrival";
+import { ATRM, ATTACKER_IP, arrivalSplit, list } from "./shared";
 
 const RUNAS_APP = "7d3c2b1a-0f9e-4d8c-b7a6-5f4e3d2c1b0a";
 const SANDBOX_IP = "20.50.2.17";
 const THUMBPRINT = "3F2A9C1D7E5B4A6C8D0E2F1A3B5C7D9E0F1A2B3C";
-/** Sign-ins this recent are judged; older ones are history. Two hours for an hourly rule: late rows still count as new. */
-const RECENT = "2h";
+/** Hourly: the sign-ins ingested since the previous run are judged, the rest of the two days is history (P1DT23H plus the one-hour Entra ID lag: P2D, Azure's maximum query range). */
+const RUN = "PT1H";
+const split = arrivalSplit(RUN);
 
 function spSignIn(minutes: number, ip: string, over: SampleRow = {}): SampleRow {
   return {
@@ -59,9 +61,7 @@ const certificateNewIp: Detection = {
     "https://learn.microsoft.com/entra/identity/monitoring-health/concept-sign-ins#service-principal-sign-ins",
   ],
   severity: 2,
-  evaluationFrequency: "PT1H",
-  windowSize: "PT1H",
-  overrideQueryTimeRange: "P2D",
+  ...ingestionSchedule(RUN, "P1DT23H", "entraId"),
   parameters: {
     watchedAppIds: { type: "stringList", description: "Restrict to these application ids (e.g. your remaining RunAs accounts); empty means every certificate-authenticated service principal.", default: [] },
     allowedAppIds: { type: "stringList", description: "Application ids not judged.", default: [], allowlist: "appIds" },
@@ -73,14 +73,15 @@ const certificateNewIp: Detection = {
       const watched = list(p, "watchedAppIds");
       return [
         "let signIns = AADServicePrincipalSignInLogs",
+        split.mark,
         '| where ResultType == "0"' +
           (watched.length ? `\n| where AppId in~ ${kql.strList(watched)}` : "") +
           kql.excludeIn("AppId", list(p, "allowedAppIds")) + ";",
         "let known = signIns",
-        `| where TimeGenerated < ago(${RECENT})`,
+        split.history,
         "| summarize by AppId, IPAddress;",
         "signIns",
-        `| where TimeGenerated >= ago(${RECENT})`,
+        split.recent,
         "| where isnotempty(ServicePrincipalCredentialThumbprint)" + kql.excludeIn("IPAddress", list(p, "allowedIpAddresses")),
         "| summarize FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated), SignIns = count(), Thumbprints = make_set(ServicePrincipalCredentialThumbprint, 5),",
         "    Resources = make_set(ResourceDisplayName, 10), Location = take_any(Location) by AppId, ServicePrincipalId, ServicePrincipalName, IPAddress",
@@ -99,6 +100,10 @@ const certificateNewIp: Detection = {
       "RunAs service principal naming from the Automation migration docs; row values (unverified)",
     fires: [
       { name: "certificate sign-in from the sandbox yesterday, now from an outside IP", rows: { AADServicePrincipalSignInLogs: [spSignIn(26 * 60, SANDBOX_IP), spSignIn(20, ATTACKER_IP, { Location: "RO" })] } },
+      {
+        name: "outside sign-in 90 minutes ago whose row landed after the previous run",
+        rows: { AADServicePrincipalSignInLogs: [spSignIn(26 * 60, SANDBOX_IP), spSignIn(90, ATTACKER_IP, { _TimeReceived: minutesAgo(10) })] },
+      },
     ],
     quiet: [
       { name: "same IP as before", rows: { AADServicePrincipalSignInLogs: [spSignIn(26 * 60, SANDBOX_IP), spSignIn(20, SANDBOX_IP)] } },
@@ -110,7 +115,11 @@ const certificateNewIp: Detection = {
         parameters: { watchedAppIds: ["11111111-2222-4333-8444-555555555555"] },
         rows: { AADServicePrincipalSignInLogs: [spSignIn(26 * 60, SANDBOX_IP), spSignIn(20, ATTACKER_IP)] },
       },
-      { name: "new IP first used more than two hours ago (already judged)", rows: { AADServicePrincipalSignInLogs: [spSignIn(26 * 60, SANDBOX_IP), spSignIn(150, ATTACKER_IP)] } },
+      { name: "new IP first used before the previous run (already judged)", rows: { AADServicePrincipalSignInLogs: [spSignIn(26 * 60, SANDBOX_IP), spSignIn(70, ATTACKER_IP)] } },
+      {
+        name: "IP alerted on by the previous run, signing in again now",
+        rows: { AADServicePrincipalSignInLogs: [spSignIn(26 * 60, SANDBOX_IP), spSignIn(80, ATTACKER_IP, { _TimeReceived: minutesAgo(62) }), spSignIn(15, ATTACKER_IP)] },
+      },
       { name: "allowlisted IP", parameters: { allowedIpAddresses: [ATTACKER_IP] }, rows: { AADServicePrincipalSignInLogs: [spSignIn(26 * 60, SANDBOX_IP), spSignIn(20, ATTACKER_IP)] } },
     ],
   },

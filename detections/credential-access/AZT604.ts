@@ -3,6 +3,8 @@
 // they exist only in the vault's AuditEvent resource log (log-values.md 1.5, 4.1).
 import * as kql from "../kql";
 import type { Detection, Parameter, SampleRow, TechniqueModule } from "../model";
+import { minutesAgo } from "../model";
+import { ingestedSinceLastRun, ingestionSchedule, NEW_EVIDENCE } from "../patterns/arrival";
 import {
   ATRM, ATTACKER, FORBIDDEN, KEYVAULT_AUDIT, KV_DENIED, KV_NOISY_APP_IDS, KV_READ_OK, countParam, keyVaultEvents,
   keyVaultParams, kvRow, list, num,
@@ -32,21 +34,49 @@ function names(prefix: string, n: number): string[] {
 const kvParams = (extra: Record<string, Parameter>) => ({ ...keyVaultParams(), ...extra });
 const kvAllow = (p: Record<string, unknown>) => ({ allowedAppIds: list(p, "allowedAppIds"), allowedCallers: list(p, "allowedCallers") });
 
-/** Distinct objects of one kind read successfully by one identity across vaults. */
-function distinctReadsQuery(p: Record<string, unknown>, operations: string[], threshold: number): string {
+/**
+ * Schedule of the count rules: run every `frequency` and count over the query range, which is the
+ * frequency plus the resource-log ingestion lag (AuditEvent rows land minutes late). A count is
+ * reported only when some of its reads arrived since the previous run (NEW_EVIDENCE), so a dump is
+ * alerted once, and one that lands late or straddles two runs is still counted whole.
+ */
+function countSchedule(frequency: "PT1H" | "PT15M") {
+  return ingestionSchedule(frequency, frequency, "resourceLogs");
+}
+
+/** Distinct objects of one kind read successfully by one identity across vaults, with reads ingested since the previous run. */
+function distinctReadsQuery(p: Record<string, unknown>, operations: string[], threshold: number, frequency: string): string {
   return [
-    keyVaultEvents(operations, kvAllow(p), KV_READ_OK),
+    keyVaultEvents(operations, kvAllow(p), KV_READ_OK, NEW_EVIDENCE.extend),
     "| where isnotempty(ObjectName)",
     '| summarize DistinctObjects = dcount(strcat(Resource, "/", ObjectName)), Reads = count(), Objects = make_set(ObjectName, 50),',
     "    Vaults = make_set(Resource, 20), Operations = make_set(OperationName, 10), CallerIPAddress = take_any(CallerIPAddress),",
-    "    FirstRead = min(TimeGenerated), LastRead = max(TimeGenerated) by Identity, Upn, ObjectId, AppId",
+    `    FirstRead = min(TimeGenerated), LastRead = max(TimeGenerated), ${NEW_EVIDENCE.aggregate} by Identity, Upn, ObjectId, AppId`,
     `| where DistinctObjects >= ${kql.num(threshold)}`,
-    "| project TimeGenerated = LastRead, Identity, Upn, ObjectId, AppId, CallerIPAddress, Vaults, DistinctObjects, Reads, Objects, Operations, FirstRead",
+    NEW_EVIDENCE.since(frequency),
+    "| project TimeGenerated = LastRead, Identity, Upn, ObjectId, AppId, CallerIPAddress, Vaults, DistinctObjects, Reads, Objects, Operations, FirstRead, LastIngested",
   ].join("\n");
+}
+
+/** The count cases every NEW_EVIDENCE count rule must pass: a late burst fires, an already alerted one stays quiet. */
+function arrivalCases(burst: (start: number, over?: SampleRow) => SampleRow[], frequencyMinutes: number) {
+  const late = frequencyMinutes + 20;
+  return {
+    fires: {
+      name: `calls from ${late} minutes ago whose AuditEvent rows landed after the previous run`,
+      rows: { AzureDiagnostics: burst(late, { _TimeReceived: minutesAgo(3) }) },
+    },
+    quiet: {
+      name: "already alerted: every call ingested before the previous run (still inside the counted range)",
+      rows: { AzureDiagnostics: burst(frequencyMinutes + 2) },
+    },
+  };
 }
 
 const DUMP_TRIGGER = { operator: "GreaterThan" as const, threshold: 0, timeAggregation: "Count" as const, dimensions: ["Identity", "AppId"] };
 const ENTITIES = { account: "Identity", ip: "CallerIPAddress", resource: "Vaults" };
+
+const secretArrival = arrivalCases((start, over) => reads("SecretGet", "secrets", names("app-secret", 10), start, over), 60);
 
 const secretDump: Detection = {
   key: "azt604-1-secret-dump",
@@ -54,8 +84,9 @@ const secretDump: Detection = {
   tactic: "Credential Access",
   name: "Many Key Vault secrets read by one identity",
   description:
-    "One identity read the values of many distinct secrets (SecretGet that returned 200) within an hour, across one or " +
-    "more vaults. Applications read the same few secrets over and over; a person or tool dumping a vault reads each " +
+    "One identity read the values of many distinct secrets (SecretGet that returned 200) within about an hour, across one " +
+    "or more vaults: the rule runs hourly and counts the last 90 minutes of reads (late AuditEvent rows included), alerting " +
+    "only when some of them arrived since the previous run. Applications read the same few secrets over and over; a person or tool dumping a vault reads each " +
     "secret once. Counts only real reads: Key Vault writes ResultType Success even for 403 and 404, so the query " +
     "requires ResultSignature OK / httpStatusCode 200. Listing secrets (SecretList) returns no values and is not counted.",
   falsePositives: [
@@ -70,12 +101,11 @@ const secretDump: Detection = {
   ],
   references: [`${ATRM}/AZT604/AZT604-1/`, ...REFS],
   severity: 1,
-  evaluationFrequency: "PT1H",
-  windowSize: "PT1H",
-  parameters: kvParams({ minDistinctSecrets: countParam("Distinct secrets one identity must read within the window to alert.", 10) }),
+  ...countSchedule("PT1H"),
+  parameters: kvParams({ minDistinctSecrets: countParam("Distinct secrets one identity must read within the rule's 90-minute count to alert.", 10) }),
   signal: {
     kind: "query",
-    query: (p) => distinctReadsQuery(p, ["SecretGet"], num(p, "minDistinctSecrets")),
+    query: (p) => distinctReadsQuery(p, ["SecretGet"], num(p, "minDistinctSecrets"), "PT1H"),
     trigger: DUMP_TRIGGER,
   },
   requires: [KEYVAULT_AUDIT],
@@ -93,6 +123,11 @@ const secretDump: Detection = {
           ],
         },
       },
+      secretArrival.fires,
+      {
+        name: "dump straddling two runs: five secrets ingested before the previous run, five since",
+        rows: { AzureDiagnostics: [...reads("SecretGet", "secrets", names("a", 5), 62), ...reads("SecretGet", "secrets", names("b", 5), 5)] },
+      },
     ],
     quiet: [
       { name: "nine distinct secrets (one below the threshold)", rows: { AzureDiagnostics: reads("SecretGet", "secrets", names("app-secret", 9), 5) } },
@@ -108,6 +143,7 @@ const secretDump: Detection = {
         rows: { AzureDiagnostics: reads("SecretGet", "secrets", names("app-secret", 10), 5) },
       },
       { name: "ten secrets read more than an hour ago", rows: { AzureDiagnostics: reads("SecretGet", "secrets", names("app-secret", 10), 65) } },
+      secretArrival.quiet,
     ],
   },
 };
@@ -123,10 +159,11 @@ const deniedThenRead: Detection = {
   tactic: "Credential Access",
   name: "Key Vault read denied, then allowed for the same identity",
   description:
-    "An identity was refused a Key Vault read (403 Forbidden, logged with ResultType Success) and later in the same " +
-    "two hours the same request on the same vault and object succeeded. Between the two its access was changed: the " +
+    "An identity was refused a Key Vault read (403 Forbidden, logged with ResultType Success) and at most two hours " +
+    "later the same request on the same vault and object succeeded. Between the two its access was changed: the " +
     "classic path of a vault Contributor who adds an access policy or role assignment for itself and then dumps the " +
-    "vault. Fires when the successful read lies in the last hour, so a pair alerts once.",
+    "vault. Fires in the first hourly run after the successful read lands in the workspace (however late its " +
+    "AuditEvent row arrives), so a pair alerts once; the denial is looked up in the two hours before the read.",
   falsePositives: [
     "A new application whose access policy or role assignment was created right after it started (RBAC propagation can take minutes).",
     "An administrator fixing a missing permission on request.",
@@ -138,19 +175,26 @@ const deniedThenRead: Detection = {
   ],
   references: [`${ATRM}/AZT604/AZT604-1/`, ...REFS],
   severity: 2,
-  evaluationFrequency: "PT1H",
+  // Allowed reads ingested in the last hour (up to 30 minutes late), denials up to two hours before them.
+  // windowSize stays PT2H (the span a pair can cover); the query range is the override.
+  ...ingestionSchedule("PT1H", "PT3H", "resourceLogs"),
   windowSize: "PT2H",
   parameters: kvParams({}),
   signal: {
     kind: "query",
     query: (p) =>
       [
-        keyVaultEvents(READ_OPERATIONS, kvAllow(p), `${KV_DENIED} or ${KV_READ_OK}`),
-        `| extend Denied = ${KV_DENIED}, Allowed = ${KV_READ_OK}`,
-        // Same identity, vault, operation and object: denied first, allowed later.
-        "| summarize FirstDenied = minif(TimeGenerated, Denied), LastAllowed = maxif(TimeGenerated, Allowed), Denials = countif(Denied),",
-        "    CallerIPAddress = take_any(CallerIPAddress) by Identity, Upn, ObjectId, AppId, Vault = Resource, OperationName, ObjectName",
-        "| where Denials > 0 and LastAllowed > FirstDenied and LastAllowed >= ago(1h)",
+        // The later event: successful reads ingested since the previous run.
+        `let allowed = ${keyVaultEvents(READ_OPERATIONS, kvAllow(p), KV_READ_OK, ingestedSinceLastRun("PT1H"))}`,
+        "| summarize FirstAllowed = min(TimeGenerated), LastAllowed = max(TimeGenerated), CallerIPAddress = take_any(CallerIPAddress)",
+        "    by Identity, Upn, ObjectId, AppId, Vault = Resource, OperationName, ObjectName;",
+        // The earlier event, by TimeGenerated: a denial of the same request at most two hours before a new read.
+        `let denied = ${keyVaultEvents(READ_OPERATIONS, kvAllow(p), KV_DENIED)}`,
+        "| project Identity, Upn, ObjectId, AppId, Vault = Resource, OperationName, ObjectName, DeniedTime = TimeGenerated;",
+        "allowed",
+        "| join kind=inner denied on Identity, Upn, ObjectId, AppId, Vault, OperationName, ObjectName",
+        "| where DeniedTime < LastAllowed and DeniedTime >= FirstAllowed - 2h",
+        "| summarize FirstDenied = min(DeniedTime), Denials = count() by Identity, Upn, ObjectId, AppId, Vault, OperationName, ObjectName, LastAllowed, CallerIPAddress",
         '| summarize FirstDenied = min(FirstDenied), LastAllowed = max(LastAllowed), Denials = sum(Denials), Objects = make_set(strcat(OperationName, " ", ObjectName), 50),',
         "    CallerIPAddress = take_any(CallerIPAddress) by Identity, Upn, ObjectId, AppId, Vault",
         "| project TimeGenerated = LastAllowed, Identity, Upn, ObjectId, AppId, CallerIPAddress, Vault, FirstDenied, Denials, Objects",
@@ -176,6 +220,15 @@ const deniedThenRead: Detection = {
         name: "KeyList denied 90 minutes ago, allowed 20 minutes ago",
         rows: { AzureDiagnostics: [kvRow(90, "KeyList", { kind: "keys" }, FORBIDDEN), kvRow(20, "KeyList", { kind: "keys" })] },
       },
+      {
+        name: "allowed read from 80 minutes ago that landed after the previous run, denial 2 hours before it",
+        rows: {
+          AzureDiagnostics: [
+            kvRow(200, "SecretGet", { kind: "secrets", name: "sql-admin" }, FORBIDDEN),
+            kvRow(80, "SecretGet", { kind: "secrets", name: "sql-admin" }, { _TimeReceived: minutesAgo(5) }),
+          ],
+        },
+      },
     ],
     quiet: [
       {
@@ -191,12 +244,26 @@ const deniedThenRead: Detection = {
         rows: { AzureDiagnostics: [kvRow(110, "SecretGet", { kind: "secrets", name: "sql-admin" }, FORBIDDEN), kvRow(70, "SecretGet", { kind: "secrets", name: "sql-admin" })] },
       },
       {
+        name: "denied, then allowed more than two hours later",
+        rows: { AzureDiagnostics: [kvRow(150, "SecretGet", { kind: "secrets", name: "sql-admin" }, FORBIDDEN), kvRow(20, "SecretGet", { kind: "secrets", name: "sql-admin" })] },
+      },
+      {
         name: "404 Not Found then created and read (not a permission change)",
         rows: { AzureDiagnostics: [kvRow(50, "SecretGet", { kind: "secrets", name: "new" }, { ResultSignature: "Not Found", httpStatusCode_d: 404 }), kvRow(30, "SecretGet", { kind: "secrets", name: "new" })] },
       },
     ],
   },
 };
+
+/** CertificateList, the certificates and their backing secrets, the last read `newest` minutes ago. */
+function certificateExport(newest: number, over: SampleRow = {}): SampleRow[] {
+  return [
+    kvRow(newest + 8, "CertificateList", { kind: "certificates" }, over),
+    ...reads("CertificateGet", "certificates", ["web-tls", "sso-signing", "vpn-client"], newest + 4, over),
+    ...reads("SecretGet", "secrets", ["web-tls", "sso-signing", "vpn-client"], newest, over),
+  ];
+}
+const certificateArrival = arrivalCases(certificateExport, 60);
 
 const certificateDump: Detection = {
   key: "azt604-2-certificate-dump",
@@ -205,7 +272,8 @@ const certificateDump: Detection = {
   name: "Key Vault certificates enumerated and their private keys read",
   description:
     "One identity enumerated certificates in a vault (CertificateList / CertificateGet) and read several secrets of the same " +
-    "vault. A certificate's private key is only returned through its backing secret (SecretGet on /secrets/<certificate name>), " +
+    "vault within about an hour (the hourly run counts the last 90 minutes, late AuditEvent rows included, and alerts only " +
+    "when some of the calls arrived since the previous run). A certificate's private key is only returned through its backing secret (SecretGet on /secrets/<certificate name>), " +
     "so listing certificates and then reading secrets is how certificates with their keys are exported. " +
     "A name in both CertificatesSeen and SecretsRead is a certificate whose private key was read.",
   falsePositives: [
@@ -218,20 +286,21 @@ const certificateDump: Detection = {
   ],
   references: [`${ATRM}/AZT604/AZT604-2/`, ...REFS, "https://learn.microsoft.com/azure/key-vault/certificates/about-certificates"],
   severity: 2,
-  evaluationFrequency: "PT1H",
-  windowSize: "PT1H",
+  ...countSchedule("PT1H"),
   parameters: kvParams({ minDistinctSecrets: countParam("Distinct secrets read in the same vault after certificate enumeration to alert.", 3) }),
   signal: {
     kind: "query",
     query: (p) =>
       [
-        keyVaultEvents(["CertificateList", "CertificateGet", "CertificateListVersions", "SecretGet"], kvAllow(p), KV_READ_OK),
+        keyVaultEvents(["CertificateList", "CertificateGet", "CertificateListVersions", "SecretGet"], kvAllow(p), KV_READ_OK, NEW_EVIDENCE.extend),
         '| extend IsCertificate = OperationName startswith "Certificate", IsSecret = OperationName =~ "SecretGet"',
         "| summarize CertificateCalls = countif(IsCertificate), CertificatesSeen = make_set_if(ObjectName, IsCertificate and isnotempty(ObjectName), 50),",
         "    SecretsRead = make_set_if(ObjectName, IsSecret, 50), DistinctSecrets = dcountif(ObjectName, IsSecret),",
-        "    CallerIPAddress = take_any(CallerIPAddress), FirstRead = min(TimeGenerated), LastRead = max(TimeGenerated) by Identity, Upn, ObjectId, AppId, Vault = Resource",
+        "    CallerIPAddress = take_any(CallerIPAddress), FirstRead = min(TimeGenerated), LastRead = max(TimeGenerated),",
+        `    ${NEW_EVIDENCE.aggregate} by Identity, Upn, ObjectId, AppId, Vault = Resource`,
         `| where CertificateCalls > 0 and DistinctSecrets >= ${kql.num(num(p, "minDistinctSecrets"))}`,
-        "| project TimeGenerated = LastRead, Identity, Upn, ObjectId, AppId, CallerIPAddress, Vault, DistinctSecrets, CertificatesSeen, SecretsRead, FirstRead",
+        NEW_EVIDENCE.since("PT1H"),
+        "| project TimeGenerated = LastRead, Identity, Upn, ObjectId, AppId, CallerIPAddress, Vault, DistinctSecrets, CertificatesSeen, SecretsRead, FirstRead, LastIngested",
       ].join("\n"),
     trigger: { operator: "GreaterThan", threshold: 0, timeAggregation: "Count", dimensions: ["Identity", "Vault"] },
   },
@@ -242,14 +311,9 @@ const certificateDump: Detection = {
     fires: [
       {
         name: "CertificateList, then the backing secrets of three certificates",
-        rows: {
-          AzureDiagnostics: [
-            kvRow(30, "CertificateList", { kind: "certificates" }),
-            ...reads("CertificateGet", "certificates", ["web-tls", "sso-signing", "vpn-client"], 25),
-            ...reads("SecretGet", "secrets", ["web-tls", "sso-signing", "vpn-client"], 15),
-          ],
-        },
+        rows: { AzureDiagnostics: certificateExport(15) },
       },
+      certificateArrival.fires,
     ],
     quiet: [
       {
@@ -265,9 +329,12 @@ const certificateDump: Detection = {
         name: "enumeration in one vault, secrets in another",
         rows: { AzureDiagnostics: [kvRow(30, "CertificateList", { kind: "certificates" }), ...reads("SecretGet", "secrets", ["a", "b", "c"], 15, {}, "CONTOSO-KV-APP")] },
       },
+      certificateArrival.quiet,
     ],
   },
 };
+
+const keyArrival = arrivalCases((start, over) => reads("KeyGet", "keys", names("cmk", 10), start, over), 60);
 
 const keyDump: Detection = {
   key: "azt604-3-key-dump",
@@ -275,8 +342,9 @@ const keyDump: Detection = {
   tactic: "Credential Access",
   name: "Many Key Vault keys read or exported by one identity",
   description:
-    "One identity read (KeyGet), backed up (KeyBackup) or released (KeyRelease, exportable keys) many distinct keys within an " +
-    "hour. KeyGet returns the public part and metadata of a key; the private part leaves a vault only through KeyBackup " +
+    "One identity read (KeyGet), backed up (KeyBackup) or released (KeyRelease, exportable keys) many distinct keys within " +
+    "about an hour (the hourly run counts the last 90 minutes, late AuditEvent rows included, and alerts only when some of " +
+    "the calls arrived since the previous run). KeyGet returns the public part and metadata of a key; the private part leaves a vault only through KeyBackup " +
     "(an encrypted blob restorable into another vault of the same geography) or KeyRelease. Counts real reads only " +
     "(ResultSignature OK / httpStatusCode 200).",
   falsePositives: ["Inventory, backup or migration tooling that walks all keys (add its app id to allowedAppIds)."],
@@ -287,13 +355,12 @@ const keyDump: Detection = {
   ],
   references: [`${ATRM}/AZT604/AZT604-3/`, ...REFS],
   severity: 2,
-  evaluationFrequency: "PT1H",
-  windowSize: "PT1H",
-  parameters: kvParams({ minDistinctKeys: countParam("Distinct keys one identity must read or export within the window to alert.", 10) }),
+  ...countSchedule("PT1H"),
+  parameters: kvParams({ minDistinctKeys: countParam("Distinct keys one identity must read or export within the rule's 90-minute count to alert.", 10) }),
   signal: {
     kind: "query",
     // KeyRelease: secure key release of exportable keys (name (unverified) in the AuditEvent list).
-    query: (p) => distinctReadsQuery(p, ["KeyGet", "KeyBackup", "KeyRelease"], num(p, "minDistinctKeys")),
+    query: (p) => distinctReadsQuery(p, ["KeyGet", "KeyBackup", "KeyRelease"], num(p, "minDistinctKeys"), "PT1H"),
     trigger: DUMP_TRIGGER,
   },
   requires: [KEYVAULT_AUDIT],
@@ -303,15 +370,19 @@ const keyDump: Detection = {
     fires: [
       { name: "ten keys read with KeyGet", rows: { AzureDiagnostics: reads("KeyGet", "keys", names("cmk", 10), 5) } },
       { name: "six keys read and four backed up", rows: { AzureDiagnostics: [...reads("KeyGet", "keys", names("cmk", 6), 5), ...reads("KeyBackup", "keys", names("sign", 4), 20)] } },
+      keyArrival.fires,
     ],
     quiet: [
       { name: "nine keys read", rows: { AzureDiagnostics: reads("KeyGet", "keys", names("cmk", 9), 5) } },
       { name: "ten keys listed only (KeyList)", rows: { AzureDiagnostics: reads("KeyList", "keys", names("cmk", 10), 5) } },
       { name: "ten KeyGet denied", rows: { AzureDiagnostics: reads("KeyGet", "keys", names("cmk", 10), 5, FORBIDDEN) } },
       { name: "one key used for 50 wrap operations (encryption at rest)", rows: { AzureDiagnostics: Array.from({ length: 50 }, (_, i) => kvRow(1 + i, "KeyWrap", { kind: "keys", name: "cmk-1" })) } },
+      keyArrival.quiet,
     ],
   },
 };
+
+const backupArrival = arrivalCases((start, over) => [kvRow(start, "KeyBackup", { kind: "keys", name: "cmk-1" }, over)], 15);
 
 const backup: Detection = {
   key: "azt604-3-vault-object-backup",
@@ -330,19 +401,18 @@ const backup: Detection = {
   ],
   references: [`${ATRM}/AZT604/AZT604-3/`, ...REFS, "https://learn.microsoft.com/azure/key-vault/general/backup"],
   severity: 2,
-  evaluationFrequency: "PT15M",
-  windowSize: "PT15M",
-  parameters: kvParams({ minObjects: countParam("Distinct objects backed up by one identity within the window to alert.", 1) }),
+  ...countSchedule("PT15M"),
+  parameters: kvParams({ minObjects: countParam("Distinct objects backed up by one identity within the rule's 45-minute count (15 minutes plus late rows) to alert.", 1) }),
   signal: {
     kind: "query",
-    query: (p) => distinctReadsQuery(p, ["KeyBackup", "SecretBackup", "CertificateBackup"], num(p, "minObjects")),
+    query: (p) => distinctReadsQuery(p, ["KeyBackup", "SecretBackup", "CertificateBackup"], num(p, "minObjects"), "PT15M"),
     trigger: DUMP_TRIGGER,
   },
   requires: [KEYVAULT_AUDIT],
   entities: ENTITIES,
   samples: {
     source: SOURCE,
-    fires: [{ name: "one key backed up", rows: { AzureDiagnostics: [kvRow(5, "KeyBackup", { kind: "keys", name: "cmk-1" })] } }],
+    fires: [{ name: "one key backed up", rows: { AzureDiagnostics: [kvRow(5, "KeyBackup", { kind: "keys", name: "cmk-1" })] } }, backupArrival.fires],
     quiet: [
       { name: "backup denied", rows: { AzureDiagnostics: [kvRow(5, "KeyBackup", { kind: "keys", name: "cmk-1" }, FORBIDDEN)] } },
       { name: "backup older than the window", rows: { AzureDiagnostics: [kvRow(20, "SecretBackup", { kind: "secrets", name: "db" })] } },
@@ -351,6 +421,7 @@ const backup: Detection = {
         parameters: { allowedCallers: [ATTACKER] },
         rows: { AzureDiagnostics: [kvRow(5, "KeyBackup", { kind: "keys", name: "cmk-1" })] },
       },
+      backupArrival.quiet,
     ],
   },
 };

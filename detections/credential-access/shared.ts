@@ -4,7 +4,7 @@
 import * as kql from "../kql";
 import type { Parameter, Requirement, SampleRow } from "../model";
 import { minutesAgo } from "../model";
-import { ingestedSinceLastRun, ingestionSchedule } from "../patterns/arrival";
+import { ingestedSinceLastRun, ingestionSchedule, NEW_EVIDENCE } from "../patterns/arrival";
 
 export const ATRM = "https://microsoft.github.io/Azure-Threat-Research-Matrix/CredentialAccess";
 export const SUB = "6f1a3c2e-0d4b-4c3f-9a53-2b1e6f0c9d11";
@@ -25,6 +25,22 @@ export const KEYVAULT_AUDIT: Requirement = {
 
 /** ActivityStatusValue of a completed successful operation in both the current and the legacy form (log-values.md 1.3). */
 export const SUCCEEDED = kql.strList(["Success", "Succeeded"]);
+
+// ---------------------------------------------------------------------------------------------
+// Baselines ("an address this identity never used before"), by arrival.
+
+/**
+ * The three lines of a baseline rule run every `frequency`: `mark` right after the table name
+ * (an Ingested column), then `recent` keeps the rows ingested since the previous run (the ones
+ * judged, however late they landed) and `history` every other row of the query range (by
+ * TimeGenerated). A row is judged by exactly one run, and a value alerted on is history for the
+ * next run, so it never alerts twice. The query range must cover the history plus the ingestion
+ * lag: ingestionSchedule(frequency, history, source).
+ */
+export function arrivalSplit(frequency: string) {
+  const previousRun = `ago(${kql.timespan(frequency)})`;
+  return { mark: NEW_EVIDENCE.extend, recent: `| where Ingested > ${previousRun}`, history: `| where Ingested <= ${previousRun}` };
+}
 
 // ---------------------------------------------------------------------------------------------
 // Parameters used by several detections.
@@ -144,15 +160,20 @@ export const FORBIDDEN: SampleRow = { ResultSignature: "Forbidden", httpStatusCo
  * Key Vault AuditEvent rows of the given operations, with the caller normalised into
  * Upn/ObjectId/AppId/Identity. The claim columns come in two forms depending on the record
  * (`identity_claim_upn_s` or the schema-URI form) and AzureDiagnostics only has the columns a
- * workspace has seen, so every claim column is read through column_ifexists.
+ * workspace has seen, so every claim column is read through column_ifexists. `arrival`, the line
+ * right after the table name, selects or marks by arrival: ingestedSinceLastRun(...) or
+ * NEW_EVIDENCE.extend (patterns/arrival.ts); without it the rows are kept by TimeGenerated only
+ * (the history side of a correlation).
  */
 export function keyVaultEvents(
   operations: string[],
   p: { allowedAppIds: string[]; allowedCallers: string[] },
   outcome?: string,
+  arrival?: string,
 ): string {
   return [
     "AzureDiagnostics",
+    ...(arrival ? [arrival] : []),
     '| where ResourceProvider =~ "MICROSOFT.KEYVAULT" and Category =~ "AuditEvent"',
     `| where OperationName in~ ${kql.strList(operations)}`,
     ...(outcome ? [`| where ${outcome}`] : []),

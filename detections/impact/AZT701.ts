@@ -1,7 +1,10 @@
 // AZT701 SAS URI Generation: a shared access signature lets anyone holding the URL download a
 // disk or read a storage account without an identity, from anywhere.
 import * as kql from "../kql";
+import { arrivalSplit } from "../credential-access/shared";
 import type { Detection, SampleRow, TechniqueModule } from "../model";
+import { minutesAgo } from "../model";
+import { ingestionSchedule } from "../patterns/arrival";
 import { activityRule } from "./activityRule";
 import { armId, storageRow } from "./sampleRows";
 import { CALLER_IP, SUCCEEDED } from "./storageKql";
@@ -68,6 +71,10 @@ function sasRow(minutes: number, over: Record<string, unknown> = {}): SampleRow 
   });
 }
 
+/** Hourly: the SAS requests ingested since the previous run are judged; the rest of the two days is history. */
+const SAS_RUN = "PT1H";
+const sasSplit = arrivalSplit(SAS_RUN);
+
 const sasNewIp: Detection = {
   key: "azt701-2-sas-new-ip",
   technique: "AZT701.2",
@@ -75,7 +82,7 @@ const sasNewIp: Detection = {
   name: "Storage data read with a SAS from an IP address new to the account",
   description:
     "Blob or file data was accessed with a shared access signature from an IP address that had not used a SAS on that " +
-    "storage account in the previous two days. SAS requests carry no identity, so a leaked or attacker-minted SAS " +
+    "storage account in the previous two days (judged when the request's log row lands, however late). SAS requests carry no identity, so a leaked or attacker-minted SAS " +
     "(including one signed offline with a stolen account key, which leaves no control-plane event) shows up only " +
     "as an unfamiliar caller address in the storage request logs.",
   falsePositives: [
@@ -95,9 +102,8 @@ const sasNewIp: Detection = {
     "https://learn.microsoft.com/azure/storage/blobs/monitor-blob-storage-reference",
   ],
   severity: 2,
-  evaluationFrequency: "PT1H",
-  windowSize: "PT1H",
-  overrideQueryTimeRange: "P2D",
+  // History of about two days: with the 30-minute resource-log lag the query range is P2D, Azure's maximum.
+  ...ingestionSchedule(SAS_RUN, "P1DT23H30M", "resourceLogs"),
   parameters: {
     allowedIpAddresses: {
       type: "stringList",
@@ -110,14 +116,15 @@ const sasNewIp: Detection = {
     kind: "query",
     query: (p) =>
       [
-        "let sasRequests = union StorageBlobLogs, StorageFileLogs",
+        // ingestion_time() in the context of each table, before the union.
+        `let sasRequests = union (StorageBlobLogs ${sasSplit.mark}), (StorageFileLogs ${sasSplit.mark})`,
         `| where AuthenticationType =~ "SAS"`,
         CALLER_IP + ";",
         "let known = sasRequests",
-        "| where TimeGenerated < ago(1h)",
+        sasSplit.history,
         "| distinct AccountName, CallerIp;",
         "sasRequests",
-        "| where TimeGenerated >= ago(1h)",
+        sasSplit.recent,
         SUCCEEDED,
       ].join("\n") +
       kql.excludeIn("CallerIp", p.allowedIpAddresses as string[]) +
@@ -154,6 +161,7 @@ const sasNewIp: Detection = {
       "from the Storage logged-operations reference (in Log Analytics rows (unverified))",
     fires: [
       { name: "file share read with SAS from a new IP", rows: { StorageFileLogs: [sasRow(30), sasRow(29, { StatusText: "SASSuccess" })] } },
+      { name: "SAS read 80 minutes ago whose log row landed after the previous run", rows: { StorageBlobLogs: [storageRow(80, "blob", "GetBlob", "exports/db.bak", { AuthenticationType: "SAS", _TimeReceived: minutesAgo(5) })] } },
       {
         name: "blob read with SAS from a new IP while another IP is known",
         rows: {
@@ -168,7 +176,8 @@ const sasNewIp: Detection = {
       { name: "same IP used a SAS yesterday", rows: { StorageFileLogs: [sasRow(1400, { CallerIpAddress: "203.0.113.45:61001" }), sasRow(30)] } },
       { name: "account-key request from a new IP", rows: { StorageFileLogs: [sasRow(30, { AuthenticationType: "AccountKey" })] } },
       { name: "SAS request denied", rows: { StorageFileLogs: [sasRow(30, { StatusCode: "403", StatusText: "SASAuthorizationError" })] } },
-      { name: "new IP only before the last hour", rows: { StorageFileLogs: [sasRow(200)] } },
+      { name: "new IP only before the previous run (already judged)", rows: { StorageFileLogs: [sasRow(200)] } },
+      { name: "IP alerted on by the previous run, reading again now", rows: { StorageFileLogs: [sasRow(75, { _TimeReceived: minutesAgo(64) }), sasRow(10)] } },
       { name: "known SAS consumer allowlisted", parameters: { allowedIpAddresses: ["203.0.113.45"] }, rows: { StorageFileLogs: [sasRow(30)] } },
     ],
   },

@@ -1,7 +1,10 @@
 // AZT702.1 File Share Mounting: an attacker with a storage account key mounts an Azure Files share
 // over SMB from their own machine and copies (or encrypts) its content.
 import * as kql from "../kql";
+import { arrivalSplit } from "../credential-access/shared";
 import type { Detection, SampleRow, TechniqueModule } from "../model";
+import { minutesAgo } from "../model";
+import { ingestionSchedule } from "../patterns/arrival";
 import { storageRow } from "./sampleRows";
 import { CALLER_IP, SUCCEEDED } from "./storageKql";
 
@@ -19,6 +22,10 @@ function smbRow(minutes: number, operation: string, over: Record<string, unknown
   });
 }
 
+/** Hourly: the SMB rows ingested since the previous run are judged; the rest of the two days is history. */
+const SMB_RUN = "PT1H";
+const smbSplit = arrivalSplit(SMB_RUN);
+
 const smbMountNewIp: Detection = {
   key: "azt702-1-smb-mount-new-ip",
   technique: "AZT702.1",
@@ -27,7 +34,7 @@ const smbMountNewIp: Detection = {
   description:
     "An SMB session to an Azure Files share was set up or a share was connected (SessionSetup / TreeConnect) with " +
     "storage account key authentication from an IP address that had not opened an SMB session to that storage account " +
-    "in the previous two days. Mounting with the account key needs no identity: whoever listed or stole the key can " +
+    "in the previous two days (judged when the session's log row lands, however late). Mounting with the account key needs no identity: whoever listed or stole the key can " +
     "mount the share from anywhere that reaches port 445 and copy or encrypt its files. Identity-based (Kerberos) " +
     "mounts and NFS mounts are not included.",
   falsePositives: [
@@ -46,9 +53,8 @@ const smbMountNewIp: Detection = {
     "https://learn.microsoft.com/azure/storage/files/storage-how-to-use-files-windows",
   ],
   severity: 2,
-  evaluationFrequency: "PT1H",
-  windowSize: "PT1H",
-  overrideQueryTimeRange: "P2D",
+  // History of about two days: with the 30-minute resource-log lag the query range is P2D, Azure's maximum.
+  ...ingestionSchedule(SMB_RUN, "P1DT23H30M", "resourceLogs"),
   parameters: {
     allowedIpAddresses: {
       type: "stringList",
@@ -62,13 +68,14 @@ const smbMountNewIp: Detection = {
     query: (p) =>
       [
         "let smb = StorageFileLogs",
+        smbSplit.mark,
         `| where Protocol =~ "SMB"`,
         CALLER_IP + ";",
         "let known = smb",
-        "| where TimeGenerated < ago(1h)",
+        smbSplit.history,
         "| distinct AccountName, CallerIp;",
         "smb",
-        "| where TimeGenerated >= ago(1h)",
+        smbSplit.recent,
         `| where OperationName in~ ("SessionSetup", "TreeConnect")`,
         `| where AuthenticationType =~ "AccountKey"`,
         SUCCEEDED,
@@ -97,9 +104,13 @@ const smbMountNewIp: Detection = {
     source:
       "log-values.md 5 (SMB operation names SessionSetup/TreeConnect from the Storage logged-operations list; AuthenticationType AccountKey [S51]; " +
       "CallerIpAddress with port). SMB rows' ObjectKey and StatusText values are (unverified).",
-    fires: [{ name: "key-authenticated mount from a new IP", rows: { StorageFileLogs: [smbRow(20, "SessionSetup"), smbRow(20, "TreeConnect"), smbRow(19, "Create")] } }],
+    fires: [
+      { name: "key-authenticated mount from a new IP", rows: { StorageFileLogs: [smbRow(20, "SessionSetup"), smbRow(20, "TreeConnect"), smbRow(19, "Create")] } },
+      { name: "mount 85 minutes ago whose log rows landed after the previous run", rows: { StorageFileLogs: [smbRow(85, "SessionSetup", { _TimeReceived: minutesAgo(8) }), smbRow(85, "TreeConnect", { _TimeReceived: minutesAgo(8) })] } },
+    ],
     quiet: [
       { name: "same IP mounted yesterday", rows: { StorageFileLogs: [smbRow(1500, "Read", { CallerIpAddress: "203.0.113.45:50110" }), smbRow(20, "TreeConnect")] } },
+      { name: "IP mounted before the previous run (already alerted), mounting again now", rows: { StorageFileLogs: [smbRow(70, "TreeConnect"), smbRow(20, "TreeConnect", { CallerIpAddress: "203.0.113.45:50112" })] } },
       { name: "Kerberos (identity-based) mount", rows: { StorageFileLogs: [smbRow(20, "TreeConnect", { AuthenticationType: "Kerberos" })] } },
       { name: "mount attempt rejected", rows: { StorageFileLogs: [smbRow(20, "SessionSetup", { StatusText: "AuthorizationError", StatusCode: "Unknown" })] } },
       { name: "REST access from a new IP", rows: { StorageFileLogs: [storageRow(20, "file", "GetFile", "finance/q1.xlsx")] } },

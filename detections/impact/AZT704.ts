@@ -2,6 +2,8 @@
 // up VMs) to read or exfiltrate it.
 import * as kql from "../kql";
 import type { Detection, Parameter, SampleRow, TechniqueModule } from "../model";
+import { minutesAgo } from "../model";
+import { ingestedSinceLastRun, ingestionSchedule, NEW_EVIDENCE } from "../patterns/arrival";
 import { activityRule, requestBodyMatch } from "./activityRule";
 import { activityRow, activityStartRow, armId, ATTACKER_UPN, keyVaultRow, storageRow } from "./sampleRows";
 import { CALLER_IP, REQUESTER, SUCCEEDED } from "./storageKql";
@@ -47,14 +49,14 @@ const keyVaultRecover: Detection = {
     "https://learn.microsoft.com/azure/key-vault/general/soft-delete-overview",
   ],
   severity: 2,
-  evaluationFrequency: "PT15M",
-  windowSize: "PT15M",
+  ...ingestionSchedule("PT15M", "PT15M", "resourceLogs"),
   parameters: { allowedCallers: ALLOWED_CALLERS },
   signal: {
     kind: "query",
     query: (p) =>
       [
         "AzureDiagnostics",
+        ingestedSinceLastRun("PT15M"),
         `| where ResourceProvider =~ "MICROSOFT.KEYVAULT" and Category =~ "AuditEvent"`,
         `| where OperationName in~ ${kql.strList(KV_RECOVER)}`,
         // ResultType is Success even on 403/404 (log-values.md 4.1).
@@ -76,6 +78,10 @@ const keyVaultRecover: Detection = {
     fires: [
       { name: "deleted secret recovered", rows: { AzureDiagnostics: [keyVaultRow(5, "SecretRecover", "deletedsecrets/sql-admin-password/recover")] } },
       { name: "key restored from a backup blob", rows: { AzureDiagnostics: [keyVaultRow(5, "KeyRestore", "keys/restore", { ResultSignature: "OK", httpStatusCode_d: 200 })] } },
+      {
+        name: "secret recovered 35 minutes ago whose AuditEvent row landed after the previous run",
+        rows: { AzureDiagnostics: [keyVaultRow(35, "SecretRecover", "deletedsecrets/sql-admin-password/recover", { _TimeReceived: minutesAgo(4) })] },
+      },
     ],
     quiet: [
       {
@@ -83,7 +89,7 @@ const keyVaultRecover: Detection = {
         rows: { AzureDiagnostics: [keyVaultRow(5, "SecretRecover", "deletedsecrets/sql-admin-password/recover", { ResultSignature: "Forbidden", httpStatusCode_d: 403 })] },
       },
       { name: "deleted secrets only listed", rows: { AzureDiagnostics: [keyVaultRow(5, "SecretListDeleted", "deletedsecrets")] } },
-      { name: "recover before the window", rows: { AzureDiagnostics: [keyVaultRow(25, "SecretRecover", "deletedsecrets/sql-admin-password/recover")] } },
+      { name: "recover ingested before the previous run", rows: { AzureDiagnostics: [keyVaultRow(25, "SecretRecover", "deletedsecrets/sql-admin-password/recover")] } },
       {
         name: "allowlisted operator",
         parameters: { allowedCallers: [ATTACKER_UPN] },
@@ -123,14 +129,17 @@ const vaultRecover: Detection = {
   ...requestBodyMatch(VAULT_WRITE, "createMode", `(?i)"createMode"\\s*:\\s*"recover"`),
   samples: {
     source: "log-values.md 1.3 (request body in Properties_d.requestbody on Start rows); createMode values from the Key Vault REST reference",
-    fires: [{ name: "vault recover request", rows: { AzureActivity: [activityStartRow(5, VAULT_WRITE, VAULT_ID, vaultRecoverBody)] } }],
+    fires: [
+      { name: "vault recover request", rows: { AzureActivity: [activityStartRow(5, VAULT_WRITE, VAULT_ID, vaultRecoverBody)] } },
+      { name: "recover request 30 minutes ago whose row landed after the previous run", rows: { AzureActivity: [activityStartRow(30, VAULT_WRITE, VAULT_ID, vaultRecoverBody, { _TimeReceived: minutesAgo(6) })] } },
+    ],
     quiet: [
       {
         name: "ordinary vault update",
         rows: { AzureActivity: [activityStartRow(5, VAULT_WRITE, VAULT_ID, { ...vaultRecoverBody, properties: { ...vaultRecoverBody.properties, createMode: "default" } })] },
       },
       { name: "completion row without body", rows: { AzureActivity: [activityRow(5, VAULT_WRITE, VAULT_ID)] } },
-      { name: "request before the window", rows: { AzureActivity: [activityStartRow(25, VAULT_WRITE, VAULT_ID, vaultRecoverBody)] } },
+      { name: "request ingested before the previous run", rows: { AzureActivity: [activityStartRow(25, VAULT_WRITE, VAULT_ID, vaultRecoverBody)] } },
     ],
   },
 };
@@ -175,8 +184,7 @@ const blobUndelete: Detection = {
     "https://learn.microsoft.com/rest/api/storageservices/restore-container",
   ],
   severity: 2,
-  evaluationFrequency: "PT15M",
-  windowSize: "PT15M",
+  ...ingestionSchedule("PT15M", "PT15M", "resourceLogs"),
   parameters: {
     allowedRequesters: {
       type: "stringList",
@@ -190,6 +198,7 @@ const blobUndelete: Detection = {
     query: (p) =>
       [
         "StorageBlobLogs",
+        ingestedSinceLastRun("PT15M"),
         `| where OperationName in~ ${kql.strList(BLOB_UNDELETE)}`,
         SUCCEEDED,
         CALLER_IP,
@@ -218,12 +227,13 @@ const blobUndelete: Detection = {
     source: "log-values.md 5 (UndeleteBlob in the logged-operations list, OAuth requester columns, CallerIpAddress with port); RestoreContainer name (unverified)",
     fires: [
       { name: "blobs undeleted with Entra ID auth", rows: { StorageBlobLogs: [undeleteRow(5), undeleteRow(4, { ObjectKey: "/stcontosodata/hr-archive/2024/salaries.csv" })] } },
+      { name: "blob undeleted 40 minutes ago whose log row landed after the previous run", rows: { StorageBlobLogs: [undeleteRow(40, { _TimeReceived: minutesAgo(2) })] } },
       { name: "container restored with the account key", rows: { StorageBlobLogs: [undeleteRow(5, { OperationName: "RestoreContainer", AuthenticationType: "AccountKey", RequesterUpn: "", RequesterObjectId: "", AuthenticationHash: "key1(3F2A9C0D1B7E4F55)", ObjectKey: "/stcontosodata/hr-archive" })] } },
     ],
     quiet: [
       { name: "blob deleted (not restored)", rows: { StorageBlobLogs: [undeleteRow(5, { OperationName: "DeleteBlob", Category: "StorageDelete" })] } },
       { name: "undelete denied", rows: { StorageBlobLogs: [undeleteRow(5, { StatusCode: "403", StatusText: "AuthorizationError" })] } },
-      { name: "undelete before the window", rows: { StorageBlobLogs: [undeleteRow(25)] } },
+      { name: "undelete ingested before the previous run", rows: { StorageBlobLogs: [undeleteRow(25)] } },
       { name: "allowlisted operator", parameters: { allowedRequesters: [ATTACKER_UPN] }, rows: { StorageBlobLogs: [undeleteRow(5)] } },
     ],
   },
@@ -291,13 +301,16 @@ const backupUndelete: Detection = {
   ...requestBodyMatch(PROTECTED_ITEM_WRITE, "isRehydrate", `(?i)"isRehydrate"\\s*:\\s*true`),
   samples: {
     source: "ATRM AZT704.3 (PUT protectedItems with isRehydrate true); log-values.md 1.3 (request body on Start rows)",
-    fires: [{ name: "backup item undelete request", rows: { AzureActivity: [activityStartRow(5, PROTECTED_ITEM_WRITE, PROTECTED_ITEM_ID, rehydrateBody)] } }],
+    fires: [
+      { name: "backup item undelete request", rows: { AzureActivity: [activityStartRow(5, PROTECTED_ITEM_WRITE, PROTECTED_ITEM_ID, rehydrateBody)] } },
+      { name: "undelete request 25 minutes ago whose row landed after the previous run", rows: { AzureActivity: [activityStartRow(25, PROTECTED_ITEM_WRITE, PROTECTED_ITEM_ID, rehydrateBody, { _TimeReceived: minutesAgo(1) })] } },
+    ],
     quiet: [
       {
         name: "protection re-enabled without rehydrate",
         rows: { AzureActivity: [activityStartRow(5, PROTECTED_ITEM_WRITE, PROTECTED_ITEM_ID, { properties: { ...rehydrateBody.properties, isRehydrate: false, protectionState: "Protected" } })] },
       },
-      { name: "request before the window", rows: { AzureActivity: [activityStartRow(20, PROTECTED_ITEM_WRITE, PROTECTED_ITEM_ID, rehydrateBody)] } },
+      { name: "request ingested before the previous run", rows: { AzureActivity: [activityStartRow(20, PROTECTED_ITEM_WRITE, PROTECTED_ITEM_ID, rehydrateBody)] } },
     ],
   },
 };
@@ -305,6 +318,8 @@ const backupUndelete: Detection = {
 const BACKUP_CONFIG = "Microsoft.RecoveryServices/Vaults/backupconfig/write";
 const VAULT_CONFIG_ID = armId("rg-backup", "microsoft.recoveryservices/vaults/rsv-prod/backupconfig/vaultconfig");
 const disableBody = { properties: { softDeleteFeatureState: "Disabled", enhancedSecurityState: "Disabled" } };
+
+const SOFT_DELETE_FREQUENCY = "PT15M";
 
 const softDeleteConfig: Detection = {
   key: "azt704-3-backup-soft-delete-config",
@@ -316,7 +331,8 @@ const softDeleteConfig: Detection = {
     "ATRM's listed action). This is where soft delete and enhanced security are switched off, after which deleted " +
     "backups are gone immediately - the usual preparation for destroying backups before ransomware. The request body " +
     "(Start row) is read when present: the alert is raised unless it shows soft delete kept on and enhanced security not " +
-    "disabled; a write without a readable body still alerts. Body presence for this operation is (unverified).",
+    "disabled; a write without a readable body still alerts. Body presence for this operation is (unverified). Alerts " +
+    "once, in the first run after the write's Success row lands in the workspace (however late).",
   falsePositives: ["Decommissioning a vault (soft delete must be off to delete it at once)."],
   triage: [
     "Read SoftDeleteState / EnhancedSecurityState and confirm the change with the backup owner.",
@@ -330,14 +346,15 @@ const softDeleteConfig: Detection = {
     "https://learn.microsoft.com/azure/backup/backup-azure-security-feature-cloud",
   ],
   severity: 1,
-  evaluationFrequency: "PT15M",
-  windowSize: "PT15M",
+  // Success rows ingested in the last 15 minutes; their Start row (seconds earlier) is looked up by TimeGenerated.
+  ...ingestionSchedule(SOFT_DELETE_FREQUENCY, "PT30M"),
   parameters: { allowedCallers: ALLOWED_CALLERS },
   signal: {
     kind: "query",
     query: (p) =>
       [
         "AzureActivity",
+        NEW_EVIDENCE.extend,
         `| where OperationNameValue =~ ${kql.str(BACKUP_CONFIG)}`,
         `| where ActivityStatusValue in~ ("Start", "Started", "Success", "Succeeded")`,
       ].join("\n") +
@@ -346,9 +363,11 @@ const softDeleteConfig: Detection = {
       [
         "| extend RequestBody = tostring(Properties_d.requestbody)",
         `| summarize TimeGenerated = max(TimeGenerated), Succeeded = countif(ActivityStatusValue in~ ("Success", "Succeeded")),`,
-        "    RequestBody = take_anyif(RequestBody, isnotempty(RequestBody)), CallerIpAddress = take_anyif(CallerIpAddress, isnotempty(CallerIpAddress))",
-        "    by CorrelationId, Caller, _ResourceId, SubscriptionId",
+        "    RequestBody = take_anyif(RequestBody, isnotempty(RequestBody)), CallerIpAddress = take_anyif(CallerIpAddress, isnotempty(CallerIpAddress)),",
+        // The completion is the newly ingested event: a Start row landing after it does not alert the write again.
+        `    SucceededIngested = maxif(Ingested, ActivityStatusValue in~ ("Success", "Succeeded")) by CorrelationId, Caller, _ResourceId, SubscriptionId`,
         "| where Succeeded > 0",
+        `| where SucceededIngested > ago(${kql.timespan(SOFT_DELETE_FREQUENCY)})`,
         `| extend SoftDeleteState = extract(@'"softDeleteFeatureState"\\s*:\\s*"(\\w+)"', 1, RequestBody), EnhancedSecurityState = extract(@'"enhancedSecurityState"\\s*:\\s*"(\\w+)"', 1, RequestBody)`,
         `| where SoftDeleteState !in~ ("Enabled", "AlwaysON") or EnhancedSecurityState =~ "Disabled"`,
         "| project TimeGenerated, Caller, CallerIpAddress, _ResourceId, SoftDeleteState, EnhancedSecurityState, SubscriptionId, CorrelationId",
@@ -372,6 +391,15 @@ const softDeleteConfig: Detection = {
         },
       },
       { name: "config written, body not logged", rows: { AzureActivity: [activityRow(5, BACKUP_CONFIG, VAULT_CONFIG_ID)] } },
+      {
+        name: "soft delete disabled 35 minutes ago, Success row landed after the previous run",
+        rows: {
+          AzureActivity: [
+            activityStartRow(36, BACKUP_CONFIG, VAULT_CONFIG_ID, disableBody, { _TimeReceived: minutesAgo(25) }),
+            activityRow(35, BACKUP_CONFIG, VAULT_CONFIG_ID, { CallerIpAddress: "", _TimeReceived: minutesAgo(5) }),
+          ],
+        },
+      },
     ],
     quiet: [
       {
@@ -387,7 +415,16 @@ const softDeleteConfig: Detection = {
         name: "change failed",
         rows: { AzureActivity: [activityStartRow(6, BACKUP_CONFIG, VAULT_CONFIG_ID, disableBody), activityRow(5, BACKUP_CONFIG, VAULT_CONFIG_ID, { ActivityStatusValue: "Failure" })] },
       },
-      { name: "change before the window", rows: { AzureActivity: [activityRow(25, BACKUP_CONFIG, VAULT_CONFIG_ID)] } },
+      { name: "change ingested before the previous run", rows: { AzureActivity: [activityRow(25, BACKUP_CONFIG, VAULT_CONFIG_ID)] } },
+      {
+        name: "already alerted: Success row ingested before the previous run, its Start row landing now",
+        rows: {
+          AzureActivity: [
+            activityStartRow(31, BACKUP_CONFIG, VAULT_CONFIG_ID, disableBody, { _TimeReceived: minutesAgo(3) }),
+            activityRow(30, BACKUP_CONFIG, VAULT_CONFIG_ID, { _TimeReceived: minutesAgo(20) }),
+          ],
+        },
+      },
       { name: "allowlisted decommissioning identity", parameters: { allowedCallers: [ATTACKER_UPN] }, rows: { AzureActivity: [activityRow(5, BACKUP_CONFIG, VAULT_CONFIG_ID)] } },
     ],
   },

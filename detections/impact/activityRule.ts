@@ -4,6 +4,7 @@
 import * as kql from "../kql";
 import { isoDurationMs } from "../kql";
 import type { Detection, SampleCase, Severity } from "../model";
+import { ingestedSinceLastRun, ingestionSchedule } from "../patterns/arrival";
 import { activityRow, ATTACKER_UPN } from "./sampleRows";
 
 export interface ActivityRuleSpec {
@@ -74,15 +75,21 @@ export function activityRule(s: ActivityRuleSpec): Detection {
   };
 }
 
+const REQUEST_BODY_FREQUENCY = "PT15M";
+
 /**
  * An ARM write whose request body (Properties_d.requestbody, on the Start row only: log-values.md 1.3)
  * has the term `property` (cheap pre-filter) and matches `pattern` (RE2). It sees attempts,
- * including ones that later fail.
+ * including ones that later fail. Runs every 15 minutes over the Start rows ingested since the
+ * previous run (Activity Log rows land 3-20 minutes late).
  */
-export function requestBodyMatch(operation: string, property: string, pattern: string): Pick<Detection, "parameters" | "signal" | "requires" | "entities" | "evaluationFrequency" | "windowSize"> {
+export function requestBodyMatch(
+  operation: string,
+  property: string,
+  pattern: string,
+): Pick<Detection, "parameters" | "signal" | "requires" | "entities" | "evaluationFrequency" | "windowSize" | "overrideQueryTimeRange"> {
   return {
-    evaluationFrequency: "PT15M",
-    windowSize: "PT15M",
+    ...ingestionSchedule(REQUEST_BODY_FREQUENCY),
     parameters: {
       allowedCallers: {
         type: "stringList",
@@ -96,6 +103,7 @@ export function requestBodyMatch(operation: string, property: string, pattern: s
       query: (p) =>
         [
           "AzureActivity",
+          ingestedSinceLastRun(REQUEST_BODY_FREQUENCY),
           `| where OperationNameValue =~ ${kql.str(operation)}`,
           `| where ActivityStatusValue in~ ("Start", "Started")`,
           "| extend RequestBody = tostring(Properties_d.requestbody)",
