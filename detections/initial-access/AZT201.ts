@@ -2,6 +2,7 @@
 // principal secret or certificate (.2).
 import * as kql from "../kql";
 import type { Detection, SampleRow, TechniqueModule } from "../model";
+import { minutesAgo } from "../model";
 import { BASELINE_SCHEDULE, baselineParameters, baselineTrigger, firstSeenQuery, listParameter, numberParameter, type FirstSeenSpec } from "../patterns/baseline";
 import { APP, ARM_RESOURCE_ID, signinRow, spSigninRow } from "./signins";
 
@@ -30,7 +31,6 @@ const newCountrySpec: FirstSeenSpec = {
     { column: "Location", parameter: "allowedCountries" },
     { column: "UserPrincipalName", parameter: "allowedUsers" },
   ],
-  activeWithin: "PT2H",
 };
 
 const portal = (minutes: number, over: SampleRow = {}) => signinRow(minutes, over);
@@ -71,6 +71,8 @@ const newCountry: Detection = {
     fires: [
       { name: "GB sign-in this morning, portal from RU an hour later (history from the same day)", rows: { SigninLogs: [outlook(3 * 60), portal(40, fromAbroad)] } },
       { name: "portal sign-in from RU after a day of GB sign-ins", rows: { SigninLogs: [outlook(30 * 60), portal(40, fromAbroad)] } },
+      { name: "late row: portal sign-in from RU 3 hours ago that landed 25 minutes ago", rows: { SigninLogs: [outlook(30 * 60), portal(3 * 60, { ...fromAbroad, _TimeReceived: minutesAgo(25) })] } },
+      { name: "Outlook from RU 5 hours ago (no alert: not management), then the portal from RU", rows: { SigninLogs: [outlook(30 * 60), outlook(5 * 60, fromAbroad), portal(40, fromAbroad)] } },
       { name: "Azure CLI sign-in from RU", rows: { SigninLogs: [outlook(40 * 60), portal(30 * 60), portal(30, { ...fromAbroad, AppId: APP.azureCli, AppDisplayName: "Microsoft Azure CLI", ClientAppUsed: "Mobile Apps and Desktop clients" })] } },
     ],
     quiet: [
@@ -80,7 +82,11 @@ const newCountry: Detection = {
       { name: "first sign-in in two days is from the new country (no history)", rows: { SigninLogs: [portal(40, fromAbroad)] } },
       { name: "country in allowedCountries", parameters: { allowedCountries: ["RU"] }, rows: { SigninLogs: [outlook(30 * 60), portal(40, fromAbroad)] } },
       { name: "user was already in that country the day before", rows: { SigninLogs: [outlook(30 * 60, fromAbroad), portal(40, fromAbroad)] } },
-      { name: "new country first seen more than 2 hours ago (already alerted)", rows: { SigninLogs: [outlook(30 * 60), portal(5 * 60, fromAbroad)] } },
+      { name: "new country first seen 5 hours ago, ingested then (already alerted)", rows: { SigninLogs: [outlook(30 * 60), portal(5 * 60, fromAbroad)] } },
+      {
+        name: "already alerted: first portal sign-in from RU (70 minutes ago) ingested before the previous run, another one now",
+        rows: { SigninLogs: [outlook(30 * 60), portal(70, fromAbroad), portal(10, fromAbroad)] },
+      },
     ],
   },
 };
@@ -154,7 +160,6 @@ const spNewIpSpec: FirstSeenSpec = {
     { column: "AppId", parameter: "allowedAppIds" },
     { column: "IPAddress", parameter: "allowedIpAddresses" },
   ],
-  activeWithin: "PT2H",
 };
 
 const spNewIp: Detection = {
@@ -189,8 +194,15 @@ const spNewIp: Detection = {
   entities: { account: "AppId", ip: "IPAddress" },
   samples: {
     source: "log-values.md 3.3 (AADServicePrincipalSignInLogs: AppId, ServicePrincipalId, credential key id, string LocationDetails); ATRM AZT201.2 (Windows Azure Service Management API)",
-    fires: [{ name: "pipeline SP signs in from a VPS", rows: { AADServicePrincipalSignInLogs: [spSigninRow(30 * 60), spSigninRow(30, { IPAddress: "193.142.146.20", Location: "DE", LocationDetails: JSON.stringify({ city: "Frankfurt am Main", state: "Hessen", countryOrRegion: "DE" }) })] } }],
+    fires: [
+      { name: "pipeline SP signs in from a VPS", rows: { AADServicePrincipalSignInLogs: [spSigninRow(30 * 60), spSigninRow(30, { IPAddress: "193.142.146.20", Location: "DE", LocationDetails: JSON.stringify({ city: "Frankfurt am Main", state: "Hessen", countryOrRegion: "DE" }) })] } },
+      { name: "late row: sign-in from a VPS 150 minutes ago that landed 30 minutes ago", rows: { AADServicePrincipalSignInLogs: [spSigninRow(30 * 60), spSigninRow(150, { IPAddress: "193.142.146.20", _TimeReceived: minutesAgo(30) })] } },
+    ],
     quiet: [
+      {
+        name: "already alerted: first sign-in from the new IP (80 minutes ago) ingested before the previous run, more now",
+        rows: { AADServicePrincipalSignInLogs: [spSigninRow(30 * 60), spSigninRow(80, { IPAddress: "193.142.146.20" }), spSigninRow(20, { IPAddress: "193.142.146.20" })] },
+      },
       { name: "same IP as the day before", rows: { AADServicePrincipalSignInLogs: [spSigninRow(30 * 60), spSigninRow(30)] } },
       { name: "failed sign-in from a new IP", rows: { AADServicePrincipalSignInLogs: [spSigninRow(30 * 60), spSigninRow(30, { IPAddress: "193.142.146.20", ResultType: "7000215" })] } },
       { name: "the new IP is the service principal's first sign-in in two days", rows: { AADServicePrincipalSignInLogs: [spSigninRow(30, { IPAddress: "193.142.146.20" })] } },

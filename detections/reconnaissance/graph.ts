@@ -83,7 +83,6 @@ export function graphEnumerationSpec(e: Pick<GraphEnumeration, "terms" | "paths"
     details: GRAPH_DETAILS,
     after: [SAMPLE_IP],
     exclusions: GRAPH_EXCLUSIONS,
-    activeWithin: "PT3H",
   };
 }
 
@@ -100,8 +99,9 @@ export function graphEnumeration(e: GraphEnumeration): Detection {
       `(at least minCount requests and a rise of at least risePercent). Enumeration tools (AzureHound, GraphRunner, ` +
       `Graph PowerShell scripts) page through these endpoints object by object; reads of Entra objects are recorded ` +
       `only in MicrosoftGraphActivityLogs. Request paths are normalised (version, query string and object ids removed) ` +
-      `before matching. Graph activity logs arrive within about 30 minutes, at times up to 2 hours, so the rule ` +
-      `alerts while the principal's last matching request is less than 3 hours old.`,
+      `before matching. Graph activity logs arrive within about 30 minutes, at times up to 2 hours late: the rule ` +
+      `alerts in the hourly run after a matching request lands, however late, and again only when more of the ` +
+      `principal's requests land (not on every run while its day's count stays high).`,
     falsePositives: e.falsePositives,
     triage: [
       "Identify the principal (Principal is the user object id, or the service principal object id for app-only calls) and the app (AppId).",
@@ -184,6 +184,10 @@ function enumerationSamples(e: GraphEnumeration): Detection["samples"] {
   const fires: SampleCase[] = [
     { name: `${min + 5} requests in the last hour, none the day before`, rows: { MicrosoftGraphActivityLogs: burst(min + 5, 10) } },
     {
+      name: `late row: ${min - 1} requests landed 90 minutes ago, the ${min}th (sent then) landed 20 minutes ago`,
+      rows: { MicrosoftGraphActivityLogs: [...burst(min - 1, 90), graphRow(95, { RequestUri: e.sampleUri(min), _TimeReceived: minutesAgo(20) })] },
+    },
+    {
       name: "app-only enumeration by a service principal (UserId empty)",
       rows: {
         MicrosoftGraphActivityLogs: burst(min, 20, {
@@ -212,7 +216,8 @@ function enumerationSamples(e: GraphEnumeration): Detection["samples"] {
       name: "writes (POST) to the same endpoints are not reads",
       rows: { MicrosoftGraphActivityLogs: burst(min + 5, 10, { RequestMethod: "POST", ResponseStatusCode: 201 }) },
     },
-    { name: "burst ended more than 3 hours ago (already alerted)", rows: { MicrosoftGraphActivityLogs: burst(min + 5, 4 * 60) } },
+    { name: "already alerted: the whole burst (70 minutes ago and older) was ingested before the previous run", rows: { MicrosoftGraphActivityLogs: burst(min + 5, 70) } },
+    { name: "burst 4 hours ago, ingested then (already alerted)", rows: { MicrosoftGraphActivityLogs: burst(min + 5, 4 * 60) } },
   ];
   return {
     source:
