@@ -6,11 +6,23 @@
 import * as kql from "../kql";
 import type { Detection, Requirement, SampleCase, SampleRow } from "../model";
 import { minutesAgo } from "../model";
+import { ingestionSchedule } from "../patterns/arrival";
 import { baselineParameters, baselineQuery, baselineTrigger, BASELINE_SCHEDULE, IN_RECENT, type BaselineSpec, type Column } from "../patterns/baseline";
 
 export const GRAPH_REQUIRES: Requirement[] = [{ source: "entraId", categories: ["MicrosoftGraphActivityLogs"] }];
 
 export const GRAPH_ACTIVITY_DOC = "https://learn.microsoft.com/graph/microsoft-graph-activity-logs-overview";
+
+/**
+ * Graph activity logs are delivered usually within 30 minutes, at times up to 2 hours late
+ * (log-values.md section 8): longer than INGESTION_LAG.entraId, which is sized for sign-in and audit logs.
+ */
+export const GRAPH_INGESTION_LAG = "PT2H";
+
+/** ingestionSchedule for a rule over MicrosoftGraphActivityLogs rows ingested since the previous run: range = frequency + GRAPH_INGESTION_LAG. */
+export function graphIngestionSchedule(frequency: string) {
+  return { ...ingestionSchedule(frequency), overrideQueryTimeRange: kql.isoDuration(kql.isoDurationMs(frequency) + kql.isoDurationMs(GRAPH_INGESTION_LAG)) };
+}
 
 /** The calling principal: the user for delegated calls, the service principal for app-only calls. */
 export const PRINCIPAL: Column = { name: "Principal", expr: "iff(isempty(UserId), ServicePrincipalId, UserId)" };
