@@ -2,7 +2,10 @@
 import * as kql from "../kql";
 import type { Detection, TechniqueModule } from "../model";
 import { ATTACKER_IP, GRAPH_ACTIVITY_DOC, graphEnumeration, graphIngestionSchedule, graphRow, sampleGuid } from "./graph";
-import { APP, nonInteractiveRow, signinRow } from "../initial-access/signins";
+import { APP, nonInteractiveRow, SAMPLE_DOMAIN, signinRow } from "../initial-access/signins";
+
+/** signinRow's user (adelev@contoso.onmicrosoft.com) object id. */
+const SIGNIN_USER_ID = "6e7b768e-07e2-4810-8459-485f84f8f204";
 import { listParameter } from "../patterns/baseline";
 import { ingestedSinceLastRun } from "../patterns/arrival";
 import { minutesAgo } from "../model";
@@ -42,12 +45,17 @@ const userEnumeration = graphEnumeration({
 const TOOL_AGENTS = ["azurehound", "roadrecon", "roadtools", "graphrunner", "aadinternals"];
 const TOOL_FREQUENCY = "PT30M";
 
-/** One leg of the union: the table's rows ingested since the previous run, filtered on the tool list, projected to common columns. */
-function agentLeg(table: string, principal: string, detail: string, result: string, agents: string[], allowed: string[]): string {
+/**
+ * One leg of the union: the table's rows ingested since the previous run, filtered on the tool list,
+ * minus allowlisted principals, projected to common columns. `idColumns` are the columns an
+ * allowlist entry may name the principal by: Principal (the object id in Graph, the UPN in the
+ * sign-in tables) and, in the sign-in tables, the user object id as well.
+ */
+function agentLeg(table: string, principal: string, idColumns: string[], detail: string, result: string, agents: string[], allowed: string[]): string {
   return (
     `(${table}\n    ${ingestedSinceLastRun(TOOL_FREQUENCY)}\n    | where UserAgent has_any ${kql.strList(agents)}` +
     `\n    | extend Principal = ${principal}` +
-    kql.excludeIn("Principal", allowed).replace("\n", "\n    ") +
+    idColumns.map((c) => kql.excludeIn(c, allowed).replace("\n", "\n    ")).join("") +
     `\n    | project TimeGenerated, Source = ${kql.str(table)}, Principal, AppId, IPAddress, UserAgent, Detail = ${detail}, Result = ${result})`
   );
 }
@@ -81,7 +89,10 @@ const toolUserAgent: Detection = {
     },
     allowedPrincipals: {
       type: "stringList",
-      description: "Principals (user object id or UPN, service principal object id) of authorised assessments.",
+      description:
+        "Principals of authorised assessments: user object ids or service principal object ids (they match every source), " +
+        "or UPNs (they match the sign-ins only: MicrosoftGraphActivityLogs has no UPN column, so a user listed by UPN " +
+        "still alerts on its Graph requests — list its object id). Drawn also from allowlists.callers.",
       default: [],
       allowlist: "callers",
     },
@@ -92,9 +103,9 @@ const toolUserAgent: Detection = {
       const agents = listParameter(p, "toolAgents"), allowed = listParameter(p, "allowedPrincipals");
       return [
         "union",
-        agentLeg("MicrosoftGraphActivityLogs", "iff(isempty(UserId), ServicePrincipalId, UserId)", "RequestUri", "tostring(ResponseStatusCode)", agents, allowed) + ",",
-        agentLeg("SigninLogs", "UserPrincipalName", "AppDisplayName", "ResultType", agents, allowed) + ",",
-        agentLeg("AADNonInteractiveUserSignInLogs", "UserPrincipalName", "AppDisplayName", "ResultType", agents, allowed),
+        agentLeg("MicrosoftGraphActivityLogs", "iff(isempty(UserId), ServicePrincipalId, UserId)", ["Principal"], "RequestUri", "tostring(ResponseStatusCode)", agents, allowed) + ",",
+        agentLeg("SigninLogs", "UserPrincipalName", ["Principal", "UserId"], "AppDisplayName", "ResultType", agents, allowed) + ",",
+        agentLeg("AADNonInteractiveUserSignInLogs", "UserPrincipalName", ["Principal", "UserId"], "AppDisplayName", "ResultType", agents, allowed),
         "| summarize Events = count(), FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated),",
         "    Sources = make_set(Source), Details = make_set(Detail, 20), Results = make_set(Result, 10), IPAddresses = make_set(IPAddress, 10)",
         "    by Principal, AppId, UserAgent",
@@ -116,6 +127,12 @@ const toolUserAgent: Detection = {
         rows: { AADNonInteractiveUserSignInLogs: [nonInteractiveRow(15, { UserAgent: "azurehound/v2.0.4", AppId: APP.azurePowerShell, AppDisplayName: "Microsoft Azure PowerShell", ResourceDisplayName: "Microsoft Graph", ResourceIdentity: "00000003-0000-0000-c000-000000000000", IPAddress: ATTACKER_IP })] },
       },
       {
+        // A known limit (see allowedPrincipals): MicrosoftGraphActivityLogs has no UPN column.
+        name: "a user listed by UPN is not silenced in Graph requests, which carry only its object id",
+        parameters: { allowedPrincipals: [`adelev@${SAMPLE_DOMAIN}`] },
+        rows: { MicrosoftGraphActivityLogs: [graphRow(20, { UserId: SIGNIN_USER_ID })] },
+      },
+      {
         name: "AzureHound signing in with a username and password (interactive sign-in)",
         rows: { SigninLogs: [signinRow(25, { UserAgent: "azurehound/v2.1.7", ClientAppUsed: "Mobile Apps and Desktop clients", AppId: APP.azurePowerShell, AppDisplayName: "Microsoft Azure PowerShell", IPAddress: ATTACKER_IP })] },
       },
@@ -125,6 +142,12 @@ const toolUserAgent: Detection = {
       { name: "already alerted: the tool's request (40 minutes ago) was ingested before the previous run", rows: { MicrosoftGraphActivityLogs: [graphRow(40)] } },
       { name: "tool seen 150 minutes ago, ingested then", rows: { MicrosoftGraphActivityLogs: [graphRow(150)] } },
       { name: "authorised assessment principal", parameters: { allowedPrincipals: ["3f1c8d2a-7b4e-4c1a-9e6d-2a5b8c9d0e1f"] }, rows: { MicrosoftGraphActivityLogs: [graphRow(20)] } },
+      {
+        name: "authorised assessment user listed by object id: its Graph requests and its sign-ins",
+        parameters: { allowedPrincipals: [SIGNIN_USER_ID] },
+        rows: { MicrosoftGraphActivityLogs: [graphRow(20, { UserId: SIGNIN_USER_ID })], SigninLogs: [signinRow(25, { UserAgent: "azurehound/v2.1.7" })] },
+      },
+      { name: "authorised assessment user listed by UPN: its sign-ins", parameters: { allowedPrincipals: [`adelev@${SAMPLE_DOMAIN}`] }, rows: { SigninLogs: [signinRow(25, { UserAgent: "azurehound/v2.1.7" })] } },
     ],
   },
 };

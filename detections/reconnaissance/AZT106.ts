@@ -5,7 +5,7 @@ import type { Detection, TechniqueModule } from "../model";
 import { minutesAgo } from "../model";
 import { baselineParameters, baselineQuery, baselineTrigger, BASELINE_SCHEDULE, IN_RECENT, type BaselineSpec } from "../patterns/baseline";
 import { APP } from "../initial-access/signins";
-import { ADMIN_USER_ID, GRAPH_ACTIVITY_DOC, GRAPH_REQUIRES, graphEnumeration, graphRow, PRINCIPAL, rowsOver, sampleGuid } from "./graph";
+import { ADMIN_USER_ID, GRAPH_ACTIVITY_DOC, graphPrincipalsDescription, GRAPH_REQUIRES, graphEnumeration, graphRow, PRINCIPAL, rowsOver, sampleGuid } from "./graph";
 
 const ATRM = "https://microsoft.github.io/Azure-Threat-Research-Matrix/Reconnaissance/AZT106";
 
@@ -128,7 +128,7 @@ const rbacAssignmentListing: Detection = {
   parameters: baselineParameters({
     minCount: { default: 1, description: "getByIds calls from the Azure CLI/PowerShell in the last 24h before a rise can alert." },
     risePercent: 100,
-    allowlists: { allowedPrincipals: { description: "User or service principal object ids that list role assignments routinely.", allowlist: "callers" } },
+    allowlists: { allowedPrincipals: { description: graphPrincipalsDescription("that list role assignments routinely"), allowlist: "callers" } },
   }),
   signal: { kind: "query", query: (p) => baselineQuery(rbacSpec, p), trigger: baselineTrigger(["Principal", "AppId"]) },
   requires: GRAPH_REQUIRES,

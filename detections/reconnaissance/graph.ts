@@ -53,10 +53,23 @@ const GRAPH_DETAILS: Column[] = [
 ];
 const SAMPLE_IP: Column = { name: "SampleIPAddress", expr: "tostring(IPAddresses[0])" };
 
+/**
+ * What an allowlist of Graph principals accepts. Principal is an object id; the table has no UPN
+ * column, so the UPNs users put in allowlists.callers (AzureActivity.Caller form) never match here,
+ * while its service principal object ids do (Caller is the object id for service principals).
+ */
+export function graphPrincipalsDescription(what: string): string {
+  return (
+    `User object ids (UserId) or service principal object ids (ServicePrincipalId) ${what}. Also drawn from ` +
+    `allowlists.callers, whose service principal object ids match; its UPNs do not (MicrosoftGraphActivityLogs has ` +
+    `no UPN column): list such a user's object id here.`
+  );
+}
+
 /** The allowlists of every per-principal Graph detection, and the exclusions that apply them. */
 export const GRAPH_ALLOWLISTS = {
   allowedAppIds: { description: "App ids (Graph AppId) whose activity is expected, e.g. identity governance, backup or security tools.", allowlist: "appIds" },
-  allowedPrincipals: { description: "User or service principal object ids whose activity is expected.", allowlist: "callers" },
+  allowedPrincipals: { description: graphPrincipalsDescription("whose activity is expected"), allowlist: "callers" },
 } as const;
 export const GRAPH_EXCLUSIONS = [
   { column: "AppId", parameter: "allowedAppIds" },
@@ -214,6 +227,11 @@ function enumerationSamples(e: GraphEnumeration): Detection["samples"] {
     {
       name: "same principal already enumerated at a similar rate the day before (rise below risePercent)",
       rows: { MicrosoftGraphActivityLogs: [...burst(min + 5, 10), ...burst(steady, 26 * 60)] },
+    },
+    {
+      name: "allowlisted principal (user object id)",
+      parameters: { allowedPrincipals: [ATTACKER_USER_ID] },
+      rows: { MicrosoftGraphActivityLogs: burst(min + 5, 10) },
     },
     {
       name: "allowlisted app",
