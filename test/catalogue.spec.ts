@@ -65,26 +65,7 @@ describe("catalogue", () => {
   // may only shrink (a stale entry fails too).
   const ARRIVAL_TODO = new Set([
   // reconnaissance
-  "azt103-ssh-probed-from-internet",
-  "azt104-graph-user-enumeration",
-  "azt104-recon-tool-useragent",
-  "azt105-graph-app-enumeration",
-  "azt106-1-graph-role-enumeration",
-  "azt106-2-graph-app-role-enumeration",
-  "azt106-3-cli-role-assignment-listing",
-  "azt106-4-graph-transitive-role-lookups",
-  "azt107-scripted-arm-access-new-ip",
-  "azt108-graph-mailbox-collection",
   // initial access
-  "azt201-1-management-signin-new-country",
-  "azt201-1-risky-signin-success",
-  "azt201-2-sp-credential-failures",
-  "azt201-2-sp-signin-new-ip",
-  "azt202-brute-force",
-  "azt202-password-spray",
-  "azt202-password-spray-success",
-  "azt203-tenant-wide-consent",
-  "azt203-user-consent-risky-scopes",
   // execution
   "azt301-1-runcommand-scriptblock",
   "azt301-2-custom-script-extension",

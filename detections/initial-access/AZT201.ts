@@ -2,8 +2,10 @@
 // principal secret or certificate (.2).
 import * as kql from "../kql";
 import type { Detection, SampleRow, TechniqueModule } from "../model";
+import { minutesAgo } from "../model";
 import { BASELINE_SCHEDULE, baselineParameters, baselineTrigger, firstSeenQuery, listParameter, numberParameter, type FirstSeenSpec } from "../patterns/baseline";
 import { APP, ARM_RESOURCE_ID, signinRow, spSigninRow } from "./signins";
+import { ingestedSinceLastRun, ingestionSchedule, NEW_EVIDENCE } from "../patterns/arrival";
 
 const ATRM = "https://microsoft.github.io/Azure-Threat-Research-Matrix/InitialAccess/AZT201";
 const SIGNIN_DOC = "https://learn.microsoft.com/entra/identity/monitoring-health/concept-sign-ins";
@@ -30,7 +32,6 @@ const newCountrySpec: FirstSeenSpec = {
     { column: "Location", parameter: "allowedCountries" },
     { column: "UserPrincipalName", parameter: "allowedUsers" },
   ],
-  activeWithin: "PT2H",
 };
 
 const portal = (minutes: number, over: SampleRow = {}) => signinRow(minutes, over);
@@ -71,6 +72,8 @@ const newCountry: Detection = {
     fires: [
       { name: "GB sign-in this morning, portal from RU an hour later (history from the same day)", rows: { SigninLogs: [outlook(3 * 60), portal(40, fromAbroad)] } },
       { name: "portal sign-in from RU after a day of GB sign-ins", rows: { SigninLogs: [outlook(30 * 60), portal(40, fromAbroad)] } },
+      { name: "late row: portal sign-in from RU 3 hours ago that landed 25 minutes ago", rows: { SigninLogs: [outlook(30 * 60), portal(3 * 60, { ...fromAbroad, _TimeReceived: minutesAgo(25) })] } },
+      { name: "Outlook from RU 5 hours ago (no alert: not management), then the portal from RU", rows: { SigninLogs: [outlook(30 * 60), outlook(5 * 60, fromAbroad), portal(40, fromAbroad)] } },
       { name: "Azure CLI sign-in from RU", rows: { SigninLogs: [outlook(40 * 60), portal(30 * 60), portal(30, { ...fromAbroad, AppId: APP.azureCli, AppDisplayName: "Microsoft Azure CLI", ClientAppUsed: "Mobile Apps and Desktop clients" })] } },
     ],
     quiet: [
@@ -80,10 +83,16 @@ const newCountry: Detection = {
       { name: "first sign-in in two days is from the new country (no history)", rows: { SigninLogs: [portal(40, fromAbroad)] } },
       { name: "country in allowedCountries", parameters: { allowedCountries: ["RU"] }, rows: { SigninLogs: [outlook(30 * 60), portal(40, fromAbroad)] } },
       { name: "user was already in that country the day before", rows: { SigninLogs: [outlook(30 * 60, fromAbroad), portal(40, fromAbroad)] } },
-      { name: "new country first seen more than 2 hours ago (already alerted)", rows: { SigninLogs: [outlook(30 * 60), portal(5 * 60, fromAbroad)] } },
+      { name: "new country first seen 5 hours ago, ingested then (already alerted)", rows: { SigninLogs: [outlook(30 * 60), portal(5 * 60, fromAbroad)] } },
+      {
+        name: "already alerted: first portal sign-in from RU (70 minutes ago) ingested before the previous run, another one now",
+        rows: { SigninLogs: [outlook(30 * 60), portal(70, fromAbroad), portal(10, fromAbroad)] },
+      },
     ],
   },
 };
+
+const RISKY_FREQUENCY = "PT15M";
 
 const riskySignin: Detection = {
   key: "azt201-1-risky-signin-success",
@@ -102,8 +111,8 @@ const riskySignin: Detection = {
   ],
   references: [`${ATRM}/AZT201-1/`, "https://learn.microsoft.com/entra/id-protection/concept-identity-protection-risks", SIGNIN_DOC],
   severity: 1,
-  evaluationFrequency: "PT15M",
-  windowSize: "PT30M",
+  // Every 15 minutes over the sign-ins ingested since the previous run (each alerts once, however late).
+  ...ingestionSchedule(RISKY_FREQUENCY, RISKY_FREQUENCY, "entraId"),
   parameters: {
     riskLevels: { type: "stringList", default: ["high", "medium"], description: "RiskLevelDuringSignIn values that alert (low, medium, high)." },
     allowedUsers: { type: "stringList", default: [], allowlist: "userPrincipalNames", description: "UPNs excluded (e.g. test accounts used from anonymising networks)." },
@@ -113,6 +122,7 @@ const riskySignin: Detection = {
     query: (p) =>
       [
         "SigninLogs",
+        ingestedSinceLastRun(RISKY_FREQUENCY),
         `| where ResultType == "0"`,
         `| where RiskLevelDuringSignIn in~ ${kql.strList(listParameter(p, "riskLevels"))}`,
       ].join("\n") +
@@ -126,12 +136,14 @@ const riskySignin: Detection = {
     source: "log-values.md 3.1 (RiskDetail/RiskState none on ordinary rows; ResultType string); Entra ID Protection risk detections",
     fires: [
       { name: "high-risk sign-in from an anonymous IP succeeded", rows: { SigninLogs: [portal(10, { ...fromAbroad, RiskLevelDuringSignIn: "high", RiskState: "atRisk", RiskDetail: "none", RiskEventTypes_V2: "[\"anonymizedIPAddress\"]" })] } },
+      { name: "late row: a medium-risk sign-in 50 minutes ago that landed 5 minutes ago", rows: { SigninLogs: [portal(50, { ...fromAbroad, RiskLevelDuringSignIn: "medium", RiskState: "atRisk", _TimeReceived: minutesAgo(5) })] } },
     ],
     quiet: [
       { name: "low risk", rows: { SigninLogs: [portal(10, { RiskLevelDuringSignIn: "low", RiskEventTypes_V2: "[\"unfamiliarFeatures\"]" })] } },
       { name: "high risk but blocked (53003)", rows: { SigninLogs: [portal(10, { RiskLevelDuringSignIn: "high", ResultType: "53003" })] } },
       { name: "no P2: risk hidden", rows: { SigninLogs: [portal(10, { RiskLevelDuringSignIn: "hidden" })] } },
-      { name: "risky sign-in outside the 30-minute window", rows: { SigninLogs: [portal(45, { RiskLevelDuringSignIn: "high" })] } },
+      { name: "already alerted: a risky sign-in 20 minutes ago, ingested before the previous run", rows: { SigninLogs: [portal(20, { RiskLevelDuringSignIn: "high" })] } },
+      { name: "risky sign-in 45 minutes ago, ingested then", rows: { SigninLogs: [portal(45, { RiskLevelDuringSignIn: "high" })] } },
     ],
   },
 };
@@ -154,7 +166,6 @@ const spNewIpSpec: FirstSeenSpec = {
     { column: "AppId", parameter: "allowedAppIds" },
     { column: "IPAddress", parameter: "allowedIpAddresses" },
   ],
-  activeWithin: "PT2H",
 };
 
 const spNewIp: Detection = {
@@ -189,8 +200,15 @@ const spNewIp: Detection = {
   entities: { account: "AppId", ip: "IPAddress" },
   samples: {
     source: "log-values.md 3.3 (AADServicePrincipalSignInLogs: AppId, ServicePrincipalId, credential key id, string LocationDetails); ATRM AZT201.2 (Windows Azure Service Management API)",
-    fires: [{ name: "pipeline SP signs in from a VPS", rows: { AADServicePrincipalSignInLogs: [spSigninRow(30 * 60), spSigninRow(30, { IPAddress: "193.142.146.20", Location: "DE", LocationDetails: JSON.stringify({ city: "Frankfurt am Main", state: "Hessen", countryOrRegion: "DE" }) })] } }],
+    fires: [
+      { name: "pipeline SP signs in from a VPS", rows: { AADServicePrincipalSignInLogs: [spSigninRow(30 * 60), spSigninRow(30, { IPAddress: "193.142.146.20", Location: "DE", LocationDetails: JSON.stringify({ city: "Frankfurt am Main", state: "Hessen", countryOrRegion: "DE" }) })] } },
+      { name: "late row: sign-in from a VPS 150 minutes ago that landed 30 minutes ago", rows: { AADServicePrincipalSignInLogs: [spSigninRow(30 * 60), spSigninRow(150, { IPAddress: "193.142.146.20", _TimeReceived: minutesAgo(30) })] } },
+    ],
     quiet: [
+      {
+        name: "already alerted: first sign-in from the new IP (80 minutes ago) ingested before the previous run, more now",
+        rows: { AADServicePrincipalSignInLogs: [spSigninRow(30 * 60), spSigninRow(80, { IPAddress: "193.142.146.20" }), spSigninRow(20, { IPAddress: "193.142.146.20" })] },
+      },
       { name: "same IP as the day before", rows: { AADServicePrincipalSignInLogs: [spSigninRow(30 * 60), spSigninRow(30)] } },
       { name: "failed sign-in from a new IP", rows: { AADServicePrincipalSignInLogs: [spSigninRow(30 * 60), spSigninRow(30, { IPAddress: "193.142.146.20", ResultType: "7000215" })] } },
       { name: "the new IP is the service principal's first sign-in in two days", rows: { AADServicePrincipalSignInLogs: [spSigninRow(30, { IPAddress: "193.142.146.20" })] } },
@@ -202,6 +220,7 @@ const spNewIp: Detection = {
 /** Wrong or expired secret, bad certificate assertion (log-values.md 3.2, community lists — unverified on the reference page). */
 const SP_CREDENTIAL_FAILURES = ["7000215", "7000222", "700027"];
 const SP_FAILURE_WINDOW = "PT2H";
+const SP_FAILURE_FREQUENCY = "PT1H";
 
 const spCredentialFailures: Detection = {
   key: "azt201-2-sp-credential-failures",
@@ -212,7 +231,9 @@ const spCredentialFailures: Detection = {
     "A service principal had at least minFailures sign-ins with an invalid or expired client secret or a bad " +
     "certificate assertion (7000215, 7000222, 700027) within two hours from an IP address from which it has not " +
     "signed in successfully in the last two days: someone is trying old or guessed credentials of the app. " +
-    "Failures from the workload's own addresses (a rotated secret not yet deployed) are left out.",
+    "Failures from the workload's own addresses (a rotated secret not yet deployed) are left out. It alerts when a " +
+    "failure from that IP reached the workspace since the previous hourly run, so a continuing attempt alerts again " +
+    "and one already alerted on does not.",
   falsePositives: ["A workload moved to new infrastructure before its new secret was deployed."],
   triage: [
     "Identify the app (AppId, ServicePrincipalName) and the IP; CredentialKeyIds shows which credential was tried.",
@@ -221,7 +242,7 @@ const spCredentialFailures: Detection = {
   ],
   references: [`${ATRM}/AZT201-2/`, "https://learn.microsoft.com/entra/identity-platform/reference-error-codes"],
   severity: 2,
-  evaluationFrequency: "PT1H",
+  evaluationFrequency: SP_FAILURE_FREQUENCY,
   windowSize: SP_FAILURE_WINDOW,
   overrideQueryTimeRange: "P2D",
   parameters: {
@@ -242,12 +263,14 @@ const spCredentialFailures: Detection = {
       kql.excludeIn("AppId", listParameter(p, "allowedAppIds")) +
       "\n" +
       [
+        NEW_EVIDENCE.extend,
         "| summarize Failures = count(), FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated), ResultTypes = make_set(ResultType, 5),",
-        "    CredentialKeyIds = make_set(ServicePrincipalCredentialKeyId, 5), Resources = make_set(ResourceDisplayName, 5)",
+        `    CredentialKeyIds = make_set(ServicePrincipalCredentialKeyId, 5), Resources = make_set(ResourceDisplayName, 5), ${NEW_EVIDENCE.aggregate}`,
         "    by ServicePrincipalId, ServicePrincipalName, AppId, IPAddress",
         `| where Failures >= ${kql.num(numberParameter(p, "minFailures"))}`,
+        NEW_EVIDENCE.since(SP_FAILURE_FREQUENCY),
         "| join kind=leftanti knownSources on ServicePrincipalId, IPAddress",
-        "| project ServicePrincipalId, ServicePrincipalName, AppId, IPAddress, Failures, FirstSeen, LastSeen, ResultTypes, CredentialKeyIds, Resources",
+        "| project ServicePrincipalId, ServicePrincipalName, AppId, IPAddress, Failures, FirstSeen, LastSeen, LastIngested, ResultTypes, CredentialKeyIds, Resources",
       ].join("\n"),
     trigger: { operator: "GreaterThan", threshold: 0, timeAggregation: "Count", dimensions: ["AppId", "IPAddress"] },
   },
@@ -260,8 +283,21 @@ const spCredentialFailures: Detection = {
         name: "6 invalid-secret attempts from an unknown IP",
         rows: { AADServicePrincipalSignInLogs: [spSigninRow(20 * 60), ...Array.from({ length: 6 }, (_, i) => spSigninRow(10 + i, { ResultType: "7000215", ResultDescription: "Invalid client secret provided.", IPAddress: "193.142.146.20", ServicePrincipalCredentialKeyId: "" }))] },
       },
+      {
+        name: "late row: 4 failures landed 90 minutes ago, the 5th (sent then) landed 20 minutes ago",
+        rows: {
+          AADServicePrincipalSignInLogs: [
+            ...Array.from({ length: 4 }, (_, i) => spSigninRow(90 + i, { ResultType: "7000215", IPAddress: "193.142.146.20" })),
+            spSigninRow(95, { ResultType: "7000215", IPAddress: "193.142.146.20", _TimeReceived: minutesAgo(20) }),
+          ],
+        },
+      },
     ],
     quiet: [
+      {
+        name: "already alerted: 6 failures 65-70 minutes ago, all ingested before the previous run",
+        rows: { AADServicePrincipalSignInLogs: [spSigninRow(20 * 60), ...Array.from({ length: 6 }, (_, i) => spSigninRow(65 + i, { ResultType: "7000215", IPAddress: "193.142.146.20" }))] },
+      },
       { name: "4 failures (one below minFailures)", rows: { AADServicePrincipalSignInLogs: Array.from({ length: 4 }, (_, i) => spSigninRow(10 + i, { ResultType: "7000215", IPAddress: "193.142.146.20" })) } },
       { name: "expired secret retried from the workload's own IP", rows: { AADServicePrincipalSignInLogs: [spSigninRow(20 * 60), ...Array.from({ length: 30 }, (_, i) => spSigninRow(5 + i, { ResultType: "7000222" }))] } },
       { name: "failures older than two hours", rows: { AADServicePrincipalSignInLogs: Array.from({ length: 6 }, (_, i) => spSigninRow(150 + i, { ResultType: "7000215", IPAddress: "193.142.146.20" })) } },

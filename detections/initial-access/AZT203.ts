@@ -4,6 +4,11 @@ import * as kql from "../kql";
 import type { Detection, ParameterValues, SampleRow, TechniqueModule } from "../model";
 import { minutesAgo } from "../model";
 import { listParameter } from "../patterns/baseline";
+import { ingestedSinceLastRun, ingestionSchedule } from "../patterns/arrival";
+
+/** Both rules run every 15 minutes over the consents ingested since the previous run: each alerts once, however late it lands. */
+const FREQUENCY = "PT15M";
+const SCHEDULE = ingestionSchedule(FREQUENCY, FREQUENCY, "entraId");
 
 const ATRM = "https://microsoft.github.io/Azure-Threat-Research-Matrix/InitialAccess/AZT203/AZT203/";
 const REFERENCES = [
@@ -33,6 +38,7 @@ function consentRows(p: ParameterValues): string {
   return (
     [
       "AuditLogs",
+      ingestedSinceLastRun(FREQUENCY),
       `| where OperationName =~ "Consent to application"`,
       `| where Result =~ "success"`,
       "| extend Props = tostring(TargetResources[0].modifiedProperties)",
@@ -124,8 +130,7 @@ const userConsentRiskyScopes: Detection = {
   ],
   references: REFERENCES,
   severity: 2,
-  evaluationFrequency: "PT15M",
-  windowSize: "PT30M",
+  ...SCHEDULE,
   parameters: {
     riskyScopes: { type: "stringList", default: RISKY_SCOPES, description: "Delegated scopes whose consent alerts (case-insensitive)." },
     ...ALLOWED_APPS,
@@ -151,6 +156,7 @@ const userConsentRiskyScopes: Detection = {
     source: SAMPLE_SOURCE,
     fires: [
       { name: "user consents to mail read and offline access", rows: { AuditLogs: [consentRow(10, "Principal", " openid profile offline_access User.Read Mail.Read")] } },
+      { name: "late row: a consent 40 minutes ago that landed 5 minutes ago", rows: { AuditLogs: [consentRow(40, "Principal", "Mail.Read offline_access", { _TimeReceived: minutesAgo(5) })] } },
       { name: "scope in a different case", rows: { AuditLogs: [consentRow(10, "Principal", "files.readwrite.all offline_access")] } },
       {
         name: "attacker's app copies the display name of an approved app (allowlist is by object id)",
@@ -164,7 +170,8 @@ const userConsentRiskyScopes: Detection = {
       { name: "tenant-wide consent (the other rule)", rows: { AuditLogs: [consentRow(10, "AllPrincipals", "User.Read Mail.Read")] } },
       { name: "consent failed", rows: { AuditLogs: [consentRow(10, "Principal", "Mail.Read", { Result: "failure", ResultReason: "Microsoft.Online.Security.UserConsentBlockedForRiskyAppsException" })] } },
       { name: "approved app (by service principal object id)", parameters: { allowedApps: [SP_ID] }, rows: { AuditLogs: [consentRow(10, "Principal", "Mail.Read")] } },
-      { name: "consent outside the 30-minute window", rows: { AuditLogs: [consentRow(45, "Principal", "Mail.Read")] } },
+      { name: "already alerted: a consent 20 minutes ago, ingested before the previous run", rows: { AuditLogs: [consentRow(20, "Principal", "Mail.Read")] } },
+      { name: "consent 45 minutes ago, ingested then", rows: { AuditLogs: [consentRow(45, "Principal", "Mail.Read")] } },
     ],
   },
 };
@@ -186,8 +193,7 @@ const tenantWideConsent: Detection = {
   ],
   references: REFERENCES,
   severity: 1,
-  evaluationFrequency: "PT15M",
-  windowSize: "PT30M",
+  ...SCHEDULE,
   parameters: ALLOWED_APPS,
   signal: {
     kind: "query",
@@ -200,6 +206,7 @@ const tenantWideConsent: Detection = {
     source: SAMPLE_SOURCE,
     fires: [
       { name: "admin consent for all users", rows: { AuditLogs: [consentRow(10, "AllPrincipals", " User.Read Mail.Read Files.Read.All")] } },
+      { name: "late row: an admin consent 50 minutes ago that landed 10 minutes ago", rows: { AuditLogs: [consentRow(50, "AllPrincipals", "User.Read Mail.Read", { _TimeReceived: minutesAgo(10) })] } },
       {
         name: "consent granted by an application through Graph (InitiatedBy.app, no user)",
         rows: { AuditLogs: [consentRow(10, "AllPrincipals", "Mail.Read", { InitiatedBy: { app: { displayName: "backdoor-app", appId: "3c1f8e2a-5b7d-4a69-8e0c-2d4f6a8b0c1e", servicePrincipalId: "9d2b6e41-3c7a-4f58-b0e1-6a4c8d2f7e90", ipAddress: null } } })] },
@@ -207,6 +214,7 @@ const tenantWideConsent: Detection = {
     ],
     quiet: [
       { name: "user consent for themselves", rows: { AuditLogs: [consentRow(10, "Principal", "User.Read")] } },
+      { name: "already alerted: an admin consent 20 minutes ago, ingested before the previous run", rows: { AuditLogs: [consentRow(20, "AllPrincipals", "User.Read Mail.Read")] } },
       { name: "a different application-management activity", rows: { AuditLogs: [consentRow(10, "AllPrincipals", "User.Read", { OperationName: "Add delegated permission grant", ActivityDisplayName: "Add delegated permission grant" })] } },
       { name: "approved app by object id", parameters: { allowedApps: [SP_ID] }, rows: { AuditLogs: [consentRow(10, "AllPrincipals", "User.Read")] } },
     ],

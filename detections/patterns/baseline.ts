@@ -14,6 +14,17 @@
 // (BASELINE_SCHEDULE does). Two days is Azure's maximum look-back for log alerts, so the
 // "baseline" is one day: enough to catch a burst or a novelty, not a weekly rhythm.
 //
+// Arrival (patterns/arrival.ts). The rule runs hourly over a day-long comparison, so both builders
+// decide *when* to alert by ingestion time, not by TimeGenerated:
+//   baselineQuery   — NEW_EVIDENCE: a group alerts only in a run where one of its rows was ingested
+//                     since the previous run. A burst alerts once (in the run after its rows land,
+//                     however late), and again only while it goes on.
+//   firstSeenQuery  — a new value alerts in the run in which its first alerting row (one that passes
+//                     recentFilters) is ingested: once per new value, however late that row lands.
+// The comparison itself (counts per day, the value's first sighting, the entity's history) stays by
+// TimeGenerated over the two days; rows ingested in the last hour carry TimeGenerated at most the
+// ingestion lag (about an hour, two for Graph activity) earlier, well inside the recent day.
+//
 // baselineQuery drops allowlisted rows before counting, from both days; firstSeenQuery applies its
 // allowlists to the result, so an allowlisted value still counts as history. Values from configuration enter
 // the KQL only through kql.ts; everything else a caller passes (table, filter expressions, column
@@ -25,18 +36,24 @@
 //   signal: { kind: "query", query: (p) => baselineQuery(spec, p), trigger: baselineTrigger(["Principal", "AppId"]) }
 import * as kql from "../kql";
 import type { Detection, GlobalAllowlist, Parameter, ParameterValues, Trigger } from "../model";
+import { NEW_EVIDENCE } from "./arrival";
 
 /** The boolean column (inside the query) that is true for rows of the last 24 hours. */
 export const IN_RECENT = "InRecent";
 
+/** How often the builders' rules run; the queries' "ingested since the previous run" uses it. */
+export const BASELINE_FREQUENCY = "PT1H";
+
 /** Schedule for both builders: hourly, over the two days the comparison needs. */
 export const BASELINE_SCHEDULE = {
-  evaluationFrequency: "PT1H",
-  windowSize: "PT1H",
+  evaluationFrequency: BASELINE_FREQUENCY,
+  windowSize: BASELINE_FREQUENCY,
   overrideQueryTimeRange: "P2D",
   scheduleLock: {
-    fields: ["overrideQueryTimeRange"],
-    reason: "the query compares the last 24 hours with the 24 hours before, so it needs the full two-day range",
+    fields: ["evaluationFrequency", "windowSize", "overrideQueryTimeRange"],
+    reason:
+      "the query compares the last 24 hours with the 24 hours before (the full two-day range) and alerts on rows ingested " +
+      "since the previous hourly run, so its frequency and range are written into the query",
   },
 } satisfies Pick<Detection, "evaluationFrequency" | "windowSize" | "overrideQueryTimeRange" | "scheduleLock">;
 
@@ -70,15 +87,12 @@ export interface BaselineSpec {
   /** Columns computed from the summarized row (e.g. one IP taken out of a set for entity mapping). */
   after?: Column[];
   exclusions?: Exclusion[];
-  /**
-   * Only alert while the group is still active: its last event in the last 24h is within this
-   * ISO duration. Set it a little above evaluationFrequency plus the table's ingestion delay, so a
-   * burst is alerted once or twice, not on every hourly run for a day.
-   */
-  activeWithin?: string;
 }
 
-/** The KQL of a baseline rise. Parameters: minCount, risePercent, and the spec's exclusions. */
+/**
+ * The KQL of a baseline rise, alerting only for groups with a row ingested since the previous run
+ * (NEW_EVIDENCE): once per burst, in the run after its rows land, and again while it goes on. Parameters: minCount, risePercent, and the spec's exclusions.
+ */
 export function baselineQuery(spec: BaselineSpec, p: ParameterValues): string {
   const group = spec.groupBy.map(kql.identifier).join(", ");
   const measure = (when: string) =>
@@ -88,23 +102,30 @@ export function baselineQuery(spec: BaselineSpec, p: ParameterValues): string {
     `BaselineCount = ${measure(`not(${IN_RECENT})`)}`,
     `FirstSeen = minif(TimeGenerated, ${IN_RECENT})`,
     `LastSeen = maxif(TimeGenerated, ${IN_RECENT})`,
+    NEW_EVIDENCE.aggregate,
     ...(spec.details ?? []).map(columnText),
   ];
   let q = prelude(spec, p);
   q += `\n| extend ${IN_RECENT} = TimeGenerated >= ago(1d)`;
+  q += `\n${NEW_EVIDENCE.extend}`;
   q += `\n| summarize ${aggregations.join(",\n    ")}\n    by ${group}`;
   q += `\n| where RecentCount >= ${kql.num(numberParameter(p, "minCount"))}`;
-  if (spec.activeWithin) q += `\n| where LastSeen >= ago(${kql.timespan(spec.activeWithin)})`;
   q += `\n| extend RisePercent = round(100.0 * (RecentCount - BaselineCount) / max_of(BaselineCount, 1), 1)`;
   q += `\n| where RisePercent >= ${kql.num(numberParameter(p, "risePercent"))}`;
+  q += `\n${NEW_EVIDENCE.since(BASELINE_FREQUENCY)}`;
   for (const c of spec.after ?? []) q += `\n| extend ${columnText(c)}`;
-  const out = [...spec.groupBy, "RecentCount", "BaselineCount", "RisePercent", "FirstSeen", "LastSeen",
+  const out = [...spec.groupBy, "RecentCount", "BaselineCount", "RisePercent", "FirstSeen", "LastSeen", "LastIngested",
     ...(spec.details ?? []).map((c) => c.name), ...(spec.after ?? []).map((c) => c.name)];
   return q + `\n| project ${out.join(", ")}`;
 }
 
 export interface FirstSeenSpec {
   source: string;
+  /**
+   * The source already has an `Ingested` column (ingestion_time() taken inside each leg of a union,
+   * before a `project`, which drops the row's ingestion time).
+   */
+  sourceIngested?: boolean;
   /** Predicates for both days (what counts as the entity having been seen with a value). */
   filters: string[];
   extend?: Column[];
@@ -119,8 +140,6 @@ export interface FirstSeenSpec {
   after?: Column[];
   /** Applied to the result (entity, value or detail columns), not to the history. */
   exclusions?: Exclusion[];
-  /** Alert only while the value is new: its first recent event is within this ISO duration. */
-  activeWithin?: string;
 }
 
 /**
@@ -129,19 +148,26 @@ export interface FirstSeenSpec {
  * (so it has a history to compare with — a user whose first event in two days is the new value
  * does not alert). History counts events of any kind that pass `filters`; only events that also
  * pass `recentFilters` alert. EntityValues lists every value of the entity in the two days.
+ *
+ * It alerts in the run in which the value's first alerting row (in the last 24h) was ingested
+ * (FirstIngested since the previous run): once per new value, however late that row lands. The
+ * value's first sighting and the entity's history are by TimeGenerated over the two days.
  */
 export function firstSeenQuery(spec: FirstSeenSpec, p: ParameterValues): string {
   const entity = spec.entity.map(kql.identifier);
   const value = kql.identifier(spec.value);
   const keys = [...entity, value].join(", ");
   const details = (spec.details ?? []).map(columnText);
-  let q = `let rows = ${prelude({ ...spec, exclusions: [] }, p).replace(/\n/g, "\n    ")};`;
+  const source = spec.sourceIngested ? spec.source : `${spec.source}\n| extend Ingested = ingestion_time()`;
+  let q = `let rows = ${prelude({ ...spec, source, exclusions: [] }, p).replace(/\n/g, "\n    ")};`;
   q += `\nlet pairs = rows\n    | summarize PairFirstSeen = min(TimeGenerated) by ${keys};`;
   q += `\nlet entities = pairs\n    | summarize EntityFirstSeen = min(PairFirstSeen), EntityValues = make_set(${value}, 20) by ${entity.join(", ")};`;
   q += `\nrows\n| where TimeGenerated >= ago(1d)`;
   for (const f of spec.recentFilters ?? []) q += `\n| where ${f}`;
-  q += `\n| summarize Count = count(), FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated)${details.length ? ",\n    " + details.join(",\n    ") : ""}\n    by ${keys}`;
-  if (spec.activeWithin) q += `\n| where FirstSeen >= ago(${kql.timespan(spec.activeWithin)})`;
+  q += `\n| summarize Count = count(), FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated), FirstIngested = min(Ingested), LastIngested = max(Ingested)` +
+    `${details.length ? ",\n    " + details.join(",\n    ") : ""}\n    by ${keys}`;
+  // The value's first alerting row landed since the previous run: alert now, and never again for it.
+  q += `\n| where FirstIngested > ago(${kql.timespan(BASELINE_FREQUENCY)})`;
   q += `\n| join kind=inner pairs on ${keys}`;
   q += `\n| where PairFirstSeen >= ago(1d)`;
   q += `\n| join kind=inner entities on ${entity.join(", ")}`;
@@ -149,7 +175,7 @@ export function firstSeenQuery(spec: FirstSeenSpec, p: ParameterValues): string 
   // After the comparison, so an allowlisted value (a country, an office IP) still counts as history.
   for (const ex of spec.exclusions ?? []) q += kql.excludeIn(ex.column, listParameter(p, ex.parameter));
   for (const c of spec.after ?? []) q += `\n| extend ${columnText(c)}`;
-  const out = [...entity, value, "Count", "FirstSeen", "LastSeen", "PairFirstSeen", ...(spec.details ?? []).map((c) => c.name),
+  const out = [...entity, value, "Count", "FirstSeen", "LastSeen", "LastIngested", "PairFirstSeen", ...(spec.details ?? []).map((c) => c.name),
     "EntityValues", ...(spec.after ?? []).map((c) => c.name)];
   return q + `\n| project ${out.join(", ")}`;
 }

@@ -5,6 +5,9 @@ import * as kql from "../kql";
 import type { Detection, SampleRow, TechniqueModule } from "../model";
 import { minutesAgo } from "../model";
 import { listParameter, numberParameter } from "../patterns/baseline";
+import { ingestedSinceLastRun, ingestionSchedule } from "../patterns/arrival";
+
+const FREQUENCY = "P1D";
 
 const VM_ID = "/subscriptions/6f1a3c2e-0d4b-4c3f-9a53-2b1e6f0c9d11/resourcegroups/rg-prod-app/providers/microsoft.compute/virtualmachines/vm-jump-01";
 
@@ -40,7 +43,7 @@ const sshProbing: Detection = {
   name: "Linux VM's SSH port probed from many internet addresses",
   description:
     "Partial coverage. sshd on a VM logged failed or invalid-user log-ins from at least minSourceIps distinct public " +
-    "IP addresses in a day: the VM is reachable from the internet on SSH and has been found by scanners or an adversary. " +
+    "IP addresses in a day (the rows that reached the workspace since the previous daily run): the VM is reachable from the internet on SSH and has been found by scanners or an adversary. " +
     "Exposure that nobody probes, other ports, and Windows RDP are not seen here (NSG/VNet flow logs and Security " +
     "event 4625 would be needed).",
   falsePositives: ["Intentionally public bastion or SFTP hosts (raise minSourceIps, or disable for them).", "Your own external vulnerability scanner (allowlist its IPs)."],
@@ -55,8 +58,8 @@ const sshProbing: Detection = {
     "https://learn.microsoft.com/azure/defender-for-cloud/just-in-time-access-usage",
   ],
   severity: 3,
-  evaluationFrequency: "P1D",
-  windowSize: "P1D",
+  // Daily, over the rows ingested since the previous run (agent Syslog lands minutes late).
+  ...ingestionSchedule(FREQUENCY, FREQUENCY, "resourceLogs"),
   parameters: {
     minSourceIps: { type: "number", integer: true, min: 1, default: 5, description: "Distinct public source IPs probing one VM in a day." },
     allowedIpAddresses: { type: "stringList", default: [], allowlist: "ipAddresses", description: "Scanner or partner IPs whose SSH attempts are expected." },
@@ -66,6 +69,7 @@ const sshProbing: Detection = {
     query: (p) =>
       [
         "Syslog",
+        ingestedSinceLastRun(FREQUENCY),
         `| where Facility in~ ("auth", "authpriv")`,
         `| where ProcessName =~ "sshd"`,
         `| where SyslogMessage has_any ("Failed", "Invalid")`,
@@ -94,7 +98,13 @@ const sshProbing: Detection = {
   entities: { host: "Computer", resource: "_ResourceId", ip: "SampleSourceIp" },
   samples: {
     source: "log-values.md section 7 (Facility lower case, sshd 'Invalid user … from <ip> port <port>' and 'Failed password for … ssh2' messages)",
-    fires: [{ name: "probes from 6 public addresses", rows: { Syslog: probes(6) } }],
+    fires: [
+      { name: "probes from 6 public addresses", rows: { Syslog: probes(6) } },
+      {
+        name: "late rows: probes from just before the previous run that landed after it",
+        rows: { Syslog: probes(6, 24 * 60 + 5).map((r) => ({ ...r, _TimeReceived: minutesAgo(23 * 60 + 50) })) },
+      },
+    ],
     quiet: [
       { name: "probes from 4 public addresses (one below minSourceIps)", rows: { Syslog: probes(4) } },
       {
@@ -106,7 +116,7 @@ const sshProbing: Detection = {
         rows: { Syslog: Array.from({ length: 8 }, (_, i) => sshRow(20 + i, `Accepted publickey for azureuser from 198.51.100.${i + 1} port 5${i}022 ssh2: RSA SHA256:Xk1u0`)) },
       },
       { name: "allowlisted scanner addresses", parameters: { allowedIpAddresses: ["203.0.113.10", "203.0.113.11"] }, rows: { Syslog: probes(6) } },
-      { name: "probes older than a day", rows: { Syslog: probes(6, 25 * 60) } },
+      { name: "probes older than a day, ingested then (seen by the previous run)", rows: { Syslog: probes(6, 25 * 60) } },
     ],
   },
 };

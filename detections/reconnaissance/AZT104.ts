@@ -1,9 +1,14 @@
 // AZT104 Gather User Information: enumeration of Entra users and group memberships.
 import * as kql from "../kql";
 import type { Detection, TechniqueModule } from "../model";
-import { ATTACKER_IP, GRAPH_ACTIVITY_DOC, graphEnumeration, graphRow, sampleGuid } from "./graph";
-import { APP, nonInteractiveRow, signinRow } from "../initial-access/signins";
+import { ATTACKER_IP, GRAPH_ACTIVITY_DOC, graphEnumeration, graphIngestionSchedule, graphRow, sampleGuid } from "./graph";
+import { APP, nonInteractiveRow, SAMPLE_DOMAIN, signinRow } from "../initial-access/signins";
+
+/** signinRow's user (adelev@contoso.onmicrosoft.com) object id. */
+const SIGNIN_USER_ID = "6e7b768e-07e2-4810-8459-485f84f8f204";
 import { listParameter } from "../patterns/baseline";
+import { ingestedSinceLastRun } from "../patterns/arrival";
+import { minutesAgo } from "../model";
 
 const ATRM = "https://microsoft.github.io/Azure-Threat-Research-Matrix/Reconnaissance/AZT104/AZT104/";
 
@@ -38,13 +43,19 @@ const userEnumeration = graphEnumeration({
 // Known reconnaissance tools by User-Agent, in Graph requests and in the sign-ins that got the token.
 
 const TOOL_AGENTS = ["azurehound", "roadrecon", "roadtools", "graphrunner", "aadinternals"];
+const TOOL_FREQUENCY = "PT30M";
 
-/** One leg of the union: the table, filtered on the tool list, projected to common columns. */
-function agentLeg(table: string, principal: string, detail: string, result: string, agents: string[], allowed: string[]): string {
+/**
+ * One leg of the union: the table's rows ingested since the previous run, filtered on the tool list,
+ * minus allowlisted principals, projected to common columns. `idColumns` are the columns an
+ * allowlist entry may name the principal by: Principal (the object id in Graph, the UPN in the
+ * sign-in tables) and, in the sign-in tables, the user object id as well.
+ */
+function agentLeg(table: string, principal: string, idColumns: string[], detail: string, result: string, agents: string[], allowed: string[]): string {
   return (
-    `(${table}\n    | where UserAgent has_any ${kql.strList(agents)}` +
+    `(${table}\n    ${ingestedSinceLastRun(TOOL_FREQUENCY)}\n    | where UserAgent has_any ${kql.strList(agents)}` +
     `\n    | extend Principal = ${principal}` +
-    kql.excludeIn("Principal", allowed).replace("\n", "\n    ") +
+    idColumns.map((c) => kql.excludeIn(c, allowed).replace("\n", "\n    ")).join("") +
     `\n    | project TimeGenerated, Source = ${kql.str(table)}, Principal, AppId, IPAddress, UserAgent, Detail = ${detail}, Result = ${result})`
   );
 }
@@ -67,10 +78,9 @@ const toolUserAgent: Detection = {
   ],
   references: [ATRM, GRAPH_ACTIVITY_DOC, "https://github.com/SpecterOps/AzureHound"],
   severity: 1,
-  // Graph activity logs arrive within ~30 minutes, at times 2 hours: a 2-hour window run every
-  // 30 minutes still sees a request that arrived 90 minutes late.
-  evaluationFrequency: "PT30M",
-  windowSize: "PT2H",
+  // Every 30 minutes over the rows ingested since the previous run; Graph activity logs arrive within
+  // ~30 minutes, at times 2 hours late, so the query range reaches back 30 minutes + 2 hours.
+  ...graphIngestionSchedule(TOOL_FREQUENCY),
   parameters: {
     toolAgents: {
       type: "stringList",
@@ -79,7 +89,10 @@ const toolUserAgent: Detection = {
     },
     allowedPrincipals: {
       type: "stringList",
-      description: "Principals (user object id or UPN, service principal object id) of authorised assessments.",
+      description:
+        "Principals of authorised assessments: user object ids or service principal object ids (they match every source), " +
+        "or UPNs (they match the sign-ins only: MicrosoftGraphActivityLogs has no UPN column, so a user listed by UPN " +
+        "still alerts on its Graph requests — list its object id). Drawn also from allowlists.callers.",
       default: [],
       allowlist: "callers",
     },
@@ -90,9 +103,9 @@ const toolUserAgent: Detection = {
       const agents = listParameter(p, "toolAgents"), allowed = listParameter(p, "allowedPrincipals");
       return [
         "union",
-        agentLeg("MicrosoftGraphActivityLogs", "iff(isempty(UserId), ServicePrincipalId, UserId)", "RequestUri", "tostring(ResponseStatusCode)", agents, allowed) + ",",
-        agentLeg("SigninLogs", "UserPrincipalName", "AppDisplayName", "ResultType", agents, allowed) + ",",
-        agentLeg("AADNonInteractiveUserSignInLogs", "UserPrincipalName", "AppDisplayName", "ResultType", agents, allowed),
+        agentLeg("MicrosoftGraphActivityLogs", "iff(isempty(UserId), ServicePrincipalId, UserId)", ["Principal"], "RequestUri", "tostring(ResponseStatusCode)", agents, allowed) + ",",
+        agentLeg("SigninLogs", "UserPrincipalName", ["Principal", "UserId"], "AppDisplayName", "ResultType", agents, allowed) + ",",
+        agentLeg("AADNonInteractiveUserSignInLogs", "UserPrincipalName", ["Principal", "UserId"], "AppDisplayName", "ResultType", agents, allowed),
         "| summarize Events = count(), FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated),",
         "    Sources = make_set(Source), Details = make_set(Detail, 20), Results = make_set(Result, 10), IPAddresses = make_set(IPAddress, 10)",
         "    by Principal, AppId, UserAgent",
@@ -108,19 +121,33 @@ const toolUserAgent: Detection = {
     source: "log-values.md section 8 (UserAgent reveals tools: azurehound/...), section 3.1 (sign-in rows); AzureHound README",
     fires: [
       { name: "AzureHound listing users through Graph", rows: { MicrosoftGraphActivityLogs: [graphRow(20, { UserAgent: "azurehound/v2.1.7" })] } },
+      { name: "late row: an AzureHound request from 2 hours ago that landed 10 minutes ago", rows: { MicrosoftGraphActivityLogs: [graphRow(120, { _TimeReceived: minutesAgo(10) })] } },
       {
         name: "AzureHound's token refresh in the non-interactive sign-ins",
         rows: { AADNonInteractiveUserSignInLogs: [nonInteractiveRow(15, { UserAgent: "azurehound/v2.0.4", AppId: APP.azurePowerShell, AppDisplayName: "Microsoft Azure PowerShell", ResourceDisplayName: "Microsoft Graph", ResourceIdentity: "00000003-0000-0000-c000-000000000000", IPAddress: ATTACKER_IP })] },
       },
       {
+        // A known limit (see allowedPrincipals): MicrosoftGraphActivityLogs has no UPN column.
+        name: "a user listed by UPN is not silenced in Graph requests, which carry only its object id",
+        parameters: { allowedPrincipals: [`adelev@${SAMPLE_DOMAIN}`] },
+        rows: { MicrosoftGraphActivityLogs: [graphRow(20, { UserId: SIGNIN_USER_ID })] },
+      },
+      {
         name: "AzureHound signing in with a username and password (interactive sign-in)",
-        rows: { SigninLogs: [signinRow(30, { UserAgent: "azurehound/v2.1.7", ClientAppUsed: "Mobile Apps and Desktop clients", AppId: APP.azurePowerShell, AppDisplayName: "Microsoft Azure PowerShell", IPAddress: ATTACKER_IP })] },
+        rows: { SigninLogs: [signinRow(25, { UserAgent: "azurehound/v2.1.7", ClientAppUsed: "Mobile Apps and Desktop clients", AppId: APP.azurePowerShell, AppDisplayName: "Microsoft Azure PowerShell", IPAddress: ATTACKER_IP })] },
       },
     ],
     quiet: [
       { name: "ordinary browser and SDK agents", rows: { MicrosoftGraphActivityLogs: [graphRow(20, { UserAgent: "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36" }), graphRow(21, { UserAgent: "Microsoft Graph PowerShell/2.19.0 (Windows NT 10.0.22631)" })], SigninLogs: [signinRow(25)] } },
-      { name: "tool seen outside the 2-hour window", rows: { MicrosoftGraphActivityLogs: [graphRow(150)] } },
+      { name: "already alerted: the tool's request (40 minutes ago) was ingested before the previous run", rows: { MicrosoftGraphActivityLogs: [graphRow(40)] } },
+      { name: "tool seen 150 minutes ago, ingested then", rows: { MicrosoftGraphActivityLogs: [graphRow(150)] } },
       { name: "authorised assessment principal", parameters: { allowedPrincipals: ["3f1c8d2a-7b4e-4c1a-9e6d-2a5b8c9d0e1f"] }, rows: { MicrosoftGraphActivityLogs: [graphRow(20)] } },
+      {
+        name: "authorised assessment user listed by object id: its Graph requests and its sign-ins",
+        parameters: { allowedPrincipals: [SIGNIN_USER_ID] },
+        rows: { MicrosoftGraphActivityLogs: [graphRow(20, { UserId: SIGNIN_USER_ID })], SigninLogs: [signinRow(25, { UserAgent: "azurehound/v2.1.7" })] },
+      },
+      { name: "authorised assessment user listed by UPN: its sign-ins", parameters: { allowedPrincipals: [`adelev@${SAMPLE_DOMAIN}`] }, rows: { SigninLogs: [signinRow(25, { UserAgent: "azurehound/v2.1.7" })] } },
     ],
   },
 };

@@ -2,9 +2,10 @@
 // Azure RBAC role assignments (.3) and transitive role assignments (.4).
 import * as kql from "../kql";
 import type { Detection, TechniqueModule } from "../model";
+import { minutesAgo } from "../model";
 import { baselineParameters, baselineQuery, baselineTrigger, BASELINE_SCHEDULE, IN_RECENT, type BaselineSpec } from "../patterns/baseline";
 import { APP } from "../initial-access/signins";
-import { ADMIN_USER_ID, GRAPH_ACTIVITY_DOC, GRAPH_REQUIRES, graphEnumeration, graphRow, PRINCIPAL, rowsOver, sampleGuid } from "./graph";
+import { ADMIN_USER_ID, GRAPH_ACTIVITY_DOC, graphPrincipalsDescription, GRAPH_REQUIRES, graphEnumeration, graphRow, PRINCIPAL, rowsOver, sampleGuid } from "./graph";
 
 const ATRM = "https://microsoft.github.io/Azure-Threat-Research-Matrix/Reconnaissance/AZT106";
 
@@ -85,7 +86,6 @@ const rbacSpec: BaselineSpec = {
   ],
   after: [{ name: "SampleIPAddress", expr: "tostring(IPAddresses[0])" }],
   exclusions: [{ column: "Principal", parameter: "allowedPrincipals" }],
-  activeWithin: "PT3H",
 };
 
 const cliAgent = "Mozilla/5.0 (Linux) AZURECLI/2.61.0 (DEB) azsdk-python-core/1.28.0 Python/3.11.8 (Linux-6.5.0-1022-azure-x86_64-with-glibc2.35)";
@@ -128,7 +128,7 @@ const rbacAssignmentListing: Detection = {
   parameters: baselineParameters({
     minCount: { default: 1, description: "getByIds calls from the Azure CLI/PowerShell in the last 24h before a rise can alert." },
     risePercent: 100,
-    allowlists: { allowedPrincipals: { description: "User or service principal object ids that list role assignments routinely.", allowlist: "callers" } },
+    allowlists: { allowedPrincipals: { description: graphPrincipalsDescription("that list role assignments routinely"), allowlist: "callers" } },
   }),
   signal: { kind: "query", query: (p) => baselineQuery(rbacSpec, p), trigger: baselineTrigger(["Principal", "AppId"]) },
   requires: GRAPH_REQUIRES,
@@ -139,6 +139,7 @@ const rbacAssignmentListing: Detection = {
       "log-values.md section 8 (RequestMethod upper case, int ResponseStatusCode) and 3.1 (Azure CLI app id)",
     fires: [
       { name: "first role assignment listing by this user in two days", rows: { MicrosoftGraphActivityLogs: [getByIds(30)] } },
+      { name: "late row: a listing sent 100 minutes ago landed 15 minutes ago", rows: { MicrosoftGraphActivityLogs: [getByIds(100, { _TimeReceived: minutesAgo(15) })] } },
       {
         name: "Azure PowerShell, three calls today after one yesterday",
         rows: { MicrosoftGraphActivityLogs: [...rowsOver(3, 40, (_, m) => getByIds(m, { AppId: APP.azurePowerShell, UserAgent: "AzurePowershell/v12.0.0" })), getByIds(30 * 60, { AppId: APP.azurePowerShell })] },
@@ -149,7 +150,8 @@ const rbacAssignmentListing: Detection = {
       { name: "getByIds from another app (not the CLI or PowerShell)", rows: { MicrosoftGraphActivityLogs: [getByIds(30, { AppId: "00000006-0000-0ff1-ce00-000000000000" })] } },
       { name: "a GET of directory objects is not the name resolution call", rows: { MicrosoftGraphActivityLogs: [getByIds(30, { RequestMethod: "GET", RequestUri: `https://graph.microsoft.com/v1.0/directoryObjects/${sampleGuid(1)}` })] } },
       { name: "allowlisted automation principal", parameters: { allowedPrincipals: [ADMIN_USER_ID] }, rows: { MicrosoftGraphActivityLogs: [getByIds(30, { UserId: ADMIN_USER_ID })] } },
-      { name: "listing happened more than 3 hours ago", rows: { MicrosoftGraphActivityLogs: [getByIds(5 * 60)] } },
+      { name: "already alerted: listings 70-72 minutes ago, ingested before the previous run", rows: { MicrosoftGraphActivityLogs: rowsOver(3, 70, (_, m) => getByIds(m)) } },
+      { name: "listing happened 5 hours ago (already alerted)", rows: { MicrosoftGraphActivityLogs: [getByIds(5 * 60)] } },
     ],
   },
 };

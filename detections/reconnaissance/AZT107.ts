@@ -2,17 +2,20 @@
 // and never reach the Activity Log (log-values.md 1.5); what is visible is the token the scripted
 // clients obtain for Azure Resource Manager.
 import type { Detection, TechniqueModule } from "../model";
+import { minutesAgo } from "../model";
 import { BASELINE_SCHEDULE, baselineParameters, baselineTrigger, firstSeenQuery, type FirstSeenSpec } from "../patterns/baseline";
 import * as kql from "../kql";
 import { APP, ARM_RESOURCE_ID, HOME_IP, nonInteractiveRow, signinRow } from "../initial-access/signins";
 
 const NEW_IP = "198.51.100.77";
 
-// The two tables type several JSON columns differently (dynamic vs string): project the columns used.
-const COLUMNS = "TimeGenerated, Type, UserPrincipalName, IPAddress, Location, AppId, AppDisplayName, ResourceIdentity, ResultType, UserAgent";
+// The two tables type several JSON columns differently (dynamic vs string): project the columns used,
+// and the row's ingestion time before the projection drops it.
+const COLUMNS = "TimeGenerated, Type, UserPrincipalName, IPAddress, Location, AppId, AppDisplayName, ResourceIdentity, ResultType, UserAgent, Ingested = ingestion_time()";
 
 const spec: FirstSeenSpec = {
   source: `union\n    (SigninLogs | project ${COLUMNS}),\n    (AADNonInteractiveUserSignInLogs | project ${COLUMNS})`,
+  sourceIngested: true,
   filters: [`ResultType == "0"`, "isnotempty(IPAddress)"],
   recentFilters: [`AppId in~ ${kql.strList([APP.azureCli, APP.azurePowerShell])}`, `ResourceIdentity =~ ${kql.str(ARM_RESOURCE_ID)}`],
   entity: ["UserPrincipalName"],
@@ -27,7 +30,6 @@ const spec: FirstSeenSpec = {
     { column: "UserPrincipalName", parameter: "allowedUsers" },
     { column: "IPAddress", parameter: "allowedIpAddresses" },
   ],
-  activeWithin: "PT2H",
 };
 
 /** A successful Azure CLI token for ARM, the form every scripted resource read starts with. */
@@ -86,6 +88,10 @@ const scriptedArmFromNewIp: Detection = {
       },
       { name: "Azure CLI refresh token used from a new IP", rows: { SigninLogs: [history(30 * 60, { IPAddress: HOME_IP })], AADNonInteractiveUserSignInLogs: [cliToken(30)] } },
       {
+        name: "late row: a non-interactive CLI token from 3 hours ago that landed 20 minutes ago",
+        rows: { SigninLogs: [history(30 * 60)], AADNonInteractiveUserSignInLogs: [cliToken(3 * 60, { _TimeReceived: minutesAgo(20) })] },
+      },
+      {
         name: "interactive Azure PowerShell sign-in from a new IP",
         rows: { SigninLogs: [history(30 * 60), signinRow(45, { AppId: APP.azurePowerShell, AppDisplayName: "Microsoft Azure PowerShell", IPAddress: NEW_IP, ClientAppUsed: "Mobile Apps and Desktop clients" })] },
       },
@@ -96,7 +102,11 @@ const scriptedArmFromNewIp: Detection = {
       { name: "new IP in the portal (browser), not a scripted client", rows: { SigninLogs: [history(30 * 60), signinRow(30, { IPAddress: NEW_IP })] } },
       { name: "failed CLI sign-in from the new IP", rows: { SigninLogs: [history(30 * 60)], AADNonInteractiveUserSignInLogs: [cliToken(30, { ResultType: "50126" })] } },
       { name: "the new IP is the user's first sign-in in two days (no history to compare)", rows: { AADNonInteractiveUserSignInLogs: [cliToken(30)] } },
-      { name: "new IP first used more than 2 hours ago (already alerted)", rows: { SigninLogs: [history(30 * 60)], AADNonInteractiveUserSignInLogs: [cliToken(3 * 60)] } },
+      { name: "new IP first used 3 hours ago, ingested then (already alerted)", rows: { SigninLogs: [history(30 * 60)], AADNonInteractiveUserSignInLogs: [cliToken(3 * 60)] } },
+      {
+        name: "already alerted: the new IP's first CLI token (70 minutes ago) was ingested before the previous run; it is used again now",
+        rows: { SigninLogs: [history(30 * 60)], AADNonInteractiveUserSignInLogs: [cliToken(70), cliToken(10)] },
+      },
       { name: "allowlisted VPN egress IP", parameters: { allowedIpAddresses: [NEW_IP] }, rows: { SigninLogs: [history(30 * 60)], AADNonInteractiveUserSignInLogs: [cliToken(30)] } },
     ],
   },

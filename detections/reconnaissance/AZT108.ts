@@ -1,6 +1,7 @@
 // AZT108 Gather Victim Data: reading users' mail, files, calendars and chats.
 import * as kql from "../kql";
 import type { Detection, SampleRow, TechniqueModule } from "../model";
+import { minutesAgo } from "../model";
 import { baselineParameters, baselineQuery, baselineTrigger, BASELINE_SCHEDULE, IN_RECENT, type BaselineSpec } from "../patterns/baseline";
 import { GRAPH_ACTIVITY_DOC, GRAPH_ALLOWLISTS, GRAPH_EXCLUSIONS, GRAPH_REQUIRES, graphRow, NORMALISED_PATH, PRINCIPAL, rowsOver, sampleGuid } from "./graph";
 
@@ -31,7 +32,6 @@ const spec: BaselineSpec = {
   ],
   after: [{ name: "SampleIPAddress", expr: "tostring(IPAddresses[0])" }],
   exclusions: GRAPH_EXCLUSIONS,
-  activeWithin: "PT3H",
 };
 
 const MAIL_APP = "7c3e1f2a-9b8d-4e6f-a1c2-3d4e5f6a7b8c";
@@ -82,6 +82,10 @@ const personalDataCollection: Detection = {
     fires: [
       { name: "app-only principal reads 12 users' inboxes, none the day before", rows: { MicrosoftGraphActivityLogs: readsOfUsers(12, 15) } },
       {
+        name: "late row: 9 users' reads landed 2 hours ago, the 10th user's read (sent then) landed 10 minutes ago",
+        rows: { MicrosoftGraphActivityLogs: [...readsOfUsers(9, 120), mailRead(125, sampleGuid(42, "b0b0"), { _TimeReceived: minutesAgo(10) })] },
+      },
+      {
         name: "delegated admin token reading OneDrive of 10 users by UPN",
         rows: {
           MicrosoftGraphActivityLogs: rowsOver(10, 30, (i, m) => graphRow(m, { RequestUri: `https://graph.microsoft.com/v1.0/users/user${i}@contoso.onmicrosoft.com/drive/root/children` })),
@@ -90,6 +94,7 @@ const personalDataCollection: Detection = {
     ],
     quiet: [
       { name: "9 distinct users (one below minCount)", rows: { MicrosoftGraphActivityLogs: readsOfUsers(9, 15) } },
+      { name: "already alerted: reads of 12 users 65-76 minutes ago, all ingested before the previous run", rows: { MicrosoftGraphActivityLogs: readsOfUsers(12, 65) } },
       { name: "50 reads of a single user's mailbox", rows: { MicrosoftGraphActivityLogs: rowsOver(50, 15, (_, m) => mailRead(m, sampleGuid(1, "b0b0"))) } },
       { name: "same app read as many users the day before", rows: { MicrosoftGraphActivityLogs: [...readsOfUsers(12, 15), ...readsOfUsers(11, 25 * 60)] } },
       { name: "allowlisted backup app", parameters: { allowedAppIds: [MAIL_APP] }, rows: { MicrosoftGraphActivityLogs: readsOfUsers(12, 15) } },

@@ -6,11 +6,23 @@
 import * as kql from "../kql";
 import type { Detection, Requirement, SampleCase, SampleRow } from "../model";
 import { minutesAgo } from "../model";
+import { ingestionSchedule } from "../patterns/arrival";
 import { baselineParameters, baselineQuery, baselineTrigger, BASELINE_SCHEDULE, IN_RECENT, type BaselineSpec, type Column } from "../patterns/baseline";
 
 export const GRAPH_REQUIRES: Requirement[] = [{ source: "entraId", categories: ["MicrosoftGraphActivityLogs"] }];
 
 export const GRAPH_ACTIVITY_DOC = "https://learn.microsoft.com/graph/microsoft-graph-activity-logs-overview";
+
+/**
+ * Graph activity logs are delivered usually within 30 minutes, at times up to 2 hours late
+ * (log-values.md section 8): longer than INGESTION_LAG.entraId, which is sized for sign-in and audit logs.
+ */
+export const GRAPH_INGESTION_LAG = "PT2H";
+
+/** ingestionSchedule for a rule over MicrosoftGraphActivityLogs rows ingested since the previous run: range = frequency + GRAPH_INGESTION_LAG. */
+export function graphIngestionSchedule(frequency: string) {
+  return { ...ingestionSchedule(frequency), overrideQueryTimeRange: kql.isoDuration(kql.isoDurationMs(frequency) + kql.isoDurationMs(GRAPH_INGESTION_LAG)) };
+}
 
 /** The calling principal: the user for delegated calls, the service principal for app-only calls. */
 export const PRINCIPAL: Column = { name: "Principal", expr: "iff(isempty(UserId), ServicePrincipalId, UserId)" };
@@ -41,10 +53,23 @@ const GRAPH_DETAILS: Column[] = [
 ];
 const SAMPLE_IP: Column = { name: "SampleIPAddress", expr: "tostring(IPAddresses[0])" };
 
+/**
+ * What an allowlist of Graph principals accepts. Principal is an object id; the table has no UPN
+ * column, so the UPNs users put in allowlists.callers (AzureActivity.Caller form) never match here,
+ * while its service principal object ids do (Caller is the object id for service principals).
+ */
+export function graphPrincipalsDescription(what: string): string {
+  return (
+    `User object ids (UserId) or service principal object ids (ServicePrincipalId) ${what}. Also drawn from ` +
+    `allowlists.callers, whose service principal object ids match; its UPNs do not (MicrosoftGraphActivityLogs has ` +
+    `no UPN column): list such a user's object id here.`
+  );
+}
+
 /** The allowlists of every per-principal Graph detection, and the exclusions that apply them. */
 export const GRAPH_ALLOWLISTS = {
   allowedAppIds: { description: "App ids (Graph AppId) whose activity is expected, e.g. identity governance, backup or security tools.", allowlist: "appIds" },
-  allowedPrincipals: { description: "User or service principal object ids whose activity is expected.", allowlist: "callers" },
+  allowedPrincipals: { description: graphPrincipalsDescription("whose activity is expected"), allowlist: "callers" },
 } as const;
 export const GRAPH_EXCLUSIONS = [
   { column: "AppId", parameter: "allowedAppIds" },
@@ -83,7 +108,6 @@ export function graphEnumerationSpec(e: Pick<GraphEnumeration, "terms" | "paths"
     details: GRAPH_DETAILS,
     after: [SAMPLE_IP],
     exclusions: GRAPH_EXCLUSIONS,
-    activeWithin: "PT3H",
   };
 }
 
@@ -100,8 +124,9 @@ export function graphEnumeration(e: GraphEnumeration): Detection {
       `(at least minCount requests and a rise of at least risePercent). Enumeration tools (AzureHound, GraphRunner, ` +
       `Graph PowerShell scripts) page through these endpoints object by object; reads of Entra objects are recorded ` +
       `only in MicrosoftGraphActivityLogs. Request paths are normalised (version, query string and object ids removed) ` +
-      `before matching. Graph activity logs arrive within about 30 minutes, at times up to 2 hours, so the rule ` +
-      `alerts while the principal's last matching request is less than 3 hours old.`,
+      `before matching. Graph activity logs arrive within about 30 minutes, at times up to 2 hours late: the rule ` +
+      `alerts in the hourly run after a matching request lands, however late, and again only when more of the ` +
+      `principal's requests land (not on every run while its day's count stays high).`,
     falsePositives: e.falsePositives,
     triage: [
       "Identify the principal (Principal is the user object id, or the service principal object id for app-only calls) and the app (AppId).",
@@ -184,6 +209,10 @@ function enumerationSamples(e: GraphEnumeration): Detection["samples"] {
   const fires: SampleCase[] = [
     { name: `${min + 5} requests in the last hour, none the day before`, rows: { MicrosoftGraphActivityLogs: burst(min + 5, 10) } },
     {
+      name: `late row: ${min - 1} requests landed 90 minutes ago, the ${min}th (sent then) landed 20 minutes ago`,
+      rows: { MicrosoftGraphActivityLogs: [...burst(min - 1, 90), graphRow(95, { RequestUri: e.sampleUri(min), _TimeReceived: minutesAgo(20) })] },
+    },
+    {
       name: "app-only enumeration by a service principal (UserId empty)",
       rows: {
         MicrosoftGraphActivityLogs: burst(min, 20, {
@@ -200,6 +229,11 @@ function enumerationSamples(e: GraphEnumeration): Detection["samples"] {
       rows: { MicrosoftGraphActivityLogs: [...burst(min + 5, 10), ...burst(steady, 26 * 60)] },
     },
     {
+      name: "allowlisted principal (user object id)",
+      parameters: { allowedPrincipals: [ATTACKER_USER_ID] },
+      rows: { MicrosoftGraphActivityLogs: burst(min + 5, 10) },
+    },
+    {
       name: "allowlisted app",
       parameters: { allowedAppIds: [AZ_POWERSHELL_APP] },
       rows: { MicrosoftGraphActivityLogs: burst(min + 5, 10) },
@@ -212,7 +246,8 @@ function enumerationSamples(e: GraphEnumeration): Detection["samples"] {
       name: "writes (POST) to the same endpoints are not reads",
       rows: { MicrosoftGraphActivityLogs: burst(min + 5, 10, { RequestMethod: "POST", ResponseStatusCode: 201 }) },
     },
-    { name: "burst ended more than 3 hours ago (already alerted)", rows: { MicrosoftGraphActivityLogs: burst(min + 5, 4 * 60) } },
+    { name: "already alerted: the whole burst (70 minutes ago and older) was ingested before the previous run", rows: { MicrosoftGraphActivityLogs: burst(min + 5, 70) } },
+    { name: "burst 4 hours ago, ingested then (already alerted)", rows: { MicrosoftGraphActivityLogs: burst(min + 5, 4 * 60) } },
   ];
   return {
     source:
