@@ -49,6 +49,17 @@ const workspace = obj({
 const stringList = z.array(z.string().min(1));
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/**
+ * The org-wide allowlists as detections see them offline. Activity Log callers that are GUIDs are
+ * object ids (service principals, managed identities), so they join objectIds; UPNs join it at
+ * deploy time (deferredAllowlists in detections/resolve.ts).
+ */
+function effectiveAllowlists(given: Partial<Record<(typeof GLOBAL_ALLOWLISTS)[number], string[]>> | undefined): Record<(typeof GLOBAL_ALLOWLISTS)[number], string[]> {
+  const lists = Object.fromEntries(GLOBAL_ALLOWLISTS.map((k) => [k, given?.[k] ?? []])) as Record<(typeof GLOBAL_ALLOWLISTS)[number], string[]>;
+  lists.objectIds = [...new Set([...lists.objectIds, ...lists.callers.filter((c) => GUID.test(c))].map((id) => id.toLowerCase()))];
+  return lists;
+}
+
 export const stackConfigSchema = obj({
   /** Azure region of the resource group, workspace and rules, e.g. westeurope. */
   location: z.string().regex(/^[a-z0-9]+$/, "must be an Azure region name such as westeurope or eastus2 (lower case, no spaces)"),
@@ -138,7 +149,7 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string): S
     tactics: c.tactics === undefined ? [...TACTICS] : [...new Set(c.tactics)],
     preferActivityLogAlerts: c.preferActivityLogAlerts ?? true,
     skipQueryValidation: c.skipQueryValidation ?? false,
-    allowlists: Object.fromEntries(GLOBAL_ALLOWLISTS.map((k) => [k, c.allowlists?.[k] ?? []])) as StackConfig["allowlists"],
+    allowlists: effectiveAllowlists(c.allowlists),
     overrides: c.overrides ?? {},
     tags: c.tags ?? {},
     telemetry: telemetryConfig(c.telemetry),

@@ -32,6 +32,12 @@ describe("stack config", () => {
     expect(c.allowlists).to.deep.equal({ callers: [], appIds: [], ipAddresses: [], userPrincipalNames: [], objectIds: [] });
   });
 
+  it("puts the object ids among allowlists.callers (service principals, managed identities) into objectIds, lower-cased", () => {
+    const c = parseStackConfig({ ...base, allowlists: { callers: ["deploy@contoso.com", "7D3C1F9E-2B4A-4C8D-9E0F-1A2B3C4D5E6F"], objectIds: ["1b1b1b1b-4444-4d4d-8e8e-5f5f5f5f5f5f"] } }, "dev");
+    expect(c.allowlists.objectIds).to.deep.equal(["1b1b1b1b-4444-4d4d-8e8e-5f5f5f5f5f5f", "7d3c1f9e-2b4a-4c8d-9e0f-1a2b3c4d5e6f"]);
+    expect(c.allowlists.callers).to.deep.equal(["deploy@contoso.com", "7D3C1F9E-2B4A-4C8D-9E0F-1A2B3C4D5E6F"]);
+  });
+
   it("references an existing workspace without creating one", () => {
     expect(parseStackConfig({ ...base, workspace: { existingId: WS } }, "dev").workspace).to.deep.equal({ mode: "existing", id: WS });
   });

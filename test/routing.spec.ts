@@ -356,12 +356,24 @@ describe("alert routing", () => {
         ...base, allowUnroutedAlerts: true,
         allowlists: { objectIds: [STATIC_ID], callers: ["Deploy@contoso.com", "partner@fabrikam.com", "3c3c3c3c-5555-4e4e-8f8f-606060606060"], servicePrincipalNames: ["ci-deployer"] },
       }, { calls, catalogue: idCatalogue });
-      expect(queryOf(run)).to.contain(`!in~ ("${STATIC_ID}", "${SP_ID}", "${USER_ID}")`);
+      // A GUID among the callers is an object id already (offline too); UPNs and service principal names resolve at deploy time.
+      const GUID_CALLER = "3c3c3c3c-5555-4e4e-8f8f-606060606060";
+      expect(queryOf(run)).to.contain(`!in~ ("${STATIC_ID}", "${GUID_CALLER}", "${SP_ID}", "${USER_ID}")`);
       // Only UPNs are looked up (lower-cased, once); a GUID caller is not a UPN.
       expect(lookups.map((l) => l.inputs.userPrincipalNames)).to.deep.equal([["deploy@contoso.com", "partner@fabrikam.com"]]);
       expect(lookups[0].inputs.ignoreMissing).to.equal(true);
       // Offline the query has the static ids only.
-      expect(run.program.detections[0].query).to.contain(`!in~ ("${STATIC_ID}")`);
+      expect(run.program.detections[0].query).to.contain(`!in~ ("${STATIC_ID}", "${GUID_CALLER}")`);
+    });
+
+    it("reaches every shipped Graph detection: a UPN in callers silences that user's Graph activity once deployed", async () => {
+      const run = await runStack({ ...base, allowUnroutedAlerts: true, allowlists: { callers: ["deploy@contoso.com"] } }, { calls });
+      const drawing = run.program.detections.filter((d) => allowlistParameters(d.detection, "objectIds").length);
+      expect(drawing.map((d) => d.key), "the Graph detections draw from objectIds").to.include.members(["azt104-graph-user-enumeration", "azt104-recon-tool-useragent", "azt106-3-cli-role-assignment-listing"]);
+      for (const d of drawing) {
+        expect(run.byName(d.key).inputs.criteria.allOf[0].query, d.key).to.contain(`"${USER_ID}"`);
+        expect(d.query, d.key).not.to.contain(USER_ID);
+      }
     });
 
     it("warns about UPNs Entra ID does not know instead of failing the deployment", async () => {

@@ -92,9 +92,11 @@ const toolUserAgent: Detection = {
       description:
         "Principals of authorised assessments: user object ids or service principal object ids (they match every source), " +
         "or UPNs (they match the sign-ins only: MicrosoftGraphActivityLogs has no UPN column, so a user listed by UPN " +
-        "still alerts on its Graph requests — list its object id). Drawn also from allowlists.callers.",
+        "still alerts on its Graph requests — list its object id). Drawn also from allowlists.objectIds, which holds the " +
+        "object ids in allowlists.callers and, from deploy time on, the object ids of the UPNs in allowlists.callers and " +
+        "allowlists.userPrincipalNames.",
       default: [],
-      allowlist: "callers",
+      allowlist: "objectIds",
     },
   },
   signal: {

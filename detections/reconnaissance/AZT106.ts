@@ -128,7 +128,7 @@ const rbacAssignmentListing: Detection = {
   parameters: baselineParameters({
     minCount: { default: 1, description: "getByIds calls from the Azure CLI/PowerShell in the last 24h before a rise can alert." },
     risePercent: 100,
-    allowlists: { allowedPrincipals: { description: graphPrincipalsDescription("that list role assignments routinely"), allowlist: "callers" } },
+    allowlists: { allowedPrincipals: { description: graphPrincipalsDescription("that list role assignments routinely"), allowlist: "objectIds" } },
   }),
   signal: { kind: "query", query: (p) => baselineQuery(rbacSpec, p), trigger: baselineTrigger(["Principal", "AppId"]) },
   requires: GRAPH_REQUIRES,

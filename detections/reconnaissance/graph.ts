@@ -60,16 +60,16 @@ const SAMPLE_IP: Column = { name: "SampleIPAddress", expr: "tostring(IPAddresses
  */
 export function graphPrincipalsDescription(what: string): string {
   return (
-    `User object ids (UserId) or service principal object ids (ServicePrincipalId) ${what}. Also drawn from ` +
-    `allowlists.callers, whose service principal object ids match; its UPNs do not (MicrosoftGraphActivityLogs has ` +
-    `no UPN column): list such a user's object id here.`
+    `User object ids (UserId) or service principal object ids (ServicePrincipalId) ${what}. Drawn from ` +
+    `allowlists.objectIds, which also holds the object ids in allowlists.callers and, from deploy time on, the object ids ` +
+    `of the UPNs in allowlists.callers and allowlists.userPrincipalNames (MicrosoftGraphActivityLogs has no UPN column).`
   );
 }
 
 /** The allowlists of every per-principal Graph detection, and the exclusions that apply them. */
 export const GRAPH_ALLOWLISTS = {
   allowedAppIds: { description: "App ids (Graph AppId) whose activity is expected, e.g. identity governance, backup or security tools.", allowlist: "appIds" },
-  allowedPrincipals: { description: graphPrincipalsDescription("whose activity is expected"), allowlist: "callers" },
+  allowedPrincipals: { description: graphPrincipalsDescription("whose activity is expected"), allowlist: "objectIds" },
 } as const;
 export const GRAPH_EXCLUSIONS = [
   { column: "AppId", parameter: "allowedAppIds" },
