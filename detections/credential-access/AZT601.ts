@@ -5,10 +5,10 @@
 import * as kql from "../kql";
 import type { Detection, SampleRow, TechniqueModule } from "../model";
 import { minutesAgo } from "../model";
-import { ingestedSinceLastRun, ingestionSchedule } from "../patterns/arrival";
+import { arrivalSplit, ingestedSinceLastRun, ingestionSchedule } from "../patterns/arrival";
 import {
   ACTIVITY_ADMIN, ADMIN, ATRM, ATTACKER, ATTACKER_IP, AUTOMATION_ACCOUNT, AUTOMATION_REQUIRES_NOTE, RUNBOOK_NAME, activityRow,
-  arrivalSplit, callersParam, changeThenRunParts, list, operationMatchParts, rid,
+  callersParam, changeThenRunParts, list, operationMatchParts, rid,
 } from "./shared";
 
 const MI_DOCS = "https://learn.microsoft.com/entra/identity/managed-identities-azure-resources/how-to-use-vm-token";

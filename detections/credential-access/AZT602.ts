@@ -7,7 +7,8 @@ import * as kql from "../kql";
 import type { Detection, SampleRow, TechniqueModule } from "../model";
 import { minutesAgo } from "../model";
 import { ingestionSchedule } from "../patterns/arrival";
-import { ATRM, ATTACKER_IP, arrivalSplit, list } from "./shared";
+import { ATRM, ATTACKER_IP, list } from "./shared";
+import { arrivalSplit } from "../patterns/arrival";
 
 const RUNAS_APP = "7d3c2b1a-0f9e-4d8c-b7a6-5f4e3d2c1b0a";
 const SANDBOX_IP = "20.50.2.17";

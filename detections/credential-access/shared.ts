@@ -4,7 +4,7 @@
 import * as kql from "../kql";
 import type { Parameter, Requirement, SampleRow } from "../model";
 import { minutesAgo } from "../model";
-import { ingestedSinceLastRun, ingestionSchedule, NEW_EVIDENCE } from "../patterns/arrival";
+import { ingestedSinceLastRun, ingestionSchedule } from "../patterns/arrival";
 
 export const ATRM = "https://microsoft.github.io/Azure-Threat-Research-Matrix/CredentialAccess";
 export const SUB = "6f1a3c2e-0d4b-4c3f-9a53-2b1e6f0c9d11";
@@ -25,22 +25,6 @@ export const KEYVAULT_AUDIT: Requirement = {
 
 /** ActivityStatusValue of a completed successful operation in both the current and the legacy form (log-values.md 1.3). */
 export const SUCCEEDED = kql.strList(["Success", "Succeeded"]);
-
-// ---------------------------------------------------------------------------------------------
-// Baselines ("an address this identity never used before"), by arrival.
-
-/**
- * The three lines of a baseline rule run every `frequency`: `mark` right after the table name
- * (an Ingested column), then `recent` keeps the rows ingested since the previous run (the ones
- * judged, however late they landed) and `history` every other row of the query range (by
- * TimeGenerated). A row is judged by exactly one run, and a value alerted on is history for the
- * next run, so it never alerts twice. The query range must cover the history plus the ingestion
- * lag: ingestionSchedule(frequency, history, source).
- */
-export function arrivalSplit(frequency: string) {
-  const previousRun = `ago(${kql.timespan(frequency)})`;
-  return { mark: NEW_EVIDENCE.extend, recent: `| where Ingested > ${previousRun}`, history: `| where Ingested <= ${previousRun}` };
-}
 
 // ---------------------------------------------------------------------------------------------
 // Parameters used by several detections.

@@ -1,7 +1,7 @@
 // AZT701 SAS URI Generation: a shared access signature lets anyone holding the URL download a
 // disk or read a storage account without an identity, from anywhere.
 import * as kql from "../kql";
-import { arrivalSplit } from "../credential-access/shared";
+import { arrivalSplit } from "../patterns/arrival";
 import type { Detection, SampleRow, TechniqueModule } from "../model";
 import { minutesAgo } from "../model";
 import { ingestionSchedule } from "../patterns/arrival";

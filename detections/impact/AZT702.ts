@@ -1,7 +1,7 @@
 // AZT702.1 File Share Mounting: an attacker with a storage account key mounts an Azure Files share
 // over SMB from their own machine and copies (or encrypts) its content.
 import * as kql from "../kql";
-import { arrivalSplit } from "../credential-access/shared";
+import { arrivalSplit } from "../patterns/arrival";
 import type { Detection, SampleRow, TechniqueModule } from "../model";
 import { minutesAgo } from "../model";
 import { ingestionSchedule } from "../patterns/arrival";

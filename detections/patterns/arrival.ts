@@ -29,6 +29,11 @@ export const INGESTION_LAG = {
    * non-interactive sign-ins are reported to arrive 15-30 minutes late (unverified, third party).
    */
   entraId: "PT1H",
+  /**
+   * Microsoft Graph activity logs: usually within 30 minutes, at times up to 2 hours late
+   * (log-values.md section 8) — longer than the other Entra ID logs.
+   */
+  graphActivity: "PT2H",
   /** Resource logs (AzureDiagnostics and resource-specific tables) and Azure Monitor Agent data (unverified). */
   resourceLogs: "PT30M",
 } as const;
@@ -72,3 +77,17 @@ export const NEW_EVIDENCE = {
   aggregate: "LastIngested = max(Ingested)",
   since: (frequency: string) => `| where LastIngested > ago(${kql.timespan(frequency)})`,
 } as const;
+
+/**
+ * Baselines ("an address this identity never used before"), by arrival:
+ * The three lines of a baseline rule run every `frequency`: `mark` right after the table name
+ * (an Ingested column), then `recent` keeps the rows ingested since the previous run (the ones
+ * judged, however late they landed) and `history` every other row of the query range (by
+ * TimeGenerated). A row is judged by exactly one run, and a value alerted on is history for the
+ * next run, so it never alerts twice. The query range must cover the history plus the ingestion
+ * lag: ingestionSchedule(frequency, history, source).
+ */
+export function arrivalSplit(frequency: string) {
+  const previousRun = `ago(${kql.timespan(frequency)})`;
+  return { mark: NEW_EVIDENCE.extend, recent: `| where Ingested > ${previousRun}`, history: `| where Ingested <= ${previousRun}` };
+}

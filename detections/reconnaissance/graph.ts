@@ -13,15 +13,9 @@ export const GRAPH_REQUIRES: Requirement[] = [{ source: "entraId", categories: [
 
 export const GRAPH_ACTIVITY_DOC = "https://learn.microsoft.com/graph/microsoft-graph-activity-logs-overview";
 
-/**
- * Graph activity logs are delivered usually within 30 minutes, at times up to 2 hours late
- * (log-values.md section 8): longer than INGESTION_LAG.entraId, which is sized for sign-in and audit logs.
- */
-export const GRAPH_INGESTION_LAG = "PT2H";
-
-/** ingestionSchedule for a rule over MicrosoftGraphActivityLogs rows ingested since the previous run: range = frequency + GRAPH_INGESTION_LAG. */
+/** ingestionSchedule for a rule over MicrosoftGraphActivityLogs rows ingested since the previous run: range = frequency + the Graph lag. */
 export function graphIngestionSchedule(frequency: string) {
-  return { ...ingestionSchedule(frequency), overrideQueryTimeRange: kql.isoDuration(kql.isoDurationMs(frequency) + kql.isoDurationMs(GRAPH_INGESTION_LAG)) };
+  return ingestionSchedule(frequency, frequency, "graphActivity");
 }
 
 /** The calling principal: the user for delegated calls, the service principal for app-only calls. */
