@@ -6,15 +6,8 @@ import { isoDurationMsOrUndefined } from "./duration";
 import { evaluateTable, EvaluateOptions, Row } from "./evaluate";
 import { parseDateTime, isNumericType, Value } from "./evaluate/values";
 
-export type Operator = "GreaterThan" | "GreaterThanOrEqual" | "LessThan" | "LessThanOrEqual" | "Equal";
-export type TimeAggregation = "Count" | "Average" | "Minimum" | "Maximum" | "Total";
-export interface Trigger {
-  operator: Operator;
-  threshold: number;
-  timeAggregation: TimeAggregation;
-  metricMeasureColumn?: string;
-  dimensions?: string[];
-}
+import type { Operator, TimeAggregation, Trigger } from "../detections/model";
+export type { Operator, TimeAggregation, Trigger };
 export interface AlertEvaluation {
   fired: boolean;
   groups: { dimensions: Record<string, unknown>; value: number; fired: boolean }[];

@@ -3,19 +3,14 @@
 // allowlisted caller stay quiet). Used by the Impact detections that need nothing more.
 import * as kql from "../kql";
 import { isoDurationMs } from "../kql";
-import type { Detection, SampleCase, Severity } from "../model";
+import type { Detection, SampleCase } from "../model";
 import { ingestedSinceLastRun, ingestionSchedule } from "../patterns/arrival";
 import { activityRow, ATTACKER_UPN } from "./sampleRows";
 
-export interface ActivityRuleSpec {
-  key: string;
-  technique: string;
-  name: string;
-  description: string;
-  falsePositives: string[];
-  triage: string[];
-  references: string[];
-  severity: Severity;
+/** The model's descriptive fields, as a detection has them. */
+type Described = Pick<Detection, "key" | "technique" | "name" | "description" | "falsePositives" | "triage" | "references" | "severity">;
+
+export interface ActivityRuleSpec extends Described {
   /** PT5M for high-confidence, high-impact operations; longer for noisier ones. */
   window: "PT5M" | "PT15M";
   /** ARM operations in documented mixed case. */
