@@ -94,15 +94,6 @@ describe("catalogue", () => {
   "azt405-2-privileged-api-permission-grant",
   "azt405-3-app-credential-added-by-user",
   // persistence
-  "azt501-1-user-takeover",
-  "azt501-2-sp-credential-or-owner",
-  "azt502-1-user-created",
-  "azt502-2-app-or-sp-created",
-  "azt502-3-guest-invited",
-  "azt507-2-partner-added",
-  "azt507-2-service-provider-signin",
-  "azt507-4-domain-added",
-  "azt507-4-domain-federation",
   // credential access
   // impact
   ]);

@@ -15,6 +15,7 @@
 //    goes on alerts again (there is new evidence); the one already alerted on does not. Late rows
 //    are covered too: a late row counts in the first run after it lands, and is new evidence there.
 import * as kql from "../kql";
+import type { Detection, SampleCase, SampleRow } from "../model";
 
 /**
  * How far after the event a row can land in the workspace, per log source, with margin. Only the
@@ -90,4 +91,23 @@ export const NEW_EVIDENCE = {
 export function arrivalSplit(frequency: string) {
   const previousRun = `ago(${kql.timespan(frequency)})`;
   return { mark: NEW_EVIDENCE.extend, recent: `| where Ingested > ${previousRun}`, history: `| where Ingested <= ${previousRun}` };
+}
+
+/**
+ * A copy of a sample case whose rows landed `minutes` after their events: each row's TimeGenerated
+ * moves `minutes` earlier and its _TimeReceived (ingestion_time()) stays where the event was. A rule
+ * that selects by arrival must fire on it exactly as on the original; one that keeps rows by
+ * TimeGenerated within its own window misses it.
+ */
+export function arrivedLate(c: SampleCase, minutes = 30): SampleCase {
+  const shift = (r: SampleRow): SampleRow => {
+    const at = Date.parse(String(r.TimeGenerated));
+    return { ...r, TimeGenerated: new Date(at - minutes * 60_000).toISOString(), _TimeReceived: r._TimeReceived ?? new Date(at).toISOString() };
+  };
+  return { ...c, name: `${c.name} (rows landing ${minutes} min after the event)`, rows: Object.fromEntries(Object.entries(c.rows).map(([t, rows]) => [t, rows.map(shift)])) };
+}
+
+/** The detection with a late-arriving copy of its first fires case added (arrivedLate). */
+export function withLateArrival(d: Detection, minutes = 30): Detection {
+  return { ...d, samples: { ...d.samples, fires: [...d.samples.fires, arrivedLate(d.samples.fires[0], minutes)] } };
 }

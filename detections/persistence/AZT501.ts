@@ -2,7 +2,9 @@
 // administrators) so they keep working for the attacker.
 import * as kql from "../kql";
 import type { Detection, TechniqueModule } from "../model";
+import { ingestedSinceLastRun, withLateArrival } from "../patterns/arrival";
 import {
+  AUDIT_FREQUENCY, AUDIT_SCHEDULE,
   ADMIN, atrmPage, ATTACKER, AUDIT_COLUMNS, AUDIT_ENTITIES, AUDIT_TRIGGER, ENTRA_AUDIT, activityRow, auditInitiator, auditRow,
   byApp, byUser, initiatorAllowlists, requestBodyParts, resourceId, startRow,
 } from "./shared";
@@ -50,13 +52,13 @@ const userManipulation: Detection = {
     "https://learn.microsoft.com/entra/identity/monitoring-health/reference-audit-activities",
   ],
   severity: 2,
-  evaluationFrequency: "PT15M",
-  windowSize: "PT15M",
+  ...AUDIT_SCHEDULE,
   parameters: initiatorAllowlists("reset passwords and enable or restore accounts of other users"),
   signal: {
     kind: "query",
     query: (p) => [
       "AuditLogs",
+      ingestedSinceLastRun(AUDIT_FREQUENCY),
       `| where OperationName in~ ${kql.strList(USER_TAKEOVER_ACTIVITIES)}`,
       `    or (OperationName =~ "Update user" and tostring(TargetResources[0].modifiedProperties) has_any ${kql.strList(MFA_PROPERTIES)})`,
       '| where Result =~ "success"',
@@ -175,13 +177,13 @@ const spManipulation: Detection = {
     "https://learn.microsoft.com/entra/identity/monitoring-health/reference-audit-activities",
   ],
   severity: 2,
-  evaluationFrequency: "PT15M",
-  windowSize: "PT15M",
+  ...AUDIT_SCHEDULE,
   parameters: initiatorAllowlists("add credentials or owners to applications and service principals"),
   signal: {
     kind: "query",
     query: (p) => [
       "AuditLogs",
+      ingestedSinceLastRun(AUDIT_FREQUENCY),
       `| where OperationName in~ ${kql.strList(SP_CREDENTIAL_ACTIVITIES)}`,
       "    // Real rows spell it 'Update application – Certificates and secrets management ' (en dash, trailing space).",
       '    or (OperationName startswith "Update application" and OperationName has "Certificates and secrets management")',
@@ -329,4 +331,4 @@ const vmAccess: Detection = {
   },
 };
 
-export const technique: TechniqueModule = { detections: [userManipulation, spManipulation, vmAccess] };
+export const technique: TechniqueModule = { detections: [withLateArrival(userManipulation), withLateArrival(spManipulation), vmAccess] };

@@ -1,7 +1,8 @@
 // AZT502 Account Creation: new identities in the tenant (members, applications/service principals, guests).
 import type { Detection, TechniqueModule } from "../model";
+import { withLateArrival } from "../patterns/arrival";
 import {
-  ADMIN, atrmPage, ATTACKER, AUDIT_ENTITIES, AUDIT_TRIGGER, ENTRA_AUDIT, auditActivityQuery, auditRow, byApp, byUser,
+  AUDIT_SCHEDULE, ADMIN, atrmPage, ATTACKER, AUDIT_ENTITIES, AUDIT_TRIGGER, ENTRA_AUDIT, auditActivityQuery, auditRow, byApp, byUser,
   initiatorAllowlists,
 } from "./shared";
 
@@ -32,8 +33,7 @@ const userCreated: Detection = {
   ],
   references: [atrmPage("AZT502.1"), AUDIT_DOCS],
   severity: 3,
-  evaluationFrequency: "PT15M",
-  windowSize: "PT15M",
+  ...AUDIT_SCHEDULE,
   parameters: initiatorAllowlists("create users (HR provisioning, sync accounts, identity admins)"),
   signal: {
     kind: "query",
@@ -98,8 +98,7 @@ const spCreated: Detection = {
   ],
   references: [atrmPage("AZT502.2"), AUDIT_DOCS],
   severity: 3,
-  evaluationFrequency: "PT15M",
-  windowSize: "PT15M",
+  ...AUDIT_SCHEDULE,
   parameters: initiatorAllowlists("register applications and create service principals"),
   signal: { kind: "query", query: auditActivityQuery(["Add application", "Add service principal"]), trigger: AUDIT_TRIGGER },
   requires: [ENTRA_AUDIT],
@@ -157,8 +156,7 @@ const guestInvited: Detection = {
   ],
   references: [atrmPage("AZT502.3"), AUDIT_DOCS, "https://learn.microsoft.com/entra/external-id/auditing-and-reporting"],
   severity: 3,
-  evaluationFrequency: "PT15M",
-  windowSize: "PT15M",
+  ...AUDIT_SCHEDULE,
   parameters: initiatorAllowlists("invite external users"),
   signal: {
     kind: "query",
@@ -207,4 +205,4 @@ const guestInvited: Detection = {
   },
 };
 
-export const technique: TechniqueModule = { detections: [userCreated, spCreated, guestInvited] };
+export const technique: TechniqueModule = { detections: [userCreated, spCreated, guestInvited].map((d) => withLateArrival(d)) };

@@ -1,10 +1,11 @@
 // AZT507 External Entity Access: trust handed to someone outside the tenant (Lighthouse, partners,
 // another directory, a federated domain).
 import * as kql from "../kql";
-import { ingestedSinceLastRun, ingestionSchedule } from "../patterns/arrival";
+import { ingestedSinceLastRun, ingestionSchedule, withLateArrival } from "../patterns/arrival";
 import type { Detection, TechniqueModule } from "../model";
 import { minutesAgo } from "../model";
 import {
+  AUDIT_SCHEDULE,
   ADMIN, atrmPage, ATTACKER, ATTACKER_IP, AUDIT_ENTITIES, AUDIT_TRIGGER, ENTRA_AUDIT, SUB, TENANT,
   activityRow, auditActivityQuery, auditRow, byUser, initiatorAllowlists, operationMatchParts, operationQuietCases,
 } from "./shared";
@@ -79,8 +80,7 @@ const partnerAdded: Detection = {
     "https://learn.microsoft.com/entra/external-id/cross-tenant-access-settings-b2b-collaboration",
   ],
   severity: 2,
-  evaluationFrequency: "PT15M",
-  windowSize: "PT15M",
+  ...AUDIT_SCHEDULE,
   parameters: initiatorAllowlists("add partners and cross-tenant access entries"),
   signal: { kind: "query", query: auditActivityQuery(PARTNER_ACTIVITIES), trigger: AUDIT_TRIGGER },
   requires: [ENTRA_AUDIT],
@@ -113,6 +113,9 @@ const partnerAdded: Detection = {
     ],
   },
 };
+
+/** Partner sign-ins: hourly, over the sign-ins ingested since the previous run. */
+const SIGNIN_FREQUENCY = "PT1H";
 
 /** A SigninLogs row of a partner technician (log-values.md 3.1 values; CrossTenantAccessType value unverified). */
 function partnerSignin(minutes: number, over: Record<string, unknown> = {}) {
@@ -157,8 +160,7 @@ const serviceProviderSignin: Detection = {
     "https://learn.microsoft.com/partner-center/customers/gdap-introduction",
   ],
   severity: 2,
-  evaluationFrequency: "PT1H",
-  windowSize: "PT1H",
+  ...ingestionSchedule(SIGNIN_FREQUENCY, SIGNIN_FREQUENCY, "entraId"),
   parameters: {
     knownPartnerTenantIds: {
       type: "stringList",
@@ -170,6 +172,7 @@ const serviceProviderSignin: Detection = {
     kind: "query",
     query: (p) => [
       "SigninLogs",
+      ingestedSinceLastRun(SIGNIN_FREQUENCY),
       '| where CrossTenantAccessType =~ "serviceProvider"',
       '| where ResultType == "0"',
       "| where HomeTenantId != ResourceTenantId",
@@ -288,8 +291,7 @@ const federationChanged: Detection = {
   ],
   references: [atrmPage("AZT507.4"), AUDIT_DOCS, "https://o365blog.com/post/aadbackdoor/"],
   severity: 1,
-  evaluationFrequency: "PT15M",
-  windowSize: "PT15M",
+  ...AUDIT_SCHEDULE,
   parameters: initiatorAllowlists("change domain federation"),
   signal: {
     kind: "query",
@@ -354,8 +356,7 @@ const domainAdded: Detection = {
   ],
   references: [atrmPage("AZT507.4"), AUDIT_DOCS],
   severity: 2,
-  evaluationFrequency: "PT15M",
-  windowSize: "PT15M",
+  ...AUDIT_SCHEDULE,
   parameters: initiatorAllowlists("add and verify domains"),
   signal: { kind: "query", query: auditActivityQuery(["Add unverified domain", "Verify domain"]), trigger: AUDIT_TRIGGER },
   requires: [ENTRA_AUDIT],
@@ -371,5 +372,5 @@ const domainAdded: Detection = {
 };
 
 export const technique: TechniqueModule = {
-  detections: [lighthouse, partnerAdded, serviceProviderSignin, subscriptionMoved, federationChanged, domainAdded],
+  detections: [lighthouse, ...[partnerAdded, serviceProviderSignin].map((d) => withLateArrival(d)), subscriptionMoved, ...[federationChanged, domainAdded].map((d) => withLateArrival(d))],
 };

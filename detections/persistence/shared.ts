@@ -74,6 +74,13 @@ export function auditInitiator(p: ParameterValues): string {
     kql.excludeIn("InitiatorAppId", list(p, "allowedInitiatorAppIds"));
 }
 
+/**
+ * Entra audit rules run every 15 minutes over the rows ingested since the previous run; their
+ * query range reaches the Entra ID ingestion lag further back (patterns/arrival.ts).
+ */
+export const AUDIT_FREQUENCY = "PT15M";
+export const AUDIT_SCHEDULE = ingestionSchedule(AUDIT_FREQUENCY, AUDIT_FREQUENCY, "entraId");
+
 export const AUDIT_COLUMNS = [
   "TimeGenerated", "OperationName", "Initiator", "InitiatorIp", "InitiatorAppId", "Target", "TargetType", "TargetId", "CorrelationId",
 ];
@@ -81,10 +88,12 @@ export const AUDIT_COLUMNS = [
 /**
  * AuditLogs rows of `activities` that succeeded, narrowed by `narrow` (KQL lines over the raw row),
  * with initiator/target columns, the allowlists applied, and the target's modifiedProperties as Changes.
+ * Rows are those ingested since the previous run: use AUDIT_SCHEDULE as the detection's schedule.
  */
 export function auditActivityQuery(activities: string[], narrow: string[] = [], extraColumns: string[] = []) {
   return (p: ParameterValues): string => [
     "AuditLogs",
+    ingestedSinceLastRun(AUDIT_FREQUENCY),
     `| where OperationName in~ ${kql.strList(activities)}`,
     '| where Result =~ "success"',
     ...narrow,
