@@ -84,15 +84,10 @@ describe("catalogue", () => {
   "azt401-pim-permanent-eligibility",
   "azt401-pim-privileged-activation",
   "azt401-role-assigned-outside-pim",
-  "azt402-elevate-access",
-  "azt403-1-cloudshell-image-write",
   "azt404-1-function-change-identity-token",
   "azt404-2-logicapp-change-identity-token",
   "azt404-3-runbook-change-identity-token",
   "azt404-4-appservice-change-identity-token",
-  "azt405-1-privileged-app-role-new-ip",
-  "azt405-2-privileged-api-permission-grant",
-  "azt405-3-app-credential-added-by-user",
   // persistence
   // credential access
   // impact

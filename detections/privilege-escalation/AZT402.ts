@@ -2,6 +2,7 @@
 // at root scope ("/"), which controls every subscription and management group of the tenant.
 import * as kql from "../kql";
 import type { Detection, TechniqueModule } from "../model";
+import { ingestedSinceLastRun, ingestionSchedule, withLateArrival } from "../patterns/arrival";
 import { ATTACKER_IP, ATTACKER_UPN, auditRow, userInitiator } from "../impact/sampleRows";
 
 // log-values.md 2.2: the event is in AuditLogs, not in subscription AzureActivity (it is tenant-level
@@ -47,8 +48,8 @@ const elevateAccess: Detection = {
     "https://learn.microsoft.com/azure/role-based-access-control/elevate-access-global-admin",
   ],
   severity: 0,
-  evaluationFrequency: "PT5M",
-  windowSize: "PT5M",
+  // Every 5 minutes over the audit rows ingested since the previous run (Entra ID lag: patterns/arrival.ts).
+  ...ingestionSchedule("PT5M", "PT5M", "entraId"),
   parameters: {
     allowedAdmins: {
       type: "stringList",
@@ -63,6 +64,7 @@ const elevateAccess: Detection = {
     query: (p) =>
       [
         "AuditLogs",
+        ingestedSinceLastRun("PT5M"),
         `| where OperationName has "elevated their access" and OperationName has "User Access Administrator"`,
         `| where Result =~ "success"`,
         "| extend Actor = tostring(InitiatedBy.user.userPrincipalName), ActorIp = tostring(InitiatedBy.user.ipAddress)",
@@ -92,4 +94,4 @@ const elevateAccess: Detection = {
   },
 };
 
-export const technique: TechniqueModule = { detections: [elevateAccess] };
+export const technique: TechniqueModule = { detections: [withLateArrival(elevateAccess)] };

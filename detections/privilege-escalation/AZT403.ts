@@ -4,6 +4,7 @@
 // the victim's Azure session the next time the victim opens Cloud Shell.
 import * as kql from "../kql";
 import type { Detection, TechniqueModule } from "../model";
+import { ingestedSinceLastRun, ingestionSchedule, withLateArrival } from "../patterns/arrival";
 import { storageRow } from "../impact/sampleRows";
 import { CALLER_IP, REQUESTER, SUCCEEDED } from "../impact/storageKql";
 
@@ -39,8 +40,8 @@ const imageTamper: Detection = {
     "https://learn.microsoft.com/azure/storage/files/storage-files-monitoring",
   ],
   severity: 1,
-  evaluationFrequency: "PT15M",
-  windowSize: "PT15M",
+  // Every 15 minutes over the file-log rows ingested since the previous run (resource-log lag: patterns/arrival.ts).
+  ...ingestionSchedule("PT15M", "PT15M", "resourceLogs"),
   parameters: {
     allowedIpAddresses: {
       type: "stringList",
@@ -54,6 +55,7 @@ const imageTamper: Detection = {
     query: (p) =>
       [
         "StorageFileLogs",
+        ingestedSinceLastRun("PT15M"),
         `| where OperationName in~ ${kql.strList(REST_WRITES)}`,
         `| where Protocol !~ "SMB"`,
         `| where ObjectKey contains "/.cloudconsole/" and ObjectKey endswith ".img"`,
@@ -96,10 +98,10 @@ const imageTamper: Detection = {
       { name: "download of the image only", rows: { StorageFileLogs: [storageRow(5, "file", "GetFile", IMG)] } },
       { name: "write to another file on the share", rows: { StorageFileLogs: [storageRow(5, "file", "PutRange", "cloudshell/scripts/deploy.sh")] } },
       { name: "write denied", rows: { StorageFileLogs: [storageRow(5, "file", "PutRange", IMG, { StatusCode: "403", StatusText: "AuthorizationError" })] } },
-      { name: "write outside the window", rows: { StorageFileLogs: [storageRow(30, "file", "PutRange", IMG)] } },
+      { name: "write ingested before the previous run", rows: { StorageFileLogs: [storageRow(30, "file", "PutRange", IMG)] } },
       { name: "allowlisted admin workstation", parameters: { allowedIpAddresses: ["203.0.113.45"] }, rows: { StorageFileLogs: [storageRow(5, "file", "PutRange", IMG)] } },
     ],
   },
 };
 
-export const technique: TechniqueModule = { detections: [imageTamper] };
+export const technique: TechniqueModule = { detections: [withLateArrival(imageTamper)] };

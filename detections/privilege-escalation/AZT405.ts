@@ -6,10 +6,17 @@
 import * as kql from "../kql";
 import type { Detection, Parameter, SampleRow, TechniqueModule } from "../model";
 import { minutesAgo } from "../model";
+import { arrivalSplit, ingestedSinceLastRun, ingestionSchedule, withLateArrival } from "../patterns/arrival";
 import { ATTACKER_IP, ATTACKER_UPN, appInitiator, auditRow, target, userInitiator } from "../impact/sampleRows";
 import { AUDIT_ACTOR, EXPAND_TARGET_PROPERTIES } from "./auditTargets";
 
 const ATRM = "https://microsoft.github.io/Azure-Threat-Research-Matrix/PrivilegeEscalation/AZT405";
+
+/** AZT405.1 runs hourly and judges the Graph requests ingested since the previous run. */
+const APP_ROLE_RUN = "PT1H";
+const appRoleSplit = arrivalSplit(APP_ROLE_RUN);
+/** The Entra audit rules run every 15 minutes over the rows ingested since the previous run. */
+const AUDIT_RUN = "PT15M";
 
 /** Microsoft Graph permissions that lead to tenant takeover or bulk data access. */
 const PRIVILEGED_PERMISSIONS: Parameter = {
@@ -56,7 +63,8 @@ const appRoleUse: Detection = {
   description:
     "A service principal calling Microsoft Graph app-only, with a token carrying privileged application roles " +
     "(e.g. RoleManagement.ReadWrite.Directory), made a successful write request from an IP address it had not used in " +
-    "the previous two days. Whoever holds the credentials of such an application (or an app role over it) can " +
+    "the rest of the query range (about the previous two days). Each request is judged once, in the hourly run that " +
+    "ingests it, however late it lands. Whoever holds the credentials of such an application (or an app role over it) can " +
     "impersonate it and use those roles; a new source address is the visible trace.",
   falsePositives: [
     "Automation moved to new infrastructure or egress IPs (add its app id to allowedAppIds or the IPs to allowedIpAddresses).",
@@ -71,9 +79,9 @@ const appRoleUse: Detection = {
   ],
   references: [`${ATRM}/AZT405-1/`, "https://learn.microsoft.com/graph/microsoft-graph-activity-logs-overview"],
   severity: 1,
-  evaluationFrequency: "PT1H",
-  windowSize: "PT1H",
-  overrideQueryTimeRange: "P2D",
+  // Hourly: the requests ingested since the previous run are judged against every other request of
+  // the range (arrivalSplit), which reaches the Graph lag beyond the history, within Azure's P2D.
+  ...ingestionSchedule(APP_ROLE_RUN, "P1DT22H", "graphActivity"),
   parameters: {
     privilegedPermissions: PRIVILEGED_PERMISSIONS,
     allowedAppIds: { type: "stringList", description: "Application (client) ids of trusted automation.", default: [], allowlist: "appIds" },
@@ -83,13 +91,14 @@ const appRoleUse: Detection = {
     kind: "query",
     query: (p) =>
       [
-        "let known = MicrosoftGraphActivityLogs",
-        "| where TimeGenerated < ago(1h)",
-        "| where isempty(UserId)",
+        "let calls = MicrosoftGraphActivityLogs",
+        appRoleSplit.mark,
+        "| where isempty(UserId);",
+        "let known = calls",
+        appRoleSplit.history,
         "| distinct ServicePrincipalId, IPAddress;",
-        "MicrosoftGraphActivityLogs",
-        "| where TimeGenerated >= ago(1h)",
-        "| where isempty(UserId)",
+        "calls",
+        appRoleSplit.recent,
         `| where RequestMethod in~ ("POST", "PATCH", "PUT", "DELETE")`,
         "| where ResponseStatusCode between (200 .. 299)",
         `| where Roles has_any ${kql.strList(p.privilegedPermissions as string[])}`,
@@ -116,6 +125,7 @@ const appRoleUse: Detection = {
       },
     ],
     quiet: [
+      { name: "new address already judged by the previous run (its rows landed 90 minutes ago)", rows: { MicrosoftGraphActivityLogs: [graphRow(600, { IPAddress: "198.51.100.7", RequestMethod: "GET", ResponseStatusCode: 200 }), graphRow(90)] } },
       { name: "same address used the day before", rows: { MicrosoftGraphActivityLogs: [graphRow(1500, { RequestMethod: "GET", ResponseStatusCode: 200 }), graphRow(20)] } },
       { name: "read-only request", rows: { MicrosoftGraphActivityLogs: [graphRow(20, { RequestMethod: "GET", ResponseStatusCode: 200 })] } },
       { name: "write denied", rows: { MicrosoftGraphActivityLogs: [graphRow(20, { ResponseStatusCode: 403 })] } },
@@ -165,8 +175,7 @@ const permissionGrant: Detection = {
   ],
   references: [`${ATRM}/AZT405-2/`, "https://learn.microsoft.com/entra/identity/monitoring-health/reference-audit-activities"],
   severity: 1,
-  evaluationFrequency: "PT15M",
-  windowSize: "PT15M",
+  ...ingestionSchedule(AUDIT_RUN, AUDIT_RUN, "entraId"),
   parameters: {
     privilegedPermissions: PRIVILEGED_PERMISSIONS,
     allowedGrantors: { type: "stringList", description: "Grantors (UPN or app display name) whose grants are reviewed elsewhere.", default: [], allowlist: "callers" },
@@ -176,6 +185,7 @@ const permissionGrant: Detection = {
     query: (p) =>
       [
         "AuditLogs",
+        ingestedSinceLastRun(AUDIT_RUN),
         `| where OperationName in~ ${kql.strList(GRANT_OPERATIONS)}`,
         `| where Result =~ "success"`,
         AUDIT_ACTOR,
@@ -265,8 +275,7 @@ const ownerCredential: Detection = {
     "https://learn.microsoft.com/graph/api/serviceprincipal-addkey",
   ],
   severity: 2,
-  evaluationFrequency: "PT15M",
-  windowSize: "PT15M",
+  ...ingestionSchedule(AUDIT_RUN, AUDIT_RUN, "entraId"),
   parameters: {
     allowedActors: {
       type: "stringList",
@@ -280,6 +289,7 @@ const ownerCredential: Detection = {
     query: (p) =>
       [
         "AuditLogs",
+        ingestedSinceLastRun(AUDIT_RUN),
         `| where OperationName =~ "Add service principal credentials" or (OperationName startswith "Update application" and OperationName has "Certificates and secrets")`,
         `| where Result =~ "success"`,
         "| where isnotempty(tostring(InitiatedBy.user.userPrincipalName))",
@@ -322,4 +332,4 @@ const ownerCredential: Detection = {
   },
 };
 
-export const technique: TechniqueModule = { detections: [appRoleUse, permissionGrant, ownerCredential] };
+export const technique: TechniqueModule = { detections: [appRoleUse, permissionGrant, ownerCredential].map((d) => withLateArrival(d)) };
