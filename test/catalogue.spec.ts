@@ -79,7 +79,6 @@ describe("catalogue", () => {
   "azt302-3-managed-identity-signin-after-runbook-change",
   "azt302-3-runbook-edit-then-run",
   "azt302-4-function-code-change",
-  "azt303-intune-script-deployed",
   // privilege escalation
   "azt401-pim-permanent-eligibility",
   "azt401-pim-privileged-activation",
