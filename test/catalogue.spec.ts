@@ -74,11 +74,6 @@ describe("catalogue", () => {
   "azt301-3-dsc-scriptblock",
   "azt301-4-gallery-app-assigned",
   "azt301-6-vmss-runcommand-scriptblock",
-  "azt302-1-hybrid-worker-new-runbook",
-  "azt302-2-runas-signin-after-runbook-change",
-  "azt302-3-managed-identity-signin-after-runbook-change",
-  "azt302-3-runbook-edit-then-run",
-  "azt302-4-function-code-change",
   // privilege escalation
   "azt401-pim-permanent-eligibility",
   "azt401-pim-privileged-activation",

@@ -28,6 +28,7 @@
 //   such a detection it must keep it equal to the slot, or actions are missed or repeated.
 import * as kql from "../kql";
 import type { Detection, Parameter, ParameterValues, Requirement, Trigger } from "../model";
+import { type IngestionSource, ingestionSchedule } from "./arrival";
 
 /** Minutes added to maxDelay before a slot is reported: covers AzureActivity's 3–20 minute latency. */
 export const INGESTION_MARGIN_MINUTES = 20;
@@ -49,6 +50,41 @@ export const CORRELATION_SCHEDULE = {
     reason: "the query reports a lagged 15-minute slot, so runs must be exactly 15 minutes apart over a 2-hour range or actions are missed or reported twice",
   },
 } satisfies Pick<Detection, "evaluationFrequency" | "windowSize" | "overrideQueryTimeRange" | "scheduleLock">;
+
+// ---------------------------------------------------------------------------------------------
+// Pairs by arrival. Either side of a pair can land last: AzureActivity rows 3-20 minutes after the
+// event, a 4104 event or a sign-in often sooner, so the later *event* is frequently the earlier
+// *row*. A pair is therefore reported by the run that ingests its last row, whichever side that
+// is: each side is summarised with the ingestion time of the row that made it count (its first
+// row), a pair is complete when both have landed (max_of), and a result row (one per action) is
+// reported when its first complete pair landed since the previous run. Both sides are looked up by
+// TimeGenerated over the query range, which covers the frequency, the largest delay and the lag.
+
+/** How often a correlation runs: a result row is reported by the run that completes its first pair. */
+export const CORRELATION_FREQUENCY = "PT15M";
+
+/**
+ * Schedule of a correlation whose sides have at most the ingestion lag of `source`: every 15
+ * minutes over 15 minutes + the largest delay (MAX_DELAY_LIMIT_MINUTES) + the lag. A row that
+ * completes a pair is at most frequency + lag old, the pair's other event at most the delay older.
+ */
+export function correlationSchedule(source: IngestionSource) {
+  return ingestionSchedule(CORRELATION_FREQUENCY, kql.isoDuration(kql.isoDurationMs(CORRELATION_FREQUENCY) + MAX_DELAY_LIMIT_MINUTES * 60000), source);
+}
+
+/**
+ * The arrival gate of a two-sided correlation, in four pieces: `side(name)` is the aggregate of
+ * each side's summarize (after NEW_EVIDENCE.extend; `minif` variants for sides that count only from
+ * a given row on), `pair(a, b)` the extend after the join and its time condition, `aggregate` the
+ * aggregate of the final summarize, `since` the line after it.
+ */
+export const PAIR_ARRIVAL = {
+  side: (name: string, condition?: string) => (condition ? `${name} = minif(Ingested, ${condition})` : `${name} = min(Ingested)`),
+  pair: (a: string, b: string) => `| extend PairIngested = max_of(${a}, ${b})`,
+  /** When the row that completed the result's first pair landed. */
+  aggregate: "LastIngested = min(PairIngested)",
+  since: `| where LastIngested > ago(${kql.timespan(CORRELATION_FREQUENCY)})`,
+} as const;
 
 /** PowerShell script-block logging collected by the Azure Monitor Agent into the Event table. */
 export const SCRIPT_BLOCK_AGENT: Requirement = {
@@ -84,8 +120,8 @@ export function correlationParameters(defaultMaxDelayMinutes = 30): Record<strin
     maxDelayMinutes: {
       type: "number",
       description:
-        "Longest time in minutes between the control-plane action and a script block it caused. The query range " +
-        `(PT2H) holds at most ${MAX_DELAY_LIMIT_MINUTES}.`,
+        "Longest time in minutes between the first event of a pair and the second (the control-plane action and a script block it caused, " +
+        `a runbook change and the job or sign-in it caused). The query range holds at most ${MAX_DELAY_LIMIT_MINUTES}.`,
       default: defaultMaxDelayMinutes,
       min: 1,
       max: MAX_DELAY_LIMIT_MINUTES,
