@@ -67,13 +67,6 @@ describe("catalogue", () => {
   // reconnaissance
   // initial access
   // execution
-  "azt301-1-runcommand-scriptblock",
-  "azt301-2-custom-script-extension",
-  "azt301-2-custom-script-extension-scriptblock",
-  "azt301-3-dsc-extension",
-  "azt301-3-dsc-scriptblock",
-  "azt301-4-gallery-app-assigned",
-  "azt301-6-vmss-runcommand-scriptblock",
   // privilege escalation
   "azt401-pim-permanent-eligibility",
   "azt401-pim-privileged-activation",
