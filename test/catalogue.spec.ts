@@ -67,19 +67,6 @@ describe("catalogue", () => {
   // reconnaissance
   // initial access
   // execution
-  "azt301-1-runcommand-scriptblock",
-  "azt301-2-custom-script-extension",
-  "azt301-2-custom-script-extension-scriptblock",
-  "azt301-3-dsc-extension",
-  "azt301-3-dsc-scriptblock",
-  "azt301-4-gallery-app-assigned",
-  "azt301-6-vmss-runcommand-scriptblock",
-  "azt302-1-hybrid-worker-new-runbook",
-  "azt302-2-runas-signin-after-runbook-change",
-  "azt302-3-managed-identity-signin-after-runbook-change",
-  "azt302-3-runbook-edit-then-run",
-  "azt302-4-function-code-change",
-  "azt303-intune-script-deployed",
   // privilege escalation
   "azt401-pim-permanent-eligibility",
   "azt401-pim-privileged-activation",

@@ -2,6 +2,7 @@
 import * as kql from "../kql";
 import type { Detection, ParameterValues, SampleCase, TechniqueModule } from "../model";
 import { minutesAgo } from "../model";
+import { ingestedSinceLastRun, ingestionSchedule } from "../patterns/arrival";
 import {
   ACTIVITY_LOG, ATRM, ATTACKER, CALLER_ENTITIES, VM_ID, activityRow, allowedCallers, anyRow, operationDetection, resourceId,
   scriptBlockDetection,
@@ -10,6 +11,8 @@ import {
 const RUN_COMMAND_DOCS = "https://learn.microsoft.com/azure/virtual-machines/run-command-overview";
 const VMSS_ID = resourceId("rg-prod-app", "microsoft.compute", "virtualmachinescalesets/vmss-web");
 const VMSS_INSTANCE_ID = `${VMSS_ID}/virtualmachines/3`;
+/** The Start-row log search rules (extension writes, gallery assignment) run every 15 minutes over the rows ingested since the previous run. */
+const START_ROW_RUN = "PT15M";
 
 // ---------------------------------------------------------------------------------------------
 // AZT301.1 RunCommand
@@ -194,6 +197,7 @@ interface ExtensionSpec {
 function extensionWriteQuery(x: ExtensionSpec, p: ParameterValues): string {
   return [
     "AzureActivity",
+    ingestedSinceLastRun(START_ROW_RUN),
     `| where CategoryValue =~ "Administrative"`,
     `| where OperationNameValue in~ ${kql.strList(EXTENSION_WRITES)}`,
     `| where ActivityStatusValue in~ ("Start", "Started")`,
@@ -226,6 +230,7 @@ function extensionSamples(x: ExtensionSpec, source: string) {
       name: "Start row without a request body, extension named after the handler",
       rows: { AzureActivity: [start(5, { Properties_d: { eventCategory: "Administrative" } })] },
     },
+    { name: "late Start row: written 40 minutes ago, ingested 3 minutes ago", rows: { AzureActivity: [start(40, { _TimeReceived: minutesAgo(3) })] } },
   ];
   const quiet: SampleCase[] = [
     {
@@ -236,7 +241,7 @@ function extensionSamples(x: ExtensionSpec, source: string) {
       name: "completion row only (no request body, status Success)",
       rows: { AzureActivity: [start(5, { ActivityStatusValue: "Success", ActivitySubstatusValue: "OK", Properties_d: { statusCode: "OK" } })] },
     },
-    { name: "extension write outside the 15-minute window", rows: { AzureActivity: [start(20)] } },
+    { name: "extension write ingested 20 minutes ago: seen by the previous run", rows: { AzureActivity: [start(20)] } },
     { name: "allowlisted deployment identity", parameters: { allowedCallers: [ATTACKER] }, rows: { AzureActivity: [start(5)] } },
   ];
   return { source, fires, quiet };
@@ -289,8 +294,7 @@ const customScriptExtension: Detection = {
   ],
   references: [`${ATRM}/AZT301/AZT301-2/`, "https://learn.microsoft.com/azure/virtual-machines/extensions/custom-script-windows"],
   severity: 1,
-  evaluationFrequency: "PT15M",
-  windowSize: "PT15M",
+  ...ingestionSchedule(START_ROW_RUN),
   parameters: allowedCallers("deploy Custom Script Extensions"),
   signal: {
     kind: "query",
@@ -428,6 +432,7 @@ const galleryAppVersion = operationDetection({
 function galleryAssignedQuery(p: ParameterValues): string {
   return [
     "AzureActivity",
+    ingestedSinceLastRun(START_ROW_RUN),
     `| where CategoryValue =~ "Administrative"`,
     `| where OperationNameValue in~ ("Microsoft.Compute/virtualMachines/write", "Microsoft.Compute/virtualMachineScaleSets/write")`,
     `| where ActivityStatusValue in~ ("Start", "Started")`,
@@ -475,8 +480,7 @@ const galleryAppAssigned: Detection = {
   ],
   references: [`${ATRM}/AZT301/AZT301-4/`, "https://learn.microsoft.com/azure/virtual-machines/vm-applications-how-to"],
   severity: 2,
-  evaluationFrequency: "PT15M",
-  windowSize: "PT15M",
+  ...ingestionSchedule(START_ROW_RUN),
   parameters: allowedCallers("assign gallery applications to VMs"),
   signal: {
     kind: "query",
@@ -495,6 +499,7 @@ const galleryAppAssigned: Detection = {
         name: "scale set model write assigning a gallery application",
         rows: { AzureActivity: [vmWrite(5, { OperationNameValue: "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/WRITE", _ResourceId: VMSS_ID })] },
       },
+      { name: "late Start row: VM written 40 minutes ago, ingested 3 minutes ago", rows: { AzureActivity: [vmWrite(40, { _TimeReceived: minutesAgo(3) })] } },
     ],
     quiet: [
       {
@@ -502,7 +507,7 @@ const galleryAppAssigned: Detection = {
         rows: { AzureActivity: [vmWrite(5, { Properties_d: { requestbody: JSON.stringify({ properties: { hardwareProfile: { vmSize: "Standard_D4s_v5" } } }) } })] },
       },
       { name: "completion row of the same write (no body)", rows: { AzureActivity: [vmWrite(5, { ActivityStatusValue: "Success", Properties_d: { statusCode: "OK" } })] } },
-      { name: "outside the 15-minute window", rows: { AzureActivity: [vmWrite(20)] } },
+      { name: "ingested 20 minutes ago: seen by the previous run", rows: { AzureActivity: [vmWrite(20)] } },
       { name: "allowlisted release pipeline", parameters: { allowedCallers: [ATTACKER] }, rows: { AzureActivity: [vmWrite(5)] } },
     ],
   },

@@ -3,9 +3,8 @@
 import * as kql from "../kql";
 import type { Detection, ParameterValues, SampleCase, TechniqueModule } from "../model";
 import { minutesAgo } from "../model";
-import {
-  CORRELATION_SCHEDULE, INGESTION_MARGIN_MINUTES, SLOT_MINUTES, correlationParameters, laggedSlot,
-} from "../patterns/correlation";
+import { NEW_EVIDENCE, arrivalSplit, ingestedSinceLastRun, ingestionSchedule } from "../patterns/arrival";
+import { PAIR_ARRIVAL, correlationParameters, correlationSchedule } from "../patterns/correlation";
 import {
   ACTIVITY_LOG, ATRM, ATTACKER, ATTACKER_IP, CALLER_ENTITIES, SUB, activityRow, allowedCallers, anyRow, operationRows, resourceId,
 } from "./shared";
@@ -22,24 +21,27 @@ const RUNBOOK_CHANGES = [
 const JOB_WRITE = "Microsoft.Automation/automationAccounts/jobs/write";
 const TRIGGER_BY_CALLER_ACCOUNT = anyRow("Caller", "CallerIpAddress", "AutomationAccount");
 
+const SUCCEEDED = `ActivityStatusValue in~ ("Success", "Succeeded")`;
+
 /**
- * `let changes`: one row per successful runbook change (CorrelationId) whose start falls in the
- * lagged slot, with the Automation account and runbook names from `_ResourceId`.
+ * `let changes`: one row per successful runbook change (CorrelationId) of the query range, with
+ * the Automation account and runbook names from `_ResourceId` and ChangeIngested, when its first
+ * success row landed (PAIR_ARRIVAL: the change counts from then on).
  */
 function runbookChanges(p: ParameterValues): string {
   const maxDelay = p.maxDelayMinutes as number;
   return [
     `let maxDelay = ${kql.num(maxDelay)}m;`,
-    laggedSlot(maxDelay + INGESTION_MARGIN_MINUTES, SLOT_MINUTES),
     "let changes = AzureActivity",
     `| where CategoryValue =~ "Administrative"`,
     `| where OperationNameValue in~ ${kql.strList(RUNBOOK_CHANGES)}`,
     `| extend AutomationAccount = extract(@"/providers/microsoft\\.automation/automationaccounts/([^/]+)", 1, tolower(_ResourceId)), Runbook = extract(@"/runbooks/([^/]+)", 1, tolower(_ResourceId))`,
     "| where isnotempty(AutomationAccount)" + kql.excludeIn("Caller", p.allowedCallers as string[]),
+    NEW_EVIDENCE.extend,
     // All rows of the operation: the Start row carries the caller address that completion rows may lack.
-    `| summarize ChangeTime = min(TimeGenerated), CallerIpAddress = max(CallerIpAddress), Succeeded = countif(ActivityStatusValue in~ ("Success", "Succeeded"))`,
+    `| summarize ChangeTime = min(TimeGenerated), CallerIpAddress = max(CallerIpAddress), Succeeded = countif(${SUCCEEDED}), ${PAIR_ARRIVAL.side("ChangeIngested", SUCCEEDED)}`,
     "    by CorrelationId, Caller, OperationNameValue = toupper(OperationNameValue), AutomationAccount, Runbook, _ResourceId, SubscriptionId",
-    "| where Succeeded > 0 and ChangeTime >= slotStart and ChangeTime < slotEnd;",
+    "| where Succeeded > 0;",
   ].join("\n");
 }
 
@@ -48,23 +50,30 @@ const CHANGE_COLUMNS = "ChangeTime, Caller, CallerIpAddress, OperationNameValue,
 // ---------------------------------------------------------------------------------------------
 // AZT302.1 Hybrid Worker Group: a runbook runs on a hybrid worker group it never ran on before.
 
+/**
+ * Hourly, by arrival: the JobLogs rows ingested since the previous run are judged against every
+ * other row of the two days (JobLogs can take about 15 minutes to appear, log-values.md 4.2, so
+ * the query range adds the resource-log lag). A combination alerted on is history for the next
+ * run, so a job's Completed row landing an hour after its Started row does not alert again.
+ */
+const HYBRID_RUN = "PT1H";
+const hybridSplit = arrivalSplit(HYBRID_RUN);
 const hybridWorkerQuery = (p: ParameterValues): string =>
   [
-    // JobLogs arrive up to ~15 minutes late (log-values.md 4.2): report the hour that ended 20 minutes ago.
-    laggedSlot(20, 60),
     "let jobs = AzureDiagnostics",
+    hybridSplit.mark,
     `| where ResourceProvider =~ "MICROSOFT.AUTOMATION" and Category =~ "JobLogs"`,
     "| where isnotempty(RunOn_s)",
     "| extend AccountKey = tolower(_ResourceId), RunbookKey = tolower(RunbookName_s), WorkerGroupKey = tolower(RunOn_s);",
     "let known = jobs",
-    "| where TimeGenerated < slotStart",
+    hybridSplit.history,
     "| distinct AccountKey, RunbookKey, WorkerGroupKey;",
     "jobs",
-    "| where TimeGenerated >= slotStart and TimeGenerated < slotEnd" + kql.excludeIn("RunbookName_s", p.allowedRunbooks as string[]),
-    "| summarize FirstRun = min(TimeGenerated), Jobs = dcount(JobId_g), Statuses = make_set(ResultType), StartedBy = max(Caller_s)",
+    hybridSplit.recent + kql.excludeIn("RunbookName_s", p.allowedRunbooks as string[]),
+    `| summarize FirstRun = min(TimeGenerated), Jobs = dcount(JobId_g), Statuses = make_set(ResultType), StartedBy = max(Caller_s), ${NEW_EVIDENCE.aggregate}`,
     "    by AccountKey, RunbookKey, WorkerGroupKey, RunbookName_s, RunOn_s, _ResourceId",
     "| join kind=leftanti known on AccountKey, RunbookKey, WorkerGroupKey",
-    "| project FirstRun, RunbookName_s, RunOn_s, StartedBy, Jobs, Statuses = tostring(Statuses), _ResourceId",
+    "| project FirstRun, RunbookName_s, RunOn_s, StartedBy, Jobs, Statuses = tostring(Statuses), _ResourceId, LastIngested",
   ].join("\n");
 
 function jobLog(minutes: number, over: Record<string, unknown> = {}): Record<string, unknown> {
@@ -109,10 +118,8 @@ const hybridWorkerNewRunbook: Detection = {
   ],
   references: [`${ATRM}/AZT302/AZT302-1/`, "https://learn.microsoft.com/azure/automation/automation-hybrid-runbook-worker", "https://learn.microsoft.com/azure/automation/automation-manage-send-joblogs-log-analytics"],
   severity: 2,
-  evaluationFrequency: "PT1H",
-  windowSize: "PT1H",
-  overrideQueryTimeRange: "P2D",
-  scheduleLock: { fields: ["evaluationFrequency"], reason: "the query reports the hour that ended 20 minutes ago, so runs must be exactly one hour apart" },
+  // About two days of history; with the resource-log lag on top the query range is P2D, Azure's maximum.
+  ...ingestionSchedule(HYBRID_RUN, "P1DT23H30M", "resourceLogs"),
   parameters: {
     allowedRunbooks: {
       type: "stringList",
@@ -138,11 +145,16 @@ const hybridWorkerNewRunbook: Detection = {
         name: "known runbook on a worker group it never used",
         rows: { AzureDiagnostics: [jobLog(600, { RunOn_s: "hwg-dmz" }), jobLog(50)] },
       },
+      { name: "late row: job started 70 minutes ago (before the previous run), its log ingested 5 minutes ago", rows: { AzureDiagnostics: [jobLog(70, { _TimeReceived: minutesAgo(5) })] } },
     ],
     quiet: [
       { name: "same runbook ran on the same group a day ago", rows: { AzureDiagnostics: [jobLog(1500), jobLog(50)] } },
       { name: "job in the Azure sandbox (no RunOn_s)", rows: { AzureDiagnostics: [jobLog(50, { RunOn_s: "" })] } },
-      { name: "job too recent: reported by the next run", rows: { AzureDiagnostics: [jobLog(10)] } },
+      {
+        name: "already alerted: the job's Started row was ingested before the previous run, its Completed row now",
+        rows: { AzureDiagnostics: [jobLog(75), jobLog(20, { ResultType: "Completed", ResultDescription: "Job Completed" })] },
+      },
+      { name: "already alerted: every row ingested before the previous run", rows: { AzureDiagnostics: [jobLog(75), jobLog(70, { ResultType: "Completed", ResultDescription: "Job Completed" })] } },
       { name: "allowlisted runbook", parameters: { allowedRunbooks: ["Invoke-Maintenance"] }, rows: { AzureDiagnostics: [jobLog(50)] } },
     ],
   },
@@ -162,18 +174,20 @@ function changeThenSignInQuery(x: IdentitySpec, p: ParameterValues): string {
   return [
     runbookChanges(p),
     `let signIns = ${x.table}`,
-    "| where TimeGenerated between (slotStart .. (slotEnd + maxDelay))",
     `| where ResultType == "0"`,
     `| extend AutomationAccount = ${x.accountExpr}`,
     "| where isnotempty(AutomationAccount)",
-    "| summarize SignInTime = min(TimeGenerated), SignIns = count(), SignInIp = max(IPAddress)",
+    NEW_EVIDENCE.extend,
+    `| summarize SignInTime = min(TimeGenerated), SignIns = count(), SignInIp = max(IPAddress), ${PAIR_ARRIVAL.side("SignInIngested")}`,
     "    by AutomationAccount, ServicePrincipalName, ServicePrincipalId, ResourceDisplayName, bin(TimeGenerated, 5m);",
     "changes",
     "| join kind=inner signIns on AutomationAccount",
     "| where SignInTime between (ChangeTime .. (ChangeTime + maxDelay))",
-    "| summarize FirstSignIn = min(SignInTime), SignIns = sum(SignIns), TokenResources = make_set(ResourceDisplayName, 10), SignInIp = max(SignInIp)",
+    PAIR_ARRIVAL.pair("ChangeIngested", "SignInIngested"),
+    `| summarize FirstSignIn = min(SignInTime), SignIns = sum(SignIns), TokenResources = make_set(ResourceDisplayName, 10), SignInIp = max(SignInIp), ${PAIR_ARRIVAL.aggregate}`,
     `    by ${CHANGE_COLUMNS}, ServicePrincipalName, ServicePrincipalId`,
-    `| project ${CHANGE_COLUMNS}, ServicePrincipalName, ServicePrincipalId, FirstSignIn, SignIns, TokenResources, SignInIp`,
+    PAIR_ARRIVAL.since,
+    `| project ${CHANGE_COLUMNS}, ServicePrincipalName, ServicePrincipalId, FirstSignIn, SignIns, TokenResources, SignInIp, LastIngested`,
   ].join("\n");
 }
 
@@ -192,25 +206,38 @@ function signInRow(minutes: number, spName: string, over: Record<string, unknown
 }
 
 function changeThenSignInSamples(table: IdentitySpec["table"], spName: string, otherSp: string, source: string) {
-  // maxDelay 60 -> lag 80, slot [95, 80) minutes before now.
-  const change = (m: number) => operationRows(m, { OperationNameValue: "MICROSOFT.AUTOMATION/AUTOMATIONACCOUNTS/RUNBOOKS/WRITE", _ResourceId: RUNBOOK_ID, ResourceProviderValue: "MICROSOFT.AUTOMATION" });
-  const at = 88;
+  // A pair is reported by the run that ingests its last row (rows without _TimeReceived land at TimeGenerated).
+  const change = (m: number, over: Record<string, unknown> = {}) =>
+    operationRows(m, { OperationNameValue: "MICROSOFT.AUTOMATION/AUTOMATIONACCOUNTS/RUNBOOKS/WRITE", _ResourceId: RUNBOOK_ID, ResourceProviderValue: "MICROSOFT.AUTOMATION", ...over });
+  const at = 16;
   const fires: SampleCase[] = [
     { name: "runbook written, then the account's identity signs in 6 minutes later", rows: { AzureActivity: change(at), [table]: [signInRow(at - 6, spName)] } },
     {
       name: "runbook draft written, identity signs in 50 minutes later",
       rows: {
-        AzureActivity: operationRows(at, { OperationNameValue: "MICROSOFT.AUTOMATION/AUTOMATIONACCOUNTS/RUNBOOKS/DRAFT/WRITE", _ResourceId: `${RUNBOOK_ID}/draft`, ResourceProviderValue: "MICROSOFT.AUTOMATION" }),
-        [table]: [signInRow(at - 50, spName)],
+        AzureActivity: operationRows(58, { OperationNameValue: "MICROSOFT.AUTOMATION/AUTOMATIONACCOUNTS/RUNBOOKS/DRAFT/WRITE", _ResourceId: `${RUNBOOK_ID}/draft`, ResourceProviderValue: "MICROSOFT.AUTOMATION" }),
+        [table]: [signInRow(8, spName)],
       },
+    },
+    {
+      name: "late sign-in row: signed in 64 minutes ago, ingested 4 minutes ago; change 6 minutes before it",
+      rows: { AzureActivity: change(70), [table]: [signInRow(64, spName, { _TimeReceived: minutesAgo(4) })] },
+    },
+    {
+      name: "change row lands after the sign-in row: change 30 minutes ago ingested 3 minutes ago, sign-in ingested 26 minutes ago",
+      rows: { AzureActivity: change(30, { _TimeReceived: minutesAgo(3) }), [table]: [signInRow(26, spName)] },
     },
   ];
   const quiet: SampleCase[] = [
     { name: "identity of another Automation account signs in", rows: { AzureActivity: change(at), [table]: [signInRow(at - 6, otherSp)] } },
-    { name: "sign-in before the change (scheduled job)", rows: { AzureActivity: change(at), [table]: [signInRow(at + 3, spName)] } },
-    { name: "sign-in later than maxDelay (61 minutes)", rows: { AzureActivity: change(at), [table]: [signInRow(at - 61, spName)] } },
+    { name: "sign-in before the change (scheduled job)", rows: { AzureActivity: change(12), [table]: [signInRow(14, spName)] } },
+    { name: "sign-in later than maxDelay (61 minutes)", rows: { AzureActivity: change(75), [table]: [signInRow(14, spName)] } },
     { name: "failed sign-in", rows: { AzureActivity: change(at), [table]: [signInRow(at - 6, spName, { ResultType: "7000215" })] } },
-    { name: "change too recent: reported by a later run", rows: { AzureActivity: change(60), [table]: [signInRow(55, spName)] } },
+    { name: "already alerted: change and sign-in ingested before the previous run", rows: { AzureActivity: change(40), [table]: [signInRow(30, spName)] } },
+    {
+      name: "already alerted: the identity signs in again now, after the same change",
+      rows: { AzureActivity: change(40), [table]: [signInRow(30, spName), signInRow(5, spName)] },
+    },
     { name: "allowlisted automation engineer", parameters: { allowedCallers: [ATTACKER] }, rows: { AzureActivity: change(at), [table]: [signInRow(at - 6, spName)] } },
   ];
   return { source, fires, quiet };
@@ -250,7 +277,7 @@ const runAsSignIn: Detection = {
   triage: identityTriage("Run As service principal"),
   references: [`${ATRM}/AZT302/AZT302-2/`, "https://learn.microsoft.com/azure/automation/delete-run-as-account", AUTOMATION_DOCS],
   severity: 1,
-  ...CORRELATION_SCHEDULE,
+  ...correlationSchedule("entraId"),
   parameters: correlationParameters(60),
   signal: { kind: "query", query: (p) => changeThenSignInQuery(RUNAS, p), trigger: TRIGGER_BY_CALLER_ACCOUNT },
   requires: [...ACTIVITY_LOG, { source: "entraId", categories: ["ServicePrincipalSignInLogs"] }],
@@ -295,17 +322,19 @@ const editThenRunQuery = (p: ParameterValues): string =>
   [
     runbookChanges(p),
     "let jobs = AzureActivity",
-    "| where TimeGenerated between (slotStart .. (slotEnd + maxDelay))",
     `| where CategoryValue =~ "Administrative"`,
     `| where OperationNameValue =~ ${kql.str(JOB_WRITE)}`,
-    `| where ActivityStatusValue in~ ("Success", "Succeeded")`,
+    `| where ${SUCCEEDED}`,
     `| extend AutomationAccount = extract(@"/providers/microsoft\\.automation/automationaccounts/([^/]+)", 1, tolower(_ResourceId))`,
-    "| summarize JobTime = min(TimeGenerated) by JobCorrelationId = CorrelationId, JobCaller = Caller, AutomationAccount;",
+    NEW_EVIDENCE.extend,
+    `| summarize JobTime = min(TimeGenerated), ${PAIR_ARRIVAL.side("JobIngested")} by JobCorrelationId = CorrelationId, JobCaller = Caller, AutomationAccount;`,
     "changes",
     "| join kind=inner jobs on AutomationAccount",
     "| where JobTime between (ChangeTime .. (ChangeTime + maxDelay))",
-    `| summarize FirstJob = min(JobTime), Jobs = dcount(JobCorrelationId), JobCaller = max(JobCaller) by ${CHANGE_COLUMNS}`,
-    `| project ${CHANGE_COLUMNS}, FirstJob, Jobs, JobCaller`,
+    PAIR_ARRIVAL.pair("ChangeIngested", "JobIngested"),
+    `| summarize FirstJob = min(JobTime), Jobs = dcount(JobCorrelationId), JobCaller = max(JobCaller), ${PAIR_ARRIVAL.aggregate} by ${CHANGE_COLUMNS}`,
+    PAIR_ARRIVAL.since,
+    `| project ${CHANGE_COLUMNS}, FirstJob, Jobs, JobCaller, LastIngested`,
   ].join("\n");
 
 const jobRow = (m: number, over: Record<string, unknown> = {}) =>
@@ -313,8 +342,8 @@ const jobRow = (m: number, over: Record<string, unknown> = {}) =>
     OperationNameValue: "MICROSOFT.AUTOMATION/AUTOMATIONACCOUNTS/JOBS/WRITE", ResourceProviderValue: "MICROSOFT.AUTOMATION",
     _ResourceId: `${ACCOUNT_ID}/jobs/9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d`, CorrelationId: "c0ffee00-1111-4222-8333-444455556666", ...over,
   });
-const publishRows = (m: number) =>
-  operationRows(m, { OperationNameValue: "MICROSOFT.AUTOMATION/AUTOMATIONACCOUNTS/RUNBOOKS/PUBLISH/ACTION", _ResourceId: `${RUNBOOK_ID}/publish`, ResourceProviderValue: "MICROSOFT.AUTOMATION" });
+const publishRows = (m: number, over: Record<string, unknown> = {}) =>
+  operationRows(m, { OperationNameValue: "MICROSOFT.AUTOMATION/AUTOMATIONACCOUNTS/RUNBOOKS/PUBLISH/ACTION", _ResourceId: `${RUNBOOK_ID}/publish`, ResourceProviderValue: "MICROSOFT.AUTOMATION", ...over });
 
 const runbookEditThenRun: Detection = {
   key: "azt302-3-runbook-edit-then-run",
@@ -334,7 +363,7 @@ const runbookEditThenRun: Detection = {
   ],
   references: [`${ATRM}/AZT302/AZT302-3/`, `${ATRM}/AZT302/AZT302-2/`, AUTOMATION_DOCS],
   severity: 2,
-  ...CORRELATION_SCHEDULE,
+  ...correlationSchedule("activityLog"),
   parameters: correlationParameters(60),
   signal: { kind: "query", query: editThenRunQuery, trigger: TRIGGER_BY_CALLER_ACCOUNT },
   requires: ACTIVITY_LOG,
@@ -342,15 +371,25 @@ const runbookEditThenRun: Detection = {
   samples: {
     source: "log-values.md 1.3 (Start/Accept/Success), 1.5 (runbooks/write, draft/write, publish/action, jobs/write logged by the write/action rule); ATRM AZT302.1–302.3",
     fires: [
-      { name: "runbook published, job created 4 minutes later", rows: { AzureActivity: [...publishRows(88), jobRow(84)] } },
-      { name: "runbook written by one caller, job created by another", rows: { AzureActivity: [...publishRows(88), jobRow(60, { Caller: "ops-scheduler@contoso.onmicrosoft.com" })] } },
+      { name: "runbook published, job created 4 minutes later", rows: { AzureActivity: [...publishRows(14), jobRow(10)] } },
+      { name: "runbook written by one caller, job created by another 58 minutes later", rows: { AzureActivity: [...publishRows(66), jobRow(8, { Caller: "ops-scheduler@contoso.onmicrosoft.com" })] } },
+      { name: "late job row: created 50 minutes ago, ingested 2 minutes ago", rows: { AzureActivity: [...publishRows(55), jobRow(50, { _TimeReceived: minutesAgo(2) })] } },
+      {
+        name: "publish rows land after the job row: published 30 minutes ago, ingested 3 minutes ago",
+        rows: { AzureActivity: [...publishRows(30, { _TimeReceived: minutesAgo(3) }), jobRow(26)] },
+      },
     ],
     quiet: [
-      { name: "job on another Automation account", rows: { AzureActivity: [...publishRows(88), jobRow(84, { _ResourceId: resourceId("rg-fin", "microsoft.automation", "automationaccounts/aa-finance/jobs/1") })] } },
-      { name: "job before the change", rows: { AzureActivity: [...publishRows(88), jobRow(90)] } },
-      { name: "job later than maxDelay", rows: { AzureActivity: [...publishRows(88), jobRow(26)] } },
-      { name: "change failed", rows: { AzureActivity: [activityRow(88, { OperationNameValue: "MICROSOFT.AUTOMATION/AUTOMATIONACCOUNTS/RUNBOOKS/PUBLISH/ACTION", _ResourceId: `${RUNBOOK_ID}/publish`, ActivityStatusValue: "Failure" }), jobRow(84)] } },
-      { name: "allowlisted release identity", parameters: { allowedCallers: [ATTACKER] }, rows: { AzureActivity: [...publishRows(88), jobRow(84)] } },
+      { name: "job on another Automation account", rows: { AzureActivity: [...publishRows(14), jobRow(10, { _ResourceId: resourceId("rg-fin", "microsoft.automation", "automationaccounts/aa-finance/jobs/1") })] } },
+      { name: "job before the change", rows: { AzureActivity: [...publishRows(10), jobRow(12)] } },
+      { name: "job later than maxDelay", rows: { AzureActivity: [...publishRows(75), jobRow(10)] } },
+      { name: "change failed", rows: { AzureActivity: [activityRow(14, { OperationNameValue: "MICROSOFT.AUTOMATION/AUTOMATIONACCOUNTS/RUNBOOKS/PUBLISH/ACTION", _ResourceId: `${RUNBOOK_ID}/publish`, ActivityStatusValue: "Failure" }), jobRow(10)] } },
+      { name: "already alerted: change and job ingested before the previous run", rows: { AzureActivity: [...publishRows(40), jobRow(30)] } },
+      {
+        name: "already alerted: a second job now, after the same change",
+        rows: { AzureActivity: [...publishRows(40), jobRow(30), jobRow(5, { CorrelationId: "c0ffee00-2222-4222-8333-444455556666" })] },
+      },
+      { name: "allowlisted release identity", parameters: { allowedCallers: [ATTACKER] }, rows: { AzureActivity: [...publishRows(14), jobRow(10)] } },
     ],
   },
 };
@@ -358,14 +397,16 @@ const runbookEditThenRun: Detection = {
 // ---------------------------------------------------------------------------------------------
 // AZT302.4 Function Application: code written through the control plane.
 
+const FUNCTION_CODE_RUN = "PT15M";
 const functionCodeQuery = (p: ParameterValues): string =>
   [
     "AzureActivity",
+    ingestedSinceLastRun(FUNCTION_CODE_RUN),
     `| where CategoryValue =~ "Administrative"`,
     "| extend Op = tolower(OperationNameValue)",
     `| where Op in ("microsoft.web/sites/functions/write", "microsoft.web/sites/slots/functions/write", "microsoft.web/sites/extensions/write", "microsoft.web/sites/slots/extensions/write")`,
     `    or (Op startswith "microsoft.web/sites/hostruntime/" and Op endswith "/write")`,
-    `| where ActivityStatusValue in~ ("Success", "Succeeded")` + kql.excludeIn("Caller", p.allowedCallers as string[]),
+    `| where ${SUCCEEDED}` + kql.excludeIn("Caller", p.allowedCallers as string[]),
     `| extend Site = extract(@"/providers/microsoft\\.web/sites/([^/]+)", 1, tolower(_ResourceId))`,
     "| project TimeGenerated, Caller, CallerIpAddress, OperationNameValue, Site, _ResourceId, SubscriptionId, CorrelationId",
   ].join("\n");
@@ -397,8 +438,7 @@ const functionCodeChange: Detection = {
   ],
   references: [`${ATRM}/AZT302/AZT302-4/`, "https://learn.microsoft.com/azure/azure-functions/functions-deployment-technologies"],
   severity: 2,
-  evaluationFrequency: "PT15M",
-  windowSize: "PT15M",
+  ...ingestionSchedule(FUNCTION_CODE_RUN),
   parameters: allowedCallers("deploy function code (CI/CD)"),
   signal: {
     kind: "query",
@@ -415,12 +455,16 @@ const functionCodeChange: Detection = {
       { name: "function definition written", rows: { AzureActivity: [siteRow(5, "MICROSOFT.WEB/SITES/FUNCTIONS/WRITE", "/functions/httptrigger1")] } },
       { name: "run.csx written through the host runtime file system", rows: { AzureActivity: [siteRow(5, "MICROSOFT.WEB/SITES/HOSTRUNTIME/VFS/RUN.CSX/WRITE", "/hostruntime/vfs/run.csx")] } },
       { name: "package deployed through the one deploy extension", rows: { AzureActivity: [siteRow(5, "MICROSOFT.WEB/SITES/EXTENSIONS/WRITE", "/extensions/onedeploy")] } },
+      {
+        name: "late row: function written 25 minutes ago, ingested 2 minutes ago (after the run that covered its time)",
+        rows: { AzureActivity: [siteRow(25, "MICROSOFT.WEB/SITES/FUNCTIONS/WRITE", "/functions/httptrigger1", { _TimeReceived: minutesAgo(2) })] },
+      },
     ],
     quiet: [
       { name: "app settings written (config, not code)", rows: { AzureActivity: [siteRow(5, "MICROSOFT.WEB/SITES/CONFIG/WRITE", "/config/appsettings")] } },
       { name: "host runtime read-type action", rows: { AzureActivity: [siteRow(5, "MICROSOFT.WEB/SITES/HOSTRUNTIME/HOST/LISTKEYS/ACTION", "/hostruntime/host")] } },
       { name: "function write failed", rows: { AzureActivity: [siteRow(5, "MICROSOFT.WEB/SITES/FUNCTIONS/WRITE", "/functions/httptrigger1", { ActivityStatusValue: "Failure" })] } },
-      { name: "outside the 15-minute window", rows: { AzureActivity: [siteRow(20, "MICROSOFT.WEB/SITES/FUNCTIONS/WRITE", "/functions/httptrigger1")] } },
+      { name: "ingested 20 minutes ago: already seen by the previous run", rows: { AzureActivity: [siteRow(20, "MICROSOFT.WEB/SITES/FUNCTIONS/WRITE", "/functions/httptrigger1")] } },
       {
         name: "allowlisted CI/CD service principal",
         parameters: { allowedCallers: ["a1b2c3d4-e5f6-4789-9abc-def012345678"] },

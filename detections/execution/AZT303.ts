@@ -3,6 +3,7 @@
 import * as kql from "../kql";
 import type { Detection, ParameterValues, TechniqueModule } from "../model";
 import { minutesAgo } from "../model";
+import { ingestedSinceLastRun, ingestionSchedule } from "../patterns/arrival";
 import { ATRM, anyRow } from "./shared";
 
 const ADMIN = "mallory@contoso.onmicrosoft.com";
@@ -19,11 +20,20 @@ const SCRIPT_TYPES = ["devicemanagementscript", "deviceshellscript", "deviceheal
 const VERBS = ["create", "assign", "patch", "update"];
 const ON_DEMAND = "initiateondemandproactiveremediation";
 
+const FREQUENCY = "PT15M";
+/**
+ * Intune audit rows reach the workspace through a tenant-level diagnostic setting, like the Entra
+ * ID logs; their delay is not documented (unverified), so the rule reaches back the Entra ID lag
+ * (the longer candidate: it only widens the scan) and keeps the rows ingested since its previous run.
+ */
+const SCHEDULE = ingestionSchedule(FREQUENCY, FREQUENCY, "entraId");
+
 function intuneScriptQuery(p: ParameterValues): string {
   const types = SCRIPT_TYPES.map((t) => `Op contains ${kql.str(t)}`).join(" or ");
   const verbs = VERBS.map((v) => `Op startswith ${kql.str(v)}`).join(" or ");
   return [
     "IntuneAuditLogs",
+    ingestedSinceLastRun(FREQUENCY),
     `| where ResultType =~ "Success"`,
     "| extend Op = tolower(OperationName)",
     `| where ((${types}) and (${verbs})) or Op contains ${kql.str(ON_DEMAND)}`,
@@ -94,8 +104,7 @@ const intuneScript: Detection = {
     "https://learn.microsoft.com/mem/intune/fundamentals/review-logs-using-azure-monitor",
   ],
   severity: 1,
-  evaluationFrequency: "PT15M",
-  windowSize: "PT15M",
+  ...SCHEDULE,
   parameters: {
     allowedAdmins: {
       type: "stringList",
@@ -125,12 +134,16 @@ const intuneScript: Detection = {
       { name: "script assigned (Graph activityType form)", rows: { IntuneAuditLogs: [auditRow(5, "assignDeviceManagementScript")] } },
       { name: "remediation script changed", rows: { IntuneAuditLogs: [auditRow(5, "patchDeviceHealthScript")] } },
       { name: "remediation run on demand on a device", rows: { IntuneAuditLogs: [auditRow(5, "initiateOnDemandProactiveRemediation ManagedDevice")] } },
+      {
+        name: "late row: script created 45 minutes ago, ingested 3 minutes ago (after the run that covered its time)",
+        rows: { IntuneAuditLogs: [auditRow(45, "Create DeviceManagementScript", { _TimeReceived: minutesAgo(3) })] },
+      },
     ],
     quiet: [
       { name: "script deleted", rows: { IntuneAuditLogs: [auditRow(5, "Delete DeviceManagementScript")] } },
       { name: "configuration profile created (not a script)", rows: { IntuneAuditLogs: [auditRow(5, "Create DeviceConfiguration")] } },
       { name: "script creation failed", rows: { IntuneAuditLogs: [auditRow(5, "Create DeviceManagementScript", { ResultType: "Failure" })] } },
-      { name: "outside the 15-minute window", rows: { IntuneAuditLogs: [auditRow(20, "Create DeviceManagementScript")] } },
+      { name: "ingested 20 minutes ago: already seen by the previous run", rows: { IntuneAuditLogs: [auditRow(20, "Create DeviceManagementScript")] } },
       { name: "allowlisted endpoint administrator", parameters: { allowedAdmins: [ADMIN] }, rows: { IntuneAuditLogs: [auditRow(5, "Create DeviceManagementScript")] } },
     ],
   },

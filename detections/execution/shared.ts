@@ -4,8 +4,7 @@
 import type { Detection, Entities, Parameter, Requirement, SampleCase, Trigger } from "../model";
 import { minutesAgo } from "../model";
 import {
-  CORRELATION_SCHEDULE, CORRELATION_TRIGGER, INGESTION_MARGIN_MINUTES, SCRIPT_BLOCK_REQUIREMENTS,
-  correlationParameters, scriptBlockCorrelationQuery,
+  CORRELATION_TRIGGER, SCRIPT_BLOCK_REQUIREMENTS, correlationParameters, correlationSchedule, scriptBlockCorrelationQuery,
 } from "../patterns/correlation";
 
 export const SUB = "6f1a3c2e-0d4b-4c3f-9a53-2b1e6f0c9d11";
@@ -141,12 +140,18 @@ export function operationDetection(s: OperationDetectionSpec): Detection {
           name: "legacy connector form: lower-case operation, Succeeded",
           rows: { AzureActivity: [activityRow(3, { ...over, OperationNameValue: s.sample.operationNameValue.toLowerCase(), ActivityStatusValue: "Succeeded" })] },
         },
+        {
+          // The log search form (deployed when an allowlist is set) keeps the rows ingested since the previous run.
+          name: "row ingested late, after its 5-minute window (log search form)",
+          parameters: { allowedCallers: ["automation@contoso.onmicrosoft.com"] },
+          rows: { AzureActivity: [activityRow(18, { ...over, _TimeReceived: minutesAgo(2) })] },
+        },
       ],
       quiet: [
         { name: "same operation failed", rows: { AzureActivity: [activityRow(2, { ...over, ActivityStatusValue: "Failure", ActivitySubstatusValue: "Forbidden" })] } },
         { name: "only the Start row (no outcome yet)", rows: { AzureActivity: [activityRow(2, { ...over, ActivityStatusValue: "Start", ActivitySubstatusValue: "" })] } },
         { name: "different operation on the same resource", rows: { AzureActivity: [activityRow(2, { ...over, OperationNameValue: s.otherOperation })] } },
-        { name: "succeeded outside the 5-minute window", rows: { AzureActivity: [activityRow(9, over)] } },
+        { name: "succeeded and ingested 9 minutes ago: seen by the previous run", rows: { AzureActivity: [activityRow(9, over)] } },
         { name: "allowlisted caller", parameters: { allowedCallers: [ATTACKER] }, rows: { AzureActivity: [activityRow(2, over)] } },
       ],
     },
@@ -172,44 +177,56 @@ const WEB01_ALT = "VM-WEB-01.contoso.local"; // Computer as the agent may write 
 const OTHER_VM_ID = resourceId("rg-prod-app", "microsoft.compute", "virtualmachines/vm-db-02");
 
 /**
- * A correlation detection with the samples every variant needs. With the default maxDelay of 30
- * minutes the lag is 50 minutes, so the reported slot is [65, 50) minutes before the evaluation.
+ * A correlation detection with the samples every variant needs. An action is reported by the run
+ * (every 15 minutes) that ingests the last row of its first action/script-block pair; sample rows
+ * without _TimeReceived land at their TimeGenerated.
  */
 export function scriptBlockDetection(s: ScriptBlockDetectionSpec): Detection {
   const params = correlationParameters(30);
-  const delay = 30;
-  const lag = delay + INGESTION_MARGIN_MINUTES; // 50
   const act = (startMinutes: number, over: Record<string, unknown> = {}) =>
     operationRows(startMinutes, { OperationNameValue: s.sample.operationNameValue, _ResourceId: s.sample.resourceId, ...over });
-  const block = (minutes: number, over: Partial<Parameters<typeof scriptBlockRow>[1]> = {}) =>
-    scriptBlockRow(minutes, {
+  const block = (minutes: number, over: Partial<Parameters<typeof scriptBlockRow>[1]> = {}, row: Record<string, unknown> = {}) => ({
+    ...scriptBlockRow(minutes, {
       computer: s.sample.computer ?? WEB01_ALT, resourceId: s.sample.eventResourceId, path: s.sample.scriptPath,
       text: s.sample.scriptText, blockId: "5d3c1f2e-8a9b-4c7d-9e0f-1a2b3c4d5e6f", ...over,
-    });
-  const actionAt = lag + 5; // 55 minutes ago: inside the slot
+    }),
+    ...row,
+  });
+  const actionAt = 10; // the action's rows land 10 and 9 minutes ago, its block 3 minutes after it: both since the previous run
   const fires: SampleCase[] = [
     { name: "action, then the script's block on the same VM (Computer as FQDN, upper case)", rows: { AzureActivity: act(actionAt), Event: [block(actionAt - 3)] } },
     {
       name: "agent-filled _ResourceId on the Event row, block 25 minutes after the action",
-      rows: { AzureActivity: act(actionAt), Event: [block(actionAt - 25, { computer: "webhost", resourceId: s.sample.resourceId.split("/extensions/")[0].split("/runcommands/")[0] })] },
+      rows: { AzureActivity: act(35), Event: [block(10, { computer: "webhost", resourceId: s.sample.resourceId.split("/extensions/")[0].split("/runcommands/")[0] })] },
+    },
+    {
+      name: "late script block row: ran 47 minutes ago, ingested 3 minutes ago",
+      rows: { AzureActivity: act(50), Event: [block(47, {}, { _TimeReceived: minutesAgo(3) })] },
+    },
+    {
+      name: "action rows land after the block row: action 20 minutes ago ingested 4 minutes ago, block ingested 17 minutes ago",
+      rows: { AzureActivity: act(20, { _TimeReceived: minutesAgo(4) }), Event: [block(17)] },
     },
   ];
   const quiet: SampleCase[] = [
     { name: "script block on another VM", rows: { AzureActivity: act(actionAt), Event: [block(actionAt - 3, { computer: "VM-DB-02.contoso.local", resourceId: OTHER_VM_ID })] } },
-    { name: "script block later than maxDelay (31 minutes)", rows: { AzureActivity: act(actionAt), Event: [block(actionAt - 31)] } },
+    { name: "script block later than maxDelay (31 minutes)", rows: { AzureActivity: act(40), Event: [block(9)] } },
     { name: "script block before the action", rows: { AzureActivity: act(actionAt), Event: [block(actionAt + 2)] } },
     {
       name: "ordinary PowerShell on the same VM (no agent plugin path)",
       rows: { AzureActivity: act(actionAt), Event: [block(actionAt - 3, { path: "C:\\Users\\admin\\Documents\\report.ps1", text: "Get-Service | Export-Csv C:\\temp\\svc.csv" })] },
     },
-    { name: "action too recent: reported by a later run (not yet in the slot)", rows: { AzureActivity: act(lag - 5), Event: [block(lag - 7)] } },
-    { name: "action already reported by the previous run (before the slot)", rows: { AzureActivity: act(lag + 16), Event: [block(lag + 14)] } },
+    { name: "already alerted: action and block ingested before the previous run", rows: { AzureActivity: act(40), Event: [block(37)] } },
+    {
+      name: "already alerted: another block of the same action lands now",
+      rows: { AzureActivity: act(25), Event: [block(22), block(5, { blockId: "9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b" })] },
+    },
     { name: "allowlisted caller", parameters: { allowedCallers: [ATTACKER] }, rows: { AzureActivity: act(actionAt), Event: [block(actionAt - 3)] } },
   ];
   return {
     key: s.key, technique: s.technique, tactic: "Execution", name: s.name, description: s.description,
     falsePositives: s.falsePositives, triage: s.triage, references: s.references, severity: s.severity,
-    ...CORRELATION_SCHEDULE,
+    ...correlationSchedule("activityLog", "resourceLogs"),
     parameters: params,
     signal: {
       kind: "query",

@@ -19,36 +19,62 @@
 //   operation (one row per CorrelationId after summarising), and long scripts are split over
 //   several 4104 events (one row per ScriptBlockId after summarising).
 // - Latency: AzureActivity rows arrive 3–20 minutes after the event (log-values.md 1.4), 4104
-//   events a few minutes after. A rule that looked only at its own window would miss pairs split
-//   across runs, and a long window re-alerts the same pair on every run (autoMitigate is off).
-//   So the query reports only the actions whose start falls in a *lagged slot*
-//   [now − lag − slot, now − lag), with lag = maxDelay + INGESTION_MARGIN: by then both sides
-//   have arrived, and consecutive runs cover consecutive slots exactly once. The slot equals the
-//   evaluation frequency (CORRELATION_SCHEDULE); if a stack overrides evaluationFrequency for
-//   such a detection it must keep it equal to the slot, or actions are missed or repeated.
+//   events often sooner, so the script block's row frequently lands before the action's. A rule
+//   that looked only at its own window would miss pairs split across runs, and a long window
+//   re-alerts the same pair on every run (autoMitigate is off). So the query selects by arrival
+//   (PAIR_ARRIVAL below): an action is reported by the run that ingests the last row of its first
+//   complete pair, whichever side that row is on, and by no other run. The schedule is locked
+//   (the query uses ago()): the gate is written for a 15-minute frequency.
 import * as kql from "../kql";
-import type { Detection, Parameter, ParameterValues, Requirement, Trigger } from "../model";
+import type { Parameter, ParameterValues, Requirement, ScheduleField, Trigger } from "../model";
+import { INGESTION_LAG, type IngestionSource, NEW_EVIDENCE, ingestionSchedule } from "./arrival";
 
-/** Minutes added to maxDelay before a slot is reported: covers AzureActivity's 3–20 minute latency. */
-export const INGESTION_MARGIN_MINUTES = 20;
-/** Length of the reported slot, equal to the evaluation frequency. */
-export const SLOT_MINUTES = 15;
-/** The largest maxDelay the schedule's overrideQueryTimeRange (PT2H) can hold. */
+/** The largest maxDelay a correlation's query range (correlationSchedule) holds. */
 export const MAX_DELAY_LIMIT_MINUTES = 60;
 
+// ---------------------------------------------------------------------------------------------
+// Pairs by arrival. Either side of a pair can land last: AzureActivity rows 3-20 minutes after the
+// event, a 4104 event or a sign-in often sooner, so the later *event* is frequently the earlier
+// *row*. A pair is therefore reported by the run that ingests its last row, whichever side that
+// is: each side is summarised with the ingestion time of the row that made it count (its first
+// row), a pair is complete when both have landed (max_of), and a result row (one per action) is
+// reported when its first complete pair landed since the previous run. Both sides are looked up by
+// TimeGenerated over the query range, which covers the frequency, the largest delay and the lag.
+
+/** How often a correlation runs: a result row is reported by the run that completes its first pair. */
+export const CORRELATION_FREQUENCY = "PT15M";
+
 /**
- * Schedule of every script-block correlation: evaluated every 15 minutes over a 2-hour query
- * range (the lagged slot plus maxDelay plus margin: 60 + 20 + 15 = 95 minutes at most).
+ * Schedule of a correlation whose sides come from `sources`: every 15 minutes over 15 minutes +
+ * the largest delay (MAX_DELAY_LIMIT_MINUTES) + the largest of their ingestion lags. A row that
+ * completes a pair is at most frequency + lag old, the pair's other event at most the delay older.
  */
-export const CORRELATION_SCHEDULE = {
-  evaluationFrequency: "PT15M",
-  windowSize: "PT15M",
-  overrideQueryTimeRange: "PT2H",
-  scheduleLock: {
-    fields: ["evaluationFrequency", "windowSize", "overrideQueryTimeRange"],
-    reason: "the query reports a lagged 15-minute slot, so runs must be exactly 15 minutes apart over a 2-hour range or actions are missed or reported twice",
-  },
-} satisfies Pick<Detection, "evaluationFrequency" | "windowSize" | "overrideQueryTimeRange" | "scheduleLock">;
+export function correlationSchedule(...sources: [IngestionSource, ...IngestionSource[]]) {
+  const source = sources.reduce((a, b) => (kql.isoDurationMs(INGESTION_LAG[b]) > kql.isoDurationMs(INGESTION_LAG[a]) ? b : a));
+  return {
+    ...ingestionSchedule(CORRELATION_FREQUENCY, kql.isoDuration(kql.isoDurationMs(CORRELATION_FREQUENCY) + MAX_DELAY_LIMIT_MINUTES * 60000), source),
+    scheduleLock: {
+      fields: ["evaluationFrequency", "windowSize", "overrideQueryTimeRange"] as ScheduleField[],
+      reason:
+        "the query reports a pair in the run that ingests its last row, written for runs 15 minutes apart over a range holding " +
+        `the largest delay (${MAX_DELAY_LIMIT_MINUTES} minutes) plus the ingestion lag: another schedule misses pairs or reports them twice`,
+    },
+  };
+}
+
+/**
+ * The arrival gate of a two-sided correlation, in four pieces: `side(name)` is the aggregate of
+ * each side's summarize (after NEW_EVIDENCE.extend; `minif` variants for sides that count only from
+ * a given row on), `pair(a, b)` the extend after the join and its time condition, `aggregate` the
+ * aggregate of the final summarize, `since` the line after it.
+ */
+export const PAIR_ARRIVAL = {
+  side: (name: string, condition?: string) => (condition ? `${name} = minif(Ingested, ${condition})` : `${name} = min(Ingested)`),
+  pair: (a: string, b: string) => `| extend PairIngested = max_of(${a}, ${b})`,
+  /** When the row that completed the result's first pair landed. */
+  aggregate: "LastIngested = min(PairIngested)",
+  since: `| where LastIngested > ago(${kql.timespan(CORRELATION_FREQUENCY)})`,
+} as const;
 
 /** PowerShell script-block logging collected by the Azure Monitor Agent into the Event table. */
 export const SCRIPT_BLOCK_AGENT: Requirement = {
@@ -84,8 +110,8 @@ export function correlationParameters(defaultMaxDelayMinutes = 30): Record<strin
     maxDelayMinutes: {
       type: "number",
       description:
-        "Longest time in minutes between the control-plane action and a script block it caused. The query range " +
-        `(PT2H) holds at most ${MAX_DELAY_LIMIT_MINUTES}.`,
+        "Longest time in minutes between the first event of a pair and the second (the control-plane action and a script block it caused, " +
+        `a runbook change and the job or sign-in it caused). The query range holds at most ${MAX_DELAY_LIMIT_MINUTES}.`,
       default: defaultMaxDelayMinutes,
       min: 1,
       max: MAX_DELAY_LIMIT_MINUTES,
@@ -122,14 +148,6 @@ export interface ScriptBlockCorrelation {
  */
 const MACHINE_FROM_ID = String.raw`@"/providers/microsoft\.(?:compute|hybridcompute)/(?:virtualmachines|virtualmachinescalesets|machines)/([^/]+)"`;
 
-/** The `let` lines of a lagged report slot: [now - lag - slot, now - lag). */
-export function laggedSlot(lagMinutes: number, slotMinutes: number): string {
-  return [
-    `let slotEnd = ago(${kql.num(lagMinutes)}m);`,
-    `let slotStart = ago(${kql.num(lagMinutes + slotMinutes)}m);`,
-  ].join("\n");
-}
-
 /**
  * KQL for "control-plane action, then PowerShell script blocks from the action's script folder on
  * the same machine within maxDelay". Result: one row per action (CorrelationId) and machine,
@@ -152,20 +170,18 @@ export function scriptBlockCorrelationQuery(spec: ScriptBlockCorrelation, p: Par
 
   return [
     `let maxDelay = ${kql.num(maxDelay)}m;`,
-    laggedSlot(maxDelay + INGESTION_MARGIN_MINUTES, SLOT_MINUTES),
-    "// One row per control-plane operation (Start/Accept/Success share a CorrelationId).",
+    "// One row per control-plane operation (Start/Accept/Success share a CorrelationId); it counts from its first row.",
     "let actions = AzureActivity",
     `| where CategoryValue =~ "Administrative"`,
     `| where OperationNameValue in~ ${kql.strList(spec.operations)}` + kql.excludeIn("Caller", allowed as string[]),
     `| extend Machine = extract(${MACHINE_FROM_ID}, 1, tolower(_ResourceId))`,
     "| where isnotempty(Machine)",
+    NEW_EVIDENCE.extend,
     // max() picks the address from the rows that have one: some completion rows carry none.
-    "| summarize ActionTime = min(TimeGenerated), Statuses = make_set(ActivityStatusValue), CallerIpAddress = max(CallerIpAddress)",
-    "    by CorrelationId, Caller, OperationNameValue = toupper(OperationNameValue), _ResourceId, SubscriptionId, Machine",
-    "| where ActionTime >= slotStart and ActionTime < slotEnd;",
-    "// One row per script block (long scripts are split over several 4104 events).",
+    `| summarize ActionTime = min(TimeGenerated), Statuses = make_set(ActivityStatusValue), CallerIpAddress = max(CallerIpAddress), ${PAIR_ARRIVAL.side("ActionIngested")}`,
+    "    by CorrelationId, Caller, OperationNameValue = toupper(OperationNameValue), _ResourceId, SubscriptionId, Machine;",
+    "// One row per script block (long scripts are split over several 4104 events); it counts from its first event.",
     "let scriptBlocks = Event",
-    "| where TimeGenerated between (slotStart .. (slotEnd + maxDelay))",
     "| where EventID == 4104",
     `| where Source =~ "Microsoft-Windows-PowerShell"`,
     `| where ${markerMatch}`,
@@ -174,13 +190,16 @@ export function scriptBlockCorrelationQuery(spec: ScriptBlockCorrelation, p: Par
     `| extend BlockIdXml = extract('<Data Name="ScriptBlockId">([^<]+)<', 1, EventData), BlockIdText = extract(@"ScriptBlock ID: ([0-9a-fA-F-]+)", 1, RenderedDescription)`,
     "| extend ScriptBlockId = iff(isnotempty(BlockIdXml), BlockIdXml, BlockIdText)",
     `| extend ScriptPath = extract('<Data Name="Path">([^<]+)<', 1, EventData)`,
-    "| summarize BlockTime = min(TimeGenerated), Computer = take_any(Computer), ScriptPath = max(ScriptPath), Excerpt = take_any(substring(RenderedDescription, 0, 400))",
-    "    by Machine, ScriptBlockId;",
+    NEW_EVIDENCE.extend,
+    "| summarize BlockTime = min(TimeGenerated), Computer = take_any(Computer), ScriptPath = max(ScriptPath), Excerpt = take_any(substring(RenderedDescription, 0, 400)),",
+    `    ${PAIR_ARRIVAL.side("BlockIngested")} by Machine, ScriptBlockId;`,
     "actions",
     "| join kind=inner scriptBlocks on Machine",
     "| where BlockTime between (ActionTime .. (ActionTime + maxDelay))",
-    "| summarize FirstScriptBlock = min(BlockTime), ScriptBlocks = dcount(ScriptBlockId), ScriptPaths = make_set(ScriptPath, 10), ScriptExcerpt = take_any(Excerpt), Computer = take_any(Computer)",
-    "    by ActionTime, CorrelationId, Caller, CallerIpAddress, OperationNameValue, Statuses = tostring(Statuses), _ResourceId, SubscriptionId",
-    `| project ${CORRELATION_COLUMNS.join(", ")}`,
+    PAIR_ARRIVAL.pair("ActionIngested", "BlockIngested"),
+    "| summarize FirstScriptBlock = min(BlockTime), ScriptBlocks = dcount(ScriptBlockId), ScriptPaths = make_set(ScriptPath, 10), ScriptExcerpt = take_any(Excerpt), Computer = take_any(Computer),",
+    `    ${PAIR_ARRIVAL.aggregate} by ActionTime, CorrelationId, Caller, CallerIpAddress, OperationNameValue, Statuses = tostring(Statuses), _ResourceId, SubscriptionId`,
+    PAIR_ARRIVAL.since,
+    `| project ${CORRELATION_COLUMNS.join(", ")}, LastIngested`,
   ].join("\n");
 }
