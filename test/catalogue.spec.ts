@@ -68,9 +68,6 @@ describe("catalogue", () => {
   // initial access
   // execution
   // privilege escalation
-  "azt401-pim-permanent-eligibility",
-  "azt401-pim-privileged-activation",
-  "azt401-role-assigned-outside-pim",
   "azt404-1-function-change-identity-token",
   "azt404-2-logicapp-change-identity-token",
   "azt404-3-runbook-change-identity-token",

@@ -4,6 +4,8 @@
 import * as kql from "../kql";
 import type { Detection, Parameter, SampleRow, TechniqueModule } from "../model";
 import { ATTACKER_IP, ATTACKER_UPN, appInitiator, auditRow, target, userInitiator } from "../impact/sampleRows";
+import { minutesAgo } from "../model";
+import { ingestedSinceLastRun, ingestionSchedule } from "../patterns/arrival";
 import { AUDIT_ACTOR, EXPAND_TARGET_PROPERTIES, ROLE_NAME_AGGREGATES } from "./auditTargets";
 
 const REFS = [
@@ -45,12 +47,17 @@ function roleQuery(head: string[], p: Record<string, unknown>, excludeActors?: s
     "\n| project TimeGenerated, Actor, ActorIp, TargetUser, RoleName, OperationName, Category, LoggedByService, CorrelationId";
 }
 
-/** Signal, telemetry and entities shared by the role detections: `filters` select the rows, `allow` names the allowlist parameter. */
-function roleRule(filters: string[], allow: string): Pick<Detection, "signal" | "requires" | "entities"> {
+/**
+ * Schedule, signal, telemetry and entities shared by the role detections: `filters` select the rows,
+ * `allow` names the allowlist parameter. Each run reads the rows ingested since the previous run
+ * (every `frequency`): AuditLogs rows land minutes after the event.
+ */
+function roleRule(filters: string[], allow: string, frequency: string): Pick<Detection, "signal" | "requires" | "entities" | "evaluationFrequency" | "windowSize" | "overrideQueryTimeRange"> {
   return {
+    ...ingestionSchedule(frequency, frequency, "entraId"),
     signal: {
       kind: "query",
-      query: (p) => roleQuery(["AuditLogs", ...filters, `| where Result =~ "success"`], p, p[allow] as string[]),
+      query: (p) => roleQuery(["AuditLogs", ingestedSinceLastRun(frequency), ...filters, `| where Result =~ "success"`], p, p[allow] as string[]),
       trigger: { operator: "GreaterThan", threshold: 0, timeAggregation: "Count", dimensions: ["Actor", "TargetUser", "RoleName"] },
     },
     requires: [{ source: "entraId", categories: ["AuditLogs"] }],
@@ -121,8 +128,6 @@ const activation: Detection = {
   ],
   references: REFS,
   severity: 2,
-  evaluationFrequency: "PT15M",
-  windowSize: "PT15M",
   parameters: {
     privilegedRoles: PRIVILEGED_ROLES,
     allowedActivators: {
@@ -132,15 +137,21 @@ const activation: Detection = {
       allowlist: "userPrincipalNames",
     },
   },
-  ...roleRule([`| where LoggedByService =~ "PIM"`, `| where OperationName =~ ${kql.str(ACTIVATION_COMPLETED)}`], "allowedActivators"),
+  ...roleRule([`| where LoggedByService =~ "PIM"`, `| where OperationName =~ ${kql.str(ACTIVATION_COMPLETED)}`], "allowedActivators", "PT15M"),
   samples: {
     source: "log-values.md 2.1 (row shape), 2.2 (PIM activity names, role in the Role target); Sentinel PIMElevationRequestRejected (Role/User targets)",
-    fires: [{ name: "Global Administrator activated", rows: { AuditLogs: [pimRow(5, ACTIVATION_COMPLETED, "Global Administrator")] } }],
+    fires: [
+      { name: "Global Administrator activated", rows: { AuditLogs: [pimRow(5, ACTIVATION_COMPLETED, "Global Administrator")] } },
+      {
+        name: "activation row landed late: 40 minutes after the event, ingested 3 minutes ago",
+        rows: { AuditLogs: [pimRow(40, ACTIVATION_COMPLETED, "Global Administrator", { _TimeReceived: minutesAgo(3) })] },
+      },
+    ],
     quiet: [
       { name: "activation only requested", rows: { AuditLogs: [pimRow(5, "Add member to role requested (PIM activation)", "Global Administrator")] } },
       { name: "non-privileged role activated", rows: { AuditLogs: [pimRow(5, ACTIVATION_COMPLETED, "Reports Reader")] } },
       { name: "activation failed", rows: { AuditLogs: [pimRow(5, ACTIVATION_COMPLETED, "Global Administrator", { Result: "failure" })] } },
-      { name: "activation before the window", rows: { AuditLogs: [pimRow(20, ACTIVATION_COMPLETED, "Global Administrator")] } },
+      { name: "activation ingested before the previous run", rows: { AuditLogs: [pimRow(20, ACTIVATION_COMPLETED, "Global Administrator")] } },
       {
         name: "routine activator allowlisted",
         parameters: { allowedActivators: [ATTACKER_UPN] },
@@ -171,20 +182,22 @@ const outsidePim: Detection = {
   ],
   references: REFS,
   severity: 1,
-  evaluationFrequency: "PT5M",
-  windowSize: "PT5M",
   parameters: {
     privilegedRoles: PRIVILEGED_ROLES,
     allowedAssigners: ALLOWED_ASSIGNERS,
   },
   ...roleRule([
     `| where OperationName =~ ${kql.str(OUTSIDE_PIM)} or (OperationName =~ "Add member to role" and LoggedByService =~ "Core Directory" and Identity !in~ ("MS-PIM", "MS-PIM-Fairfax"))`,
-  ], "allowedAssigners"),
+  ], "allowedAssigners", "PT5M"),
   samples: {
     source: "log-values.md 2.2 ('Add member to role' with MS-PIM identity for PIM activations; 'outside of PIM (permanent)'; Role.DisplayName trimmed); Sentinel PrivlegedRoleAssignedOutsidePIM",
     fires: [
       { name: "direct Global Administrator assignment", rows: { AuditLogs: [directAssignRow(2, "Global Administrator")] } },
       { name: "PIM reports assignment outside PIM", rows: { AuditLogs: [pimRow(3, OUTSIDE_PIM, "Privileged Role Administrator")] } },
+      {
+        name: "assignment row landed late: 25 minutes after the event, ingested 2 minutes ago",
+        rows: { AuditLogs: [directAssignRow(25, "Global Administrator", { _TimeReceived: minutesAgo(2) })] },
+      },
     ],
     quiet: [
       {
@@ -193,6 +206,7 @@ const outsidePim: Detection = {
       },
       { name: "non-privileged role", rows: { AuditLogs: [directAssignRow(2, "Message Center Reader")] } },
       { name: "assignment failed", rows: { AuditLogs: [directAssignRow(2, "Global Administrator", { Result: "failure" })] } },
+      { name: "assignment ingested before the previous run (already alerted)", rows: { AuditLogs: [directAssignRow(25, "Global Administrator", { _TimeReceived: minutesAgo(7) })] } },
       {
         name: "provisioning automation allowlisted",
         parameters: { allowedAssigners: [ATTACKER_UPN] },
@@ -219,20 +233,24 @@ const permanentEligible: Detection = {
   ],
   references: REFS,
   severity: 2,
-  evaluationFrequency: "PT15M",
-  windowSize: "PT15M",
   parameters: {
     privilegedRoles: PRIVILEGED_ROLES,
     allowedAssigners: ALLOWED_ASSIGNERS,
   },
-  ...roleRule([`| where LoggedByService =~ "PIM"`, `| where OperationName in~ ${kql.strList(ELIGIBLE_PERMANENT)}`], "allowedAssigners"),
+  ...roleRule([`| where LoggedByService =~ "PIM"`, `| where OperationName in~ ${kql.strList(ELIGIBLE_PERMANENT)}`], "allowedAssigners", "PT15M"),
   samples: {
     source: "log-values.md 2.2 (eligible assignment names, PIM service); ATRM AZT401 Logs table",
-    fires: [{ name: "permanent eligibility for Privileged Role Administrator", rows: { AuditLogs: [pimRow(4, ELIGIBLE_PERMANENT[0], "Privileged Role Administrator")] } }],
+    fires: [
+      { name: "permanent eligibility for Privileged Role Administrator", rows: { AuditLogs: [pimRow(4, ELIGIBLE_PERMANENT[0], "Privileged Role Administrator")] } },
+      {
+        name: "eligibility row landed late: 50 minutes after the event, ingested 5 minutes ago",
+        rows: { AuditLogs: [pimRow(50, ELIGIBLE_PERMANENT[0], "Privileged Role Administrator", { _TimeReceived: minutesAgo(5) })] },
+      },
+    ],
     quiet: [
       { name: "time-bound eligibility", rows: { AuditLogs: [pimRow(4, "Add eligible member to role in PIM completed (timebound)", "Privileged Role Administrator")] } },
       { name: "non-privileged role", rows: { AuditLogs: [pimRow(4, ELIGIBLE_PERMANENT[0], "Reports Reader")] } },
-      { name: "outside the window", rows: { AuditLogs: [pimRow(25, ELIGIBLE_PERMANENT[0], "Privileged Role Administrator")] } },
+      { name: "ingested before the previous run", rows: { AuditLogs: [pimRow(25, ELIGIBLE_PERMANENT[0], "Privileged Role Administrator")] } },
     ],
   },
 };
