@@ -68,10 +68,6 @@ describe("catalogue", () => {
   // initial access
   // execution
   // privilege escalation
-  "azt404-1-function-change-identity-token",
-  "azt404-2-logicapp-change-identity-token",
-  "azt404-3-runbook-change-identity-token",
-  "azt404-4-appservice-change-identity-token",
   // persistence
   // credential access
   // impact

@@ -6,10 +6,20 @@
 // the resource name).
 import * as kql from "../kql";
 import type { Detection, Parameter, SampleCase, TechniqueModule } from "../model";
+import { minutesAgo } from "../model";
 import { activityRow, armId, managedIdentitySignInRow } from "../impact/sampleRows";
+import { ingestionSchedule } from "../patterns/arrival";
+import { PAIR_ARRIVAL } from "../patterns/correlation";
 
-/** How long after the change a token request counts, and how long the rule waits for it. */
+/** How long after the change a token request counts. */
 const FOLLOW_UP = "1h";
+/**
+ * Hourly. A change and a token form a pair once both rows have landed (the later-arriving one
+ * decides, patterns/correlation.ts); a change alerts in the run in which its first pair completed.
+ * Both sides are looked up over one run + the follow-up + the sign-in logs' ingestion lag.
+ */
+const FREQUENCY = "PT1H";
+const SCHEDULE = ingestionSchedule(FREQUENCY, "PT2H", "entraId");
 
 interface ImpersonationSpec {
   key: string;
@@ -37,7 +47,6 @@ const ALLOWED_CALLERS: Parameter = {
 function impersonationQuery(operations: string[], allowedCallers: string[]): string {
   return [
     "let changes = AzureActivity",
-    `| where TimeGenerated between (ago(2h) .. ago(${FOLLOW_UP}))`,
     `| where OperationNameValue in~ ${kql.strList(operations)}`,
     `| where ActivityStatusValue in~ ("Success", "Succeeded")`,
   ].join("\n") +
@@ -45,19 +54,24 @@ function impersonationQuery(operations: string[], allowedCallers: string[]): str
     "\n" +
     [
       // /subscriptions/<id>/resourcegroups/<rg>/providers/<namespace>/<type>/<name>/...: element 8 is the resource name.
-      "| extend ResourceName = tolower(tostring(split(_ResourceId, \"/\")[8]))",
-      "| summarize ChangedAt = min(TimeGenerated), Operations = strcat_array(make_set(tolower(OperationNameValue), 10), \", \"), ChangedResource = take_any(_ResourceId) by ResourceName, Caller, CallerIpAddress;",
+      "| extend ResourceName = tolower(tostring(split(_ResourceId, \"/\")[8])), Ingested = ingestion_time()",
+      // One row per change (CorrelationId): changes hours apart on one resource pair with their own tokens.
+      "| summarize ChangedAt = min(TimeGenerated), ChangeIngested = min(Ingested), Operations = strcat_array(make_set(tolower(OperationNameValue), 10), \", \"), ChangedResource = take_any(_ResourceId)",
+      "    by ResourceName, Caller, CallerIpAddress, CorrelationId;",
       "changes",
       "| join kind=inner (",
       "    AADManagedIdentitySignInLogs",
       "    | where ResultType == \"0\"",
       "    | extend ResourceName = tolower(ServicePrincipalName)",
-      "    | project TokenAt = TimeGenerated, ResourceName, ServicePrincipalId, ResourceDisplayName",
+      "    | project TokenAt = TimeGenerated, TokenIngested = ingestion_time(), ResourceName, ServicePrincipalId, ResourceDisplayName",
       "  ) on ResourceName",
       `| where TokenAt between (ChangedAt .. ChangedAt + ${FOLLOW_UP})`,
-      "| summarize FirstTokenAt = min(TokenAt), TokenResources = strcat_array(make_set(ResourceDisplayName, 10), \", \"), Tokens = count()",
-      "    by ChangedAt, Caller, CallerIpAddress, ResourceName, ChangedResource, Operations, ServicePrincipalId",
-      "| project TimeGenerated = ChangedAt, Caller, CallerIpAddress, ResourceName, ChangedResource, Operations, ServicePrincipalId, FirstTokenAt, TokenResources, Tokens",
+      PAIR_ARRIVAL.pair("ChangeIngested", "TokenIngested"),
+      "| summarize FirstTokenAt = min(TokenAt), TokenResources = strcat_array(make_set(ResourceDisplayName, 10), \", \"), Tokens = count(),",
+      "    Completed = min(PairIngested), LastIngested = max(PairIngested)",
+      "    by ChangedAt, Caller, CallerIpAddress, ResourceName, ChangedResource, Operations, ServicePrincipalId, CorrelationId",
+      `| where Completed > ago(${kql.timespan(FREQUENCY)})`,
+      "| project TimeGenerated = ChangedAt, Caller, CallerIpAddress, ResourceName, ChangedResource, Operations, ServicePrincipalId, FirstTokenAt, TokenResources, Tokens, LastIngested",
     ].join("\n");
 }
 
@@ -66,17 +80,22 @@ function impersonation(s: ImpersonationSpec): Detection {
   const resourceName = s.sampleResource.split("/")[2];
   const change = (minutes: number, over: Record<string, unknown> = {}) => activityRow(minutes, s.sampleOperation, resourceId, over);
   const token = (minutes: number, over: Record<string, unknown> = {}) => managedIdentitySignInRow(minutes, resourceName, "Microsoft Graph", over);
+  // Rows without _TimeReceived land at their TimeGenerated; the rule runs hourly.
   const quiet: SampleCase[] = [
-    { name: "identity token issued before the change", rows: { AzureActivity: [change(100)], AADManagedIdentitySignInLogs: [token(110)] } },
+    { name: "identity token issued before the change", rows: { AzureActivity: [change(40)], AADManagedIdentitySignInLogs: [token(45)] } },
     { name: "token more than an hour after the change", rows: { AzureActivity: [change(118)], AADManagedIdentitySignInLogs: [token(50)] } },
-    { name: "token for another resource's identity", rows: { AzureActivity: [change(100)], AADManagedIdentitySignInLogs: [token(90, { ServicePrincipalName: "app-unrelated" })] } },
-    { name: "change failed", rows: { AzureActivity: [change(100, { ActivityStatusValue: "Failure" })], AADManagedIdentitySignInLogs: [token(90)] } },
-    { name: "failed token request", rows: { AzureActivity: [change(100)], AADManagedIdentitySignInLogs: [token(90, { ResultType: "7000112" })] } },
-    { name: "change in the last hour waits for the next run", rows: { AzureActivity: [change(30)], AADManagedIdentitySignInLogs: [token(20)] } },
+    { name: "token for another resource's identity", rows: { AzureActivity: [change(40)], AADManagedIdentitySignInLogs: [token(30, { ServicePrincipalName: "app-unrelated" })] } },
+    { name: "change failed", rows: { AzureActivity: [change(40, { ActivityStatusValue: "Failure" })], AADManagedIdentitySignInLogs: [token(30)] } },
+    { name: "failed token request", rows: { AzureActivity: [change(40)], AADManagedIdentitySignInLogs: [token(30, { ResultType: "7000112" })] } },
+    { name: "already alerted: change and token ingested before the previous run", rows: { AzureActivity: [change(100)], AADManagedIdentitySignInLogs: [token(90)] } },
+    {
+      name: "already alerted: a further token after the same change lands now",
+      rows: { AzureActivity: [change(100)], AADManagedIdentitySignInLogs: [token(90), token(45, { ResourceDisplayName: "Azure Key Vault" })] },
+    },
     {
       name: "allowlisted deployment identity",
       parameters: { allowedCallers: ["mallory@contoso.onmicrosoft.com"] },
-      rows: { AzureActivity: [change(100)], AADManagedIdentitySignInLogs: [token(90)] },
+      rows: { AzureActivity: [change(40)], AADManagedIdentitySignInLogs: [token(30)] },
     },
   ];
   return {
@@ -87,7 +106,7 @@ function impersonation(s: ImpersonationSpec): Detection {
     description:
       `${s.what} changed (${s.operations.join(", ")}) and, within an hour, its system-assigned managed identity obtained ` +
       "a token. Whoever can change the code a managed identity runs can act with every role of that identity. The rule " +
-      "waits an hour after the change for the token request, so it alerts 1-2 hours after the change. Not covered: " +
+      "runs hourly and alerts in the first run after both the change and the token have reached the workspace. Not covered: " +
       "user-assigned identities (their name differs from the resource) and tokens served from the platform's cache " +
       "without a new sign-in row." +
       (s.unverified ? ` ${s.unverified}` : ""),
@@ -101,9 +120,7 @@ function impersonation(s: ImpersonationSpec): Detection {
     ],
     references: s.references,
     severity: 1,
-    evaluationFrequency: "PT1H",
-    windowSize: "PT1H",
-    overrideQueryTimeRange: "PT2H",
+    ...SCHEDULE,
     parameters: { allowedCallers: ALLOWED_CALLERS },
     signal: {
       kind: "query",
@@ -123,7 +140,15 @@ function impersonation(s: ImpersonationSpec): Detection {
       fires: [
         {
           name: "change then the identity requests a Graph token",
-          rows: { AzureActivity: [change(100, { ActivityStatusValue: "Start", ActivitySubstatusValue: "" }), change(100)], AADManagedIdentitySignInLogs: [token(85), token(80, { ResourceDisplayName: "Azure Key Vault" })] },
+          rows: { AzureActivity: [change(50, { ActivityStatusValue: "Start", ActivitySubstatusValue: "" }), change(50)], AADManagedIdentitySignInLogs: [token(35), token(30, { ResourceDisplayName: "Azure Key Vault" })] },
+        },
+        {
+          name: "change row landed late (70 minutes), after the token: the pair completes when the change lands",
+          rows: { AzureActivity: [change(80, { _TimeReceived: minutesAgo(10) })], AADManagedIdentitySignInLogs: [token(70)] },
+        },
+        {
+          name: "token row landed late: 100 minutes after the sign-in, ingested 5 minutes ago",
+          rows: { AzureActivity: [change(150)], AADManagedIdentitySignInLogs: [token(100, { _TimeReceived: minutesAgo(5) })] },
         },
       ],
       quiet,
