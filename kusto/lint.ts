@@ -2,13 +2,14 @@
 // Static checks of a detection query: Microsoft's analyser (every Error diagnostic), plus the
 // lints it lacks — comparisons of mismatched types (it accepts `ResultType == 0` on a string
 // column), exactly one tabular result, ago() look-backs beyond the rule's query time range, and
-// the query size. Also extracts facts from the syntax tree: tables read, result columns, string
+// the query size, and joins whose inputs are not reduced (a summarize, distinct, top... on each
+// side: no join of raw rows with raw rows). Also extracts facts from the syntax tree: tables read, result columns, string
 // literals.
 import { analyze, syntaxKindName, workspaceGlobals } from "./language";
 
 export type FindingSeverity = "error" | "warning";
 export interface Finding {
-  /** KSnnn for analyser diagnostics; TYPEMIX, RESULTCOUNT, LOOKBACK, QUERYSIZE for ours. */
+  /** KSnnn for analyser diagnostics; TYPEMIX, RESULTCOUNT, LOOKBACK, QUERYSIZE, JOIN for ours. */
   code: string;
   severity: FindingSeverity;
   message: string;
@@ -51,6 +52,31 @@ const COMPARISONS = new Set([
   "LessThanExpression", "LessThanOrEqualExpression", "GreaterThanExpression", "GreaterThanOrEqualExpression",
 ]);
 const TICKS_PER_MS = 10_000;
+/** Operators after which a tabular expression has at most one row per group (or a fixed count). */
+const REDUCING = new Set(["SummarizeOperator", "DistinctOperator", "TakeOperator", "TopOperator", "TopNestedOperator", "CountOperator", "MakeSeriesOperator"]);
+
+/**
+ * Whether a tabular expression is reduced before it reaches a join: it, or a `let` it references
+ * (followed through other lets), contains a reducing operator.
+ */
+function reducedBy(lets: Map<string, any>) {
+  const reduced = (expr: any, seen: Set<string> = new Set()): boolean => {
+    let found = false;
+    const visit = (n: any) => {
+      if (found || !n || n.IsToken) return;
+      const kind = syntaxKindName(n.Kind);
+      if (REDUCING.has(kind)) found = true;
+      else if (kind === "NameReference" && lets.has(n.SimpleName) && !seen.has(n.SimpleName)) {
+        seen.add(n.SimpleName);
+        found = reduced(lets.get(n.SimpleName), seen);
+      }
+    };
+    visit(expr);
+    expr?.WalkElements((n: any) => visit(n));
+    return found;
+  };
+  return reduced;
+}
 
 export function lintQuery(query: string, opts: LintOptions = {}): { findings: Finding[]; facts: QueryFacts } {
   const code = analyze(query);
@@ -83,12 +109,31 @@ export function lintQuery(query: string, opts: LintOptions = {}): { findings: Fi
   const stringLiterals: string[] = [];
   let maxAgoMs = 0;
   const globals = workspaceGlobals();
+  const lets = new Map<string, any>();
+  code.Syntax!.WalkElements((n) => {
+    const el = n as any;
+    if (!el.IsToken && syntaxKindName(el.Kind) === "LetStatement") lets.set(el.Name?.SimpleName, el.Expression);
+  });
+  const reduced = reducedBy(lets);
   code.Syntax!.WalkElements((node) => {
     const el = node as any;
     if (el.IsToken) return;
     const kind = syntaxKindName(el.Kind);
     if (kind === "NameReference" && el.ReferencedSymbol && globals.IsDatabaseTable(el.ReferencedSymbol)) tables.add(el.ReferencedSymbol.Name);
     if (kind === "StringLiteralExpression" && typeof el.LiteralValue === "string") stringLiterals.push(el.LiteralValue);
+    if (kind === "JoinOperator" || kind === "LookupOperator") {
+      const sides = [["left", el.Parent?.Expression], ["right", el.Expression]] as const;
+      for (const [side, expr] of sides) {
+        if (expr && !reduced(expr)) {
+          findings.push({
+            code: "JOIN",
+            severity: "error",
+            message: `the ${side} side of \`${query.slice(el.TextStart, el.End).replace(/\s+/g, " ").slice(0, 80)}\` is not reduced: summarize (or distinct, top, take) it before the join, so the join never pairs raw rows with raw rows`,
+            ...at(side === "left" ? el.TextStart : expr.TextStart),
+          });
+        }
+      }
+    }
     if (COMPARISONS.has(kind)) {
       const left = typeClass(el.Left?.ResultType?.Name);
       const rights: any[] = el.Right?.Expressions ? listElements(el.Right.Expressions) : [el.Right];

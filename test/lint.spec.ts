@@ -17,6 +17,9 @@ describe("query lints", () => {
     ["no result", "let x = 1;", "RESULTCOUNT"],
     ["look-back beyond the query time range", "AzureActivity | where TimeGenerated > ago(2d) | project Caller", "LOOKBACK"],
     ["look-back through a let constant", "let lookback = 3h; AzureActivity | where TimeGenerated > ago(lookback) | project Caller", "LOOKBACK"],
+    ["a join of raw rows (right side)", "SigninLogs | summarize n = count() by CorrelationId | join kind=inner (AuditLogs | project CorrelationId) on CorrelationId", "JOIN"],
+    ["a join of raw rows (left side)", "SigninLogs | project CorrelationId | join kind=inner (AuditLogs | distinct CorrelationId) on CorrelationId", "JOIN"],
+    ["a join of a let that is not reduced", "let audits = AuditLogs | project CorrelationId; SigninLogs | summarize n = count() by CorrelationId | join kind=inner audits on CorrelationId", "JOIN"],
     ["query too long", "AzureActivity | where Caller !in~ (" + Array.from({ length: 30 }, (_, i) => `"user${i}@contoso.com"`).join(", ") + ") | project Caller", "QUERYSIZE"],
   ];
   for (const [what, q, code] of cases) {
@@ -31,6 +34,11 @@ describe("query lints", () => {
 
   it("accepts a well-formed query", () => {
     expect(codes(`AzureActivity | where OperationNameValue =~ "x" | where TimeGenerated > ago(30m) | project TimeGenerated, Caller`, 60 * 60_000)).to.deep.equal([]);
+  });
+
+  it("accepts a join whose sides are reduced, directly or through lets", () => {
+    const q = "let audits = AuditLogs | summarize by CorrelationId; let a2 = audits; SigninLogs | summarize n = count() by CorrelationId | join kind=inner a2 on CorrelationId | project CorrelationId, n";
+    expect(codes(q)).to.deep.equal([]);
   });
 
   it("extracts tables, result columns and look-back", () => {
