@@ -190,11 +190,12 @@ const deniedThenRead: Detection = {
         "    by Identity, Upn, ObjectId, AppId, Vault = Resource, OperationName, ObjectName;",
         // The earlier event, by TimeGenerated: a denial of the same request at most two hours before a new read.
         `let denied = ${keyVaultEvents(READ_OPERATIONS, kvAllow(p), KV_DENIED)}`,
-        "| project Identity, Upn, ObjectId, AppId, Vault = Resource, OperationName, ObjectName, DeniedTime = TimeGenerated;",
+        // Reduced before the join: one row per request and minute.
+        "| summarize DeniedTime = min(TimeGenerated), MinuteDenials = count() by Identity, Upn, ObjectId, AppId, Vault = Resource, OperationName, ObjectName, bin(TimeGenerated, 1m);",
         "allowed",
         "| join kind=inner denied on Identity, Upn, ObjectId, AppId, Vault, OperationName, ObjectName",
         "| where DeniedTime < LastAllowed and DeniedTime >= FirstAllowed - 2h",
-        "| summarize FirstDenied = min(DeniedTime), Denials = count() by Identity, Upn, ObjectId, AppId, Vault, OperationName, ObjectName, LastAllowed, CallerIPAddress",
+        "| summarize FirstDenied = min(DeniedTime), Denials = sum(MinuteDenials) by Identity, Upn, ObjectId, AppId, Vault, OperationName, ObjectName, LastAllowed, CallerIPAddress",
         '| summarize FirstDenied = min(FirstDenied), LastAllowed = max(LastAllowed), Denials = sum(Denials), Objects = make_set(strcat(OperationName, " ", ObjectName), 50),',
         "    CallerIPAddress = take_any(CallerIPAddress) by Identity, Upn, ObjectId, AppId, Vault",
         "| project TimeGenerated = LastAllowed, Identity, Upn, ObjectId, AppId, CallerIPAddress, Vault, FirstDenied, Denials, Objects",
