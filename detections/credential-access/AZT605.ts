@@ -3,7 +3,7 @@ import type { Detection, SampleRow, TechniqueModule } from "../model";
 import { minutesAgo } from "../model";
 import {
   ACTIVITY_ADMIN, ADMIN, ATRM, ATTACKER, AUTOMATION_ACCOUNT, AUTOMATION_REQUIRES_NOTE, DISTINCT_TARGETS_ENTITIES,
-  DISTINCT_TARGETS_SCHEDULE, DISTINCT_TARGETS_TRIGGER, RUNBOOK_NAME, activityRow, callersParam, changeThenRunParts, countParam, distinctTargetsQuery, list, num, rid,
+  DISTINCT_TARGETS_SCHEDULE, DISTINCT_TARGETS_TRIGGER, RUNBOOK_NAME, activityRow, callersParam, changeThenRunParts, withChangeLandingLast, countParam, distinctTargetsQuery, list, num, rid,
 } from "./shared";
 
 // --- AZT605.1 storage account keys -------------------------------------------------------------
@@ -210,4 +210,4 @@ const deploymentExport: Detection = {
   },
 };
 
-export const technique: TechniqueModule = { detections: [storageKeys, automationTestPane, deploymentExport] };
+export const technique: TechniqueModule = { detections: [storageKeys, withChangeLandingLast(automationTestPane), deploymentExport] };

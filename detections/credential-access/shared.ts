@@ -2,9 +2,9 @@
 // the Key Vault AuditEvent query fragments, and the "change then run" Activity Log correlation.
 // Every configurable value enters KQL through kql.ts.
 import * as kql from "../kql";
-import type { Parameter, Requirement, SampleRow } from "../model";
+import type { Detection, Parameter, Requirement, SampleRow } from "../model";
 import { minutesAgo } from "../model";
-import { ingestedSinceLastRun, ingestionSchedule } from "../patterns/arrival";
+import { earlierEventLandsLast, ingestedSinceLastRun, ingestionSchedule } from "../patterns/arrival";
 
 export const ATRM = "https://microsoft.github.io/Azure-Threat-Research-Matrix/CredentialAccess";
 export const SUB = "6f1a3c2e-0d4b-4c3f-9a53-2b1e6f0c9d11";
@@ -205,14 +205,15 @@ export interface ChangeThenRun {
   itemPattern: string;
   /** How far back from the run a change may be (must not exceed the query time range). */
   maxGapMinutes: number;
-  /** ISO duration of the newest ingestion slice that holds the run; equal to the evaluation frequency so a pair fires once. */
+  /** The evaluation frequency: a pair is reported by the run that ingests its last row. */
   runSlice: string;
   allowedCallers: string[];
 }
 
 /**
- * Changes and runs per caller and container, paired one by one: a run in the newest `runSlice`
- * and a change at most `maxGapMinutes` before that run. Pairing each operation (one row per
+ * Changes and runs per caller and container, paired one by one: a change and a run at most
+ * `maxGapMinutes` after it, reported in the rule run that ingests the pair's last row (whichever
+ * side lands last: Activity Log rows do not arrive in order), so each pair alerts once. Pairing each operation (one row per
  * CorrelationId) rather than comparing the first change with the last run matters: an attacker
  * who created a runbook two hours ago and edits and runs it now must still pair. The rule's window
  * must cover both (runSlice + maxGapMinutes).
@@ -225,18 +226,19 @@ export function changeThenRunQuery(c: ChangeThenRun): string {
       `| where OperationNameValue in~ ${kql.strList(ops)}`,
       `| where ActivityStatusValue in~ ${SUCCEEDED}`,
     ].join("\n") + kql.excludeIn("Caller", c.allowedCallers) +
-    `\n| extend Container = tolower(extract(${kql.str(c.containerPattern)}, 1, _ResourceId))`;
+    `\n| extend Container = tolower(extract(${kql.str(c.containerPattern)}, 1, _ResourceId)), Ingested = ingestion_time()`;
   return [
     `let changes = ${base(c.changeOperations)}`,
     `| extend Item = extract(${kql.str(c.itemPattern)}, 1, _ResourceId)`,
-    "| summarize ChangeTime = min(TimeGenerated) by Caller, Container, CorrelationId, Item, ChangeOperation = toupper(OperationNameValue);",
+    "| summarize ChangeTime = min(TimeGenerated), ChangeIngested = min(Ingested) by Caller, Container, CorrelationId, Item, ChangeOperation = toupper(OperationNameValue);",
     `let runs = ${base(c.runOperations)}`,
-    // Runs ingested since the previous run of the rule: late Activity Log rows are paired exactly once.
-    ingestedSinceLastRun(c.runSlice),
-    "| summarize RunTime = min(TimeGenerated), CallerIpAddress = take_any(CallerIpAddress) by Caller, Container, RunId = CorrelationId, RunOperation = toupper(OperationNameValue);",
+    "| summarize RunTime = min(TimeGenerated), RunIngested = min(Ingested), CallerIpAddress = take_any(CallerIpAddress) by Caller, Container, RunId = CorrelationId, RunOperation = toupper(OperationNameValue);",
     "changes",
     "| join kind=inner runs on Caller, Container",
     `| where RunTime between (ChangeTime .. (ChangeTime + ${kql.num(c.maxGapMinutes)}m))`,
+    // The pairs whose last row landed since the previous run of the rule: each pair is reported once.
+    "| extend PairIngested = max_of(ChangeIngested, RunIngested)",
+    `| where PairIngested > ago(${kql.timespan(c.runSlice)})`,
     "| summarize LastRun = max(RunTime), Runs = dcount(RunId), RunOperations = make_set(RunOperation, 10), FirstChange = min(ChangeTime),",
     "    ChangedItems = make_set(Item, 20), ChangeOperations = make_set(ChangeOperation, 10), CallerIpAddress = take_any(CallerIpAddress) by Caller, Container",
     "| project TimeGenerated = LastRun, Caller, CallerIpAddress, Container, ChangedItems, ChangeOperations, FirstChange, RunOperations, Runs",
@@ -314,7 +316,7 @@ export function changeThenRunParts(
   allowedWhat: string,
 ) {
   return {
-    // Runs ingested in the last hour, changes up to an hour before a run that may itself be 30 minutes late.
+    // Pairs completed in the last hour; the pair's last row may be 30 minutes late and its other row an hour older.
     // windowSize stays PT2H (the span a pair can cover); the query range is the override.
     ...ingestionSchedule("PT1H", "PT2H"),
     windowSize: "PT2H",
@@ -329,3 +331,9 @@ export function changeThenRunParts(
     entities: { account: "Caller", ip: "CallerIpAddress", resource: "Container" },
   };
 }
+
+/** A change-then-run detection with a case whose change row lands after its run row was ingested. */
+export function withChangeLandingLast(d: Detection): Detection {
+  return { ...d, samples: { ...d.samples, fires: [...d.samples.fires, earlierEventLandsLast(d.samples.fires[0])] } };
+}
+

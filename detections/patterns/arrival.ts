@@ -111,3 +111,21 @@ export function arrivedLate(c: SampleCase, minutes = 30): SampleCase {
 export function withLateArrival(d: Detection, minutes = 30): Detection {
   return { ...d, samples: { ...d.samples, fires: [...d.samples.fires, arrivedLate(d.samples.fires[0], minutes)] } };
 }
+
+/**
+ * For correlations: a copy of a two-event case in which the earlier event's row lands last, after
+ * the previous run had already ingested the later event. Every row moves `minutes` earlier; the
+ * earliest row lands where it was, the others on time. A rule that only takes the later event from
+ * the newest rows misses it; one that reports a pair when its last row lands (PAIR_ARRIVAL) fires.
+ */
+export function earlierEventLandsLast(c: SampleCase, minutes = 60): SampleCase {
+  const all = Object.values(c.rows).flat();
+  const earliest = Math.min(...all.map((r) => Date.parse(String(r.TimeGenerated))));
+  const shift = (r: SampleRow): SampleRow => {
+    const at = Date.parse(String(r.TimeGenerated));
+    const moved = new Date(at - minutes * 60_000).toISOString();
+    return { ...r, TimeGenerated: moved, _TimeReceived: at === earliest ? new Date(at).toISOString() : moved };
+  };
+  return { ...c, name: `${c.name} (the earlier event's row landing last, ${minutes} min late)`, rows: Object.fromEntries(Object.entries(c.rows).map(([t, rows]) => [t, rows.map(shift)])) };
+}
+
