@@ -5,10 +5,10 @@
 import * as kql from "../kql";
 import type { Detection, SampleRow, TechniqueModule } from "../model";
 import { minutesAgo } from "../model";
-import { arrivalSplit, ingestedSinceLastRun, ingestionSchedule } from "../patterns/arrival";
+import { arrivalSplit, ingestedSinceLastRun, ingestionSchedule, withEarlierEventLandingLast } from "../patterns/arrival";
 import {
   ACTIVITY_ADMIN, ADMIN, ATRM, ATTACKER, ATTACKER_IP, AUTOMATION_ACCOUNT, AUTOMATION_REQUIRES_NOTE, RUNBOOK_NAME, activityRow,
-  callersParam, changeThenRunParts, list, operationMatchParts, rid, withChangeLandingLast,
+  callersParam, changeThenRunParts, list, operationMatchParts, rid,
 } from "./shared";
 
 const MI_DOCS = "https://learn.microsoft.com/entra/identity/managed-identities-azure-resources/how-to-use-vm-token";
@@ -549,5 +549,5 @@ const runbookChangeJob: Detection = {
 };
 
 export const technique: TechniqueModule = {
-  detections: [tokenNewIp, tokenNewResource, aksRunCommand, aksExecImds, withChangeLandingLast(logicAppChangeRun), functionWrite, withChangeLandingLast(runbookChangeJob)],
+  detections: [tokenNewIp, tokenNewResource, aksRunCommand, aksExecImds, withEarlierEventLandingLast(logicAppChangeRun), functionWrite, withEarlierEventLandingLast(runbookChangeJob)],
 };

@@ -1,9 +1,10 @@
 // AZT605 Resource Secret Reveal: storage account keys, Automation credentials, deployment history.
 import type { Detection, SampleRow, TechniqueModule } from "../model";
 import { minutesAgo } from "../model";
+import { withEarlierEventLandingLast } from "../patterns/arrival";
 import {
   ACTIVITY_ADMIN, ADMIN, ATRM, ATTACKER, AUTOMATION_ACCOUNT, AUTOMATION_REQUIRES_NOTE, DISTINCT_TARGETS_ENTITIES,
-  DISTINCT_TARGETS_SCHEDULE, DISTINCT_TARGETS_TRIGGER, RUNBOOK_NAME, activityRow, callersParam, changeThenRunParts, withChangeLandingLast, countParam, distinctTargetsQuery, list, num, rid,
+  DISTINCT_TARGETS_SCHEDULE, DISTINCT_TARGETS_TRIGGER, RUNBOOK_NAME, activityRow, callersParam, changeThenRunParts, countParam, distinctTargetsQuery, list, num, rid,
 } from "./shared";
 
 // --- AZT605.1 storage account keys -------------------------------------------------------------
@@ -210,4 +211,4 @@ const deploymentExport: Detection = {
   },
 };
 
-export const technique: TechniqueModule = { detections: [storageKeys, withChangeLandingLast(automationTestPane), deploymentExport] };
+export const technique: TechniqueModule = { detections: [storageKeys, withEarlierEventLandingLast(automationTestPane), deploymentExport] };

@@ -2,9 +2,9 @@
 // the Key Vault AuditEvent query fragments, and the "change then run" Activity Log correlation.
 // Every configurable value enters KQL through kql.ts.
 import * as kql from "../kql";
-import type { Detection, Parameter, Requirement, SampleRow } from "../model";
+import type { Parameter, Requirement, SampleRow } from "../model";
 import { minutesAgo } from "../model";
-import { earlierEventLandsLast, ingestedSinceLastRun, ingestionSchedule } from "../patterns/arrival";
+import { ingestedSinceLastRun, ingestionSchedule } from "../patterns/arrival";
 
 export const ATRM = "https://microsoft.github.io/Azure-Threat-Research-Matrix/CredentialAccess";
 export const SUB = "6f1a3c2e-0d4b-4c3f-9a53-2b1e6f0c9d11";
@@ -331,9 +331,3 @@ export function changeThenRunParts(
     entities: { account: "Caller", ip: "CallerIpAddress", resource: "Container" },
   };
 }
-
-/** A change-then-run detection with a case whose change row lands after its run row was ingested. */
-export function withChangeLandingLast(d: Detection): Detection {
-  return { ...d, samples: { ...d.samples, fires: [...d.samples.fires, earlierEventLandsLast(d.samples.fires[0])] } };
-}
-

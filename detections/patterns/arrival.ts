@@ -107,9 +107,14 @@ export function arrivedLate(c: SampleCase, minutes = 30): SampleCase {
   return { ...c, name: `${c.name} (rows landing ${minutes} min after the event)`, rows: Object.fromEntries(Object.entries(c.rows).map(([t, rows]) => [t, rows.map(shift)])) };
 }
 
+/** The detection with a copy of its first fires case, transformed, added to its fires cases. */
+function withDerivedFiresCase(d: Detection, derive: (c: SampleCase) => SampleCase): Detection {
+  return { ...d, samples: { ...d.samples, fires: [...d.samples.fires, derive(d.samples.fires[0])] } };
+}
+
 /** The detection with a late-arriving copy of its first fires case added (arrivedLate). */
 export function withLateArrival(d: Detection, minutes = 30): Detection {
-  return { ...d, samples: { ...d.samples, fires: [...d.samples.fires, arrivedLate(d.samples.fires[0], minutes)] } };
+  return withDerivedFiresCase(d, (c) => arrivedLate(c, minutes));
 }
 
 /**
@@ -129,3 +134,7 @@ export function earlierEventLandsLast(c: SampleCase, minutes = 60): SampleCase {
   return { ...c, name: `${c.name} (the earlier event's row landing last, ${minutes} min late)`, rows: Object.fromEntries(Object.entries(c.rows).map(([t, rows]) => [t, rows.map(shift)])) };
 }
 
+/** The correlation with a copy of its first fires case whose earlier event lands last added (earlierEventLandsLast). */
+export function withEarlierEventLandingLast(d: Detection, minutes = 60): Detection {
+  return withDerivedFiresCase(d, (c) => earlierEventLandsLast(c, minutes));
+}
