@@ -8,8 +8,8 @@ import * as path from "path";
 import { parse } from "yaml";
 import { DETECTIONS } from "../detections";
 import { ATRM_LEAVES } from "../detections/atrm";
-import { catalogueMarkdown } from "../detections/export";
-import { extractTelemetryTable, telemetryTableMarkdown } from "../detections/telemetry";
+import { catalogueMarkdown } from "../planning/export";
+import { extractTelemetryTable, telemetryTableMarkdown } from "../planning/telemetry";
 import { buildPlan, readStackFile, renderPlan } from "./planning";
 
 const root = path.join(__dirname, "..");
