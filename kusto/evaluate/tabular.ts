@@ -65,7 +65,7 @@ export function evalTabular(n: SNode, env: Env): Table {
       }
       throw unsupported(n, `tabular reference '${name}'`);
     }
-    case "PipeExpression": return applyOperator(n.Operator, evalTabular(n.Expression, env), env);
+    case "PipeExpression": return env.pipeline?.(n) ?? applyOperator(n.Operator, evalTabular(n.Expression, env), env);
     case "DataTableExpression": return datatable(n, env);
     case "UnionOperator": return union(n, null, env);
     case "PrintOperator": return print(n, env);
@@ -120,7 +120,7 @@ function count(n: SNode, env: Env): number {
 
 // ---------------------------------------------------------------------------------------------
 
-function extend(op: SNode, input: Table, env: Env): Table {
+export function extend(op: SNode, input: Table, env: Env): Table {
   const cols = schemaOf(op);
   const exprs = listOf(op.Expressions).map(named);
   const inputNames = new Set(input.columns.map((c) => c.name));
