@@ -72,44 +72,82 @@ export interface WorkspaceTablesOptions {
   columns?: Record<string, ReadonlySet<string>>;
 }
 
+/**
+ * Collects rows one at a time (typing each as it comes, so a streamed export is never held raw)
+ * and builds the indexes once at the end.
+ */
+export class WorkspaceTablesBuilder {
+  private readonly pending = new Map<string, { kept: Column[]; known: Set<string>; rows: IndexedRow[] }>();
+  constructor(private readonly opts: WorkspaceTablesOptions = {}) {}
+
+  /**
+   * Type one row of `table`; `where` names it in errors (default: "<table> row <i>"). A column the
+   * schema does not know is an error, unless `exported.onUnknown` takes it; an exported row's empty
+   * cells ("") are absent values, as exports write a null.
+   */
+  add(table: string, raw: Row, where?: string, exported?: { onUnknown: (column: string) => void }): void {
+    const onUnknown = exported?.onUnknown;
+    const t = this.declare(table);
+    const i = t.rows.length;
+    const at = where ?? `${table} row ${i}`;
+    if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new SampleDataError(`${at}: not an object`);
+    for (const key in raw) {
+      if (t.known.has(key)) continue;
+      if (!onUnknown) throw new SampleDataError(`${at}: unknown column '${key}' (not in the ${table} schema)`);
+      onUnknown(key);
+    }
+    const r: Record<string, Value> = {};
+    for (const c of t.kept) {
+      const v = raw[c.name];
+      r[c.name] = typeInput(exported && v === "" ? null : v, c.type, `${at}, column '${c.name}' (${c.type})`);
+    }
+    const tg = r.TimeGenerated instanceof Date ? r.TimeGenerated.getTime() : NaN;
+    const received = r._TimeReceived instanceof Date ? r._TimeReceived.getTime() : NaN;
+    t.rows.push({ row: r, seq: i, tg, ing: Number.isNaN(received) ? tg : received });
+  }
+
+  /** A table that is present with no rows (an export of an empty table). */
+  declare(table: string) {
+    let t = this.pending.get(table);
+    if (!t) {
+      const schema = tableSchemas().get(table);
+      if (!schema) throw new SampleDataError(`unknown table '${table}' in sample rows (no schema in detections/schemas)`);
+      const columns = schema.columns.map((c) => ({ name: c.name, type: toKType(c.type) }));
+      const keep = this.opts.columns?.[table];
+      const kept = keep ? columns.filter((c) => keep.has(c.name) || c.name === "TimeGenerated" || c.name === "_TimeReceived") : columns;
+      this.pending.set(table, (t = { kept, known: new Set(columns.map((c) => c.name)), rows: [] }));
+    }
+    return t;
+  }
+
+  build(): WorkspaceTables {
+    const out = new WorkspaceTables({});
+    for (const [name, t] of this.pending) out.setIndex(name, new TimeIndex(t.rows));
+    this.pending.clear();
+    return out;
+  }
+}
+
 /** Typed, time-indexed rows per table. Build once; evaluate as often as needed. */
 export class WorkspaceTables {
   private readonly indexes = new Map<string, TimeIndex>();
-  private readonly schemas = new Map<string, Column[]>();
   /** Per query node, the rows of a row-wise prefix over a table (kusto/evaluate/prefix.ts). */
   readonly prefixCache = new WeakMap<object, TimeIndex>();
 
   constructor(tables: Record<string, readonly Row[]>, opts: WorkspaceTablesOptions = {}) {
-    for (const [name, rows] of Object.entries(tables)) this.add(name, rows, opts.columns?.[name]);
+    const names = Object.keys(tables);
+    if (names.length === 0) return;
+    const b = new WorkspaceTablesBuilder(opts);
+    for (const name of names) for (const r of tables[name]) b.add(name, r);
+    for (const name of names) if (tables[name].length === 0) b.declare(name);
+    for (const [name, ix] of b.build().indexes) this.indexes.set(name, ix);
   }
 
-  /** Type and index a table's rows (replacing any rows given before for it). */
-  private add(name: string, rows: readonly Row[], keep?: ReadonlySet<string>): void {
-    const schema = tableSchemas().get(name);
-    if (!schema) throw new SampleDataError(`unknown table '${name}' in sample rows (no schema in detections/schemas)`);
-    const columns = schema.columns.map((c) => ({ name: c.name, type: toKType(c.type) }));
-    const known = new Set(columns.map((c) => c.name));
-    const kept = keep ? columns.filter((c) => keep.has(c.name) || c.name === "TimeGenerated" || c.name === "_TimeReceived") : columns;
-    this.schemas.set(name, columns);
-    const indexed: IndexedRow[] = new Array(rows.length);
-    rows.forEach((raw, i) => {
-      if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new SampleDataError(`${name} row ${i}: not an object`);
-      for (const key in raw) {
-        if (!known.has(key)) throw new SampleDataError(`${name} row ${i}: unknown column '${key}' (not in the ${name} schema)`);
-      }
-      const r: Record<string, Value> = {};
-      for (const c of kept) r[c.name] = typeInput(raw[c.name], c.type, `${name} row ${i}, column '${c.name}' (${c.type})`);
-      const tg = r.TimeGenerated instanceof Date ? r.TimeGenerated.getTime() : NaN;
-      const received = r._TimeReceived instanceof Date ? r._TimeReceived.getTime() : NaN;
-      indexed[i] = { row: r, seq: i, tg, ing: Number.isNaN(received) ? tg : received };
-    });
-    this.indexes.set(name, new TimeIndex(indexed));
-  }
+  /** @internal for the builder */
+  setIndex(name: string, ix: TimeIndex): void { this.indexes.set(name, ix); }
 
   has(name: string): boolean { return this.indexes.has(name); }
   names(): string[] { return [...this.indexes.keys()]; }
-  /** The table's schema columns (every one, also those not kept). */
-  columns(name: string): Column[] | undefined { return this.schemas.get(name); }
   index(name: string): TimeIndex | undefined { return this.indexes.get(name); }
   rowCount(name?: string): number {
     if (name) return this.indexes.get(name)?.size ?? 0;
