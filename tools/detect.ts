@@ -13,7 +13,7 @@ import { resolveParameters } from "../planning/resolve";
 import { runCase } from "../planning/samples";
 import { tableSchemas } from "../kusto/language";
 import type { SampleRow } from "../detections/model";
-import { readStackFile } from "./planning";
+import { readStackFile } from "../config/stackFile";
 
 function fail(message: string): never {
   process.stderr.write(`detect: ${message}\n`);

@@ -130,11 +130,15 @@ export function extend(op: SNode, input: Table, env: Env): Table {
   const targets = exprs.map((e) => e.name ?? resultName(e.expr) ?? generated.shift() ?? null);
   if (targets.some((t) => t === null)) throw new KqlQueryError("internal: could not name an extend column");
   const typeOf = new Map(cols.map((c) => [c.name, c.type]));
+  const targetTypes = exprs.map((e, i) => typeOf.get(targets[i]!) ?? typeOfNode(e.expr));
   const rows = input.rows.map((r) => {
-    const o: R = { ...r };
-    // Later expressions of one extend see the columns defined by earlier ones.
-    exprs.forEach((e, i) => { o[targets[i]!] = fit(evalScalar(e.expr, scopeOf(env, o)), typeOf.get(targets[i]!) ?? typeOfNode(e.expr)); });
-    return pick(o, cols);
+    // One copy per row, in the output's column order; later expressions of one extend see the
+    // columns defined by earlier ones.
+    const o: R = {};
+    for (const c of cols) { const v = r[c.name]; o[c.name] = v === undefined ? nullOf(c.type) : v; }
+    const scope = scopeOf(env, o);
+    for (let i = 0; i < exprs.length; i++) o[targets[i]!] = fit(evalScalar(exprs[i].expr, scope), targetTypes[i]);
+    return o;
   });
   return { columns: cols, rows };
 }
