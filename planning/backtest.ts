@@ -143,7 +143,8 @@ export function backtest(rules: ResolvedDetection[], tables: WorkspaceTables, op
   const notEvaluated: BacktestReport["notEvaluated"] = [];
   const runnable: ResolvedDetection[] = [];
   for (const r of rules) {
-    const missing = tablesRead(r.detection).filter((t) => tables.rowCount(t) === 0);
+    // A table given with no rows was exported empty: evaluated. One not given at all is unknown.
+    const missing = tablesRead(r.detection).filter((t) => !tables.has(t));
     if (missing.length) notEvaluated.push({ key: r.key, reason: `no rows for ${missing.join(", ")}` });
     else runnable.push(r);
   }
