@@ -164,6 +164,8 @@ describe("telemetry under mocks", () => {
     expect(roles).to.have.deep.members([
       ["policy-resource-logs-log-analytics-contributor", "principal-policy-resource-logs", "92aaf0da-9dab-42b6-94a3-d43ce8d16293", scope, "ServicePrincipal"],
       ["policy-agent-windows-virtual-machine-contributor", "principal-policy-agent-windows", "9980e02c-c2be-4d73-94e8-173b1dc7cf3c", scope, "ServicePrincipal"],
+      // The Arc-enabled server member (AzureMonitor_Agent_Windows_HybridVM_DINE) lists this role.
+      ["policy-agent-windows-azure-connected-machine-resource-administrator", "principal-policy-agent-windows", "cd570a14-e51a-42ad-bac8-bafd67325302", scope, "ServicePrincipal"],
       ["policy-agent-windows-monitoring-contributor", "principal-policy-agent-windows", "749f88d5-cbae-40b8-bcfc-e573ddc772fa", scope, "ServicePrincipal"],
       ["policy-agent-windows-log-analytics-contributor", "principal-policy-agent-windows", "92aaf0da-9dab-42b6-94a3-d43ce8d16293", scope, "ServicePrincipal"],
     ]);
