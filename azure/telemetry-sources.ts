@@ -132,3 +132,17 @@ export const SYSLOG_FACILITIES = [
   "alert", "audit", "auth", "authpriv", "clock", "cron", "daemon", "ftp", "kern", "local0", "local1", "local2", "local3",
   "local4", "local5", "local6", "local7", "lpr", "mail", "mark", "news", "nopri", "ntp", "syslog", "user", "uucp", "*",
 ] as const;
+
+/**
+ * The Azure Monitor Agent VM extension, as Microsoft's own Resource Manager samples install it
+ * (MicrosoftDocs/azure-monitor-docs, articles/azure-monitor/agents/resource-manager-agent.md
+ * @30a5ec20eb63aced1c900ea06a83c3b273ca2049: Windows typeHandlerVersion "1.0", Linux "1.21",
+ * autoUpgradeMinorVersion and enableAutomaticUpgrade true). The version is the minimum major.minor;
+ * automatic upgrade moves the agent to the newest release after that.
+ */
+export const AGENT_EXTENSION = {
+  publisher: "Microsoft.Azure.Monitor",
+  windows: { type: "AzureMonitorWindowsAgent", typeHandlerVersion: "1.0" },
+  linux: { type: "AzureMonitorLinuxAgent", typeHandlerVersion: "1.21" },
+  source: "MicrosoftDocs/azure-monitor-docs articles/azure-monitor/agents/resource-manager-agent.md @30a5ec20eb63aced1c900ea06a83c3b273ca2049",
+} as const;

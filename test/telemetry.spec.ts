@@ -121,7 +121,8 @@ describe("telemetry under mocks", () => {
       resourceGroupName: "rg-vms", vmExtensionName: "AzureMonitorWindowsAgent", publisher: "Microsoft.Azure.Monitor", type: "AzureMonitorWindowsAgent",
       typeHandlerVersion: "1.0", autoUpgradeMinorVersion: true, enableAutomaticUpgrade: true, location: "westeurope",
     });
-    expect(ext["vm-lnx-01"]).to.deep.include({ type: "AzureMonitorLinuxAgent", vmExtensionName: "AzureMonitorLinuxAgent", location: "northeurope", resourceGroupName: "rg-vms" });
+    // Microsoft's own Resource Manager samples (resource-manager-agent.md): Linux 1.21, no 1.0.x Linux release exists.
+    expect(ext["vm-lnx-01"]).to.deep.include({ type: "AzureMonitorLinuxAgent", vmExtensionName: "AzureMonitorLinuxAgent", typeHandlerVersion: "1.21", location: "northeurope", resourceGroupName: "rg-vms" });
 
     const assoc = run.ofType("azure-native:monitor:DataCollectionRuleAssociation").map((r) => r.inputs);
     expect(assoc).to.have.deep.members([
