@@ -80,6 +80,9 @@ describe("stack config", () => {
     ["a baseline's two-day range", { ...base, overrides: { AZT104: { overrideQueryTimeRange: "P1D" } } }, /^azdetect:overrides\.AZT104\.overrideQueryTimeRange: azt104-graph-user-enumeration's overrideQueryTimeRange cannot be changed — the query compares the last 24 hours/],
     ["a query with its own ago() slots", { ...base, overrides: { "azt601-3-logicapp-change-and-run": { evaluationFrequency: "PT2H" } } }, /^azdetect:overrides\.azt601-3-logicapp-change-and-run\.evaluationFrequency: .*cannot be changed — its query selects its own time slots with ago\(\)/],
     ["allowlist entries must be non-empty strings", { ...base, allowlists: { callers: [""] } }, /^azdetect:allowlists\.callers\[0\]: "" is too short — at least 1 characters$/],
+    // cost-logs.md "Legacy pricing tiers" / "Commitment tiers": refused with the reason, not sent half-configured.
+    ["a legacy workspace tier", { ...base, workspace: { sku: "Standalone" } }, /^azdetect:workspace\.sku: "Standalone" is not allowed — expected PerGB2018\. Standalone is a legacy tier, open only to subscriptions that had a Log Analytics workspace on April 2, 2018/],
+    ["a commitment tier without its level", { ...base, workspace: { sku: "CapacityReservation" } }, /^azdetect:workspace\.sku: "CapacityReservation" is not allowed — expected PerGB2018\. CapacityReservation \(a commitment tier\) needs a capacityReservationLevel/],
     ["tags must be strings", { ...base, tags: { owner: 5 } }, /^azdetect:tags\.owner: expected string, got 5$/],
   ];
   for (const [what, raw, re] of bad) {
