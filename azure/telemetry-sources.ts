@@ -146,3 +146,13 @@ export const AGENT_EXTENSION = {
   linux: { type: "AzureMonitorLinuxAgent", typeHandlerVersion: "1.21" },
   source: "MicrosoftDocs/azure-monitor-docs articles/azure-monitor/agents/resource-manager-agent.md @30a5ec20eb63aced1c900ea06a83c3b273ca2049",
 } as const;
+
+/**
+ * Microsoft-SecurityEvent (the SecurityEvent table) is Microsoft Sentinel's way of collecting the
+ * Security log: "Enable Microsoft Sentinel on the workspace ... Security events are sent to the
+ * SecurityEvent table"; without Sentinel, security events go to Event through Microsoft-Event
+ * (MicrosoftDocs/azure-monitor-docs articles/azure-monitor/agents/data-collection-windows-events.md
+ * @0f835f4c7e883f94fe02c7827179f21c50854521, "Security events").
+ */
+export const SECURITY_EVENT_STREAM_NOTE =
+  "stream Microsoft-SecurityEvent (SecurityEvent table) needs Microsoft Sentinel enabled on the workspace; without it use stream Microsoft-Event (Event table)";
