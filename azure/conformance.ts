@@ -27,6 +27,7 @@ export interface Violation {
 }
 
 type Json = any;
+const CONDITION_OPERATORS = ["Equal", "GreaterThan", "GreaterThanOrEqual", "LessThan", "LessThanOrEqual"];
 type Found = Omit<Violation, "resource" | "armType">;
 const at = (rule: string, property: string, message: string): Found => ({ rule, property, message });
 
@@ -48,6 +49,7 @@ function scheduledQueryRule(p: Json): Found[] {
   }
   if (!(Number.isInteger(p.severity) && p.severity >= 0 && p.severity <= 4)) out.push(at("sqr-severity", "properties.severity", `${JSON.stringify(p.severity)} is not a severity — expected an integer 0-4`));
   (p.criteria?.allOf ?? []).forEach((c: Json, i: number) => {
+    if (!CONDITION_OPERATORS.includes(c.operator)) out.push(at("sqr-operator", `properties.criteria.allOf[${i}].operator`, `${JSON.stringify(c.operator)} is not an operator the service accepts — expected one of: ${CONDITION_OPERATORS.join(", ")}`));
     if ((c.dimensions ?? []).length > LIMITS.maxDimensions) out.push(at("sqr-dimensions", `properties.criteria.allOf[${i}].dimensions`, `${c.dimensions.length} dimensions — Azure takes at most ${LIMITS.maxDimensions}`));
   });
   const size = Buffer.byteLength(JSON.stringify(p), "utf8");

@@ -55,6 +55,10 @@ export const SOURCES = {
     title: "Azure/azure-powershell#22583: \"Auto mitigation must be disabled when action suppression is set\" (azurerm refuses the same combination)",
     url: "https://github.com/Azure/azure-powershell/issues/22583",
   },
+  equalNotEquals: {
+    title: "Azure/azure-rest-api-specs#21794: the spec lists the operator Equals, the service accepts only Equal (azurerm validates \"Equal\" for the same reason)",
+    url: "https://github.com/Azure/azure-rest-api-specs/issues/21794",
+  },
   oneScope: {
     title: "MicrosoftDocs/azure-dev-docs#1131: \"Scopes list should contain exactly 1 resource Id\" for a workspace-scoped log search alert",
     url: "https://github.com/MicrosoftDocs/azure-dev-docs/issues/1131",
@@ -244,6 +248,7 @@ export const LIMIT_RULES: readonly LimitRule[] = [
   { id: "sqr-frequency", armType: "Microsoft.Insights/scheduledQueryRules", rule: `evaluationFrequency is one of ${spell(FREQUENCY_MINUTES.filter((m) => m !== FREQUENCY_ONE_MINUTE))}; PT1M fails for queries using ingestion_time()`, sources: [S.azurermScheduledQueryRule, S.logAlertRule] },
   { id: "sqr-window", armType: "Microsoft.Insights/scheduledQueryRules", rule: `windowSize is one of ${spell(QUERY_RANGE_MINUTES)}`, sources: [S.windowGranularities, S.azurermScheduledQueryRule] },
   { id: "sqr-query-time-range", armType: "Microsoft.Insights/scheduledQueryRules", rule: `overrideQueryTimeRange is one of ${spell(QUERY_RANGE_MINUTES)} (at most two days), and not shorter than windowSize`, sources: [S.windowGranularities, S.azurermScheduledQueryRule, S.logAlertRule] },
+  { id: "sqr-operator", armType: "Microsoft.Insights/scheduledQueryRules", rule: "a condition's operator is Equal, GreaterThan, GreaterThanOrEqual, LessThan or LessThanOrEqual (the schema's Equals is refused)", sources: [S.equalNotEquals, S.azurermScheduledQueryRule] },
   { id: "sqr-severity", armType: "Microsoft.Insights/scheduledQueryRules", rule: "severity is an integer 0-4", sources: [S.scheduledQueryRuleSchema] },
   { id: "sqr-dimensions", armType: "Microsoft.Insights/scheduledQueryRules", rule: `at most ${LIMITS.maxDimensions} dimensions per condition`, sources: [S.logAlertRule] },
   { id: "sqr-size", armType: "Microsoft.Insights/scheduledQueryRules", rule: `the properties together (query included) at most 64 KB; the description at most ${LIMITS.maxDescription.logSearch} characters`, sources: [S.logAlertRule, S.alertLimits] },
