@@ -3,7 +3,8 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
-import { loadManifest, RECORDINGS_DIR, recordingRows, replayAll, tablesRead, type RecordingResult } from "../tools/recordings";
+import { detectionByKey } from "../detections";
+import { loadManifest, RECORDINGS_DIR, recordingRows, replay, replayAll, tablesRead, type RecordingResult } from "../tools/recordings";
 
 describe("public recordings of rows Azure wrote (azure/recordings/)", () => {
   const manifest = loadManifest();
@@ -47,6 +48,16 @@ describe("public recordings of rows Azure wrote (azure/recordings/)", () => {
       expect(got, `alerts per detection over ${r.file}`).to.deep.equal(want);
     });
   }
+
+  it("the replay is not vacuous: the benign AzureActivity rows, made a run command, alert", () => {
+    const r = manifest.recordings.find((x) => x.table === "AzureActivity")!;
+    const { tables } = recordingRows(r, 5 * 60_000);
+    const [first, ...rest] = tables.AzureActivity;
+    const edited = { AzureActivity: [{ ...first, OperationNameValue: "MICROSOFT.COMPUTE/VIRTUALMACHINES/RUNCOMMAND/ACTION" }, ...rest] };
+    const d = detectionByKey("azt301-1-runcommand")!;
+    expect(replay(d, tables).alerts, "as recorded").to.deep.equal([]);
+    expect(replay(d, edited).alerts.map((a) => a.dimensions.Caller)).to.include("AdeleV@M365x816222.OnMicrosoft.com");
+  });
 
   it("a recorded attack is found however late its rows land within the source's lag, and only once", () => {
     const attack = manifest.recordings.find((r) => r.kind === "attack")!;
