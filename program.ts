@@ -2,15 +2,15 @@
 // suite. index.ts calls it; the tests and `npm run plan` call it under Pulumi's mocks.
 import * as pulumi from "@pulumi/pulumi";
 import { parseStackConfig, rawFromPulumiConfig, type StackConfig } from "./config";
-import { coverageSummary } from "./detections/coverage";
-import { estimateCost, logSourcesDelivered, priceTable, type CostEstimate } from "./detections/cost";
-import { resolveDetections, type ResolvedDetection } from "./detections/resolve";
+import { coverageSummary } from "./planning/coverage";
+import { estimateCost, logSourcesDelivered, priceTable, type CostEstimate } from "./planning/cost";
+import { resolveDetections, type ResolvedDetection } from "./planning/resolve";
 import { ConfigError } from "./config/errors";
 import { routeProblems } from "./config/routing";
 import { DetectionSuite } from "./components/DetectionSuite";
 import { withoutPromiseStacks } from "./components/promiseStacks";
 import type { Detection } from "./detections/model";
-import { applyTelemetry, type TelemetryPlan } from "./detections/telemetry";
+import { applyTelemetry, type TelemetryPlan } from "./planning/telemetry";
 
 export interface Program {
   config: StackConfig;

@@ -8,7 +8,7 @@ import * as alertsmanagement from "@pulumi/azure-native/alertsmanagement";
 import { ConfigError, keyPath } from "../config/errors";
 import { actionGroupNamesFor, RECEIVER_LIMITS, routeProblems, type ActionGroupSpec, type MaintenanceWindow, type RoutingConfig } from "../config/routing";
 import type { Severity, Tactic } from "../detections/model";
-import type { ResolvedDetection } from "../detections/resolve";
+import type { ResolvedDetection } from "../planning/resolve";
 import { groupRecipients, userRecipients, type EntraRecipient } from "./entraLookups";
 import { ruleName } from "./names";
 

@@ -6,9 +6,9 @@ import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import * as authorization from "@pulumi/azure-native/authorization";
 import type { StackConfig } from "../config";
 import { TACTICS, type GlobalAllowlist } from "../detections/model";
-import { allowlistParameters, deferredAllowlists, renderQuery, upnsIn, withAllowlistValues, type ResolvedDetection } from "../detections/resolve";
+import { allowlistParameters, deferredAllowlists, renderQuery, upnsIn, withAllowlistValues, type ResolvedDetection } from "../planning/resolve";
 import { TacticDetections, tacticComponentName } from "./TacticDetections";
-import type { TelemetryPlan } from "../detections/telemetry";
+import type { TelemetryPlan } from "../planning/telemetry";
 import { TelemetryActivityLog } from "./TelemetryActivityLog";
 import { TelemetryEntraId } from "./TelemetryEntraId";
 import { TelemetryDiagnostics } from "./TelemetryDiagnostics";
@@ -20,7 +20,7 @@ import { servicePrincipalIds, userObjectIds } from "./entraLookups";
 export interface DetectionSuiteArgs {
   config: StackConfig;
   detections: ResolvedDetection[];
-  /** What telemetry to deploy (detections/telemetry.ts); none when absent. */
+  /** What telemetry to deploy (planning/telemetry.ts); none when absent. */
   telemetry?: TelemetryPlan;
 }
 

@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as monitor from "@pulumi/azure-native/monitor";
 import type { Tactic } from "../detections/model";
 import { tacticSlug } from "../detections/model";
-import type { ResolvedDetection } from "../detections/resolve";
+import type { ResolvedDetection } from "../planning/resolve";
 import { detectionTags, displayName, ruleName } from "./names";
 
 export interface TacticDetectionsArgs {

@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as compute from "@pulumi/azure-native/compute";
 import * as monitor from "@pulumi/azure-native/monitor";
 import { parseResourceId } from "../config/schema";
-import type { Os, TelemetryPlan, WindowsStream } from "../detections/telemetry";
+import type { Os, TelemetryPlan, WindowsStream } from "../planning/telemetry";
 import { logicalNameFor } from "./telemetryNames";
 
 export interface TelemetryAgentArgs {

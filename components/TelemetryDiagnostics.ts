@@ -3,7 +3,7 @@
 // settings per resource; this stack adds at most 2 per resource (AzureDiagnostics and Dedicated).
 import * as pulumi from "@pulumi/pulumi";
 import * as monitor from "@pulumi/azure-native/monitor";
-import type { DiagnosticSettingPlan } from "../detections/telemetry";
+import type { DiagnosticSettingPlan } from "../planning/telemetry";
 import { logicalNameFor, telemetrySettingName } from "./telemetryNames";
 
 export interface TelemetryDiagnosticsArgs {

@@ -5,8 +5,8 @@
 // remediation task (not created here, see docs/telemetry.md).
 import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
-import type { Os } from "../detections/telemetry";
-import { AGENT_INITIATIVES, RESOURCE_LOGS_INITIATIVE, type BuiltInInitiative } from "../detections/telemetry-policies";
+import type { Os } from "../planning/telemetry";
+import { AGENT_INITIATIVES, RESOURCE_LOGS_INITIATIVE, type BuiltInInitiative } from "../azure/telemetry-policies";
 import { stableGuid } from "./telemetryNames";
 
 export interface TelemetryPolicyArgs {

@@ -1,5 +1,5 @@
 // Deterministic Azure names and tags for everything the stack creates.
-import type { ResolvedDetection } from "../detections/resolve";
+import type { ResolvedDetection } from "../planning/resolve";
 
 /** Azure name of a detection's rule: stable per key and stack, so two stacks can share a group. */
 export function ruleName(key: string, stack: string): string {

@@ -4,7 +4,7 @@
 import { z } from "zod";
 import { DETECTIONS, detectionByKey, detectionsForTechnique } from "../detections";
 import { GLOBAL_ALLOWLISTS, TACTICS } from "../detections/model";
-import { scheduleProblems } from "../detections/limits";
+import { scheduleProblems } from "../azure/limits";
 import { ConfigError, formatIssue, keyPath, REDACTED } from "./errors";
 import { isoDuration, obj, oneOf, resourceId } from "./schema";
 import { telemetryConfig, telemetrySchema, type TelemetryConfig } from "./telemetry";
@@ -52,7 +52,7 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /**
  * The org-wide allowlists as detections see them offline. Activity Log callers that are GUIDs are
  * object ids (service principals, managed identities), so they join objectIds; UPNs join it at
- * deploy time (deferredAllowlists in detections/resolve.ts).
+ * deploy time (deferredAllowlists in planning/resolve.ts).
  */
 function effectiveAllowlists(given: Partial<Record<(typeof GLOBAL_ALLOWLISTS)[number], string[]>> | undefined): Record<(typeof GLOBAL_ALLOWLISTS)[number], string[]> {
   const lists = Object.fromEntries(GLOBAL_ALLOWLISTS.map((k) => [k, given?.[k] ?? []])) as Record<(typeof GLOBAL_ALLOWLISTS)[number], string[]>;

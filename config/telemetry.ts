@@ -1,9 +1,9 @@
 // Stack config key `telemetry`: which telemetry sources the stack deploys next to the rules, on
-// which targets. What the selected detections need is derived (detections/telemetry.ts); this
+// which targets. What the selected detections need is derived (planning/telemetry.ts); this
 // file only validates what the user wrote and fills in defaults.
 import { z } from "zod";
 import { ACTIVITY_LOG_CATEGORIES, ENTRA_CATEGORIES, SYSLOG_LEVELS } from "../detections/model";
-import { DIAGNOSTIC_TYPES, STORAGE_ACCOUNT_TYPE, SYSLOG_FACILITIES, diagnosticTypeKey } from "../detections/telemetry-sources";
+import { DIAGNOSTIC_TYPES, STORAGE_ACCOUNT_TYPE, SYSLOG_FACILITIES, diagnosticTypeKey } from "../azure/telemetry-sources";
 import { obj, oneOf, parseResourceId, resourceId } from "./schema";
 
 /** A string matching `re`; the error shows the value and what was expected. */

@@ -25,24 +25,11 @@ export function tacticSlug(t: Tactic): string {
 export type Severity = 0 | 1 | 2 | 3 | 4;
 export const SEVERITIES: readonly Severity[] = [0, 1, 2, 3, 4];
 
-/** Scheduled query rule operators as the service accepts them (not the SDK's colliding enum). */
-export const OPERATORS = ["Equal", "GreaterThan", "GreaterThanOrEqual", "LessThan", "LessThanOrEqual"] as const;
-export type Operator = (typeof OPERATORS)[number];
-export const TIME_AGGREGATIONS = ["Count", "Average", "Minimum", "Maximum", "Total"] as const;
-export type TimeAggregation = (typeof TIME_AGGREGATIONS)[number];
-
-export interface Trigger {
-  operator: Operator;
-  threshold: number;
-  timeAggregation: TimeAggregation;
-  /** Numeric result column aggregated by Average/Minimum/Maximum/Total. */
-  metricMeasureColumn?: string;
-  /**
-   * Result columns that split the alert: one alert per distinct combination, and the values
-   * appear in the notification. Azure allows at most 6.
-   */
-  dimensions?: string[];
-}
+// The alert trigger (operator, threshold, aggregation, dimensions) is the shape the alert emulator
+// evaluates: one type for the catalogue and kusto/alert.ts.
+export { OPERATORS, TIME_AGGREGATIONS } from "../kusto/trigger";
+export type { Operator, TimeAggregation, Trigger } from "../kusto/trigger";
+import type { Trigger } from "../kusto/trigger";
 
 // ---------------------------------------------------------------------------------------------
 // Telemetry requirements: what a detection reads, so the suite can deploy it or report the gap.
@@ -67,12 +54,10 @@ export const ENTRA_CATEGORY_TABLES = {
 export type EntraCategory = keyof typeof ENTRA_CATEGORY_TABLES;
 export const ENTRA_CATEGORIES = Object.keys(ENTRA_CATEGORY_TABLES) as EntraCategory[];
 
-/**
- * Where resource logs land. `AzureDiagnostics` is the shared legacy table (diagnostic setting
- * without a destination type); `resourceSpecific` means `logAnalyticsDestinationType: Dedicated`
- * and per-service tables such as StorageBlobLogs or AZKVAuditLogs.
- */
-export type DiagnosticsDestination = "AzureDiagnostics" | "resourceSpecific";
+// Where resource logs land (AzureDiagnostics or resource-specific tables): an Azure fact, defined
+// with the diagnostic categories in azure/telemetry-sources.ts.
+import type { DiagnosticsDestination } from "../azure/telemetry-sources";
+export type { DiagnosticsDestination };
 
 export type Requirement =
   | { source: "activityLog"; categories: ActivityLogCategory[] }

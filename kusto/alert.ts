@@ -5,9 +5,10 @@
 import { isoDurationMsOrUndefined } from "./duration";
 import { evaluateTable, EvaluateOptions, Row } from "./evaluate";
 import { parseDateTime, isNumericType, Value } from "./evaluate/values";
+import type { Operator, TimeAggregation, Trigger } from "./trigger";
+export { OPERATORS, TIME_AGGREGATIONS } from "./trigger";
+export type { Operator, TimeAggregation, Trigger } from "./trigger";
 
-import type { Operator, TimeAggregation, Trigger } from "../detections/model";
-export type { Operator, TimeAggregation, Trigger };
 export interface AlertEvaluation {
   fired: boolean;
   groups: { dimensions: Record<string, unknown>; value: number; fired: boolean }[];

@@ -5,8 +5,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { DETECTIONS, UNCOVERED, detectionByKey, detectionsForTactic, detectionsForTechnique } from "../detections";
 import { ATRM, ATRM_LEAVES } from "../detections/atrm";
-import { arrivalProblem, modelProblems, queryCheck, staleJustifications, type QueryCheck } from "../detections/checks";
-import { exportDetection } from "../detections/export";
+import { arrivalProblem, modelProblems, queryCheck, staleJustifications, type QueryCheck } from "../planning/checks";
+import { exportDetection } from "../planning/export";
 import { TACTICS } from "../detections/model";
 
 describe("catalogue", () => {

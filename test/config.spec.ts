@@ -2,7 +2,7 @@
 // thrown before any resource is declared.
 import { expect } from "chai";
 import { ConfigError, parseStackConfig, rawFromPulumiConfig } from "../config";
-import { resolveDetections } from "../detections/resolve";
+import { resolveDetections } from "../planning/resolve";
 import { detectionsForTactic } from "../detections";
 import { runStack } from "../tools/mockStack";
 

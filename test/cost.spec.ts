@@ -4,10 +4,10 @@ import { expect } from "chai";
 import { ConfigError, parseStackConfig } from "../config";
 import { DETECTIONS } from "../detections";
 import { ATRM_LEAVES } from "../detections/atrm";
-import { coverageSummary, leafCoverage } from "../detections/coverage";
-import { DAYS_PER_MONTH, estimateCost, logSourcesRead, priceTable, priceTier, sourceIds, type LogSourceUse } from "../detections/cost";
+import { coverageSummary, leafCoverage } from "../planning/coverage";
+import { DAYS_PER_MONTH, estimateCost, logSourcesRead, priceTable, priceTier, sourceIds, type LogSourceUse } from "../planning/cost";
 import type { Requirement } from "../detections/model";
-import type { ResolvedDetection } from "../detections/resolve";
+import type { ResolvedDetection } from "../planning/resolve";
 import table from "../pricing/azure-monitor.json";
 
 /** Just what the estimate reads from a resolved detection. */

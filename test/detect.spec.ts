@@ -2,7 +2,7 @@
 import { expect } from "chai";
 import { execFileSync } from "child_process";
 import * as path from "path";
-import { rowsByTable } from "../tools/rows";
+import { rowsByTable } from "../planning/rows";
 
 const root = path.join(__dirname, "..");
 

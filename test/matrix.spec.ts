@@ -1,8 +1,8 @@
 // The matrix data and its HTML without a browser (the browser test is npm run test:browser).
 import { expect } from "chai";
 import { ATRM_LEAVES } from "../detections/atrm";
-import { coverageSummary } from "../detections/coverage";
-import { buildMatrix, type Matrix } from "../detections/matrix";
+import { coverageSummary } from "../planning/coverage";
+import { buildMatrix, type Matrix } from "../planning/matrix";
 import { TACTICS } from "../detections/model";
 import { esc, renderMatrixHtml } from "../tools/matrix/render";
 

@@ -4,7 +4,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import { detectionByKey } from "../detections";
-import { loadManifest, RECORDINGS_DIR, recordingRows, replay, replayAll, tablesRead, type RecordingResult } from "../tools/recordings";
+import { loadManifest, RECORDINGS_DIR, recordingRows, replay, replayAll, tablesRead, type RecordingResult } from "../planning/recordings";
 
 describe("public recordings of rows Azure wrote (azure/recordings/)", () => {
   const manifest = loadManifest();

@@ -9,7 +9,7 @@ import { ConfigError, parseStackConfig } from "../config";
 import { emailReceivers, entraReceiverName } from "../components/AlertRouting";
 import { detectionByKey } from "../detections";
 import { excludeIn } from "../detections/kql";
-import { allowlistParameters } from "../detections/resolve";
+import { allowlistParameters } from "../planning/resolve";
 import type { Detection, Severity, Tactic } from "../detections/model";
 
 const AG = "azure-native:monitor:ActionGroup";

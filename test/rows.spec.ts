@@ -1,13 +1,13 @@
-// The export converter (tools/rows.ts) that `npm run detect`, the recordings replay and the
+// The export converter (planning/rows.ts) that `npm run detect`, the recordings replay and the
 // backtest share: the portal's CSV export typed by the table schema, and the stated ingestion lag.
 import { expect } from "chai";
 import * as path from "path";
 import { detect } from "../tools/detect";
-import { exportTime, ingestedBy, readRowsFile, rowsFromCsv, withIngestionLag } from "../tools/rows";
+import { exportTime, ingestedBy, readRowsFile, rowsFromCsv, withIngestionLag } from "../planning/rows";
 
 const root = path.join(__dirname, "..");
 
-describe("export converter (tools/rows.ts)", () => {
+describe("export converter (planning/rows.ts)", () => {
   it("reads the portal's en-US time format as UTC, and ISO as it is", () => {
     expect(exportTime("6/2/2020, 12:00:00.000 PM")).to.equal("2020-06-02T12:00:00.000Z");
     expect(exportTime("6/2/2020, 12:00:00.000 AM")).to.equal("2020-06-02T00:00:00.000Z");

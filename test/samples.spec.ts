@@ -3,7 +3,7 @@
 // for Activity Log operation matches.
 import { expect } from "chai";
 import { DETECTIONS } from "../detections";
-import { runCase } from "../detections/samples";
+import { runCase } from "../planning/samples";
 
 describe("detection samples", () => {
   for (const d of DETECTIONS) {

@@ -1,9 +1,9 @@
 // The pure telemetry plan: what is deployed and what is missing, for fixture detections.
 import { expect } from "chai";
-import { applyTelemetry, planTelemetry, telemetryByTactic, telemetryTableMarkdown, extractTelemetryTable, levelsFrom } from "../detections/telemetry";
+import { applyTelemetry, planTelemetry, telemetryByTactic, telemetryTableMarkdown, extractTelemetryTable, levelsFrom } from "../planning/telemetry";
 import { DETECTIONS } from "../detections";
 import { tablesOf } from "../detections/model";
-import { DIAGNOSTIC_TYPES, NOT_DEPLOYABLE, SYSLOG_FACILITIES, diagnosticTypeKey } from "../detections/telemetry-sources";
+import { DIAGNOSTIC_TYPES, NOT_DEPLOYABLE, SYSLOG_FACILITIES, diagnosticTypeKey } from "../azure/telemetry-sources";
 import { ConfigError } from "../config";
 import { F, IDS, SCRIPT_BLOCK_LOGGING, XPATH_4104, XPATH_4624, fixture, sel, tcfg } from "./telemetry-fixtures";
 import { readFileSync } from "fs";

@@ -6,7 +6,7 @@ import { join } from "path";
 import { parse as parseYaml } from "yaml";
 import { runStack, TEST_SUBSCRIPTION, valueOf, type StackRun } from "../tools/mockStack";
 import { ConfigError, parseStackConfig } from "../config";
-import { levelsFrom } from "../detections/telemetry";
+import { levelsFrom } from "../planning/telemetry";
 import { F, IDS, XPATH_4104, XPATH_4624 } from "./telemetry-fixtures";
 
 const TELEMETRY_TYPES = [

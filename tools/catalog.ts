@@ -5,8 +5,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { DETECTIONS } from "../detections";
-import { catalogueJson, catalogueMarkdown } from "../detections/export";
-import { bestPracticeFindings } from "../detections/checks";
+import { catalogueJson, catalogueMarkdown } from "../planning/export";
+import { bestPracticeFindings } from "../planning/checks";
 
 function release(): void {
   const file = path.join(__dirname, "..", "detections", "released-keys.json");

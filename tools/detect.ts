@@ -3,7 +3,7 @@
 // Runs one detection, with the stack's parameters and allowlists, over rows exported from your
 // own workspace, and prints what would alert. Use it to tune an allowlist before deploying it.
 //
-// Rows file (tools/rows.ts): a JSON array of rows (columns as keys, as Log Analytics exports them;
+// Rows file (planning/rows.ts): a JSON array of rows (columns as keys, as Log Analytics exports them;
 // each row's `Type` column or --table names the table), an object {"<Table>": [rows]}, a Log
 // Analytics query API response ({"tables": [{"columns": [{"name"}], "rows": [[...]]}]}), or the
 // portal's CSV export ("TimeGenerated [UTC]" columns in its en-US format, dynamic columns as JSON).
@@ -16,10 +16,10 @@ import * as path from "path";
 import { parseStackConfig } from "../config";
 import { detectionByKey, DETECTIONS } from "../detections";
 import { isoDurationMs } from "../detections/kql";
-import { resolveParameters } from "../detections/resolve";
-import { runCase } from "../detections/samples";
+import { resolveParameters } from "../planning/resolve";
+import { runCase } from "../planning/samples";
 import { readStackFile } from "./planning";
-import { ingestedBy, readRowsFile, withIngestionLag } from "./rows";
+import { ingestedBy, readRowsFile, withIngestionLag } from "../planning/rows";
 
 /** A usage or input error: the CLI prints it and exits 2. */
 export class DetectError extends Error {}

@@ -8,10 +8,10 @@ import * as path from "path";
 import { parse } from "yaml";
 import { DETECTIONS } from "../detections";
 import { ATRM_LEAVES } from "../detections/atrm";
-import { catalogueMarkdown } from "../detections/export";
-import { extractTelemetryTable, telemetryTableMarkdown } from "../detections/telemetry";
+import { catalogueMarkdown } from "../planning/export";
+import { extractTelemetryTable, telemetryTableMarkdown } from "../planning/telemetry";
 import { buildPlan, readStackFile, renderPlan } from "./planning";
-import { recordingsMarkdown } from "./recordings";
+import { recordingsMarkdown } from "../planning/recordings";
 
 const root = path.join(__dirname, "..");
 const START = "<!-- config-reference:start (generated from Pulumi.yaml by `npm run docs`) -->";

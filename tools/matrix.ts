@@ -4,8 +4,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { ConfigError } from "../config";
-import type { TelemetryGaps } from "../detections/coverage";
-import { buildMatrix } from "../detections/matrix";
+import type { TelemetryGaps } from "../planning/coverage";
+import { buildMatrix } from "../planning/matrix";
 import { readStackFile, runOffline } from "./planning";
 import { renderMatrixHtml } from "./matrix/render";
 

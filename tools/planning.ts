@@ -4,8 +4,8 @@ import * as fs from "fs";
 import { parse } from "yaml";
 import type { Route } from "../config/routing";
 import { TACTICS } from "../detections/model";
-import type { CoverageSummary, TelemetryGaps } from "../detections/coverage";
-import { logSourcesDelivered, type CostEstimate, type LogSourceUse } from "../detections/cost";
+import type { CoverageSummary, TelemetryGaps } from "../planning/coverage";
+import { logSourcesDelivered, type CostEstimate, type LogSourceUse } from "../planning/cost";
 import { runStack, type Declared, type StackRun } from "./mockStack";
 
 /** Config values of a Pulumi.<stack>.yaml, keyed without the `azdetect:` prefix. */

@@ -3,7 +3,7 @@
 //        npm run telemetry-table -- --check (exit 1 if the committed table is stale)
 import { readFileSync, writeFileSync } from "fs";
 import { join } from "path";
-import { extractTelemetryTable, telemetryTableMarkdown } from "../detections/telemetry";
+import { extractTelemetryTable, telemetryTableMarkdown } from "../planning/telemetry";
 
 const file = join(__dirname, "..", "docs", "telemetry.md");
 const doc = readFileSync(file, "utf8");

@@ -1,7 +1,7 @@
 // Child process of `npm run bench`: static analysis of every catalogue query, cold and warm.
 import { performance } from "perf_hooks";
 import { DETECTIONS } from "../../detections";
-import { defaultQuery } from "../../detections/checks";
+import { defaultQuery } from "../../planning/checks";
 import { lintQuery } from "../../kusto/lint";
 import { clearAnalysisCache } from "../../kusto/language";
 

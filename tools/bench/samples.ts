@@ -4,7 +4,7 @@
 // parser load and schema build before the first case, timed separately.
 import { performance } from "perf_hooks";
 import { DETECTIONS } from "../../detections";
-import { runCase } from "../../detections/samples";
+import { runCase } from "../../planning/samples";
 import { workspaceGlobals } from "../../kusto/language";
 
 const t0 = performance.now();

@@ -1,7 +1,7 @@
 // The coverage matrix as one self-contained HTML page: no scripts, fonts or stylesheets from
 // anywhere else, so it opens offline and as a CI artifact. Every text is escaped.
-import type { CoverageState } from "../../detections/coverage";
-import type { Matrix, MatrixCell, MatrixColumn, MatrixTechnique } from "../../detections/matrix";
+import type { CoverageState } from "../../planning/coverage";
+import type { Matrix, MatrixCell, MatrixColumn, MatrixTechnique } from "../../planning/matrix";
 
 export interface MatrixPage {
   stack: string;

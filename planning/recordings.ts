@@ -4,7 +4,7 @@
 // generated from it (`npm run docs`).
 //
 // Replay. Recordings carry no ingestion time: each row is taken as ingested `ingestionLag` (the
-// manifest's, default PT5M) after its TimeGenerated (tools/rows.ts withIngestionLag). A rule runs
+// manifest's, default PT5M) after its TimeGenerated (planning/rows.ts withIngestionLag). A rule runs
 // at instants stepped by its evaluationFrequency; since every log search rule selects rows by
 // arrival (a catalogue test enforces it), only a run whose last period ingested a row of its tables
 // can alert, so those runs are the ones evaluated; each sees the rows ingested by its instant.
@@ -15,7 +15,7 @@ import * as path from "path";
 import { DETECTIONS } from "../detections";
 import { isoDurationMs } from "../detections/kql";
 import { tablesOf, type Detection, type SampleRow } from "../detections/model";
-import { runCase } from "../detections/samples";
+import { runCase } from "./samples";
 import { ingestedBy, rowsFromCsv, withIngestionLag } from "./rows";
 
 export const RECORDINGS_DIR = path.join(__dirname, "..", "azure", "recordings");
@@ -140,7 +140,7 @@ export function recordingsMarkdown(m: Manifest = loadManifest(), results: Record
     "[SOURCES.md](../azure/recordings/SOURCES.md)), and what every detection reading the table raised",
     "when replayed over them (`test/recordings.spec.ts` fails on any difference from what is stated here).",
     "",
-    `Replay: each CSV export is converted by \`tools/rows.ts\` (the converter \`npm run detect\` uses),`,
+    `Replay: each CSV export is converted by \`planning/rows.ts\` (the converter \`npm run detect\` uses),`,
     `each row is taken as ingested ${m.ingestionLag} after its TimeGenerated (exports carry no ingestion time),`,
     "and each detection runs at the instants of its own schedule (stepped by its evaluationFrequency)",
     "whose last period ingested a recorded row, with its default parameters and no allowlist.",

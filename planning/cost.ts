@@ -4,8 +4,8 @@
 // `npm run plan` and the tests all call estimateCost.
 import table from "../pricing/azure-monitor.json";
 import { PRICE_TIERS, type PriceTier, type PricingOverrides } from "../config/pricing";
-import { isoDurationMs } from "./kql";
-import type { Requirement } from "./model";
+import { isoDurationMs } from "../detections/kql";
+import type { Requirement } from "../detections/model";
 import type { ResolvedDetection } from "./resolve";
 import type { TelemetryPlan } from "./telemetry";
 

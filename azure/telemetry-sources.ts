@@ -6,7 +6,12 @@
 // (MicrosoftDocs/azure-reference-other, azure-monitor-ref/supported-logs/includes/
 // microsoft-<namespace>-<type>-logs-include.md; learn.microsoft.com/azure/azure-monitor/reference/
 // supported-logs/). Names are case-sensitive in diagnostic settings: copy them exactly.
-import type { DiagnosticsDestination } from "./model";
+/**
+ * Where resource logs land. `AzureDiagnostics` is the shared legacy table (diagnostic setting
+ * without a destination type); `resourceSpecific` means `logAnalyticsDestinationType: Dedicated`
+ * and per-service tables such as StorageBlobLogs or AZKVAuditLogs.
+ */
+export type DiagnosticsDestination = "AzureDiagnostics" | "resourceSpecific";
 
 export interface DiagnosticType {
   /** Short name for docs and messages. */

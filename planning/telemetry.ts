@@ -5,11 +5,11 @@
 import type { TelemetryConfig } from "../config/telemetry";
 import { ConfigError, keyPath } from "../config/errors";
 import { parseResourceId } from "../config/schema";
-import { DETECTIONS } from "./index";
-import type { Detection, DiagnosticsDestination, Requirement, SyslogLevel, Tactic } from "./model";
-import { SYSLOG_LEVELS, TACTICS, tablesOf } from "./model";
-import { RESOURCE_LOGS_INITIATIVE_TYPES } from "./telemetry-policies";
-import { DIAGNOSTIC_TYPES, NOT_DEPLOYABLE, STORAGE_ACCOUNT_TYPE, diagnosticTypeKey } from "./telemetry-sources";
+import { DETECTIONS } from "../detections/index";
+import type { Detection, DiagnosticsDestination, Requirement, SyslogLevel, Tactic } from "../detections/model";
+import { SYSLOG_LEVELS, TACTICS, tablesOf } from "../detections/model";
+import { RESOURCE_LOGS_INITIATIVE_TYPES } from "../azure/telemetry-policies";
+import { DIAGNOSTIC_TYPES, NOT_DEPLOYABLE, STORAGE_ACCOUNT_TYPE, diagnosticTypeKey } from "../azure/telemetry-sources";
 
 export type WindowsStream = "Microsoft-Event" | "Microsoft-SecurityEvent";
 export type Os = "windows" | "linux";

@@ -1,10 +1,10 @@
 // The ATRM matrix of one stack: tactics as columns in matrix order, techniques with their
-// sub-techniques, each leaf in its coverage state (detections/coverage.ts). Pure data; the HTML
+// sub-techniques, each leaf in its coverage state (planning/coverage.ts). Pure data; the HTML
 // is tools/matrix/render.ts.
-import { ATRM, atrmUrl } from "./atrm";
+import { ATRM, atrmUrl } from "../detections/atrm";
 import { COVERAGE_STATES, countStates, leafCoverage, type CoverageState, type StateCounts, type TelemetryGaps } from "./coverage";
-import { compareTechniqueIds } from "./index";
-import { TACTICS, type Severity, type Tactic } from "./model";
+import { compareTechniqueIds } from "../detections/index";
+import { TACTICS, type Severity, type Tactic } from "../detections/model";
 import type { AlertKind, ResolvedDetection } from "./resolve";
 
 export interface MatrixDetection {

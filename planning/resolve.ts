@@ -3,11 +3,11 @@
 // `npm run catalog` and the tests all call this, so they agree on what `pulumi up` declares.
 import type { StackConfig, DetectionOverride } from "../config";
 import { ConfigError, keyPath } from "../config/errors";
-import { DETECTIONS } from "./index";
-import type { Detection, GlobalAllowlist, ParameterValues, Severity, Trigger } from "./model";
-import { activityLogCondition, operationMatchQuery, OPERATION_TRIGGER, ACTIVITY_LOG_INGESTION_LAG, type ActivityLogAlertCondition } from "./patterns/operationMatch";
-import { isoDuration, isoDurationMs } from "./kql";
-import { LIMITS } from "./limits";
+import { DETECTIONS } from "../detections/index";
+import type { Detection, GlobalAllowlist, ParameterValues, Severity, Trigger } from "../detections/model";
+import { activityLogCondition, operationMatchQuery, OPERATION_TRIGGER, ACTIVITY_LOG_INGESTION_LAG, type ActivityLogAlertCondition } from "../detections/patterns/operationMatch";
+import { isoDuration, isoDurationMs } from "../detections/kql";
+import { LIMITS } from "../azure/limits";
 
 export type AlertKind = "scheduledQuery" | "activityLog";
 

@@ -2,11 +2,11 @@
 // schedule limits, and the static analysis of its query (with default parameters).
 import * as fs from "fs";
 import * as path from "path";
-import { isoDurationMs } from "./kql";
-import { atrmEntry, atrmUrl } from "./atrm";
-import { LIMITS, scheduleProblems } from "./limits";
-import type { Detection } from "./model";
-import { tablesOf } from "./model";
+import { isoDurationMs } from "../detections/kql";
+import { atrmEntry, atrmUrl } from "../detections/atrm";
+import { LIMITS, scheduleProblems } from "../azure/limits";
+import type { Detection } from "../detections/model";
+import { tablesOf } from "../detections/model";
 import { queryTimeRange, renderQuery, resolveParameters, triggerOf } from "./resolve";
 import { lintQuery, type Finding, type QueryFacts } from "../kusto/lint";
 
@@ -54,7 +54,7 @@ export interface Justification { key: string; code: string; snippet: string; rea
 export interface BestPracticeFinding extends Finding { justification?: Justification }
 
 /** detections/best-practices.json: the KS5xx findings the catalogue keeps, one entry per finding, with reasons. */
-export const BEST_PRACTICES_FILE = path.join(__dirname, "best-practices.json");
+export const BEST_PRACTICES_FILE = path.join(__dirname, "..", "detections", "best-practices.json");
 let justifications: Justification[] | undefined;
 export function bestPracticeJustifications(): Justification[] {
   return (justifications ??= (JSON.parse(fs.readFileSync(BEST_PRACTICES_FILE, "utf8")) as { justified: Justification[] }).justified);

@@ -2,10 +2,10 @@
 // the offline KQL evaluator, and — for Activity Log operation matches — the activity-log alert
 // condition as Azure evaluates it on each event. Used by the tests and by `npm run detect`.
 import { evaluateAlert, type AlertEvaluation } from "../kusto/alert";
-import { isoDurationMs } from "./kql";
-import type { Detection, ParameterValues, SampleCase, SampleRow } from "./model";
-import { SAMPLE_NOW } from "./model";
-import { activityLogCondition, type ActivityLogAlertCondition } from "./patterns/operationMatch";
+import { isoDurationMs } from "../detections/kql";
+import type { Detection, ParameterValues, SampleCase, SampleRow } from "../detections/model";
+import { SAMPLE_NOW } from "../detections/model";
+import { activityLogCondition, type ActivityLogAlertCondition } from "../detections/patterns/operationMatch";
 import { queryTimeRange, renderQuery, resolveParameters, triggerOf } from "./resolve";
 
 export interface CaseResult {

@@ -1,9 +1,9 @@
 // Coverage of the ATRM leaf techniques by a stack's resolved detections: one state per leaf, and
 // the counts the stack output `coverage`, `npm run plan` and `npm run matrix` show.
-import { ATRM_LEAVES, type AtrmEntry } from "./atrm";
-import { DETECTIONS, UNCOVERED } from "./index";
-import type { Detection, Tactic } from "./model";
-import { TACTICS } from "./model";
+import { ATRM_LEAVES, type AtrmEntry } from "../detections/atrm";
+import { DETECTIONS, UNCOVERED } from "../detections/index";
+import type { Detection, Tactic } from "../detections/model";
+import { TACTICS } from "../detections/model";
 import type { ResolvedDetection } from "./resolve";
 
 /**

@@ -1,10 +1,10 @@
 // The catalogue as data for users and tooling: `npm run catalog -- --format json|markdown`.
 // The JSON shape is an interface others depend on: add fields, never rename or remove them.
-import { DETECTIONS, UNCOVERED } from "./index";
-import { atrmUrl } from "./atrm";
+import { DETECTIONS, UNCOVERED } from "../detections/index";
+import { atrmUrl } from "../detections/atrm";
 import { defaultQuery } from "./checks";
-import type { Detection, Requirement } from "./model";
-import { tablesOf } from "./model";
+import type { Detection, Requirement } from "../detections/model";
+import { tablesOf } from "../detections/model";
 import { queryTimeRange, triggerOf } from "./resolve";
 
 export interface ExportedDetection {

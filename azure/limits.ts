@@ -1,5 +1,8 @@
 // Azure Monitor limits the catalogue and the stack config are checked against.
-import { isoDurationMs } from "./kql";
+import { isoDurationMsOrUndefined } from "../kusto/duration";
+
+/** Milliseconds of an ISO-8601 duration; NaN (every range check fails) for anything else. */
+const isoDurationMs = (s: string): number => isoDurationMsOrUndefined(s) ?? NaN;
 
 const MIN = 60_000;
 export const LIMITS = {

@@ -1,6 +1,6 @@
 // Rows exported from a Log Analytics workspace, in the shapes Azure and its portal produce, turned
 // into the rows the evaluator takes ({<Table>: [row]}, columns as in detections/schemas/). Shared by
-// `npm run detect`, the replay of public recordings (tools/recordings.ts) and the backtest.
+// `npm run detect`, the replay of public recordings (planning/recordings.ts) and the backtest.
 //
 // Accepted files:
 // - JSON: an array of rows (the portal's JSON export; each row's `Type` or the given table names
