@@ -6,8 +6,8 @@ import { ConfigError, keyPath } from "../config/errors";
 import { DETECTIONS } from "../detections/index";
 import type { Detection, GlobalAllowlist, ParameterValues, Severity, Trigger } from "../detections/model";
 import { activityLogCondition, operationMatchQuery, OPERATION_TRIGGER, ACTIVITY_LOG_INGESTION_LAG, type ActivityLogAlertCondition } from "../detections/patterns/operationMatch";
-import { isoDuration, isoDurationMs } from "../detections/kql";
-import { LIMITS } from "../azure/limits";
+import { isoDurationMs } from "../detections/kql";
+import { MAX_QUERY_TIME_RANGE_MS, roundUpQueryTimeRange } from "../azure/limits";
 
 export type AlertKind = "scheduledQuery" | "activityLog";
 
@@ -52,9 +52,10 @@ export function renderQuery(d: Detection, p: ParameterValues, s: Schedule = d): 
  */
 export function queryTimeRange(d: Detection, s: Schedule = d): string | undefined {
   if (d.signal.kind !== "activityLog") return s.overrideQueryTimeRange;
-  const needed = Math.min(isoDurationMs(s.windowSize) + isoDurationMs(ACTIVITY_LOG_INGESTION_LAG), LIMITS.windowMs.max);
+  const needed = Math.min(isoDurationMs(s.windowSize) + isoDurationMs(ACTIVITY_LOG_INGESTION_LAG), MAX_QUERY_TIME_RANGE_MS);
   const given = s.overrideQueryTimeRange ? isoDurationMs(s.overrideQueryTimeRange) : 0;
-  return given >= needed ? s.overrideQueryTimeRange : isoDuration(needed);
+  // Rounded up to a range Azure accepts (PT5M + 30 min lag = PT35M is refused; PT45M is not).
+  return given >= needed ? s.overrideQueryTimeRange : roundUpQueryTimeRange(needed);
 }
 
 /** The trigger of the log-search form. */

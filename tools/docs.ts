@@ -1,6 +1,6 @@
 // npm run docs [-- --check]
 // Regenerates every generated document from its single source: docs/detections.md (the
-// catalogue), docs/azure-recordings.md (the catalogue replayed over azure/recordings/), the telemetry table in docs/telemetry.md and README.md (the catalogue's requires), and
+// catalogue), docs/azure-conformance.md (azure/arm-resources.ts and azure/limits.ts), docs/azure-recordings.md (the catalogue replayed over azure/recordings/), the telemetry table in docs/telemetry.md and README.md (the catalogue's requires), and
 // the config reference, the coverage claim, the plan example and the library example in README.md
 // (Pulumi.yaml, the catalogue, `npm run plan` for Pulumi.dev.yaml, examples/embed/index.ts). --check exits 1 if any committed copy is stale.
 import * as fs from "fs";
@@ -11,6 +11,7 @@ import { ATRM_LEAVES } from "../detections/atrm";
 import { catalogueMarkdown } from "../planning/export";
 import { extractTelemetryTable, telemetryTableMarkdown } from "../planning/telemetry";
 import { buildPlan, readStackFile, renderPlan } from "./planning";
+import { azureConformanceMarkdown } from "./azure-conformance-doc";
 import { recordingsMarkdown } from "../planning/recordings";
 
 const root = path.join(__dirname, "..");
@@ -94,6 +95,7 @@ export function embedExample(): string {
 /** [file, current content, generated content] for every generated document. */
 export async function generatedDocs(): Promise<[string, string, string][]> {
   const detections = path.join(root, "docs", "detections.md");
+  const conformance = path.join(root, "docs", "azure-conformance.md");
   const recordings = path.join(root, "docs", "azure-recordings.md");
   const telemetry = path.join(root, "docs", "telemetry.md");
   const readme = path.join(root, "README.md");
@@ -105,6 +107,7 @@ export async function generatedDocs(): Promise<[string, string, string][]> {
   if (readmeTable === undefined) throw new Error("README.md: telemetry table markers not found");
   return [
     [detections, fs.readFileSync(detections, "utf8"), catalogueMarkdown()],
+    [conformance, fs.existsSync(conformance) ? fs.readFileSync(conformance, "utf8") : "", azureConformanceMarkdown()],
     [recordings, fs.existsSync(recordings) ? fs.readFileSync(recordings, "utf8") : "", recordingsMarkdown()],
     [telemetry, telemetryDoc, telemetryDoc.replace(table, telemetryTableMarkdown())],
     [readme, readmeDoc, replaceMarked(replaceMarked(readmeWithReference(readmeDoc).replace(readmeTable, telemetryTableMarkdown()), PLAN_START, PLAN_END, await planExcerpt(), "plan example"), EMBED_START, EMBED_END, embedExample(), "embed example")],
