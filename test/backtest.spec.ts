@@ -1,5 +1,5 @@
 // `npm run backtest`: each rule's schedule replayed over a tenant's rows (planning/backtest.ts),
-// the export formats (kusto/rows.ts) and the command line's handling of bad input.
+// and the command line's handling of bad input (the export formats: test/rows.spec.ts).
 import { expect } from "chai";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -10,7 +10,6 @@ import { SAMPLE_NOW, tablesOf, type Detection, type SampleCase, type SampleRow }
 import { isoDurationMs } from "../detections/kql";
 import { evaluateAlert } from "../kusto/alert";
 import { WorkspaceTables } from "../kusto/tables";
-import { loadRows, rowsFromData } from "../kusto/rows";
 import { backtest, evaluationTimes } from "../planning/backtest";
 import { queryTimeRange, renderQuery, triggerOf, type ResolvedDetection } from "../planning/resolve";
 import { caseParameters, runCase } from "../planning/samples";
@@ -111,18 +110,7 @@ describe("backtest report", () => {
 describe("backtest: export formats and bad input", () => {
   const row = { Type: "AzureActivity", TimeGenerated: "2025-06-02T11:00:00Z", Caller: "a" };
 
-  it("reads a JSON array, a tables object, a query API response and JSON Lines, in a folder", async () => {
-    const dir = fs.mkdtempSync(path.join(tmp, "formats-"));
-    fs.writeFileSync(path.join(dir, "a.json"), JSON.stringify([row, { ...row, Extra: 1 }]));
-    fs.writeFileSync(path.join(dir, "b.json"), JSON.stringify({ SigninLogs: [{ TimeGenerated: "2025-06-02T11:00:00Z", UserPrincipalName: "u" }] }));
-    fs.writeFileSync(path.join(dir, "c.json"), JSON.stringify({ tables: [{ name: "PrimaryResult", columns: [{ name: "Type" }, { name: "TimeGenerated" }], rows: [["AuditLogs", "2025-06-02T11:00:00Z"]] }] }));
-    fs.writeFileSync(path.join(dir, "d.jsonl"), `${JSON.stringify(row)}\n\n${JSON.stringify(row)}\n`);
-    const r = await loadRows([dir]);
-    expect(r.counts).to.deep.equal({ AzureActivity: 4, SigninLogs: 1, AuditLogs: 1 });
-    expect(r.dropped).to.deep.equal(["AzureActivity.Extra"]);
-    expect(rowsFromData([row]).counts).to.deep.equal({ AzureActivity: 1 });
-  });
-
+  // The formats themselves: test/rows.spec.ts (kusto/rows.ts is the one reader).
   const cases: [string, () => string[], RegExp][] = [
     ["a truncated export", () => ["--rows", file("truncated.json", JSON.stringify([row, row]).slice(0, 120))], /truncated\.json: truncated or malformed JSON after row 1/],
     ["malformed JSON Lines", () => ["--rows", file("bad.jsonl", `${JSON.stringify(row)}\n{"Type": nope}\n`)], /bad\.jsonl line 2: not a JSON row/],

@@ -3,11 +3,12 @@
 // Runs one detection, with the stack's parameters and allowlists, over rows exported from your
 // own workspace, and prints what would alert. Use it to tune an allowlist before deploying it.
 //
-// Rows file (planning/rows.ts): a JSON array of rows (columns as keys, as Log Analytics exports them;
-// each row's `Type` column or --table names the table), an object {"<Table>": [rows]}, a Log
-// Analytics query API response ({"tables": [{"columns": [{"name"}], "rows": [[...]]}]}), or the
-// portal's CSV export ("TimeGenerated [UTC]" columns in its en-US format, dynamic columns as JSON).
-// --time-column copies a CSV time column into a missing TimeGenerated (e.g. CreatedDateTime).
+// Rows file, read by kusto/rows.ts like `npm run backtest` reads it: a JSON array of rows (columns as
+// keys, as Log Analytics exports them; each row's `Type` column or --table names the table), an
+// object {"<Table>": [rows]}, a Log Analytics query API response ({"tables": [{"columns": [{"name"}],
+// "rows": [[...]]}]}), JSON Lines, or the portal's CSV export ("TimeGenerated [UTC]" columns in its
+// en-US format, dynamic columns as JSON). --time-column copies a time column into a missing
+// TimeGenerated (e.g. CreatedDateTime).
 // Exports carry no ingestion time: every rule selects rows by ingestion_time(), which is taken as
 // TimeGenerated + --lag (default PT0M: ingested when generated), and a run at --now sees only the
 // rows ingested by then; --now should be shortly after the rows you want judged.
@@ -19,7 +20,7 @@ import { isoDurationMs } from "../detections/kql";
 import { resolveParameters } from "../planning/resolve";
 import { runCase } from "../planning/samples";
 import { readStackFile } from "../config/stackFile";
-import { ingestedBy, readRowsFile, withIngestionLag } from "../planning/rows";
+import { loadRows, RowsError } from "../kusto/rows";
 
 /** A usage or input error: the CLI prints it and exits 2. */
 export class DetectError extends Error {}
@@ -54,14 +55,15 @@ export function detect(argv: string[], note: (line: string) => void = () => {}):
   }
   let loaded;
   try {
-    loaded = readRowsFile(rowsFile, { table: opt("--table"), timeColumn: opt("--time-column") });
+    loaded = loadRows([rowsFile], { table: opt("--table"), timeColumn: opt("--time-column"), ingestionLagMs: lagMs });
   } catch (e) {
-    fail(`${rowsFile}: ${(e as Error).message}`);
+    if (e instanceof RowsError) fail(e.message);
+    throw e;
   }
   if (loaded.dropped.length) note(`ignored columns the schema does not know: ${loaded.dropped.join(", ")}`);
-  const tables = withIngestionLag(loaded.tables, lagMs);
   const now = opt("--now") ?? new Date().toISOString();
-  const r = runCase(d, { rows: ingestedBy(tables, now), now }, params);
+  // The evaluator shows the run at --now only the rows ingested by then.
+  const r = runCase(d, { rows: loaded.tables, now }, params);
   return {
     detection: d.key,
     now,
