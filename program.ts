@@ -2,6 +2,7 @@
 // suite. index.ts calls it; the tests and `npm run plan` call it under Pulumi's mocks.
 import * as pulumi from "@pulumi/pulumi";
 import { parseStackConfig, rawFromPulumiConfig, type StackConfig } from "./config";
+import type { StackIdentity } from "./config/names";
 import { coverageSummary } from "./planning/coverage";
 import { estimateCost, logSourcesDelivered, priceTable, type CostEstimate } from "./planning/cost";
 import { resolveDetections, type ResolvedDetection } from "./planning/resolve";
@@ -26,7 +27,7 @@ export interface Program {
 
 /** Validates everything before the first resource is declared, then declares the suite. */
 export function runProgram(catalogue?: readonly Detection[]): Program {
-  const config = parseStackConfig(rawFromPulumiConfig(pulumi.runtime.allConfig(), pulumi.getProject()), pulumi.getStack());
+  const config = parseStackConfig(rawFromPulumiConfig(pulumi.runtime.allConfig(), pulumi.getProject()), pulumi.getStack(), stackIdentity());
   const telemetry = applyTelemetry(resolveDetections(config, catalogue), config.telemetry);
   const detections = telemetry.detections;
   const unrouted = routeProblems(config.routing, detections);
@@ -45,4 +46,15 @@ export function runProgram(catalogue?: readonly Detection[]): Program {
     costEstimate: cost,
   };
   return { config, detections, suite, outputs, telemetry: telemetry.plan, warnings: telemetry.warnings, cost };
+}
+
+/** The Pulumi organization, project and stack: every Azure name the stack generates carries them (config/names.ts). */
+function stackIdentity(): StackIdentity {
+  let organization = "organization";
+  try {
+    organization = pulumi.getOrganization();
+  } catch {
+    // Older CLIs do not pass one; "organization" is what self-managed backends use.
+  }
+  return { organization, project: pulumi.getProject(), stack: pulumi.getStack() };
 }

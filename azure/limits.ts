@@ -16,6 +16,14 @@ export const LIMITS = {
   maxQueryLength: 10_000,
 };
 
+/**
+ * "The combined size of all data in the log alert rule properties can't exceed 64 KB": Azure
+ * Monitor service limits, log alerts (MicrosoftDocs/azure-monitor-docs
+ * articles/azure-monitor/alerts/includes/azure-monitor-limits-alerts.md at
+ * 2ba4b27c5a8af1f3d91232abddc519202934de19). The query is most of it.
+ */
+export const LOG_ALERT_PROPERTIES_MAX_BYTES = 64 * 1024;
+
 /** Problems with a frequency/window/override combination, as sentences ("" keys = none). */
 export function scheduleProblems(s: { evaluationFrequency: string; windowSize: string; overrideQueryTimeRange?: string }): string[] {
   const out: string[] = [];

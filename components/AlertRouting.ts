@@ -5,20 +5,21 @@ import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as monitor from "@pulumi/azure-native/monitor";
 import * as alertsmanagement from "@pulumi/azure-native/alertsmanagement";
-import { ConfigError, keyPath } from "../config/errors";
+import { ConfigError, DeployTimeError, keyPath } from "../config/errors";
+import { severityMarker, type StackNames } from "../config/names";
 import { actionGroupNamesFor, RECEIVER_LIMITS, routeProblems, type ActionGroupSpec, type MaintenanceWindow, type RoutingConfig } from "../config/routing";
 import type { Severity, Tactic } from "../detections/model";
 import type { ResolvedDetection } from "../planning/resolve";
 import { groupRecipients, userRecipients, type EntraRecipient } from "./entraLookups";
-import { ruleName } from "./names";
 
 export interface AlertRoutingArgs {
   routing: RoutingConfig;
   /** The rules the stack deploys: every one must be routed (unless allowed), windows name them. */
   detections: readonly ResolvedDetection[];
   stack: string;
+  names: StackNames;
   resourceGroupName: pulumi.Input<string>;
-  /** /subscriptions/<id>: maintenance windows apply to alerts on any resource of it. */
+  /** /subscriptions/<id>: maintenance windows apply to alerts on any resource of it (activity-log alerts fire on the resource acted on). */
   subscriptionScope: pulumi.Input<string>;
   tags: Record<string, string>;
 }
@@ -30,7 +31,7 @@ export class AlertRouting extends pulumi.ComponentResource {
   private readonly routing: RoutingConfig;
 
   constructor(name: string, args: AlertRoutingArgs, opts?: pulumi.ComponentResourceOptions) {
-    const problems = [...routeProblems(args.routing, args.detections), ...args.routing.maintenanceWindows.flatMap((w, i) => windowRuleNames(w, i, args).problems)];
+    const problems = [...routeProblems(args.routing, args.detections), ...args.routing.maintenanceWindows.flatMap((w, i) => windowConditions(w, i, args).problems)];
     if (problems.length) throw new ConfigError(problems);
     super("azdetect:index:AlertRouting", name, {}, opts);
     this.routing = args.routing;
@@ -44,32 +45,33 @@ export class AlertRouting extends pulumi.ComponentResource {
     this.actionGroupIds = pulumi.output(this.ids) as pulumi.Output<Record<string, string>>;
 
     args.routing.maintenanceWindows.forEach((w, i) => {
-      new alertsmanagement.AlertProcessingRuleByName(`maintenance-${w.name}`, {
-        alertProcessingRuleName: `azdetect-${args.stack}-maintenance-${w.name}`,
-        resourceGroupName: args.resourceGroupName,
-        location: "Global",
-        properties: {
-          description: w.description ?? `azdetect ${args.stack}: no notifications from this stack's rules during this window`,
-          enabled: w.enabled,
-          scopes: [args.subscriptionScope],
-          // Exact rule names: only this stack's rules (and, with severities/tactics, a subset)
-          // are silenced. Configured severities, not Azure's: activity-log alerts show as Sev4.
-          conditions: [{ field: "AlertRuleName", operator: "Equals", values: windowRuleNames(w, i, args).names }],
-          actions: [{ actionType: "RemoveAllActionGroups" }],
-          schedule: {
-            timeZone: w.timeZone,
-            effectiveFrom: w.effectiveFrom,
-            effectiveUntil: w.effectiveUntil,
-            recurrences: w.recurrences.map((r) => {
-              const times = { startTime: r.startTime, endTime: r.endTime };
-              return r.type === "Weekly" ? { recurrenceType: "Weekly" as const, daysOfWeek: r.daysOfWeek!, ...times }
-                : r.type === "Monthly" ? { recurrenceType: "Monthly" as const, daysOfMonth: r.daysOfMonth!, ...times }
-                : { recurrenceType: "Daily" as const, ...times };
-            }),
+      windowConditions(w, i, args).conditions.forEach((conditions, part) => {
+        const suffix = part === 0 ? "" : `-${part + 1}`;
+        new alertsmanagement.AlertProcessingRuleByName(`maintenance-${w.name}${suffix}`, {
+          alertProcessingRuleName: args.names.maintenanceWindow(`${w.name}${suffix}`),
+          resourceGroupName: args.resourceGroupName,
+          location: "Global",
+          properties: {
+            description: w.description ?? `azdetect ${args.stack}: no notifications from this stack's rules during this window`,
+            enabled: w.enabled,
+            scopes: [args.subscriptionScope],
+            conditions,
+            actions: [{ actionType: "RemoveAllActionGroups" }],
+            schedule: {
+              timeZone: w.timeZone,
+              effectiveFrom: w.effectiveFrom,
+              effectiveUntil: w.effectiveUntil,
+              recurrences: w.recurrences.map((r) => {
+                const times = { startTime: r.startTime, endTime: r.endTime };
+                return r.type === "Weekly" ? { recurrenceType: "Weekly" as const, daysOfWeek: r.daysOfWeek!, ...times }
+                  : r.type === "Monthly" ? { recurrenceType: "Monthly" as const, daysOfMonth: r.daysOfMonth!, ...times }
+                  : { recurrenceType: "Daily" as const, ...times };
+              }),
+            },
           },
-        },
-        tags: args.tags,
-      }, { parent: this });
+          tags: args.tags,
+        }, { parent: this });
+      });
     });
 
     this.registerOutputs({ actionGroupIds: this.actionGroupIds });
@@ -96,7 +98,7 @@ export class AlertRouting extends pulumi.ComponentResource {
       : pulumi.output(emailReceivers(g.name, g.emails, [], otherReceivers).receivers);
 
     return new monitor.ActionGroup(`action-group-${g.name}`, {
-      actionGroupName: actionGroupAzureName(args.stack, g.name),
+      actionGroupName: args.names.actionGroup(g.name),
       resourceGroupName: args.resourceGroupName,
       location: "Global",
       groupShortName: g.shortName,
@@ -132,11 +134,6 @@ export class AlertRouting extends pulumi.ComponentResource {
   }
 }
 
-/** Azure name of a managed action group: stable per stack and config name. */
-export function actionGroupAzureName(stack: string, name: string): string {
-  return `azdetect-${stack}-${name}`;
-}
-
 /** Receiver name of an email resolved from Entra ID: stable while the address is (membership order does not matter). */
 export function entraReceiverName(address: string): string {
   return `entra-${createHash("sha256").update(address.toLowerCase()).digest("hex").slice(0, 12)}`;
@@ -167,19 +164,43 @@ export function emailReceivers(
   }
   const where = keyPath(["actionGroups", group]);
   if (receivers.length > RECEIVER_LIMITS.emails) {
-    throw new Error(`${where}: ${receivers.length} email receivers after resolving Entra ID recipients — Azure allows at most ${RECEIVER_LIMITS.emails} per action group; use a smaller group or a distribution list address`);
+    throw new DeployTimeError(`${where}: ${receivers.length} email receivers after resolving Entra ID recipients — Azure allows at most ${RECEIVER_LIMITS.emails} per action group; use a smaller group or a distribution list address`);
   }
   if (receivers.length === 0 && otherReceivers === 0) {
-    throw new Error(`${where}: resolved to no receivers — its Entra ID group/users have no member with a mail address, so alerts routed here would reach nobody`);
+    throw new DeployTimeError(`${where}: resolved to no receivers — its Entra ID group/users have no member with a mail address, so alerts routed here would reach nobody`);
   }
   return { receivers, withoutMail };
 }
 
-/** Azure names of the deployed rules a maintenance window silences. */
-function windowRuleNames(w: MaintenanceWindow, index: number, args: Pick<AlertRoutingArgs, "detections" | "stack">): { names: string[]; problems: string[] } {
-  const names = args.detections
-    .filter((d) => (!w.severities || w.severities.includes(d.severity)) && (!w.tactics || w.tactics.includes(d.detection.tactic)))
-    .map((d) => ruleName(d.key, args.stack));
-  const problems = names.length ? [] : [`${keyPath(["maintenanceWindows", index])}: matches no deployed rule (severities ${JSON.stringify(w.severities ?? "all")}, tactics ${JSON.stringify(w.tactics ?? "all")}) — widen it or remove it`];
-  return { names, problems };
+/** Azure allows at most 5 values in one alert processing rule filter (Microsoft Learn, Alert processing rules, filters). */
+export const MAX_FILTER_VALUES = 5;
+
+type Condition = { field: "AlertRuleId" | "Description"; operator: "Contains"; values: string[] };
+
+/**
+ * The filters of the alert processing rule(s) of a window: this stack's rules by the token in
+ * their ids (config/names.ts), the window's tactics by the key prefix that follows it (each ATRM
+ * tactic has its own hundred: azt3xx is Execution), its severities by the marker that ends each
+ * rule's description (configured severities: Azure reports activity-log alerts as Sev4). Filters
+ * are ANDed, a filter's values ORed, at most 5 of them: a window of more than 5 key prefixes
+ * becomes several rules with the same schedule.
+ */
+export function windowConditions(w: MaintenanceWindow, index: number, args: Pick<AlertRoutingArgs, "detections" | "names">): { conditions: Condition[][]; problems: string[] } {
+  const where = keyPath(["maintenanceWindows", index]);
+  const matched = args.detections.filter((d) => (!w.severities || w.severities.includes(d.severity)) && (!w.tactics || w.tactics.includes(d.detection.tactic)));
+  if (matched.length === 0) return { conditions: [], problems: [`${where}: matches no deployed rule (severities ${JSON.stringify(w.severities ?? "all")}, tactics ${JSON.stringify(w.tactics ?? "all")}) — widen it or remove it`] };
+  const prefixOf = (key: string) => key.slice(0, 4);
+  let idValues = [args.names.ruleIdMarker()];
+  if (w.tactics) {
+    const prefixes = [...new Set(args.detections.filter((d) => w.tactics!.includes(d.detection.tactic)).map((d) => prefixOf(d.key)))].sort();
+    const shared = args.detections.filter((d) => !w.tactics!.includes(d.detection.tactic) && prefixes.includes(prefixOf(d.key)));
+    if (shared.length) return { conditions: [], problems: [`${where}.tactics: ${shared[0].key} (${shared[0].detection.tactic}) shares its key prefix with the window's tactics, so the window cannot tell them apart — remove tactics from the window`] };
+    idValues = prefixes.map((p) => args.names.ruleIdMarker(p));
+  }
+  const severity: Condition[] = w.severities ? [{ field: "Description", operator: "Contains", values: [...w.severities].sort().map(severityMarker) }] : [];
+  const conditions: Condition[][] = [];
+  for (let i = 0; i < idValues.length; i += MAX_FILTER_VALUES) {
+    conditions.push([{ field: "AlertRuleId", operator: "Contains", values: idValues.slice(i, i + MAX_FILTER_VALUES) }, ...severity]);
+  }
+  return { conditions, problems: [] };
 }

@@ -41,7 +41,10 @@ export class DetectionSuite extends pulumi.ComponentResource {
 
     // An existing group is only referenced by name: the stack never manages or deletes it.
     this.resourceGroupName = cfg.createResourceGroup
-      ? new resources.ResourceGroup("resource-group", { resourceGroupName: cfg.resourceGroupName, location: cfg.location, tags }, { parent: this }).name
+      // Kept on destroy (retainOnDelete): Azure deletes a group with everything in it, the retained
+      // workspace and its evidence included, and whatever else was put there since
+      // (pulumi/pulumi-azure-native#2522). Destroy removes the stack's resources one by one instead.
+      ? new resources.ResourceGroup("resource-group", { resourceGroupName: cfg.resourceGroupName, location: cfg.location, tags }, { parent: this, retainOnDelete: true }).name
       : pulumi.output(cfg.resourceGroupName);
 
     // An existing workspace is referenced by id only. A created one keeps the evidence it holds
@@ -64,20 +67,20 @@ export class DetectionSuite extends pulumi.ComponentResource {
     const plan = args.telemetry;
     const workspaceId = this.workspaceId;
     if (plan?.activityLog) {
-      new TelemetryActivityLog("telemetry-activity-log", { stack: cfg.stack, workspaceId, categories: plan.activityLog.categories }, { parent: this });
+      new TelemetryActivityLog("telemetry-activity-log", { names: cfg.names, workspaceId, categories: plan.activityLog.categories }, { parent: this });
     }
     if (plan?.entraId) {
-      new TelemetryEntraId("telemetry-entra-id", { stack: cfg.stack, workspaceId, categories: plan.entraId.categories }, { parent: this });
+      new TelemetryEntraId("telemetry-entra-id", { names: cfg.names, subscriptionId: client.subscriptionId, workspaceId, categories: plan.entraId.categories }, { parent: this });
     }
     if (plan?.diagnostics.length) {
-      new TelemetryDiagnostics("telemetry-diagnostics", { stack: cfg.stack, workspaceId, settings: plan.diagnostics }, { parent: this });
+      new TelemetryDiagnostics("telemetry-diagnostics", { names: cfg.names, workspaceId, settings: plan.diagnostics }, { parent: this });
     }
     const agent = plan && (plan.agent.windows || plan.agent.linux)
-      ? new TelemetryAgent("telemetry-agent", { stack: cfg.stack, location: cfg.location, resourceGroupName: this.resourceGroupName, workspaceId, subscriptionId: client.subscriptionId, agent: plan.agent, tags }, { parent: this })
+      ? new TelemetryAgent("telemetry-agent", { names: cfg.names, location: cfg.location, resourceGroupName: this.resourceGroupName, workspaceId, subscriptionId: client.subscriptionId, agent: plan.agent, tags }, { parent: this })
       : undefined;
     if (plan && (plan.policy.resourceLogs || plan.policy.agent.length)) {
       new TelemetryPolicy("telemetry-policy", {
-        stack: cfg.stack, location: cfg.location, subscriptionId: client.subscriptionId, workspaceId,
+        names: cfg.names, location: cfg.location, subscriptionId: client.subscriptionId, workspaceId,
         resourceLogs: plan.policy.resourceLogs,
         dataCollectionRuleIds: Object.fromEntries(plan.policy.agent.map((os) => [os, agent!.dataCollectionRuleIds[os]!])),
       }, { parent: this });
@@ -87,6 +90,7 @@ export class DetectionSuite extends pulumi.ComponentResource {
       routing: cfg.routing,
       detections: args.detections,
       stack: cfg.stack,
+      names: cfg.names,
       resourceGroupName: this.resourceGroupName,
       subscriptionScope,
       tags,
@@ -112,6 +116,7 @@ export class DetectionSuite extends pulumi.ComponentResource {
         tactic,
         detections: selected,
         stack: cfg.stack,
+        names: cfg.names,
         location: cfg.location,
         resourceGroupName: this.resourceGroupName,
         workspaceId: this.workspaceId,

@@ -5,13 +5,15 @@ import * as pulumi from "@pulumi/pulumi";
 import * as monitor from "@pulumi/azure-native/monitor";
 import type { Tactic } from "../detections/model";
 import { tacticSlug } from "../detections/model";
-import type { ResolvedDetection } from "../planning/resolve";
-import { detectionTags, displayName, ruleName } from "./names";
+import { ruleText, type ResolvedDetection } from "../planning/resolve";
+import type { StackNames } from "../config/names";
+import { detectionTags } from "./names";
 
 export interface TacticDetectionsArgs {
   tactic: Tactic;
   detections: ResolvedDetection[];
   stack: string;
+  names: StackNames;
   location: pulumi.Input<string>;
   resourceGroupName: pulumi.Input<string>;
   /** Every log search alert is scoped to this workspace (exactly one scope). */
@@ -36,16 +38,17 @@ export class TacticDetections extends pulumi.ComponentResource {
     super("azdetect:index:TacticDetections", name, {}, opts);
     const ids: Record<string, pulumi.Output<string>> = {};
     for (const d of args.detections) {
+      const text = ruleText(d);
       const common = {
         resourceGroupName: args.resourceGroupName,
-        description: `${d.detection.description}\n\nTriage: ${d.detection.triage.join(" ")}`.slice(0, 2048),
+        description: text.description,
         enabled: true,
         tags: detectionTags(d, args.stack, args.tags),
       };
       if (d.alertKind === "activityLog") {
         this.rules[d.key] = new monitor.ActivityLogAlert(d.key, {
           ...common,
-          activityLogAlertName: ruleName(d.key, args.stack),
+          activityLogAlertName: args.names.rule(d.key, "activityLog"),
           location: "Global",
           scopes: [args.subscriptionScope],
           condition: d.activityLogCondition!,
@@ -54,8 +57,8 @@ export class TacticDetections extends pulumi.ComponentResource {
       } else {
         this.rules[d.key] = new monitor.ScheduledQueryRule(d.key, {
           ...common,
-          ruleName: ruleName(d.key, args.stack),
-          displayName: displayName(d),
+          ruleName: args.names.rule(d.key, "scheduledQuery"),
+          displayName: text.displayName,
           location: args.location,
           kind: "LogAlert",
           severity: d.severity,

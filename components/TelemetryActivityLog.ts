@@ -1,10 +1,10 @@
 // Subscription Activity Log -> workspace (fills AzureActivity). The subscription is the provider's.
 import * as pulumi from "@pulumi/pulumi";
 import * as monitor from "@pulumi/azure-native/monitor";
-import { telemetrySettingName } from "./telemetryNames";
+import type { StackNames } from "../config/names";
 
 export interface TelemetryActivityLogArgs {
-  stack: string;
+  names: StackNames;
   workspaceId: pulumi.Input<string>;
   categories: string[];
 }
@@ -15,7 +15,7 @@ export class TelemetryActivityLog extends pulumi.ComponentResource {
   constructor(name: string, args: TelemetryActivityLogArgs, opts?: pulumi.ComponentResourceOptions) {
     super("azdetect:index:TelemetryActivityLog", name, {}, opts);
     this.settingId = new monitor.SubscriptionDiagnosticSetting("activity-log", {
-      name: telemetrySettingName(args.stack),
+      name: args.names.diagnosticSetting(false),
       workspaceId: args.workspaceId,
       logs: args.categories.map((category) => ({ category, enabled: true })),
     }, { parent: this }).id;

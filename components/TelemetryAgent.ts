@@ -5,11 +5,13 @@ import * as pulumi from "@pulumi/pulumi";
 import * as compute from "@pulumi/azure-native/compute";
 import * as monitor from "@pulumi/azure-native/monitor";
 import { parseResourceId } from "../config/schema";
+import { DeployTimeError } from "../config/errors";
+import type { StackNames } from "../config/names";
 import type { Os, TelemetryPlan, WindowsStream } from "../planning/telemetry";
 import { logicalNameFor } from "./telemetryNames";
 
 export interface TelemetryAgentArgs {
-  stack: string;
+  names: StackNames;
   location: string;
   resourceGroupName: pulumi.Input<string>;
   workspaceId: pulumi.Input<string>;
@@ -36,10 +38,6 @@ export function vmSubscriptionProblem(vmId: string, subscriptionId: string): str
   return `azdetect:telemetry.agent.vms: ${vmId} is in subscription ${vmSub}, but the stack deploys to ${subscriptionId} — the agent extension can only be installed in the stack's subscription; set installAgent: false for this VM (the association still works) and install the agent there`;
 }
 
-export function dataCollectionRuleName(stack: string, os: Os): string {
-  return `azdetect-${stack}-${os}`;
-}
-
 export class TelemetryAgent extends pulumi.ComponentResource {
   /** DCR id per OS that has one (the policy path associates VMs with these too). */
   public readonly dataCollectionRuleIds: Partial<Record<Os, pulumi.Output<string>>> = {};
@@ -52,7 +50,7 @@ export class TelemetryAgent extends pulumi.ComponentResource {
     if (agent.windows) {
       const streams = Object.entries(agent.windows.xPathQueries).filter(([, q]) => q && q.length) as [WindowsStream, string[]][];
       this.dataCollectionRuleIds.windows = new monitor.DataCollectionRule("dcr-windows", {
-        dataCollectionRuleName: dataCollectionRuleName(args.stack, "windows"),
+        dataCollectionRuleName: args.names.dataCollectionRule("windows"),
         resourceGroupName: args.resourceGroupName,
         location: args.location,
         kind: "Windows",
@@ -65,7 +63,7 @@ export class TelemetryAgent extends pulumi.ComponentResource {
     }
     if (agent.linux) {
       this.dataCollectionRuleIds.linux = new monitor.DataCollectionRule("dcr-linux", {
-        dataCollectionRuleName: dataCollectionRuleName(args.stack, "linux"),
+        dataCollectionRuleName: args.names.dataCollectionRule("linux"),
         resourceGroupName: args.resourceGroupName,
         location: args.location,
         kind: "Linux",
@@ -90,7 +88,7 @@ export class TelemetryAgent extends pulumi.ComponentResource {
           resourceGroupName: parsed.resourceGroup,
           vmName: pulumi.output(args.subscriptionId).apply((sub) => {
             const problem = vmSubscriptionProblem(vm.id, sub);
-            if (problem) throw new Error(problem);
+            if (problem) throw new DeployTimeError(problem);
             return parsed.name;
           }),
           vmExtensionName: EXTENSION[vm.os].type,
@@ -105,7 +103,7 @@ export class TelemetryAgent extends pulumi.ComponentResource {
       }
       new monitor.DataCollectionRuleAssociation(logicalNameFor("dcra", vm.id), {
         resourceUri: vm.id,
-        associationName: dataCollectionRuleName(args.stack, vm.os),
+        associationName: args.names.dataCollectionRuleAssociation(vm.os),
         dataCollectionRuleId: dcr,
         description: "azdetect: collect what the deployed detections read",
       }, { parent: this });

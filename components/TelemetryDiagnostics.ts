@@ -4,10 +4,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as monitor from "@pulumi/azure-native/monitor";
 import type { DiagnosticSettingPlan } from "../planning/telemetry";
-import { logicalNameFor, telemetrySettingName } from "./telemetryNames";
+import type { StackNames } from "../config/names";
+import { logicalNameFor } from "./telemetryNames";
 
 export interface TelemetryDiagnosticsArgs {
-  stack: string;
+  names: StackNames;
   workspaceId: pulumi.Input<string>;
   settings: DiagnosticSettingPlan[];
 }
@@ -23,7 +24,7 @@ export class TelemetryDiagnostics extends pulumi.ComponentResource {
       const dedicated = s.destination === "resourceSpecific";
       ids[`${s.resourceUri}|${s.destination}`] = new monitor.DiagnosticSetting(logicalNameFor("diag", s.resourceUri, dedicated ? "dedicated" : ""), {
         resourceUri: s.resourceUri,
-        name: telemetrySettingName(args.stack, s.destination),
+        name: args.names.diagnosticSetting(dedicated),
         workspaceId: args.workspaceId,
         // Categories only, never a categoryGroup: one setting cannot mix them.
         logs: s.categories.map((category) => ({ category, enabled: true })),

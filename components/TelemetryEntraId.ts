@@ -3,10 +3,12 @@
 // need Entra ID P1/P2. Declared only when telemetry.entraId.enabled is true.
 import * as pulumi from "@pulumi/pulumi";
 import * as aadiam from "@pulumi/azure-native/aadiam";
-import { telemetrySettingName } from "./telemetryNames";
+import type { StackNames } from "../config/names";
 
 export interface TelemetryEntraIdArgs {
-  stack: string;
+  names: StackNames;
+  /** The provider's subscription: the setting is tenant-wide, so its name carries it. */
+  subscriptionId: pulumi.Input<string>;
   workspaceId: pulumi.Input<string>;
   /** Category names as strings: the SDK enum lists only AuditLogs and SignInLogs. */
   categories: string[];
@@ -18,7 +20,7 @@ export class TelemetryEntraId extends pulumi.ComponentResource {
   constructor(name: string, args: TelemetryEntraIdArgs, opts?: pulumi.ComponentResourceOptions) {
     super("azdetect:index:TelemetryEntraId", name, {}, opts);
     this.settingId = new aadiam.DiagnosticSetting("entra-id", {
-      name: telemetrySettingName(args.stack),
+      name: pulumi.output(args.subscriptionId).apply((sub) => args.names.entraDiagnosticSetting(sub)),
       workspaceId: args.workspaceId,
       logs: args.categories.map((category) => ({ category, enabled: true })),
     }, { parent: this }).id;

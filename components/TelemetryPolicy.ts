@@ -7,10 +7,10 @@ import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
 import type { Os } from "../planning/telemetry";
 import { AGENT_INITIATIVES, RESOURCE_LOGS_INITIATIVE, type BuiltInInitiative } from "../azure/telemetry-policies";
-import { stableGuid } from "./telemetryNames";
+import type { StackNames } from "../config/names";
 
 export interface TelemetryPolicyArgs {
-  stack: string;
+  names: StackNames;
   location: string;
   subscriptionId: pulumi.Input<string>;
   workspaceId: pulumi.Input<string>;
@@ -29,9 +29,9 @@ export class TelemetryPolicy extends pulumi.ComponentResource {
 
     const assign = (what: string, initiative: BuiltInInitiative, value: pulumi.Input<string>) => {
       const assignment = new authorization.PolicyAssignment(`policy-${what}`, {
-        // At most 64 characters at subscription scope.
-        policyAssignmentName: `azdetect-${args.stack}-${what}`.slice(0, 64),
-        displayName: `[azdetect ${args.stack}] ${initiative.displayName}`,
+        // Fitted to Azure's rules (64 characters at subscription scope, 128 for the display name).
+        policyAssignmentName: args.names.policyAssignment(what),
+        displayName: args.names.policyAssignmentDisplayName(initiative.displayName),
         scope,
         policyDefinitionId: initiative.id,
         identity: { type: "SystemAssigned" },
@@ -40,12 +40,12 @@ export class TelemetryPolicy extends pulumi.ComponentResource {
       }, { parent: this });
       for (const role of initiative.roles) {
         new authorization.RoleAssignment(`policy-${what}-${role.name.toLowerCase().replace(/ /g, "-")}`, {
-          roleAssignmentName: stableGuid("azdetect", args.stack, what, role.id),
+          roleAssignmentName: pulumi.output(args.subscriptionId).apply((sub) => args.names.roleAssignment(sub, what, role.id)),
           scope,
           principalId: assignment.identity.apply((i) => i?.principalId ?? ""),
           principalType: "ServicePrincipal",
           roleDefinitionId: pulumi.interpolate`/subscriptions/${args.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${role.id}`,
-          description: `azdetect ${args.stack}: ${role.name} for the DeployIfNotExists policy ${what}`,
+          description: `azdetect ${args.names.identity.stack}: ${role.name} for the DeployIfNotExists policy ${what}`,
         }, { parent: this });
       }
       ids[what] = assignment.id;

@@ -1,12 +1,7 @@
-// Deterministic Azure names and tags for everything the stack creates.
+// Tags on what the stack creates. The Azure names themselves are config/names.ts (StackNames).
 import type { ResolvedDetection } from "../planning/resolve";
 
-/** Azure name of a detection's rule: stable per key and stack, so two stacks can share a group. */
-export function ruleName(key: string, stack: string): string {
-  return `azdetect-${stack}-${key}`;
-}
-
-/** Tags on a detection's rule, on top of the stack's tags. */
+/** Tags on a detection's rule, on top of the stack's tags (config STACK_TAGS lists the names). */
 export function detectionTags(d: ResolvedDetection, stack: string, base: Record<string, string>): Record<string, string> {
   return {
     ...base,
@@ -15,9 +10,4 @@ export function detectionTags(d: ResolvedDetection, stack: string, base: Record<
     "azdetect-technique": d.detection.technique,
     "azdetect-tactic": d.detection.tactic,
   };
-}
-
-/** Display name shown in the Azure portal and in notifications. */
-export function displayName(d: ResolvedDetection): string {
-  return `[azdetect] ${d.detection.technique} ${d.detection.name}`;
 }

@@ -8,7 +8,10 @@
 // isSecretBearingPath below).
 import { z } from "zod";
 import { TACTICS, type Severity, type Tactic } from "../detections/model";
-import { GUID_PATTERN, obj, oneOf, resourceId } from "./schema";
+import { GUID_PATTERN, obj, oneOf, resourceId, text } from "./schema";
+import timeZones from "../azure/windows-time-zones.json";
+
+const WINDOWS_TIME_ZONES = new Set(timeZones.windowsTimeZoneIds);
 import { keyPath } from "./errors";
 
 /**
@@ -210,7 +213,21 @@ const route = obj({
 });
 
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d:[0-5]\d$/, "must be a time of day HH:mm:ss, e.g. 22:00:00");
-const localDateTime = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d$/, "must be a date-time without time zone, yyyy-MM-ddTHH:mm:ss (the window's timeZone applies)");
+const localDateTime = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d$/, "must be a date-time without time zone, yyyy-MM-ddTHH:mm:ss (the window's timeZone applies)")
+  .refine((s) => {
+    // The pattern lets 2026-02-30 through; a date exists when the calendar gives it back unchanged.
+    const [y, m, d] = s.slice(0, 10).split("-").map(Number);
+    const date = new Date(Date.UTC(y, m - 1, d));
+    return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
+  }, { error: (iss) => `${JSON.stringify(iss.input)} is not a date that exists (${String(iss.input).slice(0, 10)})` });
+
+/** Windows time zone ids (what alert processing rules take), from the Unicode CLDR (azure/windows-time-zones.json). */
+const timeZone = z.string().refine((s) => WINDOWS_TIME_ZONES.has(s), {
+  error: (iss) => {
+    const near = [...WINDOWS_TIME_ZONES].filter((z) => z.toLowerCase() === String(iss.input).toLowerCase() || z.toLowerCase().startsWith(String(iss.input).toLowerCase().slice(0, 4)));
+    return `${JSON.stringify(iss.input)} is not a Windows time zone id — ${near.length ? `did you mean ${near.slice(0, 3).map((n) => JSON.stringify(n)).join(", ")}? ` : ""}expected e.g. "UTC", "W. Europe Standard Time", "Eastern Standard Time" (azure/windows-time-zones.json lists them)`;
+  },
+});
 export const DAYS_OF_WEEK = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"] as const;
 
 const recurrence = obj({
@@ -228,12 +245,12 @@ const recurrence = obj({
 });
 
 const maintenanceWindow = obj({
-  name: groupName,
+  name: text().pipe(groupName),
   description: z.string().max(2048).optional(),
   /** Default true. */
   enabled: z.boolean().optional(),
   /** Windows time zone id, e.g. "W. Europe Standard Time"; default UTC. */
-  timeZone: z.string().min(1).optional(),
+  timeZone: timeZone.optional(),
   effectiveFrom: localDateTime.optional(),
   effectiveUntil: localDateTime.optional(),
   recurrences: z.array(recurrence).min(1).optional(),

@@ -10,6 +10,7 @@ import { emailReceivers, entraReceiverName } from "../components/AlertRouting";
 import { detectionByKey } from "../detections";
 import { excludeIn } from "../detections/kql";
 import { allowlistParameters } from "../planning/resolve";
+import { defaultIdentity, StackNames } from "../config/names";
 import type { Detection, Severity, Tactic } from "../detections/model";
 
 const AG = "azure-native:monitor:ActionGroup";
@@ -25,6 +26,7 @@ const AUTOMATION = `/subscriptions/${SUB}/resourceGroups/rg-ops/providers/Micros
 const EXISTING_AG = `/subscriptions/${SUB}/resourceGroups/rg-shared/providers/Microsoft.Insights/actionGroups/ag-noc`;
 
 const base = { location: "westeurope" };
+const NAMES = new StackNames(defaultIdentity("test"));
 const runCommand = detectionByKey("azt301-1-runcommand")!;
 
 /** A small catalogue with several severities, tactics and both rule kinds. */
@@ -103,8 +105,8 @@ describe("alert routing", () => {
       for (const a of ags) {
         expect(a.inputs.location).to.equal("Global");
         expect(a.inputs.enabled).to.equal(true);
-        expect(a.inputs.actionGroupName).to.match(/^azdetect-test-(identity|oncall|soc)$/);
-        expect(a.inputs.resourceGroupName).to.equal("azdetect-test");
+        expect(a.inputs.actionGroupName).to.be.oneOf(["identity", "oncall", "soc"].map((n) => `${NAMES.prefix}-${n}`));
+        expect(a.inputs.resourceGroupName).to.equal(NAMES.prefix);
       }
       expect(run.byName("action-group-oncall").inputs.groupShortName).to.equal("SOC-ONCALL");
       expect(idsOf(run).noc).to.equal(EXISTING_AG);
@@ -407,15 +409,35 @@ describe("alert routing", () => {
       const apr = run.byName("maintenance-patch-weekend").inputs;
       expect(run.byName("maintenance-patch-weekend").type).to.equal(APR);
       expect(apr.location).to.equal("Global");
-      expect(apr.alertProcessingRuleName).to.equal("azdetect-test-maintenance-patch-weekend");
+      expect(apr.alertProcessingRuleName).to.equal(`${NAMES.prefix}-maintenance-patch-weekend`);
       expect(apr.properties.scopes).to.deep.equal([`/subscriptions/${TEST_SUBSCRIPTION}`]);
       expect(apr.properties.actions).to.deep.equal([{ actionType: "RemoveAllActionGroups" }]);
-      // Configured severities (2, 3), by rule name: the activity-log alert fx-impact-info is included.
-      expect(apr.properties.conditions).to.deep.equal([{ field: "AlertRuleName", operator: "Equals", values: ["azdetect-test-fx-exec-warn", "azdetect-test-fx-impact-info"] }]);
+      // This stack's rules by the token in their ids; configured severities (2, 3) by the marker
+      // that ends each rule's description, so the activity-log alert fx-impact-info is included.
+      expect(apr.properties.conditions).to.deep.equal([
+        { field: "AlertRuleId", operator: "Contains", values: [`-${NAMES.token}-`] },
+        { field: "Description", operator: "Contains", values: ["azdetect-severity-2", "azdetect-severity-3"] },
+      ]);
+      const silenced = [...run.ofType(SQR), ...run.ofType(ALA)].filter((r) => r.id!.includes(`-${NAMES.token}-`) && /azdetect-severity-[23]$/.test(r.inputs.description));
+      expect(silenced.map((r) => r.name).sort()).to.deep.equal(["fx-exec-warn", "fx-impact-info"]);
       expect(apr.properties.schedule).to.deep.equal({
         timeZone: "W. Europe Standard Time",
         recurrences: [{ recurrenceType: "Weekly", daysOfWeek: ["Saturday"], startTime: "22:00:00", endTime: "23:59:59" }],
       });
+    });
+
+    it("select tactics by the key prefix after the stack's token, at most 5 values a filter: more become a second rule", async () => {
+      const run = await runStack({
+        ...base, allowUnroutedAlerts: true,
+        maintenanceWindows: [{ name: "all-tactics", tactics: ["Reconnaissance", "Initial Access", "Execution", "Privilege Escalation", "Persistence", "Credential Access", "Impact"], recurrences: [{ type: "Daily" }] }],
+      });
+      const aprs = run.ofType(APR).map((r) => r.inputs).sort((a, b) => a.alertProcessingRuleName.localeCompare(b.alertProcessingRuleName));
+      expect(aprs.map((a) => a.alertProcessingRuleName)).to.deep.equal([`${NAMES.prefix}-maintenance-all-tactics`, `${NAMES.prefix}-maintenance-all-tactics-2`]);
+      const values = aprs.flatMap((a) => a.properties.conditions.flatMap((c: { values: string[] }) => c.values));
+      expect(values).to.deep.equal(["azt1", "azt2", "azt3", "azt4", "azt5", "azt6", "azt7"].map((p) => `-${NAMES.token}-${p}`));
+      for (const a of aprs) for (const c of a.properties.conditions) expect(c.values.length).to.be.at.most(5);
+      // Every deployed rule's id contains one of the values, and each value only its tactic's rules.
+      for (const r of [...run.ofType(SQR), ...run.ofType(ALA)]) expect(values.filter((v) => r.id!.includes(v)), r.name).to.have.length(1);
     });
 
     it("reject a window that matches no deployed rule", async () => {

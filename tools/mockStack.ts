@@ -1,6 +1,7 @@
 // Runs the Pulumi program offline under Pulumi's mocks and records every declared resource.
 // Import this before anything that declares resources; call runStack() per configuration.
 import * as pulumi from "@pulumi/pulumi";
+import * as settings from "@pulumi/pulumi/runtime/settings";
 import type { Program } from "../program";
 import type { Detection } from "../detections/model";
 
@@ -11,7 +12,15 @@ export interface Declared {
   custom: boolean;
   /** The id the mock gave it (custom resources only). */
   id?: string;
+  /** Left in Azure by `pulumi destroy` (the retainOnDelete option as it reached the engine). */
+  retainOnDelete: boolean;
 }
+
+/** An invoke (data source) the program made, such as an Entra ID lookup. */
+export interface Invoke { token: string; inputs: Record<string, any> }
+
+/** The part of Pulumi's RegisterResourceRequest read here. */
+interface RegisterRequest { getType(): string; getName(): string; getRetainondelete(): boolean | undefined }
 
 export const TEST_SUBSCRIPTION = "00000000-1111-2222-3333-444444444444";
 export const TEST_TENANT = "99999999-8888-7777-6666-555555555555";
@@ -57,6 +66,8 @@ export function unwrapSecrets(v: any, found: string[] = [], path = ""): any {
 export interface StackRun {
   program: Program;
   resources: Declared[];
+  /** Invokes made while the program ran, in order. */
+  invokes: Invoke[];
   /** Input paths that reached the engine as secrets, per resource name. */
   secretPaths: Record<string, string[]>;
   /** Resolved stack outputs. */
@@ -73,25 +84,38 @@ const ROUTING_KEYS = ["actionGroups", "routes", "allowUnroutedAlerts", "maintena
  * Evaluate the program for one stack config (values as in Pulumi.<stack>.yaml: strings, or
  * objects/lists that are passed as JSON, as the Pulumi CLI does).
  */
-export async function runStack(config: Record<string, unknown>, opts: { stack?: string; calls?: CallMocks; secretKeys?: string[]; catalogue?: readonly Detection[]; strictRouting?: boolean } = {}): Promise<StackRun> {
+export async function runStack(config: Record<string, unknown>, opts: { stack?: string; organization?: string; calls?: CallMocks; secretKeys?: string[]; catalogue?: readonly Detection[]; strictRouting?: boolean } = {}): Promise<StackRun> {
   const resources: Declared[] = [];
+  const invokes: Invoke[] = [];
   const secretPaths: Record<string, string[]> = {};
   const calls = { ...defaultCalls, ...(opts.calls ?? {}) };
+  // The mocks drop resource options; the registration request carries them. Recorded per type and
+  // name before the mock sees the resource.
+  const retained = new Map<string, boolean>();
   await pulumi.runtime.setMocks({
     newResource: (a) => {
       const found: string[] = [];
       const inputs = unwrapSecrets(a.inputs, found);
       const azName = azureName(a.type, a.name, inputs);
       const id = a.custom === false ? undefined : mockId(a.type, azName, inputs);
-      resources.push({ type: a.type, name: a.name, inputs, custom: a.custom !== false, id });
+      resources.push({ type: a.type, name: a.name, inputs, custom: a.custom !== false, id, retainOnDelete: retained.get(`${a.type}::${a.name}`) ?? false });
       if (found.length) secretPaths[a.name] = found;
       // Azure fills in the principal of a system-assigned identity.
       const identity = typeof inputs.identity?.type === "string" && inputs.identity.type.includes("SystemAssigned")
         ? { identity: { ...inputs.identity, principalId: `principal-${a.name}` } } : {};
       return { id, state: { ...inputs, name: azName, ...identity } };
     },
-    call: (a) => (calls[a.token] ? calls[a.token](a.inputs) : {}),
-  }, "azdetect", opts.stack ?? "test", false);
+    call: (a) => {
+      invokes.push({ token: a.token, inputs: a.inputs });
+      return calls[a.token] ? calls[a.token](a.inputs) : {};
+    },
+  }, "azdetect", opts.stack ?? "test", false, opts.organization ?? "organization");
+  const monitor = settings.getMonitor() as unknown as { registerResource: (req: RegisterRequest, cb: unknown) => void };
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, cb) => {
+    retained.set(`${req.getType()}::${req.getName()}`, req.getRetainondelete() === true);
+    register(req, cb);
+  };
   // A stack without routing config fails by design (every rule must notify someone). Tests that
   // are not about routing may omit it: they get allowUnroutedAlerts. Any routing key, or
   // strictRouting (the plan tool: it must fail exactly as `pulumi up` would), turns this off.
@@ -112,6 +136,20 @@ export async function runStack(config: Record<string, unknown>, opts: { stack?: 
   const warn = pulumi.log.warn;
   (pulumi.log as { warn: typeof warn }).warn = async (msg: string) => void warnings.push(msg);
   let outputs: Record<string, any>;
+  // An error thrown inside a resource input (a DeployTimeError: an Entra lookup's result, a VM in
+  // another subscription) rejects promises nobody awaits here; `pulumi up` reports it through its
+  // unhandled-rejection handler. Collected instead, and thrown once the program has settled.
+  const failures: unknown[] = [];
+  let failed: (e: unknown) => void = () => undefined;
+  const onRejection = (e: unknown) => {
+    // A component of an earlier run in this process registering its outputs after setMocks
+    // replaced the mock monitor: not this run's failure.
+    if (e instanceof Error && e.message.startsWith("unknown resource urn:")) return;
+    if (failures.includes(e)) return;
+    failures.push(e);
+    failed(e);
+  };
+  process.on("unhandledRejection", onRejection);
   try {
     try {
       program = runProgram(opts.catalogue);
@@ -120,14 +158,18 @@ export async function runStack(config: Record<string, unknown>, opts: { stack?: 
       if (e && typeof e === "object") Object.assign(e, { declared: resources });
       throw e;
     }
-    outputs = await settle(program.outputs, resources);
+    // A failed input leaves the outputs that depend on it unresolved: stop waiting once one failed.
+    outputs = await Promise.race([settle(program.outputs, resources), new Promise<never>((_, reject) => (failed = reject))]);
+    if (failures.length) throw failures[0];
   } finally {
+    process.off("unhandledRejection", onRejection);
     Error.stackTraceLimit = stackTraceLimit;
     (pulumi.log as { warn: typeof warn }).warn = warn;
   }
   return {
     program,
     resources,
+    invokes,
     secretPaths,
     outputs,
     warnings,
