@@ -14,10 +14,11 @@ import { runCase } from "../planning/samples";
 import { tableSchemas } from "../kusto/language";
 import type { SampleRow } from "../detections/model";
 import { readStackFile } from "./planning";
+import { runTool } from "./cli";
 
+/** A usage or input problem: runTool prints it as one `detect:` line and exits 1. */
 function fail(message: string): never {
-  process.stderr.write(`detect: ${message}\n`);
-  process.exit(2);
+  throw new Error(message);
 }
 
 /** Group exported rows by table, keeping only the columns the schema knows (the rest are reported). */
@@ -52,7 +53,7 @@ export function rowsByTable(data: unknown, table?: string): { tables: Record<str
   return { tables, dropped: [...dropped].sort() };
 }
 
-function main(argv: string[]): void {
+function main(argv: string[]): string {
   const opt = (name: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
   const key = opt("--detection") ?? fail("--detection <key> is required (npm run catalog lists the keys)");
   const rowsFile = opt("--rows") ?? fail("--rows <file.json> is required");
@@ -68,12 +69,19 @@ function main(argv: string[]): void {
     if (problems.length) fail(problems.join("\n"));
     process.stderr.write(`parameters from Pulumi.${stack}.yaml\n`);
   } else if (opt("--stack")) fail(`no stack file Pulumi.${stack}.yaml`);
-  const { tables, dropped } = rowsByTable(JSON.parse(fs.readFileSync(rowsFile, "utf8")), opt("--table"));
+  if (!fs.existsSync(rowsFile)) fail(`no rows file ${rowsFile}`);
+  let exported: unknown;
+  try {
+    exported = JSON.parse(fs.readFileSync(rowsFile, "utf8"));
+  } catch (e) {
+    fail(`${rowsFile} is not JSON: ${(e as Error).message}`);
+  }
+  const { tables, dropped } = rowsByTable(exported, opt("--table"));
   if (dropped.length) process.stderr.write(`ignored columns the schema does not know: ${dropped.join(", ")}\n`);
   const now = opt("--now") ?? new Date().toISOString();
   const r = runCase(d, { rows: tables, now }, params);
   const firing = r.evaluation.groups.filter((g) => g.fired);
-  process.stdout.write(JSON.stringify({
+  return JSON.stringify({
     detection: d.key,
     now,
     parameters: params,
@@ -81,7 +89,7 @@ function main(argv: string[]): void {
     ...(r.activityLogFired !== undefined ? { activityLogAlertFired: r.activityLogFired } : {}),
     alerts: firing,
     rows: r.evaluation.rows,
-  }, (_, v) => (v && typeof v === "object" && "ms" in v && typeof v.toString === "function" && !Array.isArray(v) ? v.toString() : v), 2) + "\n");
+  }, (_, v) => (v && typeof v === "object" && "ms" in v && typeof v.toString === "function" && !Array.isArray(v) ? v.toString() : v), 2) + "\n";
 }
 
-if (require.main === module) main(process.argv.slice(2));
+if (require.main === module) runTool("detect", () => main(process.argv.slice(2)));

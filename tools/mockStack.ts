@@ -12,6 +12,8 @@ export interface Declared {
   custom: boolean;
   /** The id the mock gave it (custom resources only). */
   id?: string;
+  /** Its Azure name (its `<type>Name`-style input), else the logical name. */
+  azureName: string;
   /** Left in Azure by `pulumi destroy` (the retainOnDelete option as it reached the engine). */
   retainOnDelete: boolean;
 }
@@ -98,7 +100,7 @@ export async function runStack(config: Record<string, unknown>, opts: { stack?: 
       const inputs = unwrapSecrets(a.inputs, found);
       const azName = azureName(a.type, a.name, inputs);
       const id = a.custom === false ? undefined : mockId(a.type, azName, inputs);
-      resources.push({ type: a.type, name: a.name, inputs, custom: a.custom !== false, id, retainOnDelete: retained.get(`${a.type}::${a.name}`) ?? false });
+      resources.push({ type: a.type, name: a.name, inputs, custom: a.custom !== false, id, azureName: azName, retainOnDelete: retained.get(`${a.type}::${a.name}`) ?? false });
       if (found.length) secretPaths[a.name] = found;
       // Azure fills in the principal of a system-assigned identity.
       const identity = typeof inputs.identity?.type === "string" && inputs.identity.type.includes("SystemAssigned")
