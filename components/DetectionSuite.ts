@@ -73,7 +73,7 @@ export class DetectionSuite extends pulumi.ComponentResource {
       new TelemetryEntraId("telemetry-entra-id", { names: cfg.names, subscriptionId: client.subscriptionId, workspaceId, categories: plan.entraId.categories }, { parent: this });
     }
     if (plan?.diagnostics.length) {
-      new TelemetryDiagnostics("telemetry-diagnostics", { names: cfg.names, workspaceId, settings: plan.diagnostics }, { parent: this });
+      new TelemetryDiagnostics("telemetry-diagnostics", { names: cfg.names, subscriptionId: client.subscriptionId, workspaceId, settings: plan.diagnostics }, { parent: this });
     }
     const agent = plan && (plan.agent.windows || plan.agent.linux)
       ? new TelemetryAgent("telemetry-agent", { names: cfg.names, location: cfg.location, resourceGroupName: this.resourceGroupName, workspaceId, subscriptionId: client.subscriptionId, agent: plan.agent, tags }, { parent: this })

@@ -15,7 +15,7 @@ export class TelemetryActivityLog extends pulumi.ComponentResource {
   constructor(name: string, args: TelemetryActivityLogArgs, opts?: pulumi.ComponentResourceOptions) {
     super("azdetect:index:TelemetryActivityLog", name, {}, opts);
     this.settingId = new monitor.SubscriptionDiagnosticSetting("activity-log", {
-      name: args.names.diagnosticSetting(false),
+      name: args.names.subscriptionDiagnosticSetting(),
       workspaceId: args.workspaceId,
       logs: args.categories.map((category) => ({ category, enabled: true })),
     }, { parent: this }).id;

@@ -103,7 +103,7 @@ export class TelemetryAgent extends pulumi.ComponentResource {
       }
       new monitor.DataCollectionRuleAssociation(logicalNameFor("dcra", vm.id), {
         resourceUri: vm.id,
-        associationName: args.names.dataCollectionRuleAssociation(vm.os),
+        associationName: pulumi.output(args.subscriptionId).apply((sub) => args.names.dataCollectionRuleAssociation(sub, vm.os)),
         dataCollectionRuleId: dcr,
         description: "azdetect: collect what the deployed detections read",
       }, { parent: this });

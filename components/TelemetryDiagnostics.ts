@@ -9,6 +9,8 @@ import { logicalNameFor } from "./telemetryNames";
 
 export interface TelemetryDiagnosticsArgs {
   names: StackNames;
+  /** The provider's subscription: setting names carry it (config/names.ts). */
+  subscriptionId: pulumi.Input<string>;
   workspaceId: pulumi.Input<string>;
   settings: DiagnosticSettingPlan[];
 }
@@ -24,7 +26,7 @@ export class TelemetryDiagnostics extends pulumi.ComponentResource {
       const dedicated = s.destination === "resourceSpecific";
       ids[`${s.resourceUri}|${s.destination}`] = new monitor.DiagnosticSetting(logicalNameFor("diag", s.resourceUri, dedicated ? "dedicated" : ""), {
         resourceUri: s.resourceUri,
-        name: args.names.diagnosticSetting(dedicated),
+        name: pulumi.output(args.subscriptionId).apply((sub) => args.names.resourceDiagnosticSetting(sub, dedicated)),
         workspaceId: args.workspaceId,
         // Categories only, never a categoryGroup: one setting cannot mix them.
         logs: s.categories.map((category) => ({ category, enabled: true })),

@@ -109,8 +109,9 @@ export const stackConfigSchema = obj({
   /** Per-detection settings, keyed by detection key (azt301-1-runcommand) or technique id (AZT301.1, AZT301). */
   overrides: z.record(z.string(), detectionOverride).optional(),
   /** Tags on every resource the stack creates. */
-  tags: z.record(z.string().superRefine(nameRefinement("tagName")), azureName("tagValue")).superRefine((t, ctx) => {
+  tags: z.record(z.string(), azureName("tagValue")).superRefine((t, ctx) => {
     const n = Object.keys(t).length;
+    for (const k of Object.keys(t)) nameRefinement("tagName")(k, { addIssue: (i: { message: string }) => ctx.addIssue({ code: "custom", path: [k], message: i.message }) } as unknown as z.RefinementCtx);
     if (n > MAX_USER_TAGS) ctx.addIssue({ code: "custom", message: `${n} tags — Azure allows ${MAX_TAGS_PER_RESOURCE} per resource and the stack adds ${STACK_TAGS.length} of its own to each rule (${STACK_TAGS.join(", ")}): at most ${MAX_USER_TAGS}` });
     for (const k of Object.keys(t)) if (STACK_TAGS.includes(k.toLowerCase())) ctx.addIssue({ code: "custom", path: [k], message: `is a tag the stack sets itself — choose another name` });
   }).optional(),

@@ -83,22 +83,36 @@ export class StackNames {
     return this.fit("alertProcessingRule", `maintenance-${name}`);
   }
 
-  /** Diagnostic setting on the subscription or on a target resource, one per destination type. */
-  diagnosticSetting(dedicated: boolean): string {
-    return fitName("diagnosticSetting", dedicated ? `${this.prefix}-dedicated` : this.prefix);
+  /** The Activity Log export: one per subscription. */
+  subscriptionDiagnosticSetting(): string {
+    return fitName("diagnosticSetting", this.prefix);
+  }
+
+  /**
+   * A diagnostic setting on a target resource, one per destination type. The resource may be in
+   * any subscription, so the name also carries the stack's: the same stack deployed to two
+   * subscriptions does not claim one name twice.
+   */
+  resourceDiagnosticSetting(subscriptionId: string, dedicated: boolean): string {
+    return this.fit("diagnosticSetting", `${this.subscriptionPart(subscriptionId)}${dedicated ? "-dedicated" : ""}`);
   }
 
   /** The Entra ID diagnostic setting is tenant-wide: its name also carries the subscription. */
   entraDiagnosticSetting(subscriptionId: string): string {
-    return this.fit("diagnosticSetting", `sub-${shortHash("subscription", subscriptionId.toLowerCase())}`);
+    return this.fit("diagnosticSetting", this.subscriptionPart(subscriptionId));
+  }
+
+  private subscriptionPart(subscriptionId: string): string {
+    return `sub-${shortHash("subscription", subscriptionId.toLowerCase())}`;
   }
 
   dataCollectionRule(os: Os): string {
     return this.fit("dataCollectionRule", os);
   }
 
-  dataCollectionRuleAssociation(os: Os): string {
-    return this.fit("dataCollectionRuleAssociation", os);
+  /** On a VM, which may be in another subscription (association only): carries the stack's subscription too. */
+  dataCollectionRuleAssociation(subscriptionId: string, os: Os): string {
+    return this.fit("dataCollectionRuleAssociation", `${this.subscriptionPart(subscriptionId)}-${os}`);
   }
 
   policyAssignment(what: string): string {

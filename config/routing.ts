@@ -10,6 +10,7 @@ import { z } from "zod";
 import { TACTICS, type Severity, type Tactic } from "../detections/model";
 import { GUID_PATTERN, obj, oneOf, resourceId, text } from "./schema";
 import timeZones from "../azure/windows-time-zones.json";
+import { distance } from "fastest-levenshtein";
 
 const WINDOWS_TIME_ZONES = new Set(timeZones.windowsTimeZoneIds);
 import { keyPath } from "./errors";
@@ -224,7 +225,8 @@ const localDateTime = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[
 /** Windows time zone ids (what alert processing rules take), from the Unicode CLDR (azure/windows-time-zones.json). */
 const timeZone = z.string().refine((s) => WINDOWS_TIME_ZONES.has(s), {
   error: (iss) => {
-    const near = [...WINDOWS_TIME_ZONES].filter((z) => z.toLowerCase() === String(iss.input).toLowerCase() || z.toLowerCase().startsWith(String(iss.input).toLowerCase().slice(0, 4)));
+    const given = String(iss.input).toLowerCase();
+    const near = [...WINDOWS_TIME_ZONES].map((z) => ({ z, d: distance(given, z.toLowerCase()) })).filter((x) => x.d <= 10).sort((a, b) => a.d - b.d).map((x) => x.z);
     return `${JSON.stringify(iss.input)} is not a Windows time zone id — ${near.length ? `did you mean ${near.slice(0, 3).map((n) => JSON.stringify(n)).join(", ")}? ` : ""}expected e.g. "UTC", "W. Europe Standard Time", "Eastern Standard Time" (azure/windows-time-zones.json lists them)`;
   },
 });

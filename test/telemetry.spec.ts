@@ -89,12 +89,12 @@ describe("telemetry under mocks", () => {
 
     const diag: Record<string, any> = Object.fromEntries(run.ofType("azure-native:monitor:DiagnosticSetting").map((r) => [r.inputs.resourceUri, r.inputs]));
     expect(diag).to.deep.equal({
-      [IDS.keyVault]: { resourceUri: IDS.keyVault, name: `${P}-dedicated`, workspaceId: WORKSPACE, logs: [{ category: "AuditEvent", enabled: true }], logAnalyticsDestinationType: "Dedicated" },
+      [IDS.keyVault]: { resourceUri: IDS.keyVault, name: NAMES.resourceDiagnosticSetting(TEST_SUBSCRIPTION, true), workspaceId: WORKSPACE, logs: [{ category: "AuditEvent", enabled: true }], logAnalyticsDestinationType: "Dedicated" },
       [`${IDS.storage}/blobServices/default`]: {
-        resourceUri: `${IDS.storage}/blobServices/default`, name: `${P}-dedicated`, workspaceId: WORKSPACE,
+        resourceUri: `${IDS.storage}/blobServices/default`, name: NAMES.resourceDiagnosticSetting(TEST_SUBSCRIPTION, true), workspaceId: WORKSPACE,
         logs: [{ category: "StorageRead", enabled: true }, { category: "StorageWrite", enabled: true }], logAnalyticsDestinationType: "Dedicated",
       },
-      [IDS.automation]: { resourceUri: IDS.automation, name: P, workspaceId: WORKSPACE, logs: [{ category: "JobLogs", enabled: true }, { category: "JobStreams", enabled: true }] },
+      [IDS.automation]: { resourceUri: IDS.automation, name: NAMES.resourceDiagnosticSetting(TEST_SUBSCRIPTION, false), workspaceId: WORKSPACE, logs: [{ category: "JobLogs", enabled: true }, { category: "JobStreams", enabled: true }] },
     });
     for (const s of Object.values(diag)) for (const l of s.logs as object[]) expect(l).to.not.have.property("categoryGroup");
 
@@ -128,8 +128,8 @@ describe("telemetry under mocks", () => {
 
     const assoc = run.ofType("azure-native:monitor:DataCollectionRuleAssociation").map((r) => r.inputs);
     expect(assoc).to.have.deep.members([
-      { resourceUri: IDS.winVm, associationName: `${P}-windows`, dataCollectionRuleId: dcrId("windows"), description: "azdetect: collect what the deployed detections read" },
-      { resourceUri: IDS.linuxVm, associationName: `${P}-linux`, dataCollectionRuleId: dcrId("linux"), description: "azdetect: collect what the deployed detections read" },
+      { resourceUri: IDS.winVm, associationName: NAMES.dataCollectionRuleAssociation(TEST_SUBSCRIPTION, "windows"), dataCollectionRuleId: dcrId("windows"), description: "azdetect: collect what the deployed detections read" },
+      { resourceUri: IDS.linuxVm, associationName: NAMES.dataCollectionRuleAssociation(TEST_SUBSCRIPTION, "linux"), dataCollectionRuleId: dcrId("linux"), description: "azdetect: collect what the deployed detections read" },
     ]);
   });
 

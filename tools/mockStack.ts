@@ -40,7 +40,7 @@ const defaultCalls: CallMocks = {
 function azureName(type: string, name: string, inputs: Record<string, any>): string {
   const cls = type.split(":")[2] ?? "";
   const own = cls.charAt(0).toLowerCase() + cls.slice(1) + "Name";
-  for (const k of [own, "ruleName", "workspaceName", "vmExtensionName", "associationName", "dataCollectionRuleName", "name"]) {
+  for (const k of [own, "ruleName", "workspaceName", "vmExtensionName", "associationName", "dataCollectionRuleName", "alertProcessingRuleName", "name"]) {
     if (typeof inputs[k] === "string") return inputs[k];
   }
   return name;
