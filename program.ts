@@ -2,13 +2,12 @@
 // suite. index.ts calls it; the tests and `npm run plan` call it under Pulumi's mocks.
 import * as pulumi from "@pulumi/pulumi";
 import { parseStackConfig, rawFromPulumiConfig, type StackConfig } from "./config";
-import type { StackIdentity } from "./config/names";
 import { coverageSummary } from "./planning/coverage";
 import { estimateCost, logSourcesDelivered, priceTable, type CostEstimate } from "./planning/cost";
-import { resolveDetections, type ResolvedDetection } from "./planning/resolve";
+import { entraAllowlistLookups, resolveDetections, type ResolvedDetection } from "./planning/resolve";
 import { ConfigError } from "./config/errors";
 import { routeProblems } from "./config/routing";
-import { DetectionSuite } from "./components/DetectionSuite";
+import { DetectionSuite, type DetectionSuiteArgs } from "./components/DetectionSuite";
 import { withoutPromiseStacks } from "./components/promiseStacks";
 import type { Detection } from "./detections/model";
 import { applyTelemetry, type TelemetryPlan } from "./planning/telemetry";
@@ -27,13 +26,13 @@ export interface Program {
 
 /** Validates everything before the first resource is declared, then declares the suite. */
 export function runProgram(catalogue?: readonly Detection[]): Program {
-  const config = parseStackConfig(rawFromPulumiConfig(pulumi.runtime.allConfig(), pulumi.getProject()), pulumi.getStack(), stackIdentity());
+  const config = parseStackConfig(rawFromPulumiConfig(pulumi.runtime.allConfig(), pulumi.getProject()), pulumi.getStack());
   const telemetry = applyTelemetry(resolveDetections(config, catalogue), config.telemetry);
   const detections = telemetry.detections;
   const unrouted = routeProblems(config.routing, detections);
   if (unrouted.length) throw new ConfigError(unrouted);
   for (const w of telemetry.warnings) void pulumi.log.warn(w);
-  const suite = withoutPromiseStacks(() => new DetectionSuite("azdetect", { config, detections, telemetry: telemetry.plan }));
+  const suite = withoutPromiseStacks(() => new DetectionSuite("azdetect", suiteArgs(config, detections, telemetry.plan)));
   const cost = estimateCost(detections, priceTable(config.pricing), logSourcesDelivered(detections, telemetry.plan));
   const outputs = {
     resourceGroupName: suite.resourceGroupName,
@@ -48,13 +47,24 @@ export function runProgram(catalogue?: readonly Detection[]): Program {
   return { config, detections, suite, outputs, telemetry: telemetry.plan, warnings: telemetry.warnings, cost };
 }
 
-/** The Pulumi organization, project and stack: every Azure name the stack generates carries them (config/names.ts). */
-function stackIdentity(): StackIdentity {
-  let organization = "organization";
-  try {
-    organization = pulumi.getOrganization();
-  } catch {
-    // Older CLIs do not pass one; "organization" is what self-managed backends use.
-  }
-  return { organization, project: pulumi.getProject(), stack: pulumi.getStack() };
+/**
+ * The suite's args for a stack config. The stack keeps the names it has always had: Azure names
+ * carry the stack name, and children keep their Pulumi names (no prefix), so deployed stacks see no
+ * replacement (test/urns.spec.ts).
+ */
+export function suiteArgs(config: StackConfig, detections: ResolvedDetection[], telemetry: TelemetryPlan): DetectionSuiteArgs {
+  const ws = config.workspace;
+  return {
+    location: config.location,
+    resourceGroup: config.createResourceGroup ? { create: { name: config.resourceGroupName } } : { name: config.resourceGroupName },
+    workspace: ws.mode === "existing" ? { id: ws.id } : { create: { name: ws.name, sku: ws.sku, retentionInDays: ws.retentionInDays, retainOnDelete: ws.retainOnDelete } },
+    detections,
+    routing: config.routing,
+    telemetry,
+    entraAllowlists: entraAllowlistLookups(config),
+    skipQueryValidation: config.skipQueryValidation,
+    tags: config.tags,
+    identity: config.stack,
+    childNamePrefix: "",
+  };
 }

@@ -6,20 +6,27 @@ import * as pulumi from "@pulumi/pulumi";
 import * as monitor from "@pulumi/azure-native/monitor";
 import * as alertsmanagement from "@pulumi/azure-native/alertsmanagement";
 import { ConfigError, DeployTimeError, keyPath } from "../config/errors";
-import { severityMarker, type StackNames } from "../config/names";
+import { keyPrefix, type StackNames } from "../config/names";
 import { actionGroupNamesFor, RECEIVER_LIMITS, routeProblems, type ActionGroupSpec, type MaintenanceWindow, type RoutingConfig } from "../config/routing";
 import type { Severity, Tactic } from "../detections/model";
 import type { ResolvedDetection } from "../planning/resolve";
 import { groupRecipients, userRecipients, type EntraRecipient } from "./entraLookups";
+import { childNamer, stackNames, type ComponentNaming } from "./names";
 
-export interface AlertRoutingArgs {
-  routing: RoutingConfig;
+/**
+ * Alert routing as the suite takes it: the stack config's routing (config's parseRouting gives one),
+ * where an existing action group's id may be an Output of the embedding program, and the switches
+ * are optional (default: every rule must be routed; no maintenance windows).
+ */
+export type SuiteRouting = Omit<RoutingConfig<pulumi.Input<string>>, "allowUnroutedAlerts" | "maintenanceWindows"> &
+  Partial<Pick<RoutingConfig, "allowUnroutedAlerts" | "maintenanceWindows">>;
+
+export interface AlertRoutingArgs extends ComponentNaming {
+  routing: SuiteRouting;
   /** The rules the stack deploys: every one must be routed (unless allowed), windows name them. */
   detections: readonly ResolvedDetection[];
-  stack: string;
-  names: StackNames;
   resourceGroupName: pulumi.Input<string>;
-  /** /subscriptions/<id>: maintenance windows apply to alerts on any resource of it (activity-log alerts fire on the resource acted on). */
+  /** /subscriptions/<id>: maintenance windows apply to alerts on any resource of it. */
   subscriptionScope: pulumi.Input<string>;
   tags: Record<string, string>;
 }
@@ -28,51 +35,52 @@ export class AlertRouting extends pulumi.ComponentResource {
   /** Action group resource id per configured name (managed and referenced). */
   public readonly actionGroupIds: pulumi.Output<Record<string, string>>;
   private readonly ids: Record<string, pulumi.Output<string>>;
-  private readonly routing: RoutingConfig;
+  private readonly routing: RoutingConfig<pulumi.Input<string>>;
 
   constructor(name: string, args: AlertRoutingArgs, opts?: pulumi.ComponentResourceOptions) {
-    const problems = [...routeProblems(args.routing, args.detections), ...args.routing.maintenanceWindows.flatMap((w, i) => windowConditions(w, i, args).problems)];
+    const routing: RoutingConfig<pulumi.Input<string>> = { allowUnroutedAlerts: false, maintenanceWindows: [], ...args.routing };
+    const names = stackNames(args.stack);
+    const problems = [...routeProblems(routing, args.detections), ...routing.maintenanceWindows.flatMap((w, i) => windowConditions(w, i, args.detections, names).problems)];
     if (problems.length) throw new ConfigError(problems);
     super("azdetect:index:AlertRouting", name, {}, opts);
-    this.routing = args.routing;
+    this.routing = routing;
+    const child = childNamer(args.childNamePrefix ?? `${name}-`);
 
-    const used = new Set(args.routing.routes.flatMap((r) => r.actionGroups));
+    const used = new Set(routing.routes.flatMap((r) => r.actionGroups));
     this.ids = {};
-    for (const g of Object.values(args.routing.actionGroups)) {
+    for (const g of Object.values(routing.actionGroups)) {
       if (!used.has(g.name)) pulumi.log.warn(`${keyPath(["actionGroups", g.name])} is not used by any route`, this);
-      this.ids[g.name] = g.mode === "existing" ? pulumi.output(g.id) : this.declareActionGroup(g, args);
+      this.ids[g.name] = g.mode === "existing" ? pulumi.output(g.id) : this.declareActionGroup(child(`action-group-${g.name}`), g, args, names);
     }
     this.actionGroupIds = pulumi.output(this.ids) as pulumi.Output<Record<string, string>>;
 
-    args.routing.maintenanceWindows.forEach((w, i) => {
-      windowConditions(w, i, args).conditions.forEach((conditions, part) => {
-        const suffix = part === 0 ? "" : `-${part + 1}`;
-        new alertsmanagement.AlertProcessingRuleByName(`maintenance-${w.name}${suffix}`, {
-          alertProcessingRuleName: args.names.maintenanceWindow(`${w.name}${suffix}`),
-          resourceGroupName: args.resourceGroupName,
-          location: "Global",
-          properties: {
-            description: w.description ?? `azdetect ${args.stack}: no notifications from this stack's rules during this window`,
-            enabled: w.enabled,
-            scopes: [args.subscriptionScope],
-            conditions,
-            actions: [{ actionType: "RemoveAllActionGroups" }],
-            schedule: {
-              timeZone: w.timeZone,
-              effectiveFrom: w.effectiveFrom,
-              effectiveUntil: w.effectiveUntil,
-              recurrences: w.recurrences.map((r) => {
-                const times = { startTime: r.startTime, endTime: r.endTime };
-                return r.type === "Weekly" ? { recurrenceType: "Weekly" as const, daysOfWeek: r.daysOfWeek!, ...times }
-                  : r.type === "Monthly" ? { recurrenceType: "Monthly" as const, daysOfMonth: r.daysOfMonth!, ...times }
-                  : { recurrenceType: "Daily" as const, ...times };
-              }),
-            },
+    routing.maintenanceWindows.forEach((w, i) => windowConditions(w, i, args.detections, names).conditions.forEach((conditions, part) => {
+      const suffix = part === 0 ? "" : `-${part + 1}`;
+      new alertsmanagement.AlertProcessingRuleByName(child(`maintenance-${w.name}${suffix}`), {
+        alertProcessingRuleName: names.maintenanceWindow(`${w.name}${suffix}`),
+        resourceGroupName: args.resourceGroupName,
+        location: "Global",
+        properties: {
+          description: w.description ?? `azdetect ${args.stack}: no notifications from this stack's rules during this window`,
+          enabled: w.enabled,
+          scopes: [args.subscriptionScope],
+          conditions,
+          actions: [{ actionType: "RemoveAllActionGroups" }],
+          schedule: {
+            timeZone: w.timeZone,
+            effectiveFrom: w.effectiveFrom,
+            effectiveUntil: w.effectiveUntil,
+            recurrences: w.recurrences.map((r) => {
+              const times = { startTime: r.startTime, endTime: r.endTime };
+              return r.type === "Weekly" ? { recurrenceType: "Weekly" as const, daysOfWeek: r.daysOfWeek!, ...times }
+                : r.type === "Monthly" ? { recurrenceType: "Monthly" as const, daysOfMonth: r.daysOfMonth!, ...times }
+                : { recurrenceType: "Daily" as const, ...times };
+            }),
           },
-          tags: args.tags,
-        }, { parent: this });
-      });
-    });
+        },
+        tags: args.tags,
+      }, { parent: this });
+    }));
 
     this.registerOutputs({ actionGroupIds: this.actionGroupIds });
   }
@@ -82,7 +90,7 @@ export class AlertRouting extends pulumi.ComponentResource {
     return actionGroupNamesFor(this.routing, severity, tactic).map((n) => this.ids[n]);
   }
 
-  private declareActionGroup(g: Extract<ActionGroupSpec, { mode: "managed" }>, args: AlertRoutingArgs): pulumi.Output<string> {
+  private declareActionGroup(logicalName: string, g: Extract<ActionGroupSpec, { mode: "managed" }>, args: AlertRoutingArgs, names: StackNames): pulumi.Output<string> {
     const invokeOpts = { parent: this };
     const entra = pulumi.all([
       g.entraGroup ? groupRecipients(g.entraGroup, invokeOpts) : pulumi.output([] as EntraRecipient[]),
@@ -97,8 +105,8 @@ export class AlertRouting extends pulumi.ComponentResource {
         })
       : pulumi.output(emailReceivers(g.name, g.emails, [], otherReceivers).receivers);
 
-    return new monitor.ActionGroup(`action-group-${g.name}`, {
-      actionGroupName: args.names.actionGroup(g.name),
+    return new monitor.ActionGroup(logicalName, {
+      actionGroupName: names.actionGroup(g.name),
       resourceGroupName: args.resourceGroupName,
       location: "Global",
       groupShortName: g.shortName,
@@ -175,32 +183,32 @@ export function emailReceivers(
 /** Azure allows at most 5 values in one alert processing rule filter (Microsoft Learn, Alert processing rules, filters). */
 export const MAX_FILTER_VALUES = 5;
 
-type Condition = { field: "AlertRuleId" | "Description"; operator: "Contains"; values: string[] };
+type Condition = { field: "Description"; operator: "Contains"; values: string[] };
 
 /**
- * The filters of the alert processing rule(s) of a window: this stack's rules by the token in
- * their ids (config/names.ts), the window's tactics by the key prefix that follows it (each ATRM
- * tactic has its own hundred: azt3xx is Execution), its severities by the marker that ends each
- * rule's description (configured severities: Azure reports activity-log alerts as Sev4). Filters
- * are ANDed, a filter's values ORed, at most 5 of them: a window of more than 5 key prefixes
- * becomes several rules with the same schedule.
+ * The filters of the alert processing rule(s) of a window. Every rule's description ends in
+ * markers of this stack's token with its configured severity and key prefix, in both orders
+ * (config/names.ts ruleMarkers): `azdetect-<token>-` selects every rule of this stack and no
+ * other's, `...-s2-` its severity-2 rules, `...-azt3-` its Execution rules, `...-s2-azt3` both.
+ * Configured severities, not Azure's: activity-log alerts show as Sev4. A filter's values are ORed,
+ * at most 5: a window needing more becomes several rules with the same schedule.
  */
-export function windowConditions(w: MaintenanceWindow, index: number, args: Pick<AlertRoutingArgs, "detections" | "names">): { conditions: Condition[][]; problems: string[] } {
+export function windowConditions(w: MaintenanceWindow, index: number, detections: readonly ResolvedDetection[], names: StackNames): { conditions: Condition[][]; problems: string[] } {
   const where = keyPath(["maintenanceWindows", index]);
-  const matched = args.detections.filter((d) => (!w.severities || w.severities.includes(d.severity)) && (!w.tactics || w.tactics.includes(d.detection.tactic)));
+  const matched = detections.filter((d) => (!w.severities || w.severities.includes(d.severity)) && (!w.tactics || w.tactics.includes(d.detection.tactic)));
   if (matched.length === 0) return { conditions: [], problems: [`${where}: matches no deployed rule (severities ${JSON.stringify(w.severities ?? "all")}, tactics ${JSON.stringify(w.tactics ?? "all")}) — widen it or remove it`] };
-  const prefixOf = (key: string) => key.slice(0, 4);
-  let idValues = [args.names.ruleIdMarker()];
+  let prefixes: string[] = [];
   if (w.tactics) {
-    const prefixes = [...new Set(args.detections.filter((d) => w.tactics!.includes(d.detection.tactic)).map((d) => prefixOf(d.key)))].sort();
-    const shared = args.detections.filter((d) => !w.tactics!.includes(d.detection.tactic) && prefixes.includes(prefixOf(d.key)));
-    if (shared.length) return { conditions: [], problems: [`${where}.tactics: ${shared[0].key} (${shared[0].detection.tactic}) shares its key prefix with the window's tactics, so the window cannot tell them apart — remove tactics from the window`] };
-    idValues = prefixes.map((p) => args.names.ruleIdMarker(p));
+    prefixes = [...new Set(detections.filter((d) => w.tactics!.includes(d.detection.tactic)).map((d) => keyPrefix(d.key)))].sort();
+    const shared = detections.find((d) => !w.tactics!.includes(d.detection.tactic) && prefixes.includes(keyPrefix(d.key)));
+    if (shared) return { conditions: [], problems: [`${where}.tactics: ${shared.key} (${shared.detection.tactic}) shares its key prefix with the window's tactics, so the window cannot tell them apart — remove tactics from the window`] };
   }
-  const severity: Condition[] = w.severities ? [{ field: "Description", operator: "Contains", values: [...w.severities].sort().map(severityMarker) }] : [];
+  const severities = w.severities ? [...new Set(w.severities)].sort().map((n) => `s${n}`) : [];
+  const values = severities.length && prefixes.length ? severities.flatMap((s) => prefixes.map((p) => names.marker(s, p)))
+    : severities.length ? severities.map((s) => names.marker(s) + "-")
+    : prefixes.length ? prefixes.map((p) => names.marker(p) + "-")
+    : [names.marker() + "-"];
   const conditions: Condition[][] = [];
-  for (let i = 0; i < idValues.length; i += MAX_FILTER_VALUES) {
-    conditions.push([{ field: "AlertRuleId", operator: "Contains", values: idValues.slice(i, i + MAX_FILTER_VALUES) }, ...severity]);
-  }
+  for (let i = 0; i < values.length; i += MAX_FILTER_VALUES) conditions.push([{ field: "Description", operator: "Contains", values: values.slice(i, i + MAX_FILTER_VALUES) }]);
   return { conditions, problems: [] };
 }

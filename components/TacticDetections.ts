@@ -6,14 +6,11 @@ import * as monitor from "@pulumi/azure-native/monitor";
 import type { Tactic } from "../detections/model";
 import { tacticSlug } from "../detections/model";
 import { ruleText, type ResolvedDetection } from "../planning/resolve";
-import type { StackNames } from "../config/names";
-import { detectionTags } from "./names";
+import { childNamer, detectionTags, stackNames, type ComponentNaming } from "./names";
 
-export interface TacticDetectionsArgs {
+export interface TacticDetectionsArgs extends ComponentNaming {
   tactic: Tactic;
   detections: ResolvedDetection[];
-  stack: string;
-  names: StackNames;
   location: pulumi.Input<string>;
   resourceGroupName: pulumi.Input<string>;
   /** Every log search alert is scoped to this workspace (exactly one scope). */
@@ -36,28 +33,31 @@ export class TacticDetections extends pulumi.ComponentResource {
 
   constructor(name: string, args: TacticDetectionsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("azdetect:index:TacticDetections", name, {}, opts);
+    const names = stackNames(args.stack);
+    const child = childNamer(args.childNamePrefix ?? `${name}-`);
     const ids: Record<string, pulumi.Output<string>> = {};
     for (const d of args.detections) {
       const text = ruleText(d);
       const common = {
         resourceGroupName: args.resourceGroupName,
-        description: text.description,
+        // Ends in the markers maintenance windows match (this stack, severity, tactic).
+        description: `${text.description}\n\n${names.ruleMarkers(d.severity, d.key)}`,
         enabled: true,
         tags: detectionTags(d, args.stack, args.tags),
       };
       if (d.alertKind === "activityLog") {
-        this.rules[d.key] = new monitor.ActivityLogAlert(d.key, {
+        this.rules[d.key] = new monitor.ActivityLogAlert(child(d.key), {
           ...common,
-          activityLogAlertName: args.names.rule(d.key, "activityLog"),
+          activityLogAlertName: names.rule(d.key, "activityLog"),
           location: "Global",
           scopes: [args.subscriptionScope],
           condition: d.activityLogCondition!,
           actions: { actionGroups: args.actionGroupIds(d).map((id) => ({ actionGroupId: id })) },
         }, { parent: this });
       } else {
-        this.rules[d.key] = new monitor.ScheduledQueryRule(d.key, {
+        this.rules[d.key] = new monitor.ScheduledQueryRule(child(d.key), {
           ...common,
-          ruleName: args.names.rule(d.key, "scheduledQuery"),
+          ruleName: names.rule(d.key, "scheduledQuery"),
           displayName: text.displayName,
           location: args.location,
           kind: "LogAlert",

@@ -1,10 +1,11 @@
 // Subscription Activity Log -> workspace (fills AzureActivity). The subscription is the provider's.
 import * as pulumi from "@pulumi/pulumi";
 import * as monitor from "@pulumi/azure-native/monitor";
-import type { StackNames } from "../config/names";
+import { childNamer, deploySubscription, stackNames, type ComponentNaming } from "./names";
 
-export interface TelemetryActivityLogArgs {
-  names: StackNames;
+export interface TelemetryActivityLogArgs extends ComponentNaming {
+  /** The subscription the stack deploys to (default: the provider's): names that reach beyond the resource group carry it (config/names.ts). */
+  subscriptionId?: pulumi.Input<string>;
   workspaceId: pulumi.Input<string>;
   categories: string[];
 }
@@ -14,8 +15,8 @@ export class TelemetryActivityLog extends pulumi.ComponentResource {
 
   constructor(name: string, args: TelemetryActivityLogArgs, opts?: pulumi.ComponentResourceOptions) {
     super("azdetect:index:TelemetryActivityLog", name, {}, opts);
-    this.settingId = new monitor.SubscriptionDiagnosticSetting("activity-log", {
-      name: args.names.subscriptionDiagnosticSetting(),
+    this.settingId = new monitor.SubscriptionDiagnosticSetting(childNamer(args.childNamePrefix ?? `${name}-`)("activity-log"), {
+      name: deploySubscription(args.subscriptionId, this).apply((sub) => stackNames(args.stack).subscriptionDiagnosticSetting(sub)),
       workspaceId: args.workspaceId,
       logs: args.categories.map((category) => ({ category, enabled: true })),
     }, { parent: this }).id;

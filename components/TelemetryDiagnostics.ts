@@ -4,13 +4,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as monitor from "@pulumi/azure-native/monitor";
 import type { DiagnosticSettingPlan } from "../planning/telemetry";
-import type { StackNames } from "../config/names";
 import { logicalNameFor } from "./telemetryNames";
+import { childNamer, deploySubscription, stackNames, type ComponentNaming } from "./names";
 
-export interface TelemetryDiagnosticsArgs {
-  names: StackNames;
-  /** The provider's subscription: setting names carry it (config/names.ts). */
-  subscriptionId: pulumi.Input<string>;
+export interface TelemetryDiagnosticsArgs extends ComponentNaming {
+  /** The subscription the stack deploys to (default: the provider's): names that reach beyond the resource group carry it (config/names.ts). */
+  subscriptionId?: pulumi.Input<string>;
   workspaceId: pulumi.Input<string>;
   settings: DiagnosticSettingPlan[];
 }
@@ -21,12 +20,15 @@ export class TelemetryDiagnostics extends pulumi.ComponentResource {
 
   constructor(name: string, args: TelemetryDiagnosticsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("azdetect:index:TelemetryDiagnostics", name, {}, opts);
+    const child = childNamer(args.childNamePrefix ?? `${name}-`);
     const ids: Record<string, pulumi.Output<string>> = {};
+    const names = stackNames(args.stack);
+    const subscription = deploySubscription(args.subscriptionId, this);
     for (const s of args.settings) {
       const dedicated = s.destination === "resourceSpecific";
-      ids[`${s.resourceUri}|${s.destination}`] = new monitor.DiagnosticSetting(logicalNameFor("diag", s.resourceUri, dedicated ? "dedicated" : ""), {
+      ids[`${s.resourceUri}|${s.destination}`] = new monitor.DiagnosticSetting(child(logicalNameFor("diag", s.resourceUri, dedicated ? "dedicated" : "")), {
         resourceUri: s.resourceUri,
-        name: pulumi.output(args.subscriptionId).apply((sub) => args.names.resourceDiagnosticSetting(sub, dedicated)),
+        name: subscription.apply((sub) => names.resourceDiagnosticSetting(sub, dedicated)),
         workspaceId: args.workspaceId,
         // Categories only, never a categoryGroup: one setting cannot mix them.
         logs: s.categories.map((category) => ({ category, enabled: true })),

@@ -3,12 +3,11 @@
 // need Entra ID P1/P2. Declared only when telemetry.entraId.enabled is true.
 import * as pulumi from "@pulumi/pulumi";
 import * as aadiam from "@pulumi/azure-native/aadiam";
-import type { StackNames } from "../config/names";
+import { childNamer, deploySubscription, stackNames, type ComponentNaming } from "./names";
 
-export interface TelemetryEntraIdArgs {
-  names: StackNames;
-  /** The provider's subscription: the setting is tenant-wide, so its name carries it. */
-  subscriptionId: pulumi.Input<string>;
+export interface TelemetryEntraIdArgs extends ComponentNaming {
+  /** The subscription the stack deploys to (default: the provider's): names that reach beyond the resource group carry it (config/names.ts). */
+  subscriptionId?: pulumi.Input<string>;
   workspaceId: pulumi.Input<string>;
   /** Category names as strings: the SDK enum lists only AuditLogs and SignInLogs. */
   categories: string[];
@@ -19,8 +18,9 @@ export class TelemetryEntraId extends pulumi.ComponentResource {
 
   constructor(name: string, args: TelemetryEntraIdArgs, opts?: pulumi.ComponentResourceOptions) {
     super("azdetect:index:TelemetryEntraId", name, {}, opts);
-    this.settingId = new aadiam.DiagnosticSetting("entra-id", {
-      name: pulumi.output(args.subscriptionId).apply((sub) => args.names.entraDiagnosticSetting(sub)),
+    this.settingId = new aadiam.DiagnosticSetting(childNamer(args.childNamePrefix ?? `${name}-`)("entra-id"), {
+      // Tenant-wide: the name carries the stack's identity and subscription.
+      name: deploySubscription(args.subscriptionId, this).apply((sub) => stackNames(args.stack).entraDiagnosticSetting(sub)),
       workspaceId: args.workspaceId,
       logs: args.categories.map((category) => ({ category, enabled: true })),
     }, { parent: this }).id;

@@ -7,10 +7,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
 import type { Os } from "../planning/telemetry";
 import { AGENT_INITIATIVES, RESOURCE_LOGS_INITIATIVE, type BuiltInInitiative } from "../azure/telemetry-policies";
-import type { StackNames } from "../config/names";
+import { childNamer, stackNames, type ComponentNaming } from "./names";
 
-export interface TelemetryPolicyArgs {
-  names: StackNames;
+export interface TelemetryPolicyArgs extends ComponentNaming {
   location: string;
   subscriptionId: pulumi.Input<string>;
   workspaceId: pulumi.Input<string>;
@@ -24,14 +23,17 @@ export class TelemetryPolicy extends pulumi.ComponentResource {
 
   constructor(name: string, args: TelemetryPolicyArgs, opts?: pulumi.ComponentResourceOptions) {
     super("azdetect:index:TelemetryPolicy", name, {}, opts);
+    const names = stackNames(args.stack);
     const scope = pulumi.interpolate`/subscriptions/${args.subscriptionId}`;
+    const child = childNamer(args.childNamePrefix ?? `${name}-`);
     const ids: Record<string, pulumi.Output<string>> = {};
 
     const assign = (what: string, initiative: BuiltInInitiative, value: pulumi.Input<string>) => {
-      const assignment = new authorization.PolicyAssignment(`policy-${what}`, {
-        // Fitted to Azure's rules (64 characters at subscription scope, 128 for the display name).
-        policyAssignmentName: args.names.policyAssignment(what),
-        displayName: args.names.policyAssignmentDisplayName(initiative.displayName),
+      const assignment = new authorization.PolicyAssignment(child(`policy-${what}`), {
+        // At most 64 characters at subscription scope.
+        // Fitted to Azure's rules: 64 characters at subscription scope, 128 for the display name.
+        policyAssignmentName: pulumi.output(args.subscriptionId).apply((sub) => names.policyAssignment(sub, what)),
+        displayName: names.policyAssignmentDisplayName(initiative.displayName),
         scope,
         policyDefinitionId: initiative.id,
         identity: { type: "SystemAssigned" },
@@ -39,13 +41,13 @@ export class TelemetryPolicy extends pulumi.ComponentResource {
         parameters: { [initiative.parameter]: { value } },
       }, { parent: this });
       for (const role of initiative.roles) {
-        new authorization.RoleAssignment(`policy-${what}-${role.name.toLowerCase().replace(/ /g, "-")}`, {
-          roleAssignmentName: pulumi.output(args.subscriptionId).apply((sub) => args.names.roleAssignment(sub, what, role.id)),
+        new authorization.RoleAssignment(child(`policy-${what}-${role.name.toLowerCase().replace(/ /g, "-")}`), {
+          roleAssignmentName: pulumi.output(args.subscriptionId).apply((sub) => names.roleAssignment(sub, what, role.id)),
           scope,
           principalId: assignment.identity.apply((i) => i?.principalId ?? ""),
           principalType: "ServicePrincipal",
           roleDefinitionId: pulumi.interpolate`/subscriptions/${args.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${role.id}`,
-          description: `azdetect ${args.names.identity.stack}: ${role.name} for the DeployIfNotExists policy ${what}`,
+          description: `azdetect ${args.stack}: ${role.name} for the DeployIfNotExists policy ${what}`,
         }, { parent: this });
       }
       ids[what] = assignment.id;

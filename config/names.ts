@@ -1,12 +1,15 @@
 // The Azure name of everything the stack creates, in one place. Every name is fitted to Azure's
-// rule for its kind (azure/names.ts): a stack name with characters a kind refuses, or too long for
+// rule for its kind (azure/names.ts): an identity with characters a kind refuses, or too long for
 // it, still gives a valid name, and a distinct one (fitting appends a hash of the wanted name).
 //
-// Names carry the stack's identity: `azdetect-<stack>-<token>`, where the token is a hash of the
-// Pulumi organization, project and stack. Two stacks never share a name, even with equal stack
-// names in different projects or backends, or when one stack's name starts with another's
-// ("dev", "dev-eu"), so a maintenance window can select exactly this stack's rules by the token.
-// The tenant-wide Entra ID setting and the role assignments also include the subscription.
+// Names scoped to the stack's resource group (rules, action groups, DCRs, maintenance windows)
+// are `azdetect-<identity>-...` as since 0.1.0, so deployed stacks keep them (a new name would
+// replace the resource). Names whose scope reaches beyond that group also carry a hash of the
+// Pulumi organization, project, identity and subscription: the subscription's Activity Log
+// setting, settings and associations on resources anywhere, policy assignments, role assignments
+// and the tenant-wide Entra ID setting. Two stacks, or one stack deployed twice, never claim one of
+// those twice. Rules carry the stack's token (organization, project, identity) in their
+// description, which is what maintenance windows match.
 import { createHash } from "crypto";
 import { fitName, shortHash, type NameKind } from "../azure/names";
 
@@ -14,6 +17,7 @@ export interface StackIdentity {
   /** Pulumi organization ("organization" on self-managed backends). */
   organization: string;
   project: string;
+  /** The identity in the names: the stack's name in the stack program, `<stack>-<component>` in a library user's. */
   stack: string;
 }
 
@@ -22,57 +26,58 @@ export function defaultIdentity(stack: string): StackIdentity {
   return { organization: "organization", project: "azdetect", stack };
 }
 
-/** 8 hex characters identifying the stack: in every name, and what maintenance windows match. */
-export function stackToken(id: StackIdentity): string {
-  return shortHash("azdetect-stack", id.organization, id.project, id.stack);
+/** Default resource group: `azdetect-<stack>`, fitted (unchanged for every name Azure accepts). */
+export function defaultResourceGroupName(stack: string): string {
+  return fitName("resourceGroup", `azdetect-${stack}`);
+}
+
+/** Default workspace: `azdetect-<stack>`, fitted (a stack name with '_' or '.' gives a valid one). */
+export function defaultWorkspaceName(stack: string): string {
+  return fitName("workspace", `azdetect-${stack}`);
 }
 
 export type Os = "windows" | "linux";
 
 /** The Azure names of one stack's resources. */
 export class StackNames {
+  /** 8 hex characters of the organization, project and identity: in every rule's description. */
   readonly token: string;
-  /** `azdetect-<stack>-<token>`: the start of every name the stack generates. */
+  /** `azdetect-<identity>`: the start of every name. */
   readonly prefix: string;
 
   constructor(readonly identity: StackIdentity) {
-    this.token = stackToken(identity);
-    this.prefix = `azdetect-${identity.stack}-${this.token}`;
+    this.token = shortHash("azdetect-stack", identity.organization, identity.project, identity.stack);
+    this.prefix = `azdetect-${identity.stack}`;
   }
 
   private fit(kind: NameKind, suffix: string): string {
     return fitName(kind, `${this.prefix}-${suffix}`);
   }
 
-  /** Default resource group (subscription-wide, so it carries the token). */
-  defaultResourceGroup(): string {
-    return fitName("resourceGroup", this.prefix);
+  /** `<prefix>-<hash of token and subscription>`: names whose scope is wider than the resource group. */
+  private deployed(subscriptionId: string): string {
+    return `${this.prefix}-${shortHash(this.token, subscriptionId.toLowerCase())}`;
   }
 
-  /** Default workspace name; unique within the stack's resource group. */
-  defaultWorkspace(): string {
-    return fitName("workspace", `azdetect-${this.identity.stack}`);
-  }
-
-  /**
-   * A detection's rule: stable per key and stack; changing it replaces the deployed rule. It is
-   * never fitted (Pulumi stack names use only characters rule names allow, and are short enough):
-   * maintenance windows find the rules by `-<token>-<key prefix>` in it, which fitting would break.
-   */
+  /** A detection's rule: stable per key and identity; changing it replaces the deployed rule. */
   rule(key: string, kind: "scheduledQuery" | "activityLog"): string {
-    const wanted = `${this.prefix}-${key}`;
-    const fitted = fitName(kind === "activityLog" ? "activityLogAlert" : "scheduledQueryRule", wanted);
-    if (fitted !== wanted) throw new Error(`rule name ${JSON.stringify(wanted)} is not one Azure accepts (stack name ${JSON.stringify(this.identity.stack)})`);
-    return wanted;
+    return this.fit(kind === "activityLog" ? "activityLogAlert" : "scheduledQueryRule", key);
   }
 
   /**
-   * What the alert rule id of every rule of this stack contains, and no other rule's: maintenance
-   * windows match it (AlertRuleId Contains). Lower case hex between hyphens, so it matches however
-   * Azure cases the id.
+   * The markers that end a rule's description: this stack's token with the rule's configured
+   * severity and key prefix (each ATRM tactic has its hundred: azt3xx is Execution), in both orders,
+   * so a maintenance window selects by severity, by tactic or both with `Description Contains`.
+   * No spaces inside a marker: the alert processing rule docs warn they affect matching.
    */
-  ruleIdMarker(keyPrefix = ""): string {
-    return `-${this.token}-${keyPrefix}`;
+  ruleMarkers(severity: number, key: string): string {
+    const s = `s${severity}`, t = keyPrefix(key);
+    return `${this.marker(s, t)} ${this.marker(t, s)}`;
+  }
+
+  /** `azdetect-<token>-<parts>`: one marker, or with fewer parts the start every matching marker shares. */
+  marker(...parts: string[]): string {
+    return [`azdetect-${this.token}`, ...parts].join("-");
   }
 
   actionGroup(name: string): string {
@@ -83,48 +88,41 @@ export class StackNames {
     return this.fit("alertProcessingRule", `maintenance-${name}`);
   }
 
-  /** The Activity Log export: one per subscription. */
-  subscriptionDiagnosticSetting(): string {
-    return fitName("diagnosticSetting", this.prefix);
-  }
-
-  /**
-   * A diagnostic setting on a target resource, one per destination type. The resource may be in
-   * any subscription, so the name also carries the stack's: the same stack deployed to two
-   * subscriptions does not claim one name twice.
-   */
-  resourceDiagnosticSetting(subscriptionId: string, dedicated: boolean): string {
-    return this.fit("diagnosticSetting", `${this.subscriptionPart(subscriptionId)}${dedicated ? "-dedicated" : ""}`);
-  }
-
-  /** The Entra ID diagnostic setting is tenant-wide: its name also carries the subscription. */
-  entraDiagnosticSetting(subscriptionId: string): string {
-    return this.fit("diagnosticSetting", this.subscriptionPart(subscriptionId));
-  }
-
-  private subscriptionPart(subscriptionId: string): string {
-    return `sub-${shortHash("subscription", subscriptionId.toLowerCase())}`;
-  }
-
   dataCollectionRule(os: Os): string {
     return this.fit("dataCollectionRule", os);
   }
 
-  /** On a VM, which may be in another subscription (association only): carries the stack's subscription too. */
+  /** The Activity Log export: one per subscription. */
+  subscriptionDiagnosticSetting(subscriptionId: string): string {
+    return fitName("diagnosticSetting", this.deployed(subscriptionId));
+  }
+
+  /** A diagnostic setting on a target resource (in any subscription), one per destination type. */
+  resourceDiagnosticSetting(subscriptionId: string, dedicated: boolean): string {
+    return fitName("diagnosticSetting", `${this.deployed(subscriptionId)}${dedicated ? "-dedicated" : ""}`);
+  }
+
+  /** The Entra ID diagnostic setting: tenant-wide. */
+  entraDiagnosticSetting(subscriptionId: string): string {
+    return fitName("diagnosticSetting", this.deployed(subscriptionId));
+  }
+
+  /** On a VM, which may be in another subscription (association only). */
   dataCollectionRuleAssociation(subscriptionId: string, os: Os): string {
-    return this.fit("dataCollectionRuleAssociation", `${this.subscriptionPart(subscriptionId)}-${os}`);
+    return fitName("dataCollectionRuleAssociation", `${this.deployed(subscriptionId)}-${os}`);
   }
 
-  policyAssignment(what: string): string {
-    return this.fit("policyAssignment", what);
+  /** At subscription scope: 64 characters at most, so long identities are fitted with their hash. */
+  policyAssignment(subscriptionId: string, what: string): string {
+    return fitName("policyAssignment", `${this.deployed(subscriptionId)}-${what}`);
   }
 
-  /** `[azdetect <stack>] <initiative>`, within 128 characters: the stack part is shortened first. */
+  /** `[azdetect <identity>] <initiative>`, within 128 characters: the identity is shortened first. */
   policyAssignmentDisplayName(initiative: string): string {
     const max = 128;
     const room = max - "[azdetect ] ".length - initiative.length;
-    const stack = this.identity.stack.length <= room ? this.identity.stack : this.identity.stack.slice(0, Math.max(room - 1, 0)) + "…";
-    return `[azdetect ${stack}] ${initiative}`.slice(0, max);
+    const id = this.identity.stack.length <= room ? this.identity.stack : this.identity.stack.slice(0, Math.max(room - 1, 0)) + "…";
+    return `[azdetect ${id}] ${initiative}`.slice(0, max);
   }
 
   /** Role assignment names are tenant-wide GUIDs: stack, subscription, purpose and role. */
@@ -133,13 +131,9 @@ export class StackNames {
   }
 }
 
-/**
- * Ends every rule description: maintenance windows select severities by it (Description
- * Contains), because Azure reports every activity-log alert as Sev4 whatever the detection's
- * severity. No spaces: the alert processing rule docs warn they affect matching.
- */
-export function severityMarker(severity: number): string {
-  return `azdetect-severity-${severity}`;
+/** The first four characters of a detection key: `azt3` for every Execution detection. */
+export function keyPrefix(key: string): string {
+  return key.slice(0, 4);
 }
 
 /** A stable GUID (version-4 layout) from its parts: role assignment names must be GUIDs. */

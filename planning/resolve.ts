@@ -1,14 +1,13 @@
 // Applies a stack's configuration to the catalogue: which detections are deployed, in which
 // form, with which parameters, schedule and severity. Pure: the stack, `npm run plan`,
 // `npm run catalog` and the tests all call this, so they agree on what `pulumi up` declares.
-import type { StackConfig, DetectionOverride } from "../config";
+import type { StackConfig, DetectionOverride, DetectionSelectionConfig } from "../config";
 import { ConfigError, keyPath } from "../config/errors";
-import { severityMarker } from "../config/names";
 import { DETECTIONS } from "../detections/index";
 import type { Detection, GlobalAllowlist, ParameterValues, Severity, Trigger } from "../detections/model";
 import { activityLogCondition, operationMatchQuery, OPERATION_TRIGGER, ACTIVITY_LOG_INGESTION_LAG, type ActivityLogAlertCondition } from "../detections/patterns/operationMatch";
-import { isoDuration, isoDurationMs, str } from "../detections/kql";
-import { LIMITS, LOG_ALERT_PROPERTIES_MAX_BYTES } from "../azure/limits";
+import { isoDurationMs, str } from "../detections/kql";
+import { LIMITS, MAX_QUERY_TIME_RANGE_MS, roundUpQueryTimeRange } from "../azure/limits";
 
 export type AlertKind = "scheduledQuery" | "activityLog";
 
@@ -53,9 +52,10 @@ export function renderQuery(d: Detection, p: ParameterValues, s: Schedule = d): 
  */
 export function queryTimeRange(d: Detection, s: Schedule = d): string | undefined {
   if (d.signal.kind !== "activityLog") return s.overrideQueryTimeRange;
-  const needed = Math.min(isoDurationMs(s.windowSize) + isoDurationMs(ACTIVITY_LOG_INGESTION_LAG), LIMITS.windowMs.max);
+  const needed = Math.min(isoDurationMs(s.windowSize) + isoDurationMs(ACTIVITY_LOG_INGESTION_LAG), MAX_QUERY_TIME_RANGE_MS);
   const given = s.overrideQueryTimeRange ? isoDurationMs(s.overrideQueryTimeRange) : 0;
-  return given >= needed ? s.overrideQueryTimeRange : isoDuration(needed);
+  // Rounded up to a range Azure accepts (PT5M + 30 min lag = PT35M is refused; PT45M is not).
+  return given >= needed ? s.overrideQueryTimeRange : roundUpQueryTimeRange(needed);
 }
 
 /** The trigger of the log-search form. */
@@ -145,20 +145,39 @@ export function upnsIn(values: readonly string[]): string[] {
   return values.filter((v) => v.includes("@"));
 }
 
+/** Entra ID names whose ids join the allowlists at deploy time (DetectionSuite's `entraAllowlists`). */
+export interface EntraAllowlistLookups {
+  /** Service principal display names: their app ids join appIds, their object ids objectIds. */
+  servicePrincipalNames: string[];
+  /** User principal names: their object ids join objectIds. */
+  userPrincipalNames: string[];
+}
+
+/** The deploy-time lookups of a stack: allowlists.servicePrincipalNames, and the UPNs in callers and userPrincipalNames. */
+export function entraAllowlistLookups(cfg: Pick<StackConfig, "allowlists" | "servicePrincipalNames">): EntraAllowlistLookups {
+  const upns = upnsIn([...(cfg.allowlists?.callers ?? []), ...(cfg.allowlists?.userPrincipalNames ?? [])]);
+  return { servicePrincipalNames: cfg.servicePrincipalNames ?? [], userPrincipalNames: [...new Set(upns.map((u) => u.toLowerCase()))] };
+}
+
 /**
  * The allowlists that receive values only at deploy time, from Entra ID lookups (DetectionSuite):
- * appIds from allowlists.servicePrincipalNames; objectIds from those and from the UPNs in
- * allowlists.callers and allowlists.userPrincipalNames.
+ * appIds from service principal names; objectIds from those and from user principal names.
  */
-export function deferredAllowlists(cfg: Pick<StackConfig, "allowlists" | "servicePrincipalNames">): GlobalAllowlist[] {
+export function deferredAllowlists(lookups: EntraAllowlistLookups): GlobalAllowlist[] {
   const out: GlobalAllowlist[] = [];
-  if (cfg.servicePrincipalNames?.length) out.push("appIds");
-  if (cfg.servicePrincipalNames?.length || upnsIn([...(cfg.allowlists?.callers ?? []), ...(cfg.allowlists?.userPrincipalNames ?? [])]).length) out.push("objectIds");
+  if (lookups.servicePrincipalNames.length) out.push("appIds");
+  if (lookups.servicePrincipalNames.length || lookups.userPrincipalNames.length) out.push("objectIds");
   return out;
 }
 
-/** The detections a stack deploys. Throws ConfigError listing every problem. */
-export function resolveDetections(cfg: StackConfig, catalogue: readonly Detection[] = DETECTIONS): ResolvedDetection[] {
+/**
+ * What selects and tunes the detections: the stack config's tactics, overrides, allowlists and
+ * alert-form preference (a whole StackConfig is one; config's parseDetectionSelection makes one).
+ */
+export type DetectionSelection = DetectionSelectionConfig;
+
+/** The detections a selection deploys. Throws ConfigError listing every problem. */
+export function resolveDetections(cfg: DetectionSelection, catalogue: readonly Detection[] = DETECTIONS): ResolvedDetection[] {
   const problems: string[] = [];
   const out: ResolvedDetection[] = [];
   const oversized = new Map<string, { rules: { key: string; bytes: number }[]; entries: number }>();
@@ -176,7 +195,7 @@ export function resolveDetections(cfg: StackConfig, catalogue: readonly Detectio
     if (d.signal.kind === "activityLog") {
       const blockers: string[] = [];
       // Allowlists that receive values at deploy time count as set.
-      const deferred = deferredAllowlists(cfg).flatMap((a) => allowlistParameters(d, a));
+      const deferred = deferredAllowlists(entraAllowlistLookups(cfg)).flatMap((a) => allowlistParameters(d, a));
       for (const ex of d.signal.exclusions ?? []) if ((parameters[ex.parameter] as string[]).length || deferred.includes(ex.parameter)) blockers.push(`parameter ${ex.parameter} is set (activity-log alerts cannot exclude values)`);
       if (o.threshold !== undefined) blockers.push("a threshold is set (activity-log alerts fire on every event)");
       if (o.alertKind === "activityLog" && blockers.length) problems.push(`${where}: ${d.key} cannot be an activity-log alert because ${blockers.join(" and ")} — use scheduledQuery or remove them`);
@@ -229,14 +248,16 @@ export function resolveDetections(cfg: StackConfig, catalogue: readonly Detectio
 
 /** What a rule shows in Azure: its display name, and its description with the triage steps. */
 export function ruleText(d: ResolvedDetection): { displayName: string; description: string } {
-  const marker = severityMarker(d.severity);
   return {
     displayName: `[azdetect] ${d.detection.technique} ${d.detection.name}`,
-    // 2,048 characters: the description limit of activity-log alerts (log search alerts allow
-    // 4,096). It ends in the severity marker maintenance windows match, whatever is cut.
-    description: `${d.detection.description}\n\nTriage: ${d.detection.triage.join(" ")}`.slice(0, 2048 - marker.length - 2) + "\n\n" + marker,
+    // The limit of activity-log alerts (log search alerts allow 4,096), less room for the markers
+    // maintenance windows match, which the component appends (config/names.ts ruleMarkers).
+    description: `${d.detection.description}\n\nTriage: ${d.detection.triage.join(" ")}`.slice(0, LIMITS.maxDescription.other - RULE_MARKERS_ROOM),
   };
 }
+
+/** Characters kept free at the end of a rule description for "\n\n" and the two stack markers. */
+export const RULE_MARKERS_ROOM = 80;
 
 /** Bytes a log search alert carries besides its query and text: schedule, scope, 5 action group ids, custom properties. */
 const OTHER_RULE_PROPERTIES_BYTES = 4096;
@@ -252,9 +273,9 @@ export function ruleBytes(d: ResolvedDetection, query = d.query): number {
  * list that makes it big: its largest list parameter, attributed to the org-wide allowlist when
  * most of its entries come from there, else to the override that set it.
  */
-function oversizeRule(d: ResolvedDetection, cfg: StackConfig, applied: [string, DetectionOverride][], into: Map<string, { rules: { key: string; bytes: number }[]; entries: number }>): void {
+function oversizeRule(d: ResolvedDetection, cfg: DetectionSelection, applied: [string, DetectionOverride][], into: Map<string, { rules: { key: string; bytes: number }[]; entries: number }>): void {
   const bytes = ruleBytes(d);
-  if (bytes <= LOG_ALERT_PROPERTIES_MAX_BYTES) return;
+  if (bytes <= LIMITS.maxRulePropertiesBytes) return;
   const lists = Object.entries(d.detection.parameters ?? {}).filter(([, p]) => p.type === "stringList")
     .map(([name, p]) => ({ name, allowlist: p.type === "stringList" ? p.allowlist : undefined, values: d.parameters[name] as string[] }))
     .sort((a, b) => listBytes(b.values) - listBytes(a.values));
@@ -284,7 +305,7 @@ function oversizeProblems(oversized: Map<string, { rules: { key: string; bytes: 
   return [...oversized].map(([key, { rules, entries }]) => {
     const worst = [...rules].sort((a, b) => b.bytes - a.bytes);
     const shown = worst.slice(0, 3).map((r) => `${r.key} ${kb(r.bytes)}`).join(", ");
-    return `${key}: ${entries ? `its ${entries.toLocaleString("en-US")} entries make ` : "makes "}${rules.length} log search rule${rules.length === 1 ? "" : "s"} bigger than Azure accepts (${shown}${rules.length > 3 ? `, ${rules.length - 3} more` : ""}; at most ${kb(LOG_ALERT_PROPERTIES_MAX_BYTES)} of rule properties, query included) — ` +
+    return `${key}: ${entries ? `its ${entries.toLocaleString("en-US")} entries make ` : "makes "}${rules.length} log search rule${rules.length === 1 ? "" : "s"} bigger than Azure accepts (${shown}${rules.length > 3 ? `, ${rules.length - 3} more` : ""}; at most ${kb(LIMITS.maxRulePropertiesBytes)} of rule properties, query included) — ` +
       "shorten the list: allowlist each identity once in the org-wide azdetect:allowlists rather than per detection, prefer one service principal or group over many callers, and keep a list of thousands in a table of the workspace (a watchlist) that your own rules join";
   });
 }

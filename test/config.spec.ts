@@ -23,7 +23,7 @@ function problems(raw: Record<string, unknown>): string[] {
 describe("stack config", () => {
   it("applies documented defaults", () => {
     const c = parseStackConfig(base, "dev");
-    expect(c.resourceGroupName).to.match(/^azdetect-dev-[0-9a-f]{8}$/);
+    expect(c.resourceGroupName).to.equal("azdetect-dev");
     expect(c.createResourceGroup).to.equal(true);
     expect(c.workspace).to.deep.equal({ mode: "create", name: "azdetect-dev", sku: "PerGB2018", retentionInDays: 90, retainOnDelete: true });
     expect(c.tactics).to.have.length(7);
@@ -59,8 +59,13 @@ describe("stack config", () => {
     ["negative severity", { ...base, overrides: { "azt301-1-runcommand": { severity: -1 } } }, /^azdetect:overrides\.azt301-1-runcommand\.severity: -1 is too small — at least 0$/],
     ["malformed ISO-8601 duration", { ...base, overrides: { "azt301-1-runcommand": { evaluationFrequency: "5m" } } }, /^azdetect:overrides\.azt301-1-runcommand\.evaluationFrequency: "5m" is not an ISO-8601 duration — expected e\.g\. PT5M/],
     ["window shorter than frequency", { ...base, overrides: { "azt301-1-runcommand": { evaluationFrequency: "PT15M", windowSize: "PT5M" } } }, /^azdetect:overrides\.azt301-1-runcommand: windowSize PT5M is shorter than evaluationFrequency PT15M/],
-    ["frequency beyond Azure's range", { ...base, overrides: { AZT301: { evaluationFrequency: "P2D", windowSize: "P2D" } } }, /^azdetect:overrides\.AZT301: evaluationFrequency P2D is outside Azure's range — expected PT1M to P1D/],
-    ["window beyond two days", { ...base, overrides: { "AZT301.1": { windowSize: "P3D" } } }, /^azdetect:overrides\.AZT301\.1: windowSize P3D is outside Azure's range — expected PT1M to P2D/],
+    ["frequency beyond Azure's range", { ...base, overrides: { AZT301: { evaluationFrequency: "P2D", windowSize: "P2D" } } }, /^azdetect:overrides\.AZT301: evaluationFrequency P2D is not a frequency Azure accepts — expected one of: PT5M, PT10M, PT15M, PT30M, PT45M, PT1H, PT2H, PT3H, PT4H, PT5H, PT6H, P1D /],
+    ["window beyond two days", { ...base, overrides: { "AZT301.1": { windowSize: "P3D" } } }, /^azdetect:overrides\.AZT301\.1: windowSize P3D is not a window Azure accepts — expected one of: PT5M, PT10M, PT15M, PT30M, PT45M, PT1H, PT2H, PT3H, PT4H, PT5H, PT6H, P1D, P2D /],
+    // Azure/azure-rest-api-specs#21258: windows between the granularities are refused; hashicorp/terraform-provider-azurerm (query_time_range_override).
+    ["a window between Azure's granularities", { ...base, overrides: { "azt301-1-runcommand": { windowSize: "PT20M" } } }, /^azdetect:overrides\.azt301-1-runcommand: windowSize PT20M is not a window Azure accepts — expected one of: PT5M, PT10M, PT15M, PT30M, PT45M/],
+    ["a query time range between Azure's granularities", { ...base, overrides: { "azt301-1-runcommand": { overrideQueryTimeRange: "PT1H15M" } } }, /^azdetect:overrides\.azt301-1-runcommand: overrideQueryTimeRange PT1H15M is not a query time range Azure accepts — expected one of: PT5M, .*PT1H, PT2H/],
+    // A one-minute frequency fails for queries using ingestion_time() (learn.microsoft.com, "Create or edit a log search alert rule").
+    ["a one-minute frequency", { ...base, overrides: { "azt301-1-runcommand": { evaluationFrequency: "PT1M", windowSize: "PT5M" } } }, /^azdetect:overrides\.azt301-1-runcommand: evaluationFrequency PT1M is refused: a one-minute frequency fails for queries that use ingestion_time\(\)/],
     ["malformed workspace resource id", { ...base, workspace: { existingId: "/subscriptions/abc/workspaces/x" } }, /^azdetect:workspace\.existingId: "\/subscriptions\/abc\/workspaces\/x" is not an Azure resource id — expected \/subscriptions\/<subscription-guid>\/resourceGroups\/<group>\/providers\/Microsoft\.OperationalInsights\/workspaces\/<name>$/],
     ["resource id of the wrong type", { ...base, workspace: { existingId: WS.replace("Microsoft.OperationalInsights/workspaces", "Microsoft.KeyVault/vaults") } }, /^azdetect:workspace\.existingId: .* is a Microsoft\.KeyVault\/vaults — expected a Microsoft\.OperationalInsights\/workspaces resource id/],
     ["existing workspace with create settings", { ...base, workspace: { existingId: WS, retentionInDays: 30 } }, /^azdetect:workspace: existingId references a workspace the stack does not manage/],
@@ -75,6 +80,9 @@ describe("stack config", () => {
     ["a baseline's two-day range", { ...base, overrides: { AZT104: { overrideQueryTimeRange: "P1D" } } }, /^azdetect:overrides\.AZT104\.overrideQueryTimeRange: azt104-graph-user-enumeration's overrideQueryTimeRange cannot be changed — the query compares the last 24 hours/],
     ["a query with its own ago() slots", { ...base, overrides: { "azt601-3-logicapp-change-and-run": { evaluationFrequency: "PT2H" } } }, /^azdetect:overrides\.azt601-3-logicapp-change-and-run\.evaluationFrequency: .*cannot be changed — its query selects its own time slots with ago\(\)/],
     ["allowlist entries must be non-empty strings", { ...base, allowlists: { callers: [""] } }, /^azdetect:allowlists\.callers\[0\]: "" is too short — at least 1 characters$/],
+    // cost-logs.md "Legacy pricing tiers" / "Commitment tiers": refused with the reason, not sent half-configured.
+    ["a legacy workspace tier", { ...base, workspace: { sku: "Standalone" } }, /^azdetect:workspace\.sku: "Standalone" is not allowed — expected PerGB2018\. Standalone is a legacy tier, open only to subscriptions that had a Log Analytics workspace on April 2, 2018/],
+    ["a commitment tier without its level", { ...base, workspace: { sku: "CapacityReservation" } }, /^azdetect:workspace\.sku: "CapacityReservation" is not allowed — expected PerGB2018\. CapacityReservation \(a commitment tier\) needs a capacityReservationLevel/],
     ["tags must be strings, numbers or booleans", { ...base, tags: { owner: { name: "x" } } }, /^azdetect:tags\.owner: expected string/],
   ];
   for (const [what, raw, re] of bad) {

@@ -133,34 +133,37 @@ describe("two stacks in one tenant never share a name", () => {
       if (x.type === "azure-native:monitor:DiagnosticSetting") return `${x.inputs.resourceUri.toLowerCase()}|setting|${x.azureName.toLowerCase()}`;
       if (x.type === "azure-native:compute:VirtualMachineExtension") return `${subscription}|${x.inputs.resourceGroupName}/${x.inputs.vmName}|extension|${x.azureName.toLowerCase()}`;
       if (x.type === "azure-native:monitor:DataCollectionRuleAssociation") return `${x.inputs.resourceUri.toLowerCase()}|association|${x.azureName.toLowerCase()}`;
-      return `${subscription}|${x.inputs.resourceGroupName}|${x.type}|${x.azureName.toLowerCase()}`;
+      return `${subscription}|${String(x.inputs.resourceGroupName).toLowerCase()}|${x.type}|${x.azureName.toLowerCase()}`;
     });
   }
 
   for (const [what, a, b] of [
-    ["equal stack names in two projects, one subscription, one shared resource group", { stack: "prod", organization: "org-a", sub: TEST_SUBSCRIPTION }, { stack: "prod", organization: "org-b", sub: TEST_SUBSCRIPTION }],
-    ["equal stack and org names in two subscriptions (two self-managed backends)", { stack: "prod", organization: "organization", sub: TEST_SUBSCRIPTION }, { stack: "prod", organization: "organization", sub: OTHER_SUB }],
-    ["stack names where one starts with the other", { stack: "dev", organization: "organization", sub: TEST_SUBSCRIPTION }, { stack: "dev-eu", organization: "organization", sub: TEST_SUBSCRIPTION }],
+    // Names inside a resource group carry the stack name only (kept since 0.1.0, so deployed stacks
+    // are not replaced): equal stack names need distinct groups, as the default group name gives.
+    ["equal stack names in two projects, one subscription", { stack: "prod", organization: "org-a", sub: TEST_SUBSCRIPTION, group: "rg-security-a" }, { stack: "prod", organization: "org-b", sub: TEST_SUBSCRIPTION, group: "rg-security-b" }],
+    ["one stack deployed to two subscriptions (two self-managed backends)", { stack: "prod", organization: "organization", sub: TEST_SUBSCRIPTION, group: "rg-security" }, { stack: "prod", organization: "organization", sub: OTHER_SUB, group: "rg-security" }],
+    ["stack names where one starts with the other, one shared group", { stack: "dev", organization: "organization", sub: TEST_SUBSCRIPTION, group: "rg-security" }, { stack: "dev-eu", organization: "organization", sub: TEST_SUBSCRIPTION, group: "rg-security" }],
   ] as const) {
     it(what, async () => {
-      // One shared, existing group; each stack installs the agent on its own VM (a VM has one
-      // agent extension: a second stack on it sets installAgent: false, docs/telemetry.md).
-      const cfg = (sub: string, owner: string) => ({ ...everything, resourceGroupName: "rg-security", createResourceGroup: false, tactics: ["Execution", "Impact"], telemetry: { ...everything.telemetry, agent: { vms: [{ id: VM(sub, `vm-${owner}`), os: "windows" }, { id: VM(TEST_SUBSCRIPTION, "vm-shared"), os: "windows", installAgent: false }] } } });
-      const ra = await runStack(cfg(a.sub, `${a.organization}-${a.stack}`), { stack: a.stack, organization: a.organization, calls: inSubscription(a.sub) });
-      const rb = await runStack(cfg(b.sub, `${b.organization}-${b.stack}`), { stack: b.stack, organization: b.organization, calls: inSubscription(b.sub) });
-      const shared = claims(ra, a.sub).filter((c) => claims(rb, b.sub).includes(c));
-      // The only shared name is the workspace's when both stacks default it in one group: equal
-      // stack names give equal default workspace names, which Azure refuses on the second `up`.
-      expect(shared.filter((c) => !c.includes("operationalinsights:Workspace"))).to.deep.equal([]);
-      // Each stack's maintenance window matches its own rules only, within its scope (its own
-      // subscription: stacks in two subscriptions are apart by scope already).
-      for (const [mine, theirs, sub] of [[ra, rb, a.sub], [rb, ra, b.sub]] as const) {
-        expect(mine.ofType("azure-native:alertsmanagement:AlertProcessingRuleByName")[0].inputs.properties.scopes).to.deep.equal([`/subscriptions/${sub}`]);
-        if (a.sub !== b.sub) continue;
-        const values = mine.ofType("azure-native:alertsmanagement:AlertProcessingRuleByName").flatMap((w) => w.inputs.properties.conditions.find((c: { field: string }) => c.field === "AlertRuleId").values as string[]);
-        const rules = (r: StackRun) => [...r.ofType("azure-native:monitor:ScheduledQueryRule"), ...r.ofType("azure-native:monitor:ActivityLogAlert")];
-        expect(rules(theirs).filter((x) => values.some((v) => x.id!.toLowerCase().includes(v)))).to.deep.equal([]);
-        expect(rules(mine).filter((x) => ["Execution", "Impact"].includes(x.inputs.tags["azdetect-tactic"])).every((x) => values.some((v) => x.id!.toLowerCase().includes(v)))).to.equal(true);
+      // Existing groups; each stack installs the agent on its own VM (a VM has one agent extension:
+      // a second stack on it sets installAgent: false, docs/telemetry.md) and both associate a shared VM.
+      const cfg = (x: typeof a | typeof b) => ({ ...everything, resourceGroupName: x.group, createResourceGroup: false, tactics: ["Execution", "Impact"], telemetry: { ...everything.telemetry, agent: { vms: [{ id: VM(x.sub, `vm-${x.organization}-${x.stack}`), os: "windows" }, { id: VM(TEST_SUBSCRIPTION, "vm-shared"), os: "windows", installAgent: false }] } } });
+      const ra = await runStack(cfg(a), { stack: a.stack, organization: a.organization, calls: inSubscription(a.sub) });
+      const rb = await runStack(cfg(b), { stack: b.stack, organization: b.organization, calls: inSubscription(b.sub) });
+      const mine = claims(ra, a.sub);
+      expect(mine.filter((c) => claims(rb, b.sub).includes(c))).to.deep.equal([]);
+      expect(mine.some((c) => c.startsWith("tenant|entra-setting|")) && mine.some((c) => c.startsWith("tenant|role-assignment|"))).to.equal(true);
+      // Each stack's maintenance window matches its own rules only (within one subscription, its scope).
+      const rules = (r: StackRun) => [...r.ofType("azure-native:monitor:ScheduledQueryRule"), ...r.ofType("azure-native:monitor:ActivityLogAlert")];
+      for (const [own, other, sub] of [[ra, rb, a.sub], [rb, ra, b.sub]] as const) {
+        const windows = own.ofType("azure-native:alertsmanagement:AlertProcessingRuleByName");
+        for (const w of windows) expect(w.inputs.properties.scopes).to.deep.equal([`/subscriptions/${sub}`]);
+        const values = windows.flatMap((w) => w.inputs.properties.conditions[0].values as string[]);
+        // Stacks in two subscriptions are apart by the windows' scope already.
+        if (a.sub === b.sub) expect(rules(other).filter((x) => values.some((v) => x.inputs.description.includes(v)))).to.deep.equal([]);
+        const silenced = rules(own).filter((x) => values.some((v) => x.inputs.description.includes(v)));
+        expect(silenced.length).to.be.greaterThan(0);
+        for (const x of silenced) expect(["Execution", "Impact"]).to.include(x.inputs.tags["azdetect-tactic"]);
       }
     });
   }
@@ -216,9 +219,9 @@ describe("config rejects what Azure refuses or misreads (each case named in issu
     expect(() => rawFromPulumiConfig({ "AzDetect:tags": "{}" })).to.throw(ConfigError, /did you mean azdetect:tags/);
   });
 
-  it("the names of one stack carry its token: the maintenance-window marker is in every rule name and no other stack's", () => {
+  it("rule markers carry the stack's token: a stack's window values never match another stack's markers", () => {
     const a = new StackNames(defaultIdentity("dev")), b = new StackNames(defaultIdentity("dev-eu"));
-    expect(a.rule("azt301-1-runcommand", "activityLog")).to.contain(a.ruleIdMarker("azt3"));
-    expect(b.rule("azt301-1-runcommand", "activityLog")).not.to.contain(a.ruleIdMarker());
+    expect(a.ruleMarkers(2, "azt301-1-runcommand")).to.equal(`azdetect-${a.token}-s2-azt3 azdetect-${a.token}-azt3-s2`);
+    expect(b.ruleMarkers(2, "azt301-1-runcommand")).not.to.contain(a.marker());
   });
 });

@@ -5,12 +5,12 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { runStack, TEST_SUBSCRIPTION, type CallMocks, type StackRun } from "../tools/mockStack";
+import { defaultIdentity, StackNames } from "../config/names";
 import { ConfigError, parseStackConfig } from "../config";
 import { emailReceivers, entraReceiverName } from "../components/AlertRouting";
 import { detectionByKey } from "../detections";
 import { excludeIn } from "../detections/kql";
 import { allowlistParameters } from "../planning/resolve";
-import { defaultIdentity, StackNames } from "../config/names";
 import type { Detection, Severity, Tactic } from "../detections/model";
 
 const AG = "azure-native:monitor:ActionGroup";
@@ -105,8 +105,8 @@ describe("alert routing", () => {
       for (const a of ags) {
         expect(a.inputs.location).to.equal("Global");
         expect(a.inputs.enabled).to.equal(true);
-        expect(a.inputs.actionGroupName).to.be.oneOf(["identity", "oncall", "soc"].map((n) => `${NAMES.prefix}-${n}`));
-        expect(a.inputs.resourceGroupName).to.equal(NAMES.prefix);
+        expect(a.inputs.actionGroupName).to.match(/^azdetect-test-(identity|oncall|soc)$/);
+        expect(a.inputs.resourceGroupName).to.equal("azdetect-test");
       }
       expect(run.byName("action-group-oncall").inputs.groupShortName).to.equal("SOC-ONCALL");
       expect(idsOf(run).noc).to.equal(EXISTING_AG);
@@ -409,16 +409,13 @@ describe("alert routing", () => {
       const apr = run.byName("maintenance-patch-weekend").inputs;
       expect(run.byName("maintenance-patch-weekend").type).to.equal(APR);
       expect(apr.location).to.equal("Global");
-      expect(apr.alertProcessingRuleName).to.equal(`${NAMES.prefix}-maintenance-patch-weekend`);
+      expect(apr.alertProcessingRuleName).to.equal("azdetect-test-maintenance-patch-weekend");
       expect(apr.properties.scopes).to.deep.equal([`/subscriptions/${TEST_SUBSCRIPTION}`]);
       expect(apr.properties.actions).to.deep.equal([{ actionType: "RemoveAllActionGroups" }]);
-      // This stack's rules by the token in their ids; configured severities (2, 3) by the marker
-      // that ends each rule's description, so the activity-log alert fx-impact-info is included.
-      expect(apr.properties.conditions).to.deep.equal([
-        { field: "AlertRuleId", operator: "Contains", values: [`-${NAMES.token}-`] },
-        { field: "Description", operator: "Contains", values: ["azdetect-severity-2", "azdetect-severity-3"] },
-      ]);
-      const silenced = [...run.ofType(SQR), ...run.ofType(ALA)].filter((r) => r.id!.includes(`-${NAMES.token}-`) && /azdetect-severity-[23]$/.test(r.inputs.description));
+      // Configured severities (2, 3) of this stack, by the markers ending each rule's description
+      // (at most 5 values a filter): the activity-log alert fx-impact-info is included.
+      expect(apr.properties.conditions).to.deep.equal([{ field: "Description", operator: "Contains", values: [`azdetect-${NAMES.token}-s2-`, `azdetect-${NAMES.token}-s3-`] }]);
+      const silenced = [...run.ofType(SQR), ...run.ofType(ALA)].filter((r) => apr.properties.conditions[0].values.some((v: string) => r.inputs.description.includes(v)));
       expect(silenced.map((r) => r.name).sort()).to.deep.equal(["fx-exec-warn", "fx-impact-info"]);
       expect(apr.properties.schedule).to.deep.equal({
         timeZone: "W. Europe Standard Time",
@@ -426,18 +423,27 @@ describe("alert routing", () => {
       });
     });
 
-    it("select tactics by the key prefix after the stack's token, at most 5 values a filter: more become a second rule", async () => {
+    it("select tactics by key prefix, severities and tactics together, at most 5 values a filter: more become further rules", async () => {
       const run = await runStack({
         ...base, allowUnroutedAlerts: true,
-        maintenanceWindows: [{ name: "all-tactics", tactics: ["Reconnaissance", "Initial Access", "Execution", "Privilege Escalation", "Persistence", "Credential Access", "Impact"], recurrences: [{ type: "Daily" }] }],
+        maintenanceWindows: [
+          { name: "all-tactics", tactics: ["Reconnaissance", "Initial Access", "Execution", "Privilege Escalation", "Persistence", "Credential Access", "Impact"], recurrences: [{ type: "Daily" }] },
+          { name: "quiet", severities: [0, 2], tactics: ["Execution", "Impact"], recurrences: [{ type: "Daily" }] },
+        ],
       });
-      const aprs = run.ofType(APR).map((r) => r.inputs).sort((a, b) => a.alertProcessingRuleName.localeCompare(b.alertProcessingRuleName));
-      expect(aprs.map((a) => a.alertProcessingRuleName)).to.deep.equal([`${NAMES.prefix}-maintenance-all-tactics`, `${NAMES.prefix}-maintenance-all-tactics-2`]);
-      const values = aprs.flatMap((a) => a.properties.conditions.flatMap((c: { values: string[] }) => c.values));
-      expect(values).to.deep.equal(["azt1", "azt2", "azt3", "azt4", "azt5", "azt6", "azt7"].map((p) => `-${NAMES.token}-${p}`));
-      for (const a of aprs) for (const c of a.properties.conditions) expect(c.values.length).to.be.at.most(5);
-      // Every deployed rule's id contains one of the values, and each value only its tactic's rules.
-      for (const r of [...run.ofType(SQR), ...run.ofType(ALA)]) expect(values.filter((v) => r.id!.includes(v)), r.name).to.have.length(1);
+      const byName = (prefix: string) => run.ofType(APR).filter((r) => r.name.startsWith(prefix)).map((r) => r.inputs).sort((a, b) => a.alertProcessingRuleName.localeCompare(b.alertProcessingRuleName));
+      const all = byName("maintenance-all-tactics");
+      expect(all.map((a) => a.alertProcessingRuleName)).to.deep.equal(["azdetect-test-maintenance-all-tactics", "azdetect-test-maintenance-all-tactics-2"]);
+      const values = all.flatMap((a) => a.properties.conditions[0].values);
+      expect(values).to.deep.equal(["azt1", "azt2", "azt3", "azt4", "azt5", "azt6", "azt7"].map((p) => `azdetect-${NAMES.token}-${p}-`));
+      const rules = [...run.ofType(SQR), ...run.ofType(ALA)];
+      // Every rule matches exactly one value (its tactic's); the combined window exactly its rules.
+      for (const r of rules) expect(values.filter((v) => r.inputs.description.includes(v)), r.name).to.have.length(1);
+      const quiet = byName("maintenance-quiet").flatMap((a) => a.properties.conditions[0].values as string[]);
+      expect(quiet).to.deep.equal(["s0-azt3", "s0-azt7", "s2-azt3", "s2-azt7"].map((m) => `azdetect-${NAMES.token}-${m}`));
+      const expected = rules.filter((r) => ["Execution", "Impact"].includes(r.inputs.tags["azdetect-tactic"]) && / azdetect-\w+-azt\d-s[02]$/.test(r.inputs.description)).map((r) => r.name).sort();
+      expect(rules.filter((r) => quiet.some((v) => r.inputs.description.includes(v))).map((r) => r.name).sort()).to.deep.equal(expected).and.not.be.empty;
+      for (const a of run.ofType(APR)) for (const c of a.inputs.properties.conditions) expect(c.values.length).to.be.at.most(5);
     });
 
     it("reject a window that matches no deployed rule", async () => {
@@ -495,8 +501,11 @@ describe("alert routing", () => {
       ["over-long phone", sms("44", "77009001234567"), /sms\[0\]\.phoneNumber: "77009001234567" has 14 digits — .* at most 15 digits including the country code/],
       ["too-short phone", sms("1", "555"), /sms\[0\]\.phoneNumber: .* at least 4/],
       ["country code with +", sms("+44", "7700900123"), /sms\[0\]\.countryCode: "\+44" is not a country calling code/],
-      ["country code of 4 digits", sms("4412", "7700900"), /sms\[0\]\.countryCode: "4412" is not a country calling code — 1 to 3 digits/],
-      ["country code starting with 0", sms("044", "7700900"), /sms\[0\]\.countryCode: "044" is not a country calling code/],
+      // action-groups.md "Countries/Regions with SMS notification support": Azure takes any digits and sends nothing elsewhere.
+      ["country code of 4 digits", sms("4412", "7700900"), /sms\[0\]\.countryCode: "4412" is not a country Azure sends SMS to — expected one of: 1, 7, 27, /],
+      ["country code starting with 0", sms("044", "7700900"), /sms\[0\]\.countryCode: "044" is not a country Azure sends SMS to/],
+      ["a country code Azure sends no SMS to", sms("999999", "7700900"), /sms\[0\]\.countryCode: "999999" is not a country Azure sends SMS to/],
+      ["a real country without Azure SMS", sms("48", "601234567"), /sms\[0\]\.countryCode: "48" is not a country Azure sends SMS to/],
       ["http webhook", hook({ serviceUri: "http://hooks.example.net/x" }), /webhooks\[0\]\.serviceUri: uses http — .* only https:\/\//],
       ["webhook that is not a URL", hook({ serviceUri: "hooks.example.net/x" }), /webhooks\[0\]\.serviceUri: is not a URL/],
       ["http runbook", ag({ runbooks: [{ ...runbookAt(0), serviceUri: "http://x.example.net/w" }] }), /runbooks\[0\]\.serviceUri: uses http/],

@@ -2,9 +2,6 @@
 import { expect } from "chai";
 import { runStack, valueOf, TEST_SUBSCRIPTION, type StackRun } from "../tools/mockStack";
 import { detectionsForTactic } from "../detections";
-import { defaultIdentity, StackNames } from "../config/names";
-
-const DEV = new StackNames(defaultIdentity("dev"));
 
 const WS = "/subscriptions/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b/resourceGroups/rg-sec/providers/Microsoft.OperationalInsights/workspaces/law-sec";
 const SQR = "azure-native:monitor:ScheduledQueryRule";
@@ -19,11 +16,10 @@ describe("stack: execution only, defaults", () => {
   it("creates the resource group and the workspace it owns", () => {
     const rg = run.byName("resource-group");
     expect(rg.type).to.equal("azure-native:resources:ResourceGroup");
-    expect(rg.inputs).to.include({ resourceGroupName: DEV.prefix, location: "westeurope" });
-    expect(DEV.prefix).to.match(/^azdetect-dev-[0-9a-f]{8}$/);
+    expect(rg.inputs).to.include({ resourceGroupName: "azdetect-dev", location: "westeurope" });
     const ws = run.byName("workspace");
     expect(ws.type).to.equal("azure-native:operationalinsights:Workspace");
-    expect(ws.inputs).to.deep.include({ workspaceName: "azdetect-dev", resourceGroupName: DEV.prefix, retentionInDays: 90, sku: { name: "PerGB2018" } });
+    expect(ws.inputs).to.deep.include({ workspaceName: "azdetect-dev", resourceGroupName: "azdetect-dev", retentionInDays: 90, sku: { name: "PerGB2018" } });
   });
 
   it("declares one component per selected tactic and nothing for the others", () => {
@@ -34,7 +30,7 @@ describe("stack: execution only, defaults", () => {
   it("deploys run command as a free activity-log alert on the subscription", () => {
     const rule = run.byName("azt301-1-runcommand");
     expect(rule.type).to.equal(ALA);
-    expect(rule.inputs.activityLogAlertName).to.equal(`azdetect-dev-${DEV.token}-azt301-1-runcommand`);
+    expect(rule.inputs.activityLogAlertName).to.equal("azdetect-dev-azt301-1-runcommand");
     expect(rule.inputs.location).to.equal("Global");
     expect(rule.inputs.scopes).to.deep.equal([`/subscriptions/${TEST_SUBSCRIPTION}`]);
     expect(rule.inputs.condition).to.deep.equal({
@@ -89,7 +85,7 @@ describe("stack: existing workspace and group, allowlist, overrides", () => {
     const rule = run.byName("azt301-1-runcommand");
     expect(rule.type).to.equal(SQR);
     expect(rule.inputs).to.deep.include({
-      ruleName: `azdetect-prod-${new StackNames(defaultIdentity("prod")).token}-azt301-1-runcommand`,
+      ruleName: "azdetect-prod-azt301-1-runcommand",
       resourceGroupName: "rg-sec",
       location: "northeurope",
       kind: "LogAlert",

@@ -6,6 +6,9 @@ import { join } from "path";
 import { parse as parseYaml } from "yaml";
 import { runStack, TEST_SUBSCRIPTION, valueOf, type StackRun } from "../tools/mockStack";
 import { defaultIdentity, StackNames } from "../config/names";
+
+/** The names of stack "test" under the mocks (organization "organization", project azdetect). */
+const NAMES = new StackNames(defaultIdentity("test"));
 import { ConfigError, parseStackConfig } from "../config";
 import { levelsFrom } from "../planning/telemetry";
 import { F, IDS, XPATH_4104, XPATH_4624 } from "./telemetry-fixtures";
@@ -29,10 +32,8 @@ const STACK_OWNED_TYPES = [
   ...TELEMETRY_TYPES,
 ];
 
-const NAMES = new StackNames(defaultIdentity("test"));
-const P = NAMES.prefix; // azdetect-test-<token>: also the default resource group
-const WORKSPACE = `/subscriptions/${TEST_SUBSCRIPTION}/resourceGroups/${P}/providers/operationalinsights.Workspace/azdetect-test`;
-const dcrId = (os: string) => `/subscriptions/${TEST_SUBSCRIPTION}/resourceGroups/${P}/providers/monitor.DataCollectionRule/${P}-${os}`;
+const WORKSPACE = `/subscriptions/${TEST_SUBSCRIPTION}/resourceGroups/azdetect-test/providers/operationalinsights.Workspace/azdetect-test`;
+const dcrId = (os: string) => `/subscriptions/${TEST_SUBSCRIPTION}/resourceGroups/azdetect-test/providers/monitor.DataCollectionRule/azdetect-test-${os}`;
 const telemetryOf = (run: StackRun) => run.resources.filter((r) => TELEMETRY_TYPES.includes(r.type));
 const base = { location: "westeurope" };
 
@@ -41,7 +42,7 @@ describe("telemetry under mocks", () => {
     const run = await runStack(base, { catalogue: [F.activity] });
     expect(telemetryOf(run).map((r) => r.type)).to.deep.equal(["azure-native:monitor:SubscriptionDiagnosticSetting"]);
     expect(run.ofType("azure-native:monitor:SubscriptionDiagnosticSetting")[0].inputs).to.deep.equal({
-      name: P,
+      name: NAMES.subscriptionDiagnosticSetting(TEST_SUBSCRIPTION),
       workspaceId: WORKSPACE,
       logs: [{ category: "Administrative", enabled: true }],
     });
@@ -100,8 +101,8 @@ describe("telemetry under mocks", () => {
 
     const destinations = { logAnalytics: [{ name: "workspace", workspaceResourceId: WORKSPACE }] };
     expect(run.byName("dcr-windows").inputs).to.deep.include({
-      dataCollectionRuleName: `${P}-windows`,
-      resourceGroupName: P,
+      dataCollectionRuleName: "azdetect-test-windows",
+      resourceGroupName: "azdetect-test",
       location: "westeurope",
       kind: "Windows",
       dataSources: { windowsEventLogs: [
@@ -112,7 +113,7 @@ describe("telemetry under mocks", () => {
       dataFlows: [{ streams: ["Microsoft-Event"], destinations: ["workspace"] }, { streams: ["Microsoft-SecurityEvent"], destinations: ["workspace"] }],
     });
     expect(run.byName("dcr-linux").inputs).to.deep.include({
-      dataCollectionRuleName: `${P}-linux`,
+      dataCollectionRuleName: "azdetect-test-linux",
       kind: "Linux",
       dataSources: { syslog: [{ name: "syslog-1", streams: ["Microsoft-Syslog"], facilityNames: ["auth", "authpriv"], logLevels: levelsFrom("Info") }] },
       destinations,
@@ -124,7 +125,8 @@ describe("telemetry under mocks", () => {
       resourceGroupName: "rg-vms", vmExtensionName: "AzureMonitorWindowsAgent", publisher: "Microsoft.Azure.Monitor", type: "AzureMonitorWindowsAgent",
       typeHandlerVersion: "1.0", autoUpgradeMinorVersion: true, enableAutomaticUpgrade: true, location: "westeurope",
     });
-    expect(ext["vm-lnx-01"]).to.deep.include({ type: "AzureMonitorLinuxAgent", vmExtensionName: "AzureMonitorLinuxAgent", location: "northeurope", resourceGroupName: "rg-vms" });
+    // Microsoft's own Resource Manager samples (resource-manager-agent.md): Linux 1.21, no 1.0.x Linux release exists.
+    expect(ext["vm-lnx-01"]).to.deep.include({ type: "AzureMonitorLinuxAgent", vmExtensionName: "AzureMonitorLinuxAgent", typeHandlerVersion: "1.21", location: "northeurope", resourceGroupName: "rg-vms" });
 
     const assoc = run.ofType("azure-native:monitor:DataCollectionRuleAssociation").map((r) => r.inputs);
     expect(assoc).to.have.deep.members([
@@ -155,7 +157,7 @@ describe("telemetry under mocks", () => {
     const assignments = Object.fromEntries(run.ofType("azure-native:authorization:PolicyAssignment").map((r) => [r.name, r.inputs]));
     expect(assignments).to.have.keys("policy-resource-logs", "policy-agent-windows");
     expect(assignments["policy-resource-logs"]).to.deep.include({
-      policyAssignmentName: `${P}-resource-logs`, scope, location: "westeurope", identity: { type: "SystemAssigned" },
+      policyAssignmentName: NAMES.policyAssignment(TEST_SUBSCRIPTION, "resource-logs"), scope, location: "westeurope", identity: { type: "SystemAssigned" },
       policyDefinitionId: "/providers/Microsoft.Authorization/policySetDefinitions/0884adba-2312-4468-abeb-5422caed1038",
       parameters: { logAnalytics: { value: WORKSPACE } },
     });
@@ -167,6 +169,8 @@ describe("telemetry under mocks", () => {
     expect(roles).to.have.deep.members([
       ["policy-resource-logs-log-analytics-contributor", "principal-policy-resource-logs", "92aaf0da-9dab-42b6-94a3-d43ce8d16293", scope, "ServicePrincipal"],
       ["policy-agent-windows-virtual-machine-contributor", "principal-policy-agent-windows", "9980e02c-c2be-4d73-94e8-173b1dc7cf3c", scope, "ServicePrincipal"],
+      // The Arc-enabled server member (AzureMonitor_Agent_Windows_HybridVM_DINE) lists this role.
+      ["policy-agent-windows-azure-connected-machine-resource-administrator", "principal-policy-agent-windows", "cd570a14-e51a-42ad-bac8-bafd67325302", scope, "ServicePrincipal"],
       ["policy-agent-windows-monitoring-contributor", "principal-policy-agent-windows", "749f88d5-cbae-40b8-bcfc-e573ddc772fa", scope, "ServicePrincipal"],
       ["policy-agent-windows-log-analytics-contributor", "principal-policy-agent-windows", "92aaf0da-9dab-42b6-94a3-d43ce8d16293", scope, "ServicePrincipal"],
     ]);
@@ -202,7 +206,7 @@ describe("telemetry under mocks", () => {
       const seen: Record<string, { retainOnDelete?: boolean; protect?: boolean }> = {};
       await runStack(base, { catalogue: [F.nothing] }); // installs the mocks
       const agent = new TelemetryAgent("t", {
-        names: new StackNames(defaultIdentity("test")), location: "westeurope", resourceGroupName: "rg", workspaceId: WORKSPACE, subscriptionId: TEST_SUBSCRIPTION, tags: {},
+        stack: "test", location: "westeurope", resourceGroupName: "rg", workspaceId: WORKSPACE, subscriptionId: TEST_SUBSCRIPTION, tags: {},
         agent: { windows: { xPathQueries: { "Microsoft-Event": [XPATH_4104] } }, vms: [{ id: IDS.winVm, os: "windows", installAgent: true }], keepAgentOnDestroy },
       }, { transformations: [(a) => { seen[a.type] = { retainOnDelete: a.opts.retainOnDelete, protect: a.opts.protect }; return undefined; }] });
       await valueOf(agent.dataCollectionRuleIds.windows!);
@@ -251,7 +255,11 @@ describe("telemetry config errors name the key", () => {
     ["unknown Entra category", { entraId: { enabled: true, categories: ["SigninLogs"] } }, /azdetect:telemetry\.entraId\.categories\[0\]: "SigninLogs" is not allowed — expected one of: AuditLogs, SignInLogs/],
     ["unknown syslog facility", { agent: { syslog: [{ facility: "security", minimumLevel: "Info" }] } }, /azdetect:telemetry\.agent\.syslog\[0\]\.facility: "security" is not allowed/],
     ["unknown syslog level", { agent: { syslog: [{ facility: "auth", minimumLevel: "Verbose" }] } }, /azdetect:telemetry\.agent\.syslog\[0\]\.minimumLevel: "Verbose" is not allowed — expected one of: Debug/],
-    ["XPath without a channel", { agent: { windowsEvents: [{ xPath: "*[System[(EventID=4104)]]", stream: "Microsoft-Event" }] } }, /azdetect:telemetry\.agent\.windowsEvents\[0\]\.xPath: .* must be <channel>!<XPath query>/],
+    ["XPath without a channel", { agent: { windowsEvents: [{ xPath: "*[System[(EventID=4104)]]", stream: "Microsoft-Event" }] } }, /azdetect:telemetry\.agent\.windowsEvents\[0\]\.xPath: .* is not <channel>!<XPath query>/],
+    // data-collection-windows-events.md: starts-with/contains are not supported, at most 20 expressions.
+    ["XPath with an unsupported function", { agent: { windowsEvents: [{ xPath: "Security!*[EventData[starts-with(Data, 'x')]]", stream: "Microsoft-Event" }] } }, /windowsEvents\[0\]\.xPath: .* uses starts-with\(\), which Windows event log XPath does not support/],
+    ["XPath with 21 expressions", { agent: { windowsEvents: [{ xPath: `Security!*[System[(${Array.from({ length: 21 }, (_, i) => `EventID=${4600 + i}`).join(" or ")})]]`, stream: "Microsoft-Event" }] } }, /windowsEvents\[0\]\.xPath: .* has 21 expressions — a data collection rule takes at most 20/],
+    ["XPath with unbalanced brackets", { agent: { windowsEvents: [{ xPath: "Security!*[System[(EventID=4624)]", stream: "Microsoft-Event" }] } }, /windowsEvents\[0\]\.xPath: .* has unbalanced brackets/],
     ["unknown Windows stream", { agent: { windowsEvents: [{ xPath: "Security!*", stream: "Microsoft-WindowsEvent" }] } }, /azdetect:telemetry\.agent\.windowsEvents\[0\]\.stream: "Microsoft-WindowsEvent" is not allowed/],
     ["duplicate VM", { agent: { vms: [{ id: IDS.winVm, os: "windows" }, { id: IDS.winVm.toUpperCase().replace(S.toUpperCase(), S), os: "linux" }] } }, /azdetect:telemetry\.agent\.vms\[1\]: duplicate VM id/],
     ["duplicate target", { diagnostics: { targets: [{ resourceId: IDS.keyVault }, { resourceId: IDS.keyVault }] } }, /azdetect:telemetry\.diagnostics\.targets\[1\]: duplicate resource id/],
