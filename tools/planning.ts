@@ -172,11 +172,15 @@ export function destroyAudit(run: StackRun): DestroyAudit {
     const contains = r.type === "azure-native:operationalinsights:Workspace" ? "the logs the detections read (evidence)"
       : within.length ? `${within.length} of the stack's resources${r.type === "azure-native:resources:ResourceGroup" ? ", and whatever else is put in it" : ""}`
       : "configuration only";
-    return { type: r.type, name: r.azureName, deleted: !r.retainOnDelete, contains, ...(r.retainOnDelete ? { keptBecause: KEPT_BECAUSE[r.type] ?? "retainOnDelete" } : {}) };
+    // An extension is named after its type: the VM tells which one it is.
+    const name = r.type === "azure-native:compute:VirtualMachineExtension" ? `${r.inputs.vmName}/${r.azureName}` : r.azureName;
+    return { type: r.type, name, deleted: !r.retainOnDelete, contains, ...(r.retainOnDelete ? { keptBecause: KEPT_BECAUSE[r.type] ?? "retainOnDelete" } : {}) };
   });
   const violations = custom.filter((r) => r.retainOnDelete).flatMap((kept) =>
     custom.filter((c) => !c.retainOnDelete && inside(c, kept)).map((c) => `${kept.type} ${kept.azureName} is kept but sits inside ${c.type} ${c.azureName}, which destroy deletes`));
-  return { entries, violations };
+  // Registration order varies between runs: sorted, so the plan prints the same text every time.
+  entries.sort((a, b) => a.type.localeCompare(b.type) || a.name.localeCompare(b.name));
+  return { entries, violations: violations.sort() };
 }
 
 /** Evaluate the program for a stack's config and summarise what it declares. */
