@@ -18,7 +18,7 @@ import { detectionByKey, DETECTIONS } from "../detections";
 import { isoDurationMs } from "../detections/kql";
 import { resolveParameters } from "../planning/resolve";
 import { runCase } from "../planning/samples";
-import { readStackFile } from "./planning";
+import { readStackFile } from "../config/stackFile";
 import { runTool } from "./cli";
 import { ingestedBy, readRowsFile, withIngestionLag } from "../planning/rows";
 

@@ -1,4 +1,4 @@
-// Reading Pulumi.<stack>.yaml for the offline tools: YAML errors in one line that names the line
+// Parsing Pulumi.<stack>.yaml for the offline tools: YAML errors in one line that names the line
 // where the mistake is (an unclosed bracket or quote is reported by the parser on a later line) and
 // the config key around it; an alias bomb named by the key that holds it.
 import * as fs from "fs";
