@@ -63,6 +63,8 @@ export interface StackRun {
   outputs: Record<string, any>;
   /** Messages of pulumi.log.warn while the program ran (captured, not printed). */
   warnings: string[];
+  /** Every pulumi.log message (debug, info, warn, error) while the program ran, with its level. */
+  logs: { level: string; message: string }[];
   ofType(type: string): Declared[];
   byName(name: string): Declared;
 }
@@ -73,7 +75,7 @@ const ROUTING_KEYS = ["actionGroups", "routes", "allowUnroutedAlerts", "maintena
  * Evaluate the program for one stack config (values as in Pulumi.<stack>.yaml: strings, or
  * objects/lists that are passed as JSON, as the Pulumi CLI does).
  */
-export async function runStack(config: Record<string, unknown>, opts: { stack?: string; calls?: CallMocks; secretKeys?: string[]; catalogue?: readonly Detection[]; strictRouting?: boolean } = {}): Promise<StackRun> {
+export async function runStack(config: Record<string, unknown>, opts: { stack?: string; calls?: CallMocks; secretKeys?: string[]; catalogue?: readonly Detection[]; strictRouting?: boolean; projectDir?: string } = {}): Promise<StackRun> {
   const resources: Declared[] = [];
   const secretPaths: Record<string, string[]> = {};
   const calls = { ...defaultCalls, ...(opts.calls ?? {}) };
@@ -109,21 +111,29 @@ export async function runStack(config: Record<string, unknown>, opts: { stack?: 
   const stackTraceLimit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
   const warnings: string[] = [];
-  const warn = pulumi.log.warn;
-  (pulumi.log as { warn: typeof warn }).warn = async (msg: string) => void warnings.push(msg);
+  const logs: { level: string; message: string }[] = [];
+  const levels = ["debug", "info", "warn", "error"] as const;
+  type Log = (msg: string) => Promise<void>;
+  const real = Object.fromEntries(levels.map((l) => [l, pulumi.log[l]])) as Record<(typeof levels)[number], Log>;
+  for (const level of levels) {
+    (pulumi.log as unknown as Record<string, Log>)[level] = async (message: string) => {
+      logs.push({ level, message });
+      if (level === "warn") warnings.push(message);
+    };
+  }
   let outputs: Record<string, any>;
   try {
     try {
-      program = runProgram(opts.catalogue);
+      program = runProgram(opts.catalogue, opts.projectDir);
     } catch (e) {
       // Lets tests assert that a config error stopped the program before any resource was declared.
-      if (e && typeof e === "object") Object.assign(e, { declared: resources });
+      if (e && typeof e === "object") Object.assign(e, { declared: resources, logs });
       throw e;
     }
     outputs = await settle(program.outputs, resources);
   } finally {
     Error.stackTraceLimit = stackTraceLimit;
-    (pulumi.log as { warn: typeof warn }).warn = warn;
+    Object.assign(pulumi.log, real);
   }
   return {
     program,
@@ -131,6 +141,7 @@ export async function runStack(config: Record<string, unknown>, opts: { stack?: 
     secretPaths,
     outputs,
     warnings,
+    logs,
     ofType: (type) => resources.filter((r) => r.type === type),
     byName: (name) => {
       const r = resources.filter((x) => x.name === name);
