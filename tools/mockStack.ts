@@ -65,6 +65,8 @@ export interface StackRun {
   warnings: string[];
   /** Every pulumi.log message (debug, info, warn, error) while the program ran, with its level. */
   logs: { level: string; message: string }[];
+  /** The URN of every registered resource and component, as the mock engine computed it. */
+  urns: string[];
   ofType(type: string): Declared[];
   byName(name: string): Declared;
 }
@@ -135,6 +137,7 @@ export async function runStack(config: Record<string, unknown>, opts: { stack?: 
     Error.stackTraceLimit = stackTraceLimit;
     Object.assign(pulumi.log, real);
   }
+  const monitor = pulumi.runtime.getMonitor() as unknown as { getRegisteredResources(): Map<string, unknown> };
   return {
     program,
     resources,
@@ -142,6 +145,7 @@ export async function runStack(config: Record<string, unknown>, opts: { stack?: 
     outputs,
     warnings,
     logs,
+    urns: [...monitor.getRegisteredResources().keys()].sort(),
     ofType: (type) => resources.filter((r) => r.type === type),
     byName: (name) => {
       const r = resources.filter((x) => x.name === name);
