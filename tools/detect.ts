@@ -7,7 +7,7 @@
 // query API response ({"tables": [{"columns": [{"name"}], "rows": [[...]]}]}).
 import * as fs from "fs";
 import * as path from "path";
-import { parseStackConfig } from "../config";
+import { ConfigError, parseStackConfig } from "../config";
 import { detectionByKey, DETECTIONS } from "../detections";
 import { resolveParameters } from "../planning/resolve";
 import { runCase } from "../planning/samples";
@@ -15,9 +15,10 @@ import { tableSchemas } from "../kusto/language";
 import type { SampleRow } from "../detections/model";
 import { readStackFile } from "./planning";
 
+/** A usage or input error: `detect: <message>`, exit code 2. */
+class DetectError extends Error {}
 function fail(message: string): never {
-  process.stderr.write(`detect: ${message}\n`);
-  process.exit(2);
+  throw new DetectError(message);
 }
 
 /** Group exported rows by table, keeping only the columns the schema knows (the rest are reported). */
@@ -52,13 +53,15 @@ export function rowsByTable(data: unknown, table?: string): { tables: Record<str
   return { tables, dropped: [...dropped].sort() };
 }
 
-function main(argv: string[]): void {
+/** The command for argv: what it prints on stdout (the JSON report) and stderr (notes). Throws DetectError or ConfigError. */
+export function detectCommand(argv: string[], root = path.join(__dirname, "..")): { stdout: string; stderr: string } {
+  const notes: string[] = [];
   const opt = (name: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
   const key = opt("--detection") ?? fail("--detection <key> is required (npm run catalog lists the keys)");
   const rowsFile = opt("--rows") ?? fail("--rows <file.json> is required");
   const d = detectionByKey(key) ?? fail(`unknown detection ${JSON.stringify(key)} — e.g. ${DETECTIONS.slice(0, 3).map((x) => x.key).join(", ")}`);
   const stack = opt("--stack") ?? "dev";
-  const stackFile = path.join(__dirname, "..", `Pulumi.${stack}.yaml`);
+  const stackFile = path.join(root, `Pulumi.${stack}.yaml`);
   let params = resolveParameters(d, {}, [], []);
   if (fs.existsSync(stackFile)) {
     const cfg = parseStackConfig(readStackFile(stackFile), stack);
@@ -66,14 +69,14 @@ function main(argv: string[]): void {
     const given = [d.technique.split(".")[0], d.technique, d.key].filter((id, i, a) => a.indexOf(id) === i && cfg.overrides[id]?.parameters).map((id) => ({ id, values: cfg.overrides[id].parameters! }));
     params = resolveParameters(d, cfg.allowlists, given, problems);
     if (problems.length) fail(problems.join("\n"));
-    process.stderr.write(`parameters from Pulumi.${stack}.yaml\n`);
+    notes.push(`parameters from Pulumi.${stack}.yaml`);
   } else if (opt("--stack")) fail(`no stack file Pulumi.${stack}.yaml`);
   const { tables, dropped } = rowsByTable(JSON.parse(fs.readFileSync(rowsFile, "utf8")), opt("--table"));
-  if (dropped.length) process.stderr.write(`ignored columns the schema does not know: ${dropped.join(", ")}\n`);
+  if (dropped.length) notes.push(`ignored columns the schema does not know: ${dropped.join(", ")}`);
   const now = opt("--now") ?? new Date().toISOString();
   const r = runCase(d, { rows: tables, now }, params);
   const firing = r.evaluation.groups.filter((g) => g.fired);
-  process.stdout.write(JSON.stringify({
+  const stdout = JSON.stringify({
     detection: d.key,
     now,
     parameters: params,
@@ -81,7 +84,17 @@ function main(argv: string[]): void {
     ...(r.activityLogFired !== undefined ? { activityLogAlertFired: r.activityLogFired } : {}),
     alerts: firing,
     rows: r.evaluation.rows,
-  }, (_, v) => (v && typeof v === "object" && "ms" in v && typeof v.toString === "function" && !Array.isArray(v) ? v.toString() : v), 2) + "\n");
+  }, (_, v) => (v && typeof v === "object" && "ms" in v && typeof v.toString === "function" && !Array.isArray(v) ? v.toString() : v), 2) + "\n";
+  return { stdout, stderr: notes.map((n) => n + "\n").join("") };
 }
 
-if (require.main === module) main(process.argv.slice(2));
+if (require.main === module) {
+  try {
+    const { stdout, stderr } = detectCommand(process.argv.slice(2));
+    process.stderr.write(stderr);
+    process.stdout.write(stdout);
+  } catch (e) {
+    process.stderr.write(e instanceof ConfigError ? e.message + "\n" : `detect: ${(e as Error).message}\n`);
+    process.exit(e instanceof ConfigError ? 1 : 2);
+  }
+}
