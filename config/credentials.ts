@@ -104,11 +104,20 @@ export function pulumiPath(path: readonly Segment[]): string {
   return path.map((s, i) => (typeof s === "number" ? `[${s}]` : /^[A-Za-z0-9_-]+$/.test(s) ? `${i ? "." : ""}${s}` : `[${JSON.stringify(s)}]`)).join("");
 }
 
-/** The config error for a credential stored in plain text: the key, what it is, the command that fixes it; never the value. */
+/**
+ * The config error for a credential stored in plain text: the key, what it is, the command that fixes
+ * it; never the value. The command has no value: Pulumi then prompts for it, which keeps it out of the
+ * shell history (`pulumi config set` reference: "If a value is not present on the command line,
+ * pulumi will prompt for the value").
+ */
 export function plaintextCredentialProblem(c: Pick<CredentialAt, "path" | "what">): string {
-  const shellPath = pulumiPath(c.path).replace(/'/g, `'\\''`);
-  return `${keyPath(c.path)}: a credential (${c.what}) stored in plain text (value not shown) — store it encrypted: ` +
-    `pulumi config set --secret --path '${shellPath}' '<the URL>'; if the plain value was ever committed, rotate it at its source (docs/routing.md)`;
+  return `${keyPath(c.path)}: a credential (${c.what}) stored in plain text (value not shown) — encrypt it: ` +
+    `${fixCommand(c.path)} (it prompts for the URL); if the plain value was ever committed, rotate it at its source (docs/routing.md)`;
+}
+
+/** `pulumi config set --secret --path '<key path>'`, quoted for a POSIX shell. */
+export function fixCommand(path: readonly Segment[]): string {
+  return `pulumi config set --secret --path '${pulumiPath(path).replace(/'/g, `'\\''`)}'`;
 }
 
 /**
@@ -175,6 +184,6 @@ export function readStackFileValues(values: Record<string, unknown>, fields: rea
 export function encryptedOtherProblem(path: readonly Segment[], fields: readonly CredentialField[]): string {
   const inside = fields.filter((f) => f.path.length > path.length && f.path.every((s, i) => i >= path.length || s === ANY || s === String(path[i])));
   return inside.length
-    ? `${keyPath(path)}: encrypted as a whole — the offline tools cannot look inside it. Keep it in plain text and encrypt only the credentials in it (${inside.map((f) => f.path.join(".")).join(", ")}), each with pulumi config set --secret --path '<key path>' '<the URL>'`
+    ? `${keyPath(path)}: encrypted as a whole — the offline tools cannot look inside it. Keep it in plain text and encrypt only the credentials in it (${inside.map((f) => f.path.join(".")).join(", ")}), each with pulumi config set --secret --path '<key path>'`
     : `${keyPath(path)}: encrypted, but it is not a credential — the offline tools cannot decrypt it, and only credentials need encrypting (${fields.map((f) => f.path.join(".")).join(", ")}): store it in plain text`;
 }

@@ -10,7 +10,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify as toYaml } from "yaml";
 import { CREDENTIAL_FIELDS, ConfigError, stackConfigSchema } from "../config";
-import { credentialsIn, ENCRYPTED_PLACEHOLDER, pulumiPath, schemaFields, type CredentialField } from "../config/credentials";
+import { credentialsIn, ENCRYPTED_PLACEHOLDER, plaintextCredentialProblem, pulumiPath, schemaFields, type CredentialField } from "../config/credentials";
 import { keyPath } from "../config/errors";
 import { detectionByKey } from "../detections";
 import { buildMatrix } from "../planning/matrix";
@@ -82,6 +82,20 @@ describe("credentials in config", () => {
     });
   });
 
+  describe("messages", () => {
+    it("name the key as `pulumi config set --path` takes it, quoting names it would split", () => {
+      expect(pulumiPath(["actionGroups", "oncall", "webhooks", 0, "serviceUri"])).to.equal("actionGroups.oncall.webhooks[0].serviceUri");
+      expect(pulumiPath(["actionGroups", "soc.eu", "webhooks", 1, "serviceUri"])).to.equal('actionGroups["soc.eu"].webhooks[1].serviceUri');
+      expect(plaintextCredentialProblem({ path: ["actionGroups", "it's", "webhooks", 0, "serviceUri"], what: "x" })).to.contain(`pulumi config set --secret --path 'actionGroups["it'\\''s"].webhooks[0].serviceUri' (it prompts`);
+    });
+
+    it("docs/routing.md shows the error exactly as the program gives it", () => {
+      const doc = fs.readFileSync(path.join(ROOT, "docs", "routing.md"), "utf8");
+      const webhook = CREDENTIAL_FIELDS.find((f) => f.path[2] === "webhooks")!;
+      expect(doc).to.contain(plaintextCredentialProblem({ path: ["actionGroups", "oncall", "webhooks", 0, "serviceUri"], what: webhook.what }));
+    });
+  });
+
   describe("the program, as `pulumi up` and `preview` run it", () => {
     it("@pulumi/pulumi answers runtime.isConfigSecret (exported, though not in its typings)", () => {
       expect((pulumi.runtime as unknown as { isConfigSecret?: unknown }).isConfigSecret).to.be.a("function");
@@ -96,7 +110,7 @@ describe("credentials in config", () => {
         expect(err).to.be.instanceOf(ConfigError);
         expect(err.problems).to.have.length(1);
         expect(err.problems[0]).to.contain(`${keyPath(at)}: a credential (${f.what}) stored in plain text`);
-        expect(err.problems[0]).to.contain(`pulumi config set --secret --path '${pulumiPath(at)}' '<the URL>'`);
+        expect(err.problems[0]).to.contain(`encrypt it: pulumi config set --secret --path '${pulumiPath(at)}' (it prompts for the URL)`);
         expect(err.message).not.to.contain("3f9a");
         expect(err.declared).to.deep.equal([]);
         // The same value set with --secret deploys.
@@ -166,7 +180,7 @@ describe("credentials in config", () => {
         const at = credentialsIn(config, [f])[0].path;
         const plan = await planCommand(["--stack", "plain"], dir).then(() => "", planError);
         expect(plan).to.match(new RegExp(`^invalid stack configuration \\(1 problem\\):\\n  - ${keyPath(at).replace(/[.[\]]/g, "\\$&")}: a credential \\(`));
-        expect(plan).to.contain(`pulumi config set --secret --path '${pulumiPath(at)}' '<the URL>'`);
+        expect(plan).to.contain(`encrypt it: pulumi config set --secret --path '${pulumiPath(at)}' (it prompts for the URL)`);
         expect(plan).not.to.contain("0b7e");
         const matrix = await failure(writeMatrix(path.join(dir, "Pulumi.plain.yaml"), "plain", path.join(dir, "m.html")));
         expect(matrix.message).to.equal(plan.trimEnd());
