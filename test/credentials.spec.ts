@@ -15,7 +15,7 @@ import { keyPath } from "../config/errors";
 import { detectionByKey } from "../detections";
 import { buildMatrix } from "../planning/matrix";
 import { catalogCommand } from "../tools/catalog";
-import { detectCommand } from "../tools/detect";
+import { detect } from "../tools/detect";
 import { writeMatrix } from "../tools/matrix";
 import { renderMatrixHtml } from "../tools/matrix/render";
 import { runStack, TEST_TENANT, type CallMocks, type StackRun } from "../tools/mockStack";
@@ -184,7 +184,7 @@ describe("credentials in config", () => {
         expect(plan).not.to.contain("0b7e");
         const matrix = await failure(writeMatrix(path.join(dir, "Pulumi.plain.yaml"), "plain", path.join(dir, "m.html")));
         expect(matrix.message).to.equal(plan.trimEnd());
-        expect(() => detectCommand(["--detection", "azt301-1-runcommand", "--rows", path.join(FIXTURES, "runcommand-export.json"), "--stack", "plain"], dir)).to.throw(ConfigError, plan.trimEnd());
+        expect(() => detect(["--detection", "azt301-1-runcommand", "--rows", path.join(FIXTURES, "runcommand-export.json"), "--stack", "plain"], () => {}, dir)).to.throw(ConfigError, plan.trimEnd());
       });
     }
 
@@ -336,7 +336,10 @@ describe("credentials in config", () => {
         renderPlan(plan),
         JSON.stringify(plan, null, 2),
         fs.readFileSync(await writeMatrix(path.join(dir, "Pulumi.canary.yaml"), "canary", path.join(dir, "coverage.html")), "utf8"),
-        Object.values(detectCommand(["--detection", "azt301-1-runcommand", "--rows", path.join(FIXTURES, "runcommand-export.json"), "--stack", "canary"], dir)).join(""),
+        (() => {
+          const notes: string[] = [];
+          return JSON.stringify(detect(["--detection", "azt301-1-runcommand", "--rows", path.join(FIXTURES, "runcommand-export.json"), "--stack", "canary"], (l) => notes.push(l), dir)) + notes.join("\n");
+        })(),
       ];
       expect(outputs[0]).to.contain("4 encrypted credentials (");
       for (const out of outputs) expect(out).not.to.contain(CANARY);
