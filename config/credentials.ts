@@ -142,6 +142,11 @@ export function isEncrypted(v: unknown): v is { secure: string } {
  */
 export const ENCRYPTED_PLACEHOLDER = "https://encrypted-in-stack-file.invalid/offline-placeholder";
 
+/** The top-level keys of config values that hold an ENCRYPTED_PLACEHOLDER: keys Pulumi would report as secret. */
+export function keysWithPlaceholders(values: Record<string, unknown>, fields: readonly CredentialField[]): string[] {
+  return [...new Set(credentialsIn(values, fields).filter((c) => c.value === ENCRYPTED_PLACEHOLDER).map((c) => String(c.path[0])))];
+}
+
 /** The `azdetect:` values of a stack file, read for the offline tools. */
 export interface StackFileValues {
   /** Values with every encrypted credential replaced by ENCRYPTED_PLACEHOLDER. */

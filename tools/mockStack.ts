@@ -3,6 +3,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Program } from "../program";
 import type { Detection } from "../detections/model";
+import { CREDENTIAL_FIELDS } from "../config";
+import { keysWithPlaceholders } from "../config/credentials";
 
 export interface Declared {
   type: string;
@@ -165,11 +167,14 @@ export async function runStack(config: Record<string, unknown>, opts: { stack?: 
   // are not about routing may omit it: they get allowUnroutedAlerts. Any routing key, or
   // strictRouting (the plan tool: it must fail exactly as `pulumi up` would), turns this off.
   if (!opts.strictRouting && !ROUTING_KEYS.some((k) => k in config)) config = { ...config, allowUnroutedAlerts: true };
+  // A placeholder the offline tools put for an encrypted credential (readStackFile) stands for a
+  // secure value: Pulumi would report its key as secret.
+  const secretKeys = [...new Set([...(opts.secretKeys ?? []), ...keysWithPlaceholders(config, CREDENTIAL_FIELDS)])];
   const run = await runMocked(() => {
     // Loaded after the mocks so every resource reaches them.
     const { runProgram } = require("../program") as typeof import("../program");
     return runProgram(opts.catalogue, opts.projectDir);
-  }, { stack: opts.stack, calls: opts.calls, secretKeys: opts.secretKeys, config });
+  }, { stack: opts.stack, calls: opts.calls, secretKeys, config });
   const { result: program, ...rest } = run;
   return { ...rest, program };
 }

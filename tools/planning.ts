@@ -88,19 +88,14 @@ export interface Plan {
 /** Resource types that deliver telemetry to the workspace. */
 const TELEMETRY_TYPES = /:(DiagnosticSetting|SubscriptionDiagnosticSetting|DataCollectionRule|DataCollectionRuleAssociation|VirtualMachineExtension|PolicyAssignment)$/;
 
-/**
- * Run the program offline for a stack's config, failing exactly as `pulumi up` would. The keys that
- * were encrypted in the stack file (those holding a placeholder) reach the program as secret keys, as
- * Pulumi passes them; secretKeys adds others (tests with decrypted values).
- */
-export function runOffline(config: Record<string, unknown>, stack: string, secretKeys: string[] = []): Promise<StackRun> {
-  const encrypted = credentialsIn(config, CREDENTIAL_FIELDS).filter((c) => c.value === ENCRYPTED_PLACEHOLDER).map((c) => String(c.path[0]));
-  return runStack(config, { stack, strictRouting: true, secretKeys: [...new Set([...encrypted, ...secretKeys])] });
+/** Run the program offline for a stack's config, failing exactly as `pulumi up` would. */
+export function runOffline(config: Record<string, unknown>, stack: string): Promise<StackRun> {
+  return runStack(config, { stack, strictRouting: true });
 }
 
 /** Evaluate the program for a stack's config and summarise what it declares. */
-export async function buildPlan(config: Record<string, unknown>, stack: string, secretKeys: string[] = []): Promise<Plan> {
-  return summarise(await runOffline(config, stack, secretKeys), stack, placeholderKeys(config));
+export async function buildPlan(config: Record<string, unknown>, stack: string): Promise<Plan> {
+  return summarise(await runOffline(config, stack), stack, placeholderKeys(config));
 }
 
 export function summarise(run: StackRun, stack: string, placeholders: string[] = []): Plan {
