@@ -14,7 +14,9 @@ import { credentialsIn, ENCRYPTED_PLACEHOLDER, plaintextCredentialProblem, pulum
 import { keyPath } from "../config/errors";
 import { detectionByKey } from "../detections";
 import { buildMatrix } from "../planning/matrix";
+import { checkResources } from "../azure/conformance";
 import { catalogCommand } from "../tools/catalog";
+import { renderReports } from "../tools/check-azure";
 import { detect } from "../tools/detect";
 import { writeMatrix } from "../tools/matrix";
 import { renderMatrixHtml } from "../tools/matrix/render";
@@ -298,14 +300,18 @@ describe("credentials in config", () => {
       expect(messages.some((m) => m.startsWith("azdetect:allowlists (callers, userPrincipalNames): guest@fabrikam.com not found in Entra ID"))).to.equal(true);
     });
 
-    it("is in no plan (text and JSON), coverage matrix or catalogue", () => {
+    it("is in no plan (text and JSON), coverage matrix, catalogue or Azure conformance report", () => {
       const plan = summarise(run, "canary");
       const text = renderPlan(plan);
       expect(text).to.contain("action group soc (SOC): 1 emails, 2 webhooks, 1 logicApps, 1 entraUsers");
       const html = renderMatrixHtml({ stack: "canary", matrix: buildMatrix(run.program.detections, run.program.config.tactics, run.outputs.telemetryGaps), docsHref: "docs/detections.md", costLine: "-" });
       let catalogue = "";
       expect(catalogCommand(["--format", "json"], (s) => (catalogue += s), (s) => (catalogue += s))).to.equal(0);
-      for (const out of [text, JSON.stringify(plan), html, catalogue]) expect(out).not.to.contain(CANARY);
+      // npm run check:azure's report, over the resources with their decrypted inputs (and one violation, so it has something to say).
+      const resources = run.resources.filter((r) => r.custom).map((r) => (r.type === AG && r.name === "action-group-soc" ? { ...r, inputs: { ...r.inputs, groupShortName: "SOC-TOO-LONG-NAME" } } : r));
+      const conformance = renderReports([{ file: "canary", report: checkResources(resources) }]).text;
+      expect(conformance).to.match(/[1-9]\d* violations?/);
+      for (const out of [text, JSON.stringify(plan), html, catalogue, conformance]) expect(out).not.to.contain(CANARY);
     });
 
     it("is not repeated by the error for a neighbouring bad key, nor for a malformed credential", async () => {
