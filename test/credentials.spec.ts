@@ -15,6 +15,7 @@ import { keyPath } from "../config/errors";
 import { detectionByKey } from "../detections";
 import { buildMatrix } from "../planning/matrix";
 import { checkResources } from "../azure/conformance";
+import { backtestCommand } from "../tools/backtest";
 import { catalogCommand } from "../tools/catalog";
 import { renderReports } from "../tools/check-azure";
 import { detect } from "../tools/detect";
@@ -333,7 +334,7 @@ describe("credentials in config", () => {
       expect(plain.message).not.to.contain(CANARY);
     });
 
-    it("is in nothing the offline tools print for its stack file, where it is encrypted", async () => {
+    it("is in nothing the offline tools print for its stack file, where it is encrypted (plan, matrix, detect, backtest)", async () => {
       const dir = tempDir();
       const cipher = (i: number) => `v1:${CANARY}nonce${i}:${CANARY}ciphertext${i}`;
       writeStackFile(dir, "canary", encrypted(offlineCanary, cipher), "encryptionsalt: v1:AAAAAAAAAAA=:v1:AAAA:BBBB\n");
@@ -347,6 +348,13 @@ describe("credentials in config", () => {
           return JSON.stringify(detect(["--detection", "azt301-1-runcommand", "--rows", path.join(FIXTURES, "runcommand-export.json"), "--stack", "canary"], (l) => notes.push(l), dir)) + notes.join("\n");
         })(),
       ];
+      let stderr = "";
+      const reports = [];
+      for (const format of ["text", "json", "html"]) {
+        reports.push((await backtestCommand(["--rows", path.join(FIXTURES, "runcommand-export.json"), "--stack", "canary", "--format", format, "--quiet"], { stderr: { write: (x: string) => ((stderr += x), true) } }, dir)).output);
+      }
+      expect(JSON.parse(reports[1]).detections.length).to.be.greaterThan(0);
+      outputs.push(...reports, stderr);
       expect(outputs[0]).to.contain("4 encrypted credentials (");
       for (const out of outputs) expect(out).not.to.contain(CANARY);
       // A bad neighbouring key: the error repeats no ciphertext either.

@@ -1,33 +1,16 @@
 // The offline plan: the program evaluated under mocks, summarised for a reviewer. Shared by
 // `npm run plan`, `npm run matrix` and the tests, so they all describe the same deployment.
-import * as fs from "fs";
-import { parse } from "yaml";
 import type { Route } from "../config/routing";
 import { TACTICS } from "../detections/model";
 import type { CoverageSummary, TelemetryGaps } from "../planning/coverage";
 import { logSourcesDelivered, type CostEstimate, type LogSourceUse } from "../planning/cost";
-import { CREDENTIAL_FIELDS, ConfigError } from "../config";
-import { credentialsIn, encryptedOtherProblem, ENCRYPTED_PLACEHOLDER, plaintextCredentialProblem, readStackFileValues } from "../config/credentials";
+import { CREDENTIAL_FIELDS } from "../config";
+import { credentialsIn, ENCRYPTED_PLACEHOLDER } from "../config/credentials";
 import { keyPath } from "../config/errors";
 import { runStack, type Declared, type StackRun } from "./mockStack";
 
-/**
- * Config values of a Pulumi.<stack>.yaml, keyed without the `azdetect:` prefix. An encrypted
- * credential becomes ENCRYPTED_PLACEHOLDER (the offline tools cannot decrypt it, nor need to); a
- * credential in plain text, or another encrypted value, is a ConfigError.
- */
-export function readStackFile(file: string): Record<string, unknown> {
-  const doc = (parse(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(doc.config ?? {})) {
-    if (!k.startsWith("azdetect:")) continue;
-    out[k.slice("azdetect:".length)] = v;
-  }
-  const read = readStackFileValues(out, CREDENTIAL_FIELDS);
-  const problems = [...read.plaintext.map(plaintextCredentialProblem), ...read.encryptedOther.map((p) => encryptedOtherProblem(p, CREDENTIAL_FIELDS))];
-  if (problems.length) throw new ConfigError(problems);
-  return read.values;
-}
+// Reading a stack file needs no Pulumi: it lives with the config (tools that need no mocks import it from there).
+export { readStackFile } from "../config/stackFile";
 
 /** Where the offline tools planned with a placeholder for an encrypted credential (key paths). */
 export function placeholderKeys(config: Record<string, unknown>): string[] {
