@@ -22,7 +22,7 @@ const CLASSES: { what: string; yaml: string; says: RegExp }[] = [
   { what: "a bad override (catalogue)", yaml: "config:\n  azdetect:location: westeurope\n  azdetect:allowUnroutedAlerts: true\n  azdetect:overrides:\n    azt999-nope: { severity: 1 }\n", says: /^ {2}- azdetect:overrides\.azt999-nope: unknown detection key/m },
   { what: "an unrouted rule (routing)", yaml: "config:\n  azdetect:location: westeurope\n  azdetect:tactics: [Execution]\n", says: /^ {2}- azdetect:routes: \d+ deployed rules would notify nobody/m },
   { what: "a problem found at deploy time (VM in another subscription)", yaml: `config:\n  azdetect:location: westeurope\n  azdetect:tactics: [Execution]\n  azdetect:allowUnroutedAlerts: true\n  azdetect:telemetry:\n    agent:\n      vms: [{ id: "${otherVm}", os: windows }]\n`, says: /^plan: azdetect:telemetry\.agent\.vms: \S+ is in subscription 11111111-2222-3333-4444-555555555555, but the stack deploys to/ },
-  { what: "an encrypted secret", yaml: "config:\n  azdetect:location: westeurope\n  azdetect:actionGroups:\n    soc:\n      webhooks:\n        - serviceUri:\n            secure: AAABAxyz\n", says: /^plan: azdetect:actionGroups\.soc\.webhooks\[0\]\.serviceUri is an encrypted secret/ },
+  { what: "an encrypted value that is not a credential", yaml: "config:\n  azdetect:location: westeurope\n  azdetect:resourceGroupName:\n    secure: AAABAxyz\n", says: /^ {2}- azdetect:resourceGroupName: encrypted, but it is not a credential/m },
 ];
 
 function stackFile(yaml: string): { dir: string; stack: string } {
@@ -105,7 +105,7 @@ describe("every error ends in one line naming the key", () => {
     function host(config: Record<string, unknown>): { status: number | null; stderr: string } {
       const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "azdetect-host-")), "config.json");
       fs.writeFileSync(file, JSON.stringify({ config }));
-      const r = spawnSync(process.execPath, [path.join(ROOT, "tools", "bench", "pulumi-run.js")], { cwd: ROOT, encoding: "utf8", env: { ...process.env, AZDETECT_HOST_CONFIG: file }, maxBuffer: 64 << 20 });
+      const r = spawnSync(process.execPath, [path.join(ROOT, "tools", "bench", "pulumi-run.js")], { cwd: ROOT, encoding: "utf8", env: { ...process.env, BENCH_STACK: file }, maxBuffer: 64 << 20 });
       fs.rmSync(path.dirname(file), { recursive: true, force: true });
       return { status: r.status, stderr: r.stderr.split("\n").filter((l) => !/^warning: /.test(l)).join("\n") };
     }

@@ -85,10 +85,10 @@ export function parseArgs(argv: string[]): Args {
   return a;
 }
 
-/** Run the command; returns the text to print (or writes --out) and whether the report is complete. */
-export async function backtestCommand(argv: string[], io: { stderr: NodeJS.WriteStream | { write(s: string): boolean; isTTY?: boolean } } = { stderr: process.stderr }): Promise<{ output: string; complete: boolean }> {
+/** Run the command; returns the text to print (or writes --out) and whether the report is complete. Stack files are read from stackDir. */
+export async function backtestCommand(argv: string[], io: { stderr: NodeJS.WriteStream | { write(s: string): boolean; isTTY?: boolean } } = { stderr: process.stderr }, stackDir = root): Promise<{ output: string; complete: boolean }> {
   const args = parseArgs(argv);
-  const stackFile = path.join(root, `Pulumi.${args.stack}.yaml`);
+  const stackFile = path.join(stackDir, `Pulumi.${args.stack}.yaml`);
   if (!fs.existsSync(stackFile)) throw new UsageError(`--stack ${args.stack}: no stack file ${path.basename(stackFile)} — create it (see Pulumi.dev.yaml)`);
   const rules = resolveDetections(parseStackConfig(readStackFile(stackFile), args.stack));
   const columns = columnsRead(rules);

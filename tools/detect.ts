@@ -29,14 +29,14 @@ function fail(message: string): never {
   throw new DetectError(message);
 }
 
-/** What `npm run detect` prints, for the given arguments; notes (ignored columns, stack) go to `note`. */
-export function detect(argv: string[], note: (line: string) => void = () => {}): Record<string, unknown> {
+/** What `npm run detect` prints, for the given arguments; notes (ignored columns, stack) go to `note`. Stack files are read from root. */
+export function detect(argv: string[], note: (line: string) => void = () => {}, root = path.join(__dirname, "..")): Record<string, unknown> {
   const opt = (name: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
   const key = opt("--detection") ?? fail("--detection <key> is required (npm run catalog lists the keys)");
   const rowsFile = opt("--rows") ?? fail("--rows <file.json|file.csv> is required");
   const d = detectionByKey(key) ?? fail(`unknown detection ${JSON.stringify(key)} — e.g. ${DETECTIONS.slice(0, 3).map((x) => x.key).join(", ")}`);
   const stack = opt("--stack") ?? "dev";
-  const stackFile = path.join(__dirname, "..", `Pulumi.${stack}.yaml`);
+  const stackFile = path.join(root, `Pulumi.${stack}.yaml`);
   let params = resolveParameters(d, {}, [], []);
   if (fs.existsSync(stackFile)) {
     const cfg = parseStackConfig(readStackFile(stackFile), stack);

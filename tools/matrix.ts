@@ -6,7 +6,7 @@ import * as path from "path";
 import { runTool } from "./cli";
 import type { TelemetryGaps } from "../planning/coverage";
 import { buildMatrix } from "../planning/matrix";
-import { readStackFile, runOffline } from "./planning";
+import { placeholderKeys, placeholderNote, readStackFile, runOffline } from "./planning";
 import { renderMatrixHtml } from "./matrix/render";
 
 const root = path.join(__dirname, "..");
@@ -29,7 +29,8 @@ async function main(argv: string[]): Promise<string> {
   const out = opt("--out", path.join(root, "coverage.html"));
   const file = path.join(root, `Pulumi.${stack}.yaml`);
   if (!fs.existsSync(file)) throw new Error(`no stack file ${path.basename(file)} — create it (see Pulumi.dev.yaml) or pass --stack <name>`);
-  return `wrote ${await writeMatrix(file, stack, out)}\n`;
+  const note = placeholderNote(placeholderKeys(readStackFile(file)));
+  return `${note ? note + "\n" : ""}wrote ${await writeMatrix(file, stack, out)}\n`;
 }
 
 if (require.main === module) runTool("matrix", () => main(process.argv.slice(2)));

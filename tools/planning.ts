@@ -4,10 +4,24 @@ import type { Route } from "../config/routing";
 import { TACTICS } from "../detections/model";
 import type { CoverageSummary, TelemetryGaps } from "../planning/coverage";
 import { logSourcesDelivered, type CostEstimate, type LogSourceUse } from "../planning/cost";
+import { CREDENTIAL_FIELDS } from "../config";
+import { credentialsIn, ENCRYPTED_PLACEHOLDER } from "../config/credentials";
+import { keyPath } from "../config/errors";
 import { runStack, type CallMocks, type Declared, type Invoke, type StackRun } from "./mockStack";
 
 // Reading a stack file needs no Pulumi: it lives with the config (tools that need no mocks import it from there).
 export { readStackFile } from "../config/stackFile";
+
+/** Where the offline tools planned with a placeholder for an encrypted credential (key paths). */
+export function placeholderKeys(config: Record<string, unknown>): string[] {
+  return credentialsIn(config, CREDENTIAL_FIELDS).filter((c) => c.value === ENCRYPTED_PLACEHOLDER).map((c) => keyPath(c.path));
+}
+
+/** The one line the offline tools print when they planned with placeholders. */
+export function placeholderNote(keys: string[]): string | undefined {
+  if (!keys.length) return undefined;
+  return `${keys.length} encrypted credential${keys.length === 1 ? "" : "s"} (${keys.join(", ")}) planned with the placeholder ${ENCRYPTED_PLACEHOLDER}: the offline tools cannot decrypt, pulumi preview/up use the real value${keys.length === 1 ? "" : "s"}`;
+}
 
 export interface PlannedRule {
   key: string;
@@ -27,6 +41,8 @@ export type PlannedActionGroup =
 
 export interface Plan {
   stack: string;
+  /** Encrypted credentials planned with ENCRYPTED_PLACEHOLDER (key paths). */
+  placeholders: string[];
   location: string;
   resourceGroup: { name: string; created: boolean };
   workspace: { created: boolean; name?: string; id?: string };
@@ -153,10 +169,10 @@ export function destroyAudit(run: StackRun): DestroyAudit {
 
 /** Evaluate the program for a stack's config and summarise what it declares. */
 export async function buildPlan(config: Record<string, unknown>, stack: string): Promise<Plan> {
-  return summarise(await runOffline(config, stack), stack);
+  return summarise(await runOffline(config, stack), stack, placeholderKeys(config));
 }
 
-export function summarise(run: StackRun, stack: string): Plan {
+export function summarise(run: StackRun, stack: string, placeholders: string[] = []): Plan {
   const cfg = run.program.config;
   const detections = run.program.detections;
   const ruleInputs = new Map<string, Declared>();
@@ -172,6 +188,7 @@ export function summarise(run: StackRun, stack: string): Plan {
   const routing = cfg.routing;
   return {
     stack,
+    placeholders,
     location: cfg.location,
     resourceGroup: { name: cfg.resourceGroupName, created: cfg.createResourceGroup },
     workspace: cfg.workspace.mode === "create" ? { created: true, name: cfg.workspace.name } : { created: false, id: cfg.workspace.id },
@@ -228,6 +245,8 @@ export function renderPlan(p: Plan): string {
   out.push(`resource group: ${p.resourceGroup.name} (${p.resourceGroup.created ? "created by the stack" : "existing, referenced"})`);
   out.push(`workspace: ${p.workspace.created ? `${p.workspace.name} (created by the stack)` : `${p.workspace.id} (existing, referenced)`}`);
   if (p.entraLookups.length) out.push(`Entra ID lookups happen at deploy time; offline placeholders stand in for: ${p.entraLookups.join(", ")}`);
+  const note = placeholderNote(p.placeholders);
+  if (note) out.push(note);
   out.push("");
   for (const t of p.tactics) {
     out.push(`${t.tactic} — ${plural(t.rules.length, "rule")}`);
