@@ -23,6 +23,9 @@ import { readStackFile } from "../config/stackFile";
 import { runTool } from "./cli";
 import { loadRows, RowsError } from "../kusto/rows";
 
+/** Where the stack files are: above tools/ in the sources, above bin/tools/ when compiled (tools/launch.js). */
+const REPOSITORY = path.join(__dirname, path.basename(path.dirname(__dirname)) === "bin" ? "../.." : "..");
+
 /** A usage or input error: the CLI prints it as one `detect:` line and exits 1 (tools/cli.ts). */
 export class DetectError extends Error {}
 
@@ -31,7 +34,7 @@ function fail(message: string): never {
 }
 
 /** What `npm run detect` prints, for the given arguments; notes (ignored columns, stack) go to `note`. Stack files are read from root. */
-export function detect(argv: string[], note: (line: string) => void = () => {}, root = path.join(__dirname, "..")): Record<string, unknown> {
+export function detect(argv: string[], note: (line: string) => void = () => {}, root = REPOSITORY): Record<string, unknown> {
   const opt = (name: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
   const key = opt("--detection") ?? fail("--detection <key> is required (npm run catalog lists the keys)");
   const rowsFile = opt("--rows") ?? fail("--rows <file.json|file.csv> is required");
@@ -76,9 +79,12 @@ export function detect(argv: string[], note: (line: string) => void = () => {}, 
   };
 }
 
-if (require.main === module) {
+/** The command line (tools/launch.js runs it compiled when the build is current): JSON on stdout, or one `detect:` line and exit 1. */
+export function main(argv: string[]): void {
   runTool("detect", () => {
-    const result = detect(process.argv.slice(2), (line) => process.stderr.write(line + "\n"));
+    const result = detect(argv, (line) => process.stderr.write(line + "\n"));
     return JSON.stringify(result, (_, v) => (v && typeof v === "object" && "ms" in v && typeof v.toString === "function" && !Array.isArray(v) ? v.toString() : v), 2) + "\n";
   });
 }
+
+if (require.main === module) main(process.argv.slice(2));
