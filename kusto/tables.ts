@@ -78,35 +78,11 @@ export interface WorkspaceTablesOptions {
 }
 
 /**
- * One copy of each value a column repeats. A parsed export gives every cell its own string, while
- * most columns hold a few values over and over (a table's operation names, result codes, account
- * names, user agents): a week of rows then takes a fraction of the memory. A column found to hold
- * mostly distinct values (ids, times as text) stops being pooled.
- */
-class StringPool {
-  private pool: Map<string, string> | undefined = new Map();
-  private lookups = 0;
-  intern(s: string): string {
-    const pool = this.pool;
-    if (!pool) return s;
-    this.lookups++;
-    const got = pool.get(s);
-    if (got !== undefined) return got;
-    if (pool.size >= 4096 && pool.size > this.lookups / 4) {
-      this.pool = undefined;   // mostly distinct values: pooling costs more than it saves
-      return s;
-    }
-    if (s.length <= 256) pool.set(s, s);
-    return s;
-  }
-}
-
-/**
  * Collects rows one at a time (typing each as it comes, so a streamed export is never held raw)
  * and builds the indexes once at the end.
  */
 export class WorkspaceTablesBuilder {
-  private readonly pending = new Map<string, { kept: Column[]; known: Set<string>; rows: IndexedRow[]; strings: StringPool[]; empty: Record<string, Value> }>();
+  private readonly pending = new Map<string, { kept: Column[]; known: Set<string>; rows: IndexedRow[] }>();
   constructor(private readonly opts: WorkspaceTablesOptions = {}) {}
 
   /**
@@ -133,13 +109,10 @@ export class WorkspaceTablesBuilder {
       if (src === raw) src = { ...raw };
       src[alias] = v;
     }
-    // A copy of the table's empty row: every row of a table gets one shape with its fields in the object itself.
-    const r: Record<string, Value> = { ...t.empty };
-    for (let k = 0; k < t.kept.length; k++) {
-      const c = t.kept[k];
+    const r: Record<string, Value> = {};
+    for (const c of t.kept) {
       const v = src[c.name];
-      const typed = typeInput(exported && v === "" ? null : v, c.type, `${at}, column '${c.name}' (${c.type})`);
-      r[c.name] = typeof typed === "string" && typed.length > 0 ? t.strings[k].intern(typed) : typed;
+      r[c.name] = typeInput(exported && v === "" ? null : v, c.type, `${at}, column '${c.name}' (${c.type})`);
     }
     const tg = r.TimeGenerated instanceof Date ? r.TimeGenerated.getTime() : NaN;
     let received = r._TimeReceived instanceof Date ? r._TimeReceived.getTime() : NaN;
@@ -160,7 +133,7 @@ export class WorkspaceTablesBuilder {
       const columns = schema.columns.map((c) => ({ name: c.name, type: toKType(c.type) }));
       const keep = this.opts.columns?.[table];
       const kept = keep ? columns.filter((c) => keep.has(c.name) || c.name === "TimeGenerated" || c.name === "_TimeReceived") : columns;
-      this.pending.set(table, (t = { kept, known: new Set(columns.map((c) => c.name)), rows: [], strings: kept.map(() => new StringPool()), empty: Object.fromEntries(kept.map((c) => [c.name, null])) }));
+      this.pending.set(table, (t = { kept, known: new Set(columns.map((c) => c.name)), rows: [] }));
     }
     return t;
   }
