@@ -2,6 +2,20 @@
 // time range ending at `now` (overrideQueryTimeRange, else the window), its rows are split by the
 // dimension columns, each split is aggregated (timeAggregation over metricMeasureColumn, or a row
 // count) and compared with the threshold.
+//
+// Which result rows count is not documented. The scheduled query rules API calls windowSize the
+// "bin size" and keeps it apart from the query time range (overrideQueryTimeRange); whether Azure
+// counts result rows whose TimeGenerated is older than the evaluated bin when the range is longer
+// is not said anywhere (windowSize: "The period of time (in ISO 8601 duration format) on which the
+// Alert query will be executed (bin size)", Azure/azure-rest-api-specs specification/monitor/
+// resource-manager/Microsoft.Insights/stable/2023-12-01/scheduledQueryRule_API.json@1eb311c3).
+// Both readings are modelled (`binning`):
+//   "allRows"        every result row counts;
+//   "evaluatedBins"  only result rows whose TimeGenerated falls in the evaluated bins, the
+//                    numberOfEvaluationPeriods (1, as deployed) windows of windowSize ending at
+//                    `now`: now - windowSize < TimeGenerated <= now. A result without a
+//                    TimeGenerated column cannot be binned and is an error under this reading.
+// A rule that must hold in Azure holds under both (test/samples.spec.ts runs every case twice).
 import { isoDurationMsOrUndefined } from "./duration";
 import { evaluateTable, EvaluateOptions, Row } from "./evaluate";
 import { parseDateTime, isNumericType, Value } from "./evaluate/values";
@@ -9,10 +23,17 @@ import type { Operator, TimeAggregation, Trigger } from "./trigger";
 export { OPERATORS, TIME_AGGREGATIONS } from "./trigger";
 export type { Operator, TimeAggregation, Trigger } from "./trigger";
 
+/** How Azure picks the result rows it aggregates: see the file comment. */
+export const BINNINGS = ["allRows", "evaluatedBins"] as const;
+export type Binning = (typeof BINNINGS)[number];
+
 export interface AlertEvaluation {
   fired: boolean;
   groups: { dimensions: Record<string, unknown>; value: number; fired: boolean }[];
+  /** The rows that counted (under evaluatedBins, those in the evaluated bins). */
   rows: Row[];
+  /** Every result row of the query, counted or not. */
+  resultRows: Row[];
 }
 
 /** Thrown for an alert definition that Azure would reject or that cannot be evaluated. */
@@ -42,6 +63,8 @@ export function evaluateAlert(args: {
   overrideQueryTimeRange?: string;
   now: Date | string;
   tables: Record<string, Row[]>;
+  /** Which result rows count (default allRows). */
+  binning?: Binning;
 }): AlertEvaluation {
   const { trigger } = args;
   if (!(trigger.operator in compare)) throw new AlertDefinitionError(`unknown operator '${trigger.operator}'`);
@@ -52,13 +75,26 @@ export function evaluateAlert(args: {
   }
   const now = typeof args.now === "string" ? parseDateTime(args.now) : args.now;
   if (!now) throw new AlertDefinitionError(`now is not a datetime: ${String(args.now)}`);
-  parseIsoDuration(args.window);
+  const windowMs = parseIsoDuration(args.window);
+  const binning = args.binning ?? "allRows";
+  if (!BINNINGS.includes(binning)) throw new AlertDefinitionError(`unknown binning '${String(binning)}' — expected one of: ${BINNINGS.join(", ")}`);
   const rangeMs = parseIsoDuration(args.overrideQueryTimeRange ?? args.window);
 
   const opts: EvaluateOptions = { now, tables: args.tables, timeRange: { from: new Date(now.getTime() - rangeMs), to: now } };
   const table = evaluateTable(args.query, opts);
-  const rows: Row[] = table.rows.map((r) => ({ ...r }));
+  const resultRows: Row[] = table.rows.map((r) => ({ ...r }));
   const columns = new Map(table.columns.map((c) => [c.name, c.type]));
+  let rows = resultRows;
+  if (binning === "evaluatedBins") {
+    if (columns.get("TimeGenerated") !== "datetime") {
+      throw new AlertDefinitionError(`the result has no datetime TimeGenerated column (columns: ${[...columns.keys()].join(", ")}): under the evaluatedBins reading Azure could not place its rows in a bin`);
+    }
+    const from = now.getTime() - windowMs, to = now.getTime();
+    rows = resultRows.filter((r) => {
+      const t = r.TimeGenerated instanceof Date ? r.TimeGenerated.getTime() : NaN;
+      return t > from && t <= to;
+    });
+  }
 
   const dims = trigger.dimensions ?? [];
   for (const d of dims) if (!columns.has(d)) throw new AlertDefinitionError(`dimension column '${d}' is not in the query result (columns: ${[...columns.keys()].join(", ")})`);
@@ -86,7 +122,7 @@ export function evaluateAlert(args: {
     if (value === null) continue;           // no numeric values to aggregate: nothing to compare
     out.push({ dimensions: g.dimensions, value, fired: compare[trigger.operator](value, trigger.threshold) });
   }
-  return { fired: out.some((g) => g.fired), groups: out, rows };
+  return { fired: out.some((g) => g.fired), groups: out, rows, resultRows };
 }
 
 function aggregateGroup(agg: TimeAggregation, rows: Row[], measure: string | undefined): number | null {
