@@ -5,6 +5,7 @@ import { z } from "zod";
 import { DETECTIONS, detectionByKey, detectionsForTechnique } from "../detections";
 import { GLOBAL_ALLOWLISTS, TACTICS } from "../detections/model";
 import { scheduleProblems } from "../azure/limits";
+import { slotWindowProblem } from "../detections/patterns/arrival";
 import { ConfigError, formatIssue, keyPath, REDACTED } from "./errors";
 import { isoDuration, obj, oneOf, resourceId } from "./schema";
 import { telemetryConfig, telemetrySchema, type TelemetryConfig } from "./telemetry";
@@ -180,7 +181,8 @@ function overrideProblems(cfg: StackConfig): string[] {
         windowSize: o.windowSize ?? d.windowSize,
         overrideQueryTimeRange: o.overrideQueryTimeRange ?? d.overrideQueryTimeRange,
       };
-      for (const p of scheduleProblems(s)) problems.push(`${where}: ${p}${targets.length > 1 ? ` (for ${d.key})` : ""}`);
+      const slot = slotWindowProblem(s);
+      for (const p of [...scheduleProblems(s), ...(slot ? [slot] : [])]) problems.push(`${where}: ${p}${targets.length > 1 ? ` (for ${d.key})` : ""}`);
     }
   }
   return [...new Set(problems)];

@@ -1,7 +1,7 @@
 // Runs a detection over sample rows with Azure's alert semantics: the log-search form through
 // the offline KQL evaluator, and — for Activity Log operation matches — the activity-log alert
 // condition as Azure evaluates it on each event. Used by the tests and by `npm run detect`.
-import { evaluateAlert, type AlertEvaluation } from "../kusto/alert";
+import { evaluateAlert, type AlertEvaluation, type Binning } from "../kusto/alert";
 import { isoDurationMs } from "../detections/kql";
 import type { Detection, ParameterValues, SampleCase, SampleRow } from "../detections/model";
 import { SAMPLE_NOW } from "../detections/model";
@@ -24,7 +24,11 @@ export function caseParameters(d: Detection, values: Record<string, unknown> | u
   return p;
 }
 
-export function runCase(d: Detection, c: Pick<SampleCase, "rows" | "now" | "parameters">, params?: ParameterValues): CaseResult {
+/**
+ * Runs a case at its `now`. `binning` picks how Azure reads windowSize (kusto/alert.ts): every
+ * result row counts (allRows, the default) or only those whose TimeGenerated is in the evaluated bin.
+ */
+export function runCase(d: Detection, c: Pick<SampleCase, "rows" | "now" | "parameters">, params?: ParameterValues, binning?: Binning): CaseResult {
   const p = params ?? caseParameters(d, c.parameters);
   const now = c.now ?? SAMPLE_NOW;
   const evaluation = evaluateAlert({
@@ -34,6 +38,7 @@ export function runCase(d: Detection, c: Pick<SampleCase, "rows" | "now" | "para
     overrideQueryTimeRange: queryTimeRange(d),
     now,
     tables: c.rows,
+    binning,
   });
   const result: CaseResult = { fired: evaluation.fired, evaluation };
   if (d.signal.kind === "activityLog" && !(d.signal.exclusions ?? []).some((ex) => (p[ex.parameter] as string[]).length > 0)) {

@@ -5,7 +5,7 @@
 import * as kql from "../kql";
 import type { Detection, SampleRow, TechniqueModule } from "../model";
 import { minutesAgo } from "../model";
-import { arrivalSplit, ingestedSinceLastRun, ingestionSchedule, withEarlierEventLandingLast } from "../patterns/arrival";
+import { arrivalSplit, arrivalWindow, ingestedSinceLastRun, ingestionSchedule, withEarlierEventLandingLast } from "../patterns/arrival";
 import {
   ACTIVITY_ADMIN, ADMIN, ATRM, ATTACKER, ATTACKER_IP, AUTOMATION_ACCOUNT, AUTOMATION_REQUIRES_NOTE, RUNBOOK_NAME, activityRow,
   callersParam, changeThenRunParts, list, operationMatchParts, rid,
@@ -290,7 +290,7 @@ const aksRunCommand: Detection = {
   references: [`${ATRM}/AZT601/AZT601-2/`, "https://learn.microsoft.com/azure/aks/access-private-cluster"],
   severity: 2,
   evaluationFrequency: "PT5M",
-  windowSize: "PT5M",
+  windowSize: arrivalWindow("PT5M"),
   ...operationMatchParts("Microsoft.ContainerService/managedClusters/runCommand/action", "use AKS run command"),
   samples: {
     source: "log-values.md 1.2, 1.3, 1.5 (runcommand/action logged); ATRM AZT601.2",
@@ -467,7 +467,7 @@ const functionWrite: Detection = {
   references: [`${ATRM}/AZT601/AZT601-4/`, "https://learn.microsoft.com/azure/app-service/overview-managed-identity"],
   severity: 3,
   evaluationFrequency: "PT15M",
-  windowSize: "PT15M",
+  windowSize: arrivalWindow("PT15M"),
   ...operationMatchParts("Microsoft.Web/sites/functions/write", "create or change functions through ARM"),
   samples: {
     source: "log-values.md 1.2, 1.3, 1.5 (Microsoft.Web/sites/functions/write is an AzureActivity operation, not AuditLogs as ATRM says)",

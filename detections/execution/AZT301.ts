@@ -2,7 +2,7 @@
 import * as kql from "../kql";
 import type { Detection, ParameterValues, SampleCase, TechniqueModule } from "../model";
 import { minutesAgo } from "../model";
-import { ingestedSinceLastRun, ingestionSchedule } from "../patterns/arrival";
+import { arrivalWindow, ingestedSinceLastRun, ingestionSchedule } from "../patterns/arrival";
 import {
   ACTIVITY_LOG, ATRM, ATTACKER, CALLER_ENTITIES, VM_ID, activityRow, allowedCallers, anyRow, operationDetection, resourceId,
   scriptBlockDetection,
@@ -40,7 +40,7 @@ const runCommand: Detection = {
   references: [`${ATRM}/AZT301/AZT301-1/`, RUN_COMMAND_DOCS],
   severity: 1,
   evaluationFrequency: "PT5M",
-  windowSize: "PT5M",
+  windowSize: arrivalWindow("PT5M"),
   parameters: allowedCallers("use Run Command"),
   signal: {
     kind: "activityLog",

@@ -1,6 +1,6 @@
 // AZT506 Network Security Group Modification: opening a path into the network that stays open.
 import * as kql from "../kql";
-import { ingestionSchedule } from "../patterns/arrival";
+import { arrivalWindow, ingestionSchedule } from "../patterns/arrival";
 import type { Detection, TechniqueModule } from "../model";
 import { minutesAgo } from "../model";
 import {
@@ -45,7 +45,7 @@ const nsgRuleChange: Detection = {
   references: [atrmPage("AZT506"), NSG_DOCS],
   severity: 3,
   evaluationFrequency: "PT15M",
-  windowSize: "PT15M",
+  windowSize: arrivalWindow("PT15M"),
   ...operationMatchParts([RULE_WRITE, NSG_WRITE], "change network security groups"),
   samples: {
     source: "log-values.md 1.1-1.3, 1.5 (NSG writes logged); ATRM AZT506 (`Create or Update Security Rule`)",

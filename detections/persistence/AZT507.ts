@@ -1,7 +1,7 @@
 // AZT507 External Entity Access: trust handed to someone outside the tenant (Lighthouse, partners,
 // another directory, a federated domain).
 import * as kql from "../kql";
-import { ingestedSinceLastRun, ingestionSchedule, withLateArrival } from "../patterns/arrival";
+import { arrivalWindow, ingestedSinceLastRun, ingestionSchedule, withLateArrival } from "../patterns/arrival";
 import type { Detection, TechniqueModule } from "../model";
 import { minutesAgo } from "../model";
 import {
@@ -41,7 +41,7 @@ const lighthouse: Detection = {
   references: [atrmPage("AZT507.1"), "https://learn.microsoft.com/azure/lighthouse/how-to/onboard-customer"],
   severity: 1,
   evaluationFrequency: "PT5M",
-  windowSize: "PT5M",
+  windowSize: arrivalWindow("PT5M"),
   ...operationMatchParts(LIGHTHOUSE, "onboard Lighthouse service providers"),
   samples: {
     source: "log-values.md 1.1-1.3, 1.5 (`registrationAssignments/Write` logged, rule); ATRM AZT507.1",
