@@ -4,14 +4,15 @@
 // column), exactly one tabular result, ago() look-backs beyond the rule's query time range, and
 // the query size, and joins whose inputs are not reduced (a summarize, distinct, top... on each
 // side: no join of raw rows with raw rows), `union` and `search` (log search alert rules refuse
-// them), and sparse columns read directly (they exist only in workspaces that received them).
+// them), sparse columns read directly (they exist only in workspaces that received them), and
+// ingestion_time() where the rows are no longer table records (it is null there).
 // Also extracts facts from the syntax tree: tables read, result columns (and which of them carry
 // the rows' arrival time), string literals.
 import { analyze, sparseColumnSymbols, syntaxKindName, workspaceGlobals } from "./language";
 
 export type FindingSeverity = "error" | "warning";
 export interface Finding {
-  /** KSnnn for analyser diagnostics; TYPEMIX, RESULTCOUNT, LOOKBACK, QUERYSIZE, JOIN, UNION, SPARSE for ours. */
+  /** KSnnn for analyser diagnostics; TYPEMIX, RESULTCOUNT, LOOKBACK, QUERYSIZE, JOIN, UNION, SPARSE, INGESTION for ours. */
   code: string;
   severity: FindingSeverity;
   message: string;
@@ -131,6 +132,42 @@ function arrivalLineage(root: any): (symbol: any) => boolean {
   return column;
 }
 
+/**
+ * Operators after which a row is still the table's record. ingestion_time() "must be used in the
+ * context of a table ... Otherwise, this function produces null values" (dataexplorer-docs
+ * kusto/query/ingestion-time-function.md@15cb146a): after summarize, join, mv-expand, union... the
+ * rows are new, and even `project` is not relied on here (it may drop the hidden ingestion time).
+ */
+const KEEPS_RECORD = new Set(["FilterOperator", "ExtendOperator", "ParseOperator", "ParseWhereOperator"]);
+
+/** Whether the rows of a tabular expression are still table records (a table, then only KEEPS_RECORD operators; lets followed). */
+function tableRecords(lets: Map<string, any>, globals: any) {
+  const records = (e: any, seen: Set<string> = new Set()): boolean => {
+    if (!e) return false;
+    switch (syntaxKindName(e.Kind)) {
+      case "PipeExpression": return KEEPS_RECORD.has(syntaxKindName(e.Operator.Kind)) && records(e.Expression, seen);
+      case "ParenthesizedExpression": return records(e.Expression, seen);
+      case "NameReference": {
+        if (e.ReferencedSymbol && globals.IsDatabaseTable(e.ReferencedSymbol)) return true;
+        const name = e.SimpleName;
+        if (!lets.has(name) || seen.has(name)) return false;
+        return records(lets.get(name), new Set([...seen, name]));
+      }
+      default: return false;
+    }
+  };
+  return records;
+}
+
+/** Whether an ingestion_time() call sees table records: the pipeline left of its operator keeps them. */
+function ingestionTimeInContext(call: any, records: (e: any) => boolean): boolean {
+  for (let n = call; n?.Parent; n = n.Parent) {
+    const parent = n.Parent;
+    if (syntaxKindName(parent.Kind) === "PipeExpression" && parent.Operator === n) return records(parent.Expression);
+  }
+  return false;
+}
+
 export function lintQuery(query: string, opts: LintOptions = {}): { findings: Finding[]; facts: QueryFacts } {
   const code = analyze(query);
   const findings: Finding[] = [];
@@ -168,6 +205,7 @@ export function lintQuery(query: string, opts: LintOptions = {}): { findings: Fi
     if (!el.IsToken && syntaxKindName(el.Kind) === "LetStatement") lets.set(el.Name?.SimpleName, el.Expression);
   });
   const reduced = reducedBy(lets);
+  const records = tableRecords(lets, globals);
   const sparse = sparseColumnSymbols();
   code.Syntax!.WalkElements((node) => {
     const el = node as any;
@@ -180,6 +218,14 @@ export function lintQuery(query: string, opts: LintOptions = {}): { findings: Fi
         code: "SPARSE",
         severity: "error",
         message: `${table}.${column} exists only in workspaces that already received it (a sparse column): read it as column_ifexists("${column}", ${typedNull(type)}), or the rule fails to create ("Failed to resolve scalar expression") where it never arrived`,
+        ...at(el.TextStart),
+      });
+    }
+    if (kind === "FunctionCallExpression" && el.ReferencedSymbol?.Name === "ingestion_time" && !ingestionTimeInContext(el, records)) {
+      findings.push({
+        code: "INGESTION",
+        severity: "error",
+        message: "ingestion_time() where the rows are no longer table records (after a summarize, join, mv-expand, project...): it is null there — take it into a column (| extend Ingested = ingestion_time()) right after the table and its filters, and carry that column",
         ...at(el.TextStart),
       });
     }

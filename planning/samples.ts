@@ -42,8 +42,9 @@ export function runCase(d: Detection, c: Pick<SampleCase, "rows" | "now" | "para
   });
   const result: CaseResult = { fired: evaluation.fired, evaluation };
   if (d.signal.kind === "activityLog" && !(d.signal.exclusions ?? []).some((ex) => (p[ex.parameter] as string[]).length > 0)) {
-    // The activity-log alert fires as each event arrives: a row counts when it is in the window.
-    const range = isoDurationMs(d.windowSize);
+    // The activity-log alert fires as each event arrives: a row counts when its event happened
+    // since the previous run (one evaluationFrequency ago; the window is the log search form's bin).
+    const range = isoDurationMs(d.evaluationFrequency);
     const end = Date.parse(now);
     const inRange = (r: SampleRow) => {
       const t = Date.parse(String(r.TimeGenerated));

@@ -3,7 +3,7 @@
 import * as kql from "../kql";
 import type { Detection, Parameter, SampleRow, TechniqueModule } from "../model";
 import { minutesAgo } from "../model";
-import { ingestedSinceLastRun, ingestionSchedule, NEW_EVIDENCE } from "../patterns/arrival";
+import { ARRIVAL_PROJECTION, ingestedSinceLastRun, ingestionSchedule, NEW_EVIDENCE } from "../patterns/arrival";
 import { activityRule, requestBodyMatch } from "./activityRule";
 import { activityRow, activityStartRow, armId, ATTACKER_UPN, keyVaultRow, storageRow } from "./sampleRows";
 import { CALLER_IP, REQUESTER, SUCCEEDED } from "./storageKql";
@@ -66,7 +66,7 @@ const keyVaultRecover: Detection = {
         "    tostring(column_ifexists(\"identity_claim_oid_g\", \"\")), tostring(identity_claim_http_schemas_microsoft_com_identity_claims_objectidentifier_g), tostring(identity_claim_appid_g))",
       ].join("\n") +
       kql.excludeIn("Caller", p.allowedCallers as string[]) +
-      "\n| project TimeGenerated, Caller, CallerIPAddress, OperationName, Resource, requestUri_s, id_s, clientInfo_s, ResultSignature, httpStatusCode_d, _ResourceId",
+      `\n| project ${ARRIVAL_PROJECTION}, Caller, CallerIPAddress, OperationName, Resource, requestUri_s, id_s, clientInfo_s, ResultSignature, httpStatusCode_d, _ResourceId`,
     trigger: { operator: "GreaterThan", threshold: 0, timeAggregation: "Count", dimensions: ["Caller", "CallerIPAddress", "Resource"] },
   },
   requires: [
