@@ -56,17 +56,30 @@ const compare: Record<Operator, (v: number, t: number) => boolean> = {
   Equal: (v, t) => v === t,
 };
 
-export function evaluateAlert(args: {
+export interface AlertArgs {
   query: string;
   trigger: Trigger;
   window: string;
   overrideQueryTimeRange?: string;
   now: Date | string;
   tables: Record<string, Row[]>;
+}
+
+export function evaluateAlert(args: AlertArgs & {
   /** Which result rows count (default allRows). */
   binning?: Binning;
 }): AlertEvaluation {
+  const binning = args.binning ?? "allRows";
+  return evaluateAlertReadings(args, [binning])[binning]!;
+}
+
+/**
+ * The query evaluated once and judged under each of `binnings` (default: every reading): what a
+ * rule does whichever way Azure bins its result.
+ */
+export function evaluateAlertReadings(args: AlertArgs, binnings: readonly Binning[] = BINNINGS): Partial<Record<Binning, AlertEvaluation>> {
   const { trigger } = args;
+  for (const b of binnings) if (!BINNINGS.includes(b)) throw new AlertDefinitionError(`unknown binning '${String(b)}' — expected one of: ${BINNINGS.join(", ")}`);
   if (!(trigger.operator in compare)) throw new AlertDefinitionError(`unknown operator '${trigger.operator}'`);
   if (!Number.isFinite(trigger.threshold)) throw new AlertDefinitionError(`threshold must be a finite number`);
   const measure = trigger.metricMeasureColumn;
@@ -76,25 +89,12 @@ export function evaluateAlert(args: {
   const now = typeof args.now === "string" ? parseDateTime(args.now) : args.now;
   if (!now) throw new AlertDefinitionError(`now is not a datetime: ${String(args.now)}`);
   const windowMs = parseIsoDuration(args.window);
-  const binning = args.binning ?? "allRows";
-  if (!BINNINGS.includes(binning)) throw new AlertDefinitionError(`unknown binning '${String(binning)}' — expected one of: ${BINNINGS.join(", ")}`);
   const rangeMs = parseIsoDuration(args.overrideQueryTimeRange ?? args.window);
 
   const opts: EvaluateOptions = { now, tables: args.tables, timeRange: { from: new Date(now.getTime() - rangeMs), to: now } };
   const table = evaluateTable(args.query, opts);
   const resultRows: Row[] = table.rows.map((r) => ({ ...r }));
   const columns = new Map(table.columns.map((c) => [c.name, c.type]));
-  let rows = resultRows;
-  if (binning === "evaluatedBins") {
-    if (columns.get("TimeGenerated") !== "datetime") {
-      throw new AlertDefinitionError(`the result has no datetime TimeGenerated column (columns: ${[...columns.keys()].join(", ")}): under the evaluatedBins reading Azure could not place its rows in a bin`);
-    }
-    const from = now.getTime() - windowMs, to = now.getTime();
-    rows = resultRows.filter((r) => {
-      const t = r.TimeGenerated instanceof Date ? r.TimeGenerated.getTime() : NaN;
-      return t > from && t <= to;
-    });
-  }
 
   const dims = trigger.dimensions ?? [];
   for (const d of dims) if (!columns.has(d)) throw new AlertDefinitionError(`dimension column '${d}' is not in the query result (columns: ${[...columns.keys()].join(", ")})`);
@@ -104,25 +104,39 @@ export function evaluateAlert(args: {
     if (!isNumericType(t)) throw new AlertDefinitionError(`metricMeasureColumn '${measure}' is ${t}, not numeric`);
   }
 
-  const groups = new Map<string, { dimensions: Record<string, unknown>; rows: Row[] }>();
-  for (const r of rows) {
-    const dv: Record<string, unknown> = {};
-    for (const d of dims) dv[d] = r[d];
-    const key = JSON.stringify(dims.map((d) => r[d] ?? null));
-    let g = groups.get(key);
-    if (!g) groups.set(key, (g = { dimensions: dv, rows: [] }));
-    g.rows.push(r);
-  }
-  // No result rows and no dimensions: one group counting 0 rows, so "LessThan 1" fires as in Azure.
-  if (groups.size === 0 && dims.length === 0 && trigger.timeAggregation === "Count") groups.set("", { dimensions: {}, rows: [] });
+  const counted = (binning: Binning): Row[] => {
+    if (binning === "allRows") return resultRows;
+    if (columns.get("TimeGenerated") !== "datetime") {
+      throw new AlertDefinitionError(`the result has no datetime TimeGenerated column (columns: ${[...columns.keys()].join(", ")}): under the evaluatedBins reading Azure could not place its rows in a bin`);
+    }
+    const from = now.getTime() - windowMs, to = now.getTime();
+    return resultRows.filter((r) => {
+      const t = r.TimeGenerated instanceof Date ? r.TimeGenerated.getTime() : NaN;
+      return t > from && t <= to;
+    });
+  };
+  const judge = (rows: Row[]): AlertEvaluation => {
+    const groups = new Map<string, { dimensions: Record<string, unknown>; rows: Row[] }>();
+    for (const r of rows) {
+      const dv: Record<string, unknown> = {};
+      for (const d of dims) dv[d] = r[d];
+      const key = JSON.stringify(dims.map((d) => r[d] ?? null));
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = { dimensions: dv, rows: [] }));
+      g.rows.push(r);
+    }
+    // No result rows and no dimensions: one group counting 0 rows, so "LessThan 1" fires as in Azure.
+    if (groups.size === 0 && dims.length === 0 && trigger.timeAggregation === "Count") groups.set("", { dimensions: {}, rows: [] });
 
-  const out: AlertEvaluation["groups"] = [];
-  for (const g of groups.values()) {
-    const value = aggregateGroup(trigger.timeAggregation, g.rows, measure);
-    if (value === null) continue;           // no numeric values to aggregate: nothing to compare
-    out.push({ dimensions: g.dimensions, value, fired: compare[trigger.operator](value, trigger.threshold) });
-  }
-  return { fired: out.some((g) => g.fired), groups: out, rows, resultRows };
+    const out: AlertEvaluation["groups"] = [];
+    for (const g of groups.values()) {
+      const value = aggregateGroup(trigger.timeAggregation, g.rows, measure);
+      if (value === null) continue;           // no numeric values to aggregate: nothing to compare
+      out.push({ dimensions: g.dimensions, value, fired: compare[trigger.operator](value, trigger.threshold) });
+    }
+    return { fired: out.some((g) => g.fired), groups: out, rows, resultRows };
+  };
+  return Object.fromEntries(binnings.map((b) => [b, judge(counted(b))]));
 }
 
 function aggregateGroup(agg: TimeAggregation, rows: Row[], measure: string | undefined): number | null {

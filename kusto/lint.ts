@@ -37,6 +37,11 @@ export interface QueryFacts {
    * todatetime() (arrivalLineage).
    */
   arrivalColumns: string[];
+  /**
+   * Arrival gates: `where` comparisons of an arrival value with ago(...) (ingestion_time() >
+   * ago(17m), LastIngested > ago(62m)), the ways a query selects rows or groups by arrival.
+   */
+  arrivalGates: string[];
 }
 
 export interface LintOptions {
@@ -96,7 +101,7 @@ const VALUE_OF_FIRST_ARG = new Set(["maxif", "minif", "take_anyif", "anyif"]);
  * summarize...) from ingestion_time() alone. Follows symbols, not names, so a column of the same
  * name from another table or branch never passes for an arrival column.
  */
-function arrivalLineage(root: any): (symbol: any) => boolean {
+function arrivalLineage(root: any): { column: (symbol: any) => boolean; value: (expr: any) => boolean } {
   const declared = new Map<any, any>();
   root.WalkElements((n: any) => {
     if (!n.IsToken && syntaxKindName(n.Kind) === "SimpleNamedExpression" && n.Name?.ReferencedSymbol) declared.set(n.Name.ReferencedSymbol, n.Expression);
@@ -129,7 +134,7 @@ function arrivalLineage(root: any): (symbol: any) => boolean {
       default: return false;
     }
   };
-  return column;
+  return { column, value };
 }
 
 /**
@@ -206,6 +211,10 @@ export function lintQuery(query: string, opts: LintOptions = {}): { findings: Fi
   });
   const reduced = reducedBy(lets);
   const records = tableRecords(lets, globals);
+  const lineage = arrivalLineage(code.Syntax);
+  const arrivalGates: string[] = [];
+  const isAgo = (e: any) => e && syntaxKindName(e.Kind) === "FunctionCallExpression" && e.ReferencedSymbol?.Name === "ago";
+  const inFilter = (n: any) => { for (let p = n.Parent; p; p = p.Parent) if (syntaxKindName(p.Kind) === "FilterOperator") return true; return false; };
   const sparse = sparseColumnSymbols();
   code.Syntax!.WalkElements((node) => {
     const el = node as any;
@@ -220,6 +229,9 @@ export function lintQuery(query: string, opts: LintOptions = {}): { findings: Fi
         message: `${table}.${column} exists only in workspaces that already received it (a sparse column): read it as column_ifexists("${column}", ${typedNull(type)}), or the rule fails to create ("Failed to resolve scalar expression") where it never arrived`,
         ...at(el.TextStart),
       });
+    }
+    if (COMPARISONS.has(kind) && !kind.includes("In") && inFilter(el) && ((lineage.value(el.Left) && isAgo(el.Right)) || (lineage.value(el.Right) && isAgo(el.Left)))) {
+      arrivalGates.push(query.slice(el.TextStart, el.End).replace(/\s+/g, " ").trim());
     }
     if (kind === "FunctionCallExpression" && el.ReferencedSymbol?.Name === "ingestion_time" && !ingestionTimeInContext(el, records)) {
       findings.push({
@@ -304,14 +316,13 @@ export function lintQuery(query: string, opts: LintOptions = {}): { findings: Fi
   const resultColumns: { name: string; type: string }[] = [];
   const arrivalColumns: string[] = [];
   if (rt?.Kind === Kusto.Language.Symbols.SymbolKind.Table) {
-    const isArrival = arrivalLineage(code.Syntax);
     for (let i = 0; i < rt.Columns.Count; i++) {
       const c = rt.Columns.getItem(i);
       resultColumns.push({ name: c.Name, type: c.Type.Name });
-      if (isArrival(c)) arrivalColumns.push(c.Name);
+      if (lineage.column(c)) arrivalColumns.push(c.Name);
     }
   }
-  return { findings, facts: { tables: [...tables].sort(), resultColumns, stringLiterals, maxAgoMs, arrivalColumns } };
+  return { findings, facts: { tables: [...tables].sort(), resultColumns, stringLiterals, maxAgoMs, arrivalColumns, arrivalGates } };
 }
 
 /** A null of a Kusto scalar type, as column_ifexists' default (its type is the column's when absent). */

@@ -9,7 +9,7 @@ import type { Detection } from "../detections/model";
 import { tablesOf } from "../detections/model";
 import { queryTimeRange, renderQuery, resolveParameters, triggerOf } from "./resolve";
 import { lintQuery, type Finding, type QueryFacts } from "../kusto/lint";
-import { slotWindowProblem } from "../detections/patterns/arrival";
+import { arrivalWindow, slotWindowProblem } from "../detections/patterns/arrival";
 
 export const KEY_PATTERN = /^azt\d{3}(-\d+)?-[a-z0-9]+(-[a-z0-9]+)*$/;
 
@@ -89,13 +89,15 @@ export interface QueryCheck {
 
 /**
  * Why a log search rule would miss late rows or alert on the same rows twice, if it would
- * (patterns/arrival.ts): its query must select by arrival, ingestion_time(), somewhere — rows
- * ingested since the previous run, or groups with new evidence. Operation matches render that
- * themselves.
+ * (patterns/arrival.ts): its query must select by arrival somewhere — a `where` comparing an
+ * arrival value (ingestion_time(), or a column that carries it) with ago(): the rows ingested
+ * since the previous run, groups with new evidence, pairs completed since then. Operation matches
+ * render that themselves.
  */
 export function arrivalProblem(d: Detection, query: string = defaultQuery(d)): string | undefined {
-  if (d.signal.kind !== "query" || /\bingestion_time\s*\(\s*\)/.test(query)) return undefined;
-  return isoDurationMs(d.windowSize) > isoDurationMs(d.evaluationFrequency)
+  if (d.signal.kind !== "query" || lintQuery(query).facts.arrivalGates.length > 0) return undefined;
+  // A window longer than the one holding a run's slot (arrivalWindow) is a threshold's counting window.
+  return isoDurationMs(d.windowSize) > isoDurationMs(arrivalWindow(d.evaluationFrequency))
     ? `window ${d.windowSize} is longer than frequency ${d.evaluationFrequency} and nothing selects by arrival: the same rows alert on several runs (gate groups on new evidence, NEW_EVIDENCE in detections/patterns/arrival.ts)`
     : "keeps rows by TimeGenerated only: a row landing after the run that covered its time is never seen (ingestedSinceLastRun + ingestionSchedule in detections/patterns/arrival.ts)";
 }

@@ -78,6 +78,8 @@ function main(argv: string[]): void {
     now,
     parameters: params,
     fired: r.fired,
+    // Whether it also fires if Azure counts only result rows in the evaluated bin (kusto/alert.ts).
+    firedIfOnlyTheEvaluatedBinCounts: r.readings.evaluatedBins.fired,
     ...(r.activityLogFired !== undefined ? { activityLogAlertFired: r.activityLogFired } : {}),
     alerts: firing,
     rows: r.evaluation.rows,

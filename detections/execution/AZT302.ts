@@ -3,7 +3,7 @@
 import * as kql from "../kql";
 import type { Detection, ParameterValues, SampleCase, TechniqueModule } from "../model";
 import { minutesAgo } from "../model";
-import { ARRIVAL_PROJECTION, NEW_EVIDENCE, arrivalSplit, ingestedSinceLastRun, ingestionSchedule } from "../patterns/arrival";
+import { FIRST_ARRIVAL, ARRIVAL_PROJECTION, NEW_EVIDENCE, arrivalSplit, ingestedSinceLastRun, ingestionSchedule } from "../patterns/arrival";
 import { PAIR_ARRIVAL, correlationParameters, correlationSchedule } from "../patterns/correlation";
 import {
   ACTIVITY_LOG, ATRM, ATTACKER, ATTACKER_IP, CALLER_ENTITIES, SUB, activityRow, allowedCallers, anyRow, operationRows, resourceId,
@@ -70,10 +70,10 @@ const hybridWorkerQuery = (p: ParameterValues): string =>
     "| distinct AccountKey, RunbookKey, WorkerGroupKey;",
     "jobs",
     hybridSplit.recent + kql.excludeIn("RunbookName_s", p.allowedRunbooks as string[]),
-    `| summarize FirstRun = min(TimeGenerated), Jobs = dcount(JobId_g), Statuses = make_set(ResultType), StartedBy = max(Caller_s), ${NEW_EVIDENCE.aggregate}`,
+    `| summarize FirstRun = min(TimeGenerated), Jobs = dcount(JobId_g), Statuses = make_set(ResultType), StartedBy = max(Caller_s), ${FIRST_ARRIVAL.aggregate}`,
     "    by AccountKey, RunbookKey, WorkerGroupKey, RunbookName_s, RunOn_s, _ResourceId",
     "| join kind=leftanti known on AccountKey, RunbookKey, WorkerGroupKey",
-    `| project ${NEW_EVIDENCE.output("FirstRun")}, FirstRun, RunbookName_s, RunOn_s, StartedBy, Jobs, Statuses = tostring(Statuses), _ResourceId`,
+    `| project ${FIRST_ARRIVAL.output("FirstRun")}, FirstRun, RunbookName_s, RunOn_s, StartedBy, Jobs, Statuses = tostring(Statuses), _ResourceId`,
   ].join("\n");
 
 function jobLog(minutes: number, over: Record<string, unknown> = {}): Record<string, unknown> {

@@ -172,6 +172,20 @@ export const NEW_EVIDENCE = {
 } as const;
 
 /**
+ * For a summary of rows that were each selected by arrival (ingestedSinceLastRun, or arrivalSplit's
+ * `recent`) whose result needs all of them — a new value judged against the history, a count over
+ * one run's slot: the result stands from the run that ingests its first row until that row leaves
+ * the slot (it becomes history), so its TimeGenerated is that first row's arrival. (A result that
+ * any one newly ingested row makes, NEW_EVIDENCE, takes the newest instead.)
+ */
+export const FIRST_ARRIVAL = {
+  extend: NEW_EVIDENCE.extend,
+  aggregate: "FirstIngested = min(Ingested)",
+  /** The first columns of the final project: TimeGenerated = the first counted row's arrival, EventTime = `eventTime`. */
+  output: (eventTime: string) => arrivalOutput("FirstIngested", eventTime),
+} as const;
+
+/**
  * Baselines ("an address this identity never used before"), by arrival:
  * The three lines of a baseline rule run every `frequency`: `mark` right after the table name
  * (an Ingested column), then `recent` keeps the rows ingested since the previous run (the ones
@@ -179,8 +193,7 @@ export const NEW_EVIDENCE = {
  * TimeGenerated). A row is judged by one run (two when it lands within the overlap before a run),
  * and a value alerted on is history for every later run. The query range must cover the history
  * plus the ingestion lag: ingestionSchedule(frequency, history, source). Summarise the recent rows
- * with NEW_EVIDENCE.aggregate and project NEW_EVIDENCE.output(...): the judged row's arrival is
- * the result's TimeGenerated.
+ * with FIRST_ARRIVAL.aggregate and project FIRST_ARRIVAL.output(...).
  */
 export function arrivalSplit(frequency: string) {
   const before = previousRun(frequency);

@@ -6,7 +6,7 @@
 import * as kql from "../kql";
 import type { Detection, Parameter, SampleRow, TechniqueModule } from "../model";
 import { minutesAgo } from "../model";
-import { NEW_EVIDENCE, arrivalSplit, ingestedSinceLastRun, ingestionSchedule, withLateArrival } from "../patterns/arrival";
+import { FIRST_ARRIVAL, arrivalSplit, ingestedSinceLastRun, ingestionSchedule, withLateArrival } from "../patterns/arrival";
 import { ATTACKER_IP, ATTACKER_UPN, appInitiator, auditRow, target, userInitiator } from "../impact/sampleRows";
 import { AUDIT_ACTOR, EXPAND_TARGET_PROPERTIES, RECORD_ARRIVAL, RECORD_OUTPUT } from "./auditTargets";
 
@@ -107,10 +107,10 @@ const appRoleUse: Detection = {
       kql.excludeIn("IPAddress", p.allowedIpAddresses as string[]) +
       "\n" +
       [
-        `| summarize FirstSeen = min(TimeGenerated), Requests = count(), SampleUri = take_any(RequestUri), Roles = take_any(Roles), UserAgent = take_any(UserAgent), ${NEW_EVIDENCE.aggregate}`,
+        `| summarize FirstSeen = min(TimeGenerated), Requests = count(), SampleUri = take_any(RequestUri), Roles = take_any(Roles), UserAgent = take_any(UserAgent), ${FIRST_ARRIVAL.aggregate}`,
         "    by ServicePrincipalId, AppId, IPAddress",
         "| join kind=leftanti known on ServicePrincipalId, IPAddress",
-        `| project ${NEW_EVIDENCE.output("FirstSeen")}, ServicePrincipalId, AppId, IPAddress, Requests, SampleUri, Roles, UserAgent`,
+        `| project ${FIRST_ARRIVAL.output("FirstSeen")}, ServicePrincipalId, AppId, IPAddress, Requests, SampleUri, Roles, UserAgent`,
       ].join("\n"),
     trigger: { operator: "GreaterThan", threshold: 0, timeAggregation: "Count", dimensions: ["ServicePrincipalId", "AppId", "IPAddress"] },
   },
