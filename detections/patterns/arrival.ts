@@ -33,6 +33,7 @@
 //    never seen by a third run (the overlap is shorter than every frequency). A duplicate is cheaper
 //    than a miss.
 import * as kql from "../kql";
+import { MAX_QUERY_TIME_RANGE_MS, roundUpQueryTimeRange } from "../../azure/limits";
 import type { Detection, SampleCase, SampleRow } from "../model";
 
 /**
@@ -75,22 +76,14 @@ export function previousRun(frequency: string): string {
   return `ago(${arrivalSlot(frequency)})`;
 }
 
-/** Azure's longest query time range: two days. */
-const MAX_QUERY_TIME_RANGE_MS = 2 * 24 * 60 * 60_000;
-
-/** Window sizes Azure accepts, in minutes (the granularities of azure-rest-api-specs issue 21258). */
-const WINDOW_MINUTES = [5, 10, 15, 30, 45, 60, 120, 180, 240, 300, 360, 1440, 2880];
-
 /**
  * The windowSize of a rule run every `frequency` that selects by arrival: the smallest window Azure
- * accepts that holds a slot (frequency + overlap), so every result row's TimeGenerated (its
- * arrival, within the slot) lies in the evaluated bin: PT5M -> PT10M, PT15M -> PT30M, PT1H -> PT2H.
+ * accepts (azure/limits.ts) that holds a slot (frequency + overlap), so every result row's
+ * TimeGenerated (its arrival, within the slot) lies in the evaluated bin: PT5M -> PT10M,
+ * PT15M -> PT30M, PT1H -> PT2H, P1D -> P2D. Throws for a frequency whose slot exceeds P2D.
  */
 export function arrivalWindow(frequency: string): string {
-  const slot = kql.isoDurationMs(frequency) + kql.isoDurationMs(ARRIVAL_OVERLAP);
-  const minutes = WINDOW_MINUTES.find((m) => m * 60_000 >= slot);
-  if (minutes === undefined) throw new Error(`no window Azure accepts holds a slot of ${frequency} + ${ARRIVAL_OVERLAP}`);
-  return kql.isoDuration(minutes * 60_000);
+  return roundUpQueryTimeRange(kql.isoDurationMs(frequency) + kql.isoDurationMs(ARRIVAL_OVERLAP));
 }
 
 /**
@@ -136,7 +129,9 @@ export const ARRIVAL_PROJECTION = arrivalOutput("ingestion_time()", "TimeGenerat
 /**
  * The schedule of a rule that selects rows with ingestedSinceLastRun: run every `frequency`, with
  * a window holding the slot (arrivalWindow), over a query range of `lookBack` (default: the
- * frequency) plus the overlap plus the source's ingestion lag, and at least the window.
+ * frequency) plus the overlap plus the source's ingestion lag, at least the window and at most
+ * P2D, rounded up to a range Azure accepts (15 min + 2 min + 1 h lag = PT1H17M is refused; PT2H is
+ * not). The longer range only scans more: rows are selected by arrival, so none is alerted again.
  */
 export function ingestionSchedule(frequency: string, lookBack: string = frequency, source: IngestionSource = "activityLog") {
   const windowSize = arrivalWindow(frequency);
@@ -145,7 +140,7 @@ export function ingestionSchedule(frequency: string, lookBack: string = frequenc
     evaluationFrequency: frequency,
     windowSize,
     // At most Azure's two-day look-back: a history of P2D minus the lag loses the overlap's two minutes.
-    overrideQueryTimeRange: kql.isoDuration(Math.min(Math.max(range, kql.isoDurationMs(windowSize)), MAX_QUERY_TIME_RANGE_MS)),
+    overrideQueryTimeRange: roundUpQueryTimeRange(Math.min(Math.max(range, kql.isoDurationMs(windowSize)), MAX_QUERY_TIME_RANGE_MS)),
   };
 }
 
