@@ -5,7 +5,6 @@ import { z } from "zod";
 import { DETECTIONS, detectionByKey, detectionsForTechnique } from "../detections";
 import { GLOBAL_ALLOWLISTS, TACTICS } from "../detections/model";
 import { scheduleProblems } from "../azure/limits";
-import { slotWindowProblem } from "../detections/patterns/arrival";
 import { ConfigError, formatIssue, keyPath, REDACTED } from "./errors";
 import { isoDuration, obj, oneOf, resourceId } from "./schema";
 import { telemetryConfig, telemetrySchema, type RawTelemetryConfig, type TelemetryConfig } from "./telemetry";
@@ -244,8 +243,7 @@ function overrideProblems(overrides: Record<string, DetectionOverride>): string[
         windowSize: o.windowSize ?? d.windowSize,
         overrideQueryTimeRange: o.overrideQueryTimeRange ?? d.overrideQueryTimeRange,
       };
-      const slot = slotWindowProblem(s);
-      for (const p of [...scheduleProblems(s), ...(slot ? [slot] : [])]) problems.push(`${where}: ${p}${targets.length > 1 ? ` (for ${d.key})` : ""}`);
+      for (const p of scheduleProblems(s)) problems.push(`${where}: ${p}${targets.length > 1 ? ` (for ${d.key})` : ""}`);
     }
   }
   return [...new Set(problems)];

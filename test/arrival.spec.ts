@@ -5,6 +5,7 @@ import { evaluateAlert, type Trigger } from "../kusto/alert";
 import type { Row } from "../kusto/evaluate";
 import { ARRIVAL_OVERLAP, ARRIVAL_PROJECTION, INGESTION_LAG, arrivalWindow, ingestedSinceLastRun, ingestionSchedule, NEW_EVIDENCE } from "../detections/patterns/arrival";
 import { isoDurationMs } from "../detections/kql";
+import { roundUpQueryTimeRange } from "../azure/limits";
 
 const T0 = Date.parse("2024-05-01T12:00:00Z");
 const at = (minute: number) => new Date(T0 + minute * 60000).toISOString();
@@ -39,7 +40,9 @@ describe("arrival: late rows and repeated alerts", () => {
     const s = ingestionSchedule("PT15M", "PT1H", "entraId");
     expect(s.evaluationFrequency).to.equal("PT15M");
     expect(s.windowSize).to.equal("PT30M");
-    expect(isoDurationMs(s.overrideQueryTimeRange)).to.equal(isoDurationMs("PT1H") + isoDurationMs(ARRIVAL_OVERLAP) + isoDurationMs(INGESTION_LAG.entraId));
+    // 1 h + 2 min + 1 h lag, rounded up to a range Azure accepts.
+    expect(s.overrideQueryTimeRange).to.equal(roundUpQueryTimeRange(isoDurationMs("PT1H") + isoDurationMs(ARRIVAL_OVERLAP) + isoDurationMs(INGESTION_LAG.entraId)));
+    expect(s.overrideQueryTimeRange).to.equal("PT3H");
     // Never beyond Azure's two-day look-back.
     expect(ingestionSchedule("PT1H", "P1DT23H", "entraId").overrideQueryTimeRange).to.equal("P2D");
   });
