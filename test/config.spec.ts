@@ -28,7 +28,7 @@ describe("stack config", () => {
     expect(c.workspace).to.deep.equal({ mode: "create", name: "azdetect-dev", sku: "PerGB2018", retentionInDays: 90, retainOnDelete: true });
     expect(c.tactics).to.have.length(7);
     expect(c.preferActivityLogAlerts).to.equal(true);
-    expect(c.skipQueryValidation).to.equal(false);
+    expect(c.skipQueryValidation, "unset: decided per rule").to.equal(undefined);
     expect(c.allowlists).to.deep.equal({ callers: [], appIds: [], ipAddresses: [], userPrincipalNames: [], objectIds: [] });
   });
 
