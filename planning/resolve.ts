@@ -214,9 +214,11 @@ export function resolveDetections(cfg: DetectionSelection, catalogue: readonly D
       overrideQueryTimeRange: o.overrideQueryTimeRange ?? d.overrideQueryTimeRange,
     };
     // A log search rule's window must hold its slot (patterns/arrival.ts), or a row landing in the
-    // overlap falls outside the evaluated bin; locked schedules were refused above.
-    const slot = alertKind === "scheduledQuery" && !lock ? slotWindowProblem(schedule) : undefined;
-    if (slot) problems.push(`${keyPath(["overrides", [...applied].reverse().find(([, v]) => v.windowSize || v.evaluationFrequency)?.[0] ?? d.key])}: ${slot}`);
+    // overlap falls outside the evaluated bin. Locked schedules were refused above; the catalogue's
+    // own schedules are checked by the catalogue test (planning/checks.ts).
+    const scheduledBy = [...applied].reverse().find(([, v]) => v.windowSize || v.evaluationFrequency)?.[0];
+    const slot = alertKind === "scheduledQuery" && !lock && scheduledBy ? slotWindowProblem(schedule) : undefined;
+    if (slot) problems.push(`${keyPath(["overrides", scheduledBy!])}: ${slot}`);
     let query = "";
     try {
       query = renderQuery(d, parameters, schedule);
