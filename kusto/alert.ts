@@ -17,7 +17,7 @@
 //                    TimeGenerated column cannot be binned and is an error under this reading.
 // A rule that must hold in Azure holds under both (test/samples.spec.ts runs every case twice).
 import { isoDurationMsOrUndefined } from "./duration";
-import { evaluateTable, EvaluateOptions, Row } from "./evaluate";
+import { evaluateTable, EvaluateOptions, Row, WorkspaceTables } from "./evaluate";
 import { parseDateTime, isNumericType, Value } from "./evaluate/values";
 import type { Operator, TimeAggregation, Trigger } from "./trigger";
 export { OPERATORS, TIME_AGGREGATIONS } from "./trigger";
@@ -62,7 +62,8 @@ export interface AlertArgs {
   window: string;
   overrideQueryTimeRange?: string;
   now: Date | string;
-  tables: Record<string, Row[]>;
+  /** Rows per table, or the same typed and indexed once (WorkspaceTables) for many evaluations. */
+  tables: Record<string, Row[]> | WorkspaceTables;
 }
 
 export function evaluateAlert(args: AlertArgs & {
