@@ -50,8 +50,9 @@ export interface DetectionSuiteArgs {
   /**
    * Ask Azure not to validate the queries when the rules are created (true), or always validate
    * (false). Default: decided per rule (planning/validation.ts): skipped when the suite creates the
-   * workspace, or starts sending a table the rule reads, or a table is a telemetry gap; validated
-   * where every table it reads already receives rows from outside the suite.
+   * workspace, or starts sending a table the rule reads, or a table is a telemetry gap, or there is
+   * no telemetry plan; validated where the plan shows every table it reads already receives rows
+   * from outside the suite (telemetry.provided).
    */
   skipQueryValidation?: boolean;
   /** Tags on every resource the suite creates. */

@@ -27,7 +27,7 @@ export interface ValidationContext {
   skipQueryValidation?: boolean;
   /** The stack creates the workspace (it has no tables yet). */
   workspaceCreated: boolean;
-  /** What the stack deploys and which sources are gaps; absent: the caller brings every source. */
+  /** What the stack deploys and which sources are gaps; absent: unknown, so Azure's check is skipped. */
   telemetry?: TelemetryPlan;
 }
 
@@ -38,17 +38,13 @@ export function queryValidation(d: { key: string; detection: Detection }, ctx: V
   }
   if (ctx.workspaceCreated) return { skip: true, reason: "the stack creates the workspace: no table exists before its first rows" };
   const plan = ctx.telemetry;
-  if (plan) {
-    for (const source of new Set(d.detection.requires.flatMap(sourceIds))) {
-      if ((plan.gaps[d.key] ?? []).some((g) => gapIsAbout(g, source))) return { skip: true, reason: `${source} is not delivered (telemetry gap): its table may not exist` };
-      if (stackInstances(plan, source) > 0) return { skip: true, reason: `the stack starts sending ${source}: its table appears with the first rows` };
-      if (policyDelivers(plan, source)) return { skip: true, reason: `${source} arrives through the stack's policy assignment: its table appears with the first rows` };
-    }
+  // Without a plan the suite cannot know whether the tables exist (an embedding program may have
+  // created the workspace itself): the first up must not depend on it.
+  if (!plan) return { skip: true, reason: "no telemetry plan: whether its tables exist yet is not known (set skipQueryValidation: false if they do)" };
+  for (const source of new Set(d.detection.requires.flatMap(sourceIds))) {
+    if ((plan.gaps[d.key] ?? []).some((g) => gapIsAbout(g, source))) return { skip: true, reason: `${source} is not delivered (telemetry gap): its table may not exist` };
+    if (stackInstances(plan, source) > 0) return { skip: true, reason: `the stack starts sending ${source}: its table appears with the first rows` };
+    if (policyDelivers(plan, source)) return { skip: true, reason: `${source} arrives through the stack's policy assignment: its table appears with the first rows` };
   }
-  return {
-    skip: false,
-    reason: plan
-      ? "every table it reads is already filled from outside the stack (telemetry.provided): Azure validates the query"
-      : "no telemetry plan: the caller delivers every table it reads, Azure validates the query",
-  };
+  return { skip: false, reason: "every table it reads is already filled from outside the stack (telemetry.provided): Azure validates the query" };
 }

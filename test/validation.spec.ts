@@ -7,6 +7,7 @@ import { expect } from "chai";
 import { runStack, type StackRun } from "../tools/mockStack";
 import { DETECTIONS } from "../detections";
 import { sourceIds } from "../planning/cost";
+import { queryValidation } from "../planning/validation";
 
 const WS = "/subscriptions/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b/resourceGroups/rg-sec/providers/Microsoft.OperationalInsights/workspaces/law-sec";
 const SQR = "azure-native:monitor:ScheduledQueryRule";
@@ -62,4 +63,12 @@ describe("query validation at creation: one pulumi up", () => {
       expect([...new Set(Object.values(s))]).to.deep.equal([explicit]);
     });
   }
+});
+
+describe("queryValidation without a telemetry plan (a program embedding the suite)", () => {
+  it("skips Azure's check: whether the tables exist is not known; an explicit value still wins", () => {
+    const d = DETECTIONS.find((x) => x.key === "azt502-1-user-created")!;
+    expect(queryValidation({ key: d.key, detection: d }, { workspaceCreated: false })).to.deep.include({ skip: true });
+    expect(queryValidation({ key: d.key, detection: d }, { workspaceCreated: false, skipQueryValidation: false })).to.deep.equal({ skip: false, reason: "skipQueryValidation: false in the stack config" });
+  });
 });
