@@ -93,7 +93,7 @@ function reducedBy(lets: Map<string, any>) {
 }
 
 /** Aggregates and scalar functions whose value is one of their (value) arguments. */
-const VALUE_OF_ALL_ARGS = new Set(["max", "min", "take_any", "any", "max_of", "min_of", "coalesce", "todatetime", "arg_max", "arg_min"]);
+const VALUE_OF_ALL_ARGS = new Set(["max", "min", "take_any", "any", "max_of", "min_of", "coalesce", "todatetime"]);
 const VALUE_OF_FIRST_ARG = new Set(["maxif", "minif", "take_anyif", "anyif"]);
 
 /**

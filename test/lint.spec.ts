@@ -78,6 +78,13 @@ describe("query lints: union, sparse columns, arrival lineage", () => {
     expect(arrival(pair)).to.deep.equal(["TimeGenerated"]);
   });
 
+  it("arrival gates: where-comparisons of an arrival value with ago()", () => {
+    const gates = (q: string) => lintQuery(q).facts.arrivalGates;
+    expect(gates("SigninLogs | where ingestion_time() > ago(17m) | project TimeGenerated")).to.deep.equal(["ingestion_time() > ago(17m)"]);
+    expect(gates("SigninLogs | extend I = ingestion_time() | summarize L = max(I) by UserId | where L > ago(62m) | project L")).to.deep.equal(["L > ago(62m)"]);
+    expect(gates("SigninLogs | where TimeGenerated > ago(17m) | extend I = ingestion_time() | project I")).to.deep.equal([]);
+  });
+
   it("arrival lineage: event time, a mix with event time, a clamp with ago() and a renamed join column are not arrival", () => {
     expect(arrival("AzureActivity | project TimeGenerated, Caller")).to.deep.equal([]);
     expect(arrival("AzureActivity | extend Ingested = ingestion_time() | summarize T = max(Ingested), E = min(TimeGenerated) by Caller | project TimeGenerated = max_of(T, E), Caller")).to.deep.equal([]);
