@@ -8,6 +8,7 @@ import type { Detection, GlobalAllowlist, ParameterValues, Severity, Trigger } f
 import { activityLogCondition, operationMatchQuery, OPERATION_TRIGGER, ACTIVITY_LOG_INGESTION_LAG, type ActivityLogAlertCondition } from "../detections/patterns/operationMatch";
 import { isoDurationMs, str } from "../detections/kql";
 import { LIMITS, MAX_QUERY_TIME_RANGE_MS, roundUpQueryTimeRange } from "../azure/limits";
+import { slotWindowProblem } from "../detections/patterns/arrival";
 
 export type AlertKind = "scheduledQuery" | "activityLog";
 
@@ -216,6 +217,12 @@ export function resolveDetections(cfg: DetectionSelection, catalogue: readonly D
       windowSize: o.windowSize ?? d.windowSize,
       overrideQueryTimeRange: o.overrideQueryTimeRange ?? d.overrideQueryTimeRange,
     };
+    // A log search rule's window must hold its slot (patterns/arrival.ts), or a row landing in the
+    // overlap falls outside the evaluated bin. Locked schedules were refused above; the catalogue's
+    // own schedules are checked by the catalogue test (planning/checks.ts).
+    const scheduledBy = [...applied].reverse().find(([, v]) => v.windowSize || v.evaluationFrequency)?.[0];
+    const slot = alertKind === "scheduledQuery" && !lock && scheduledBy ? slotWindowProblem(schedule) : undefined;
+    if (slot) problems.push(`${keyPath(["overrides", scheduledBy!])}: ${slot}`);
     let query = "";
     try {
       query = renderQuery(d, parameters, schedule);
