@@ -235,9 +235,34 @@ export interface Detection {
   requires: Requirement[];
   entities: Entities;
   samples: Samples;
+  /** Set when the detection is deployed only if stack config enables it. */
+  offByDefault?: OffByDefault;
+  /** Documented changes of behaviour (docs/detections.md lists them). */
+  revisions?: Revision[];
 }
 
 export type ScheduleField = "evaluationFrequency" | "windowSize" | "overrideQueryTimeRange";
+
+/**
+ * A detection a real tenant cannot keep on as shipped: its noise is inherent (it alerts on routine
+ * activity) or it needs a list only the tenant knows. It is deployed only when stack config enables
+ * it (`overrides.<key or technique>.enabled: true`).
+ */
+export interface OffByDefault {
+  /** Why it ships off. */
+  reason: string;
+  /** The alert volume to expect once it is enabled, for a SOC to plan with. */
+  expectedVolume: string;
+  /** List parameters that must be non-empty when it is enabled (checked as a config error). */
+  requiredParameters?: string[];
+}
+
+/** A change of a detection's behaviour: what changed, why, and the outside source that showed it. */
+export interface Revision {
+  change: string;
+  why: string;
+  source: string;
+}
 
 /** A technique Azure telemetry cannot see, with the honest reason. */
 export interface Uncovered {
