@@ -5,10 +5,16 @@ import { minutesAgo } from "../model";
 import { ingestedSinceLastRun, ingestionSchedule } from "../patterns/arrival";
 import {
   ACTIVITY_LOG, ATRM, ATTACKER, CALLER_ENTITIES, VM_ID, activityRow, allowedCallers, anyRow, operationDetection, resourceId,
-  scriptBlockDetection,
+  scriptBlockDetection, startedCases,
 } from "./shared";
 
 const RUN_COMMAND_DOCS = "https://learn.microsoft.com/azure/virtual-machines/run-command-overview";
+/** Where the Run Command outcome decision comes from. */
+const RUN_COMMAND_SOURCES =
+  "MicrosoftDocs/azure-compute-docs:articles/virtual-machines/linux/run-command.md@1a043fb3 (Restrictions: a script runs up to 90 minutes, " +
+  "results need outbound connectivity, the script may run without returning them); MicrosoftDocs/azure-monitor-docs:articles/azure-monitor/" +
+  "platform/activity-log-schema.md@0f6b93e0 (Administrative category: the start and the success or fail of every Write, Delete or Action " +
+  "are recorded; subStatus Accepted is HTTP 202)";
 const VMSS_ID = resourceId("rg-prod-app", "microsoft.compute", "virtualmachinescalesets/vmss-web");
 const VMSS_INSTANCE_ID = `${VMSS_ID}/virtualmachines/3`;
 /** The Start-row log search rules (extension writes, gallery assignment) run every 15 minutes over the rows ingested since the previous run. */
@@ -17,24 +23,40 @@ const START_ROW_RUN = "PT15M";
 // ---------------------------------------------------------------------------------------------
 // AZT301.1 RunCommand
 
+/**
+ * Run Command alerts when the run starts: a script runs up to 90 minutes, and one whose operation
+ * ends Failed (time-out, no outbound connectivity to return results) has still run.
+ */
+const RUN_STARTED: NonNullable<Detection["revisions"]>[number] = {
+  change: "Alerts on the run's Start row (ActivityStatusValue Start/Started) instead of its Success row.",
+  why:
+    "A script runs up to 90 minutes and can run although the operation is reported failed or timed out (\"the scripts might run " +
+    "successfully but not return the results\"); Azure logs a Start row for every write or action before its outcome, so the " +
+    "alert no longer misses failed or timed-out runs and no longer waits up to 90 minutes for the outcome.",
+  source: RUN_COMMAND_SOURCES,
+};
+
 const runCommand: Detection = {
   key: "azt301-1-runcommand",
   technique: "AZT301.1",
   tactic: "Execution",
   name: "Run Command executed on a virtual machine",
   description:
-    "A principal ran a script on a VM through Run Command (Microsoft.Compute/virtualMachines/runCommand/action). " +
+    "A principal started a script on a VM through Run Command (Microsoft.Compute/virtualMachines/runCommand/action). " +
     "The script runs as SYSTEM/root with no interactive logon, so it is a favoured way to execute code after " +
-    "gaining Contributor or Virtual Machine Contributor on a subscription.",
+    "gaining Contributor or Virtual Machine Contributor on a subscription. The alert is raised on the run's Start row: " +
+    "the script runs whether the operation later succeeds, fails or times out.",
   falsePositives: [
     "Administrators troubleshooting a VM without network access.",
     "Automation that uses Run Command for configuration (add its identity to allowlists.callers).",
+    "A request refused for lack of permission, if Azure logs its Start row too (unverified): an attempt worth a look anyway.",
   ],
   triage: [
     "Identify the caller and source IP; confirm with the owner that the run was planned.",
     "Read the script: Run Command does not log its content in the Activity Log; check the VM's " +
       "C:\\Packages\\Plugins\\Microsoft.CPlat.Core.RunCommandWindows\\<version>\\Downloads or " +
       "/var/lib/waagent/run-command/download, and PowerShell 4104 events (the azt301-1-runcommand-scriptblock variant).",
+    "Check the outcome (rows with the same CorrelationId): a Failure row does not mean the script did not run.",
     "If unplanned: revoke the caller's sessions, review its role assignments, and treat the VM as compromised.",
   ],
   references: [`${ATRM}/AZT301/AZT301-1/`, RUN_COMMAND_DOCS],
@@ -44,60 +66,16 @@ const runCommand: Detection = {
   parameters: allowedCallers("use Run Command"),
   signal: {
     kind: "activityLog",
-    match: { operations: ["Microsoft.Compute/virtualMachines/runCommand/action"], outcome: "succeeded" },
+    match: { operations: ["Microsoft.Compute/virtualMachines/runCommand/action"], outcome: "attempted" },
     exclusions: [{ column: "Caller", parameter: "allowedCallers" }],
   },
   requires: ACTIVITY_LOG,
   entities: CALLER_ENTITIES,
   samples: {
-    source: "log-values.md 1.1-1.3 (upper-case OperationNameValue, Start/Accept/Success sequence); ATRM AZT301.1",
-    fires: [
-      {
-        name: "run command accepted then succeeded",
-        rows: {
-          AzureActivity: [
-            activityRow(4, { ActivityStatusValue: "Start", ActivitySubstatusValue: "" }),
-            activityRow(4, { ActivityStatusValue: "Accept", ActivitySubstatusValue: "Accepted" }),
-            activityRow(2, {}),
-          ],
-        },
-      },
-      {
-        name: "legacy lower-case operation and Succeeded status",
-        rows: {
-          AzureActivity: [
-            activityRow(3, { OperationNameValue: "microsoft.compute/virtualmachines/runcommand/action", ActivityStatusValue: "Succeeded" }),
-          ],
-        },
-      },
-      {
-        // Activity Log rows arrive 3-20 minutes late (log-values.md 1.4): the log search form
-        // selects by ingestion time, so a row stamped 18 minutes ago and ingested 2 minutes ago fires.
-        name: "row ingested late, after its 5-minute window",
-        parameters: { allowedCallers: ["automation@contoso.onmicrosoft.com"] },
-        rows: { AzureActivity: [activityRow(18, { _TimeReceived: minutesAgo(2) })] },
-      },
-    ],
-    quiet: [
-      {
-        name: "run command failed",
-        rows: { AzureActivity: [activityRow(2, { ActivityStatusValue: "Failure", ActivitySubstatusValue: "Conflict" })] },
-      },
-      {
-        name: "different operation on the same VM",
-        rows: { AzureActivity: [activityRow(2, { OperationNameValue: "MICROSOFT.COMPUTE/VIRTUALMACHINES/RESTART/ACTION" })] },
-      },
-      {
-        name: "succeeded outside the 5-minute window",
-        rows: { AzureActivity: [activityRow(9, {})] },
-      },
-      {
-        name: "allowlisted automation identity",
-        parameters: { allowedCallers: [ATTACKER] },
-        rows: { AzureActivity: [activityRow(2, {})] },
-      },
-    ],
+    source: "log-values.md 1.1-1.3 (upper-case OperationNameValue, Start/Accept/Success sequence); ATRM AZT301.1; " + RUN_COMMAND_SOURCES,
+    ...startedCases({}, "MICROSOFT.COMPUTE/VIRTUALMACHINES/RESTART/ACTION"),
   },
+  revisions: [RUN_STARTED],
 };
 
 const managedRunCommand = operationDetection({
@@ -107,7 +85,8 @@ const managedRunCommand = operationDetection({
   description:
     "A principal created or updated a managed Run Command resource on a VM (Microsoft.Compute/virtualMachines/runCommands/write). " +
     "Managed run commands (the v2 Run Command API) execute their script as soon as they are written, as SYSTEM/root, " +
-    "and are not covered by the runCommand/action operation the classic detection watches.",
+    "and are not covered by the runCommand/action operation the classic detection watches. The alert is raised on the " +
+    "write's Start row: the script runs whether the write later succeeds, fails or times out.",
   falsePositives: [
     "Deployment pipelines or configuration tooling that provision VMs with managed run commands (allowlist their identities).",
   ],
@@ -127,7 +106,9 @@ const managedRunCommand = operationDetection({
     resourceProvider: "MICROSOFT.COMPUTE",
   },
   otherOperation: "MICROSOFT.COMPUTE/VIRTUALMACHINES/RUNCOMMANDS/DELETE",
-  source: "log-values.md 1.3 (Start/Accept/Success), 1.5 (managed runCommands/write is logged, stratus-red-team [S12])",
+  source: "log-values.md 1.3 (Start/Accept/Success), 1.5 (managed runCommands/write is logged, stratus-red-team [S12]); " + RUN_COMMAND_SOURCES,
+  outcome: "attempted",
+  revisions: [RUN_STARTED],
 });
 
 const runCommandScriptBlock = scriptBlockDetection({
@@ -558,7 +539,8 @@ const vmssRunCommand = operationDetection({
   name: "Run Command executed on a scale set instance",
   description:
     "A principal ran a script on a virtual machine scale set instance through Run Command (classic runCommand/action " +
-    "or managed runCommands/write). The script runs as SYSTEM/root on that instance.",
+    "or managed runCommands/write). The script runs as SYSTEM/root on that instance. The alert is raised on the Start row: " +
+    "the script runs whether the operation later succeeds, fails or times out.",
   falsePositives: ["Administrators troubleshooting scale set instances; automation using Run Command (allowlist it)."],
   triage: [
     "Identify the caller, source IP and the instance (_ResourceId ends with /virtualmachines/<instance id>).",
@@ -575,7 +557,9 @@ const vmssRunCommand = operationDetection({
     resourceProvider: "MICROSOFT.COMPUTE",
   },
   otherOperation: "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/VIRTUALMACHINES/RESTART/ACTION",
-  source: "log-values.md 1.3, 1.5 (VMSS virtualMachines/runCommand/action: logged by the action rule, no real row seen); ATRM AZT301.6",
+  source: "log-values.md 1.3, 1.5 (VMSS virtualMachines/runCommand/action: logged by the action rule, no real row seen); ATRM AZT301.6; " + RUN_COMMAND_SOURCES,
+  outcome: "attempted",
+  revisions: [RUN_STARTED],
 });
 
 const vmssRunCommandScriptBlock = scriptBlockDetection({

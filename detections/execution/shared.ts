@@ -114,11 +114,19 @@ export interface OperationDetectionSpec extends Text {
   otherOperation: string;
   /** Where the sample values come from. */
   source: string;
+  /**
+   * Which row alerts: `succeeded` (default) the Success row; `attempted` the Start row, for
+   * operations whose effect begins before they complete (a script that runs, then times out).
+   */
+  outcome?: "succeeded" | "attempted";
+  /** Documented changes of behaviour. */
+  revisions?: Detection["revisions"];
 }
 
-/** A free, near real-time activity-log alert on successful operations, with a caller allowlist. */
+/** A free, near real-time activity-log alert on an operation's outcome (Success, or the Start row), with a caller allowlist. */
 export function operationDetection(s: OperationDetectionSpec): Detection {
   const over = { OperationNameValue: s.sample.operationNameValue, _ResourceId: s.sample.resourceId, ResourceProviderValue: s.sample.resourceProvider };
+  const outcome = s.outcome ?? "succeeded";
   return {
     key: s.key, technique: s.technique, tactic: "Execution", name: s.name, description: s.description,
     falsePositives: s.falsePositives, triage: s.triage, references: s.references, severity: s.severity,
@@ -127,34 +135,78 @@ export function operationDetection(s: OperationDetectionSpec): Detection {
     parameters: allowedCallers(s.allowlistPurpose),
     signal: {
       kind: "activityLog",
-      match: { operations: s.operations, outcome: "succeeded" },
+      match: { operations: s.operations, outcome },
       exclusions: [{ column: "Caller", parameter: "allowedCallers" }],
     },
     requires: ACTIVITY_LOG,
     entities: CALLER_ENTITIES,
-    samples: {
-      source: s.source,
-      fires: [
-        { name: "operation started, accepted and succeeded", rows: { AzureActivity: operationRows(4, over) } },
-        {
-          name: "legacy connector form: lower-case operation, Succeeded",
-          rows: { AzureActivity: [activityRow(3, { ...over, OperationNameValue: s.sample.operationNameValue.toLowerCase(), ActivityStatusValue: "Succeeded" })] },
-        },
-        {
-          // The log search form (deployed when an allowlist is set) keeps the rows ingested since the previous run.
-          name: "row ingested late, after its 5-minute window (log search form)",
-          parameters: { allowedCallers: ["automation@contoso.onmicrosoft.com"] },
-          rows: { AzureActivity: [activityRow(18, { ...over, _TimeReceived: minutesAgo(2) })] },
-        },
-      ],
-      quiet: [
-        { name: "same operation failed", rows: { AzureActivity: [activityRow(2, { ...over, ActivityStatusValue: "Failure", ActivitySubstatusValue: "Forbidden" })] } },
-        { name: "only the Start row (no outcome yet)", rows: { AzureActivity: [activityRow(2, { ...over, ActivityStatusValue: "Start", ActivitySubstatusValue: "" })] } },
-        { name: "different operation on the same resource", rows: { AzureActivity: [activityRow(2, { ...over, OperationNameValue: s.otherOperation })] } },
-        { name: "succeeded and ingested 9 minutes ago: seen by the previous run", rows: { AzureActivity: [activityRow(9, over)] } },
-        { name: "allowlisted caller", parameters: { allowedCallers: [ATTACKER] }, rows: { AzureActivity: [activityRow(2, over)] } },
-      ],
-    },
+    samples: { source: s.source, ...(outcome === "attempted" ? startedCases(over, s.otherOperation) : succeededCases(over, s.sample.operationNameValue, s.otherOperation)) },
+    ...(s.revisions ? { revisions: s.revisions } : {}),
+  };
+}
+
+type Over = Record<string, unknown>;
+
+/** Cases of a detection that alerts on the Success row. */
+function succeededCases(over: Over, operationNameValue: string, otherOperation: string): Pick<Detection["samples"], "fires" | "quiet"> {
+  return {
+    fires: [
+      { name: "operation started, accepted and succeeded", rows: { AzureActivity: operationRows(4, over) } },
+      {
+        name: "legacy connector form: lower-case operation, Succeeded",
+        rows: { AzureActivity: [activityRow(3, { ...over, OperationNameValue: operationNameValue.toLowerCase(), ActivityStatusValue: "Succeeded" })] },
+      },
+      {
+        // The log search form (deployed when an allowlist is set) keeps the rows ingested since the previous run.
+        name: "row ingested late, after its 5-minute window (log search form)",
+        parameters: { allowedCallers: ["automation@contoso.onmicrosoft.com"] },
+        rows: { AzureActivity: [activityRow(18, { ...over, _TimeReceived: minutesAgo(2) })] },
+      },
+    ],
+    quiet: [
+      { name: "same operation failed", rows: { AzureActivity: [activityRow(2, { ...over, ActivityStatusValue: "Failure", ActivitySubstatusValue: "Forbidden" })] } },
+      { name: "only the Start row (no outcome yet)", rows: { AzureActivity: [activityRow(2, { ...over, ActivityStatusValue: "Start", ActivitySubstatusValue: "" })] } },
+      { name: "different operation on the same resource", rows: { AzureActivity: [activityRow(2, { ...over, OperationNameValue: otherOperation })] } },
+      { name: "succeeded and ingested 9 minutes ago: seen by the previous run", rows: { AzureActivity: [activityRow(9, over)] } },
+      { name: "allowlisted caller", parameters: { allowedCallers: [ATTACKER] }, rows: { AzureActivity: [activityRow(2, over)] } },
+    ],
+  };
+}
+
+/**
+ * Cases of a detection that alerts on the Start row (log-values.md 1.3: every write or action logs
+ * a Start row, then Accept for an asynchronous one, then Success or Failure). The run has begun
+ * whatever its outcome, so a run that fails or times out fires, and the alert does not wait for it.
+ */
+export function startedCases(over: Over, otherOperation: string): Pick<Detection["samples"], "fires" | "quiet"> {
+  const start = (minutes: number, more: Over = {}) => activityRow(minutes, { ...over, ActivityStatusValue: "Start", ActivitySubstatusValue: "", ...more });
+  return {
+    fires: [
+      { name: "started, accepted and succeeded: the Start row alerts", rows: { AzureActivity: operationRows(4, over) } },
+      {
+        name: "started and accepted, still running (the script runs up to 90 minutes)",
+        rows: { AzureActivity: [start(4), activityRow(4, { ...over, ActivityStatusValue: "Accept", ActivitySubstatusValue: "Accepted" })] },
+      },
+      {
+        name: "started, then failed when the script timed out: it still ran",
+        rows: { AzureActivity: [start(4), activityRow(1, { ...over, ActivityStatusValue: "Failure", ActivitySubstatusValue: "Conflict", CallerIpAddress: "" })] },
+      },
+      { name: "REST spelling of the Start status (Started)", rows: { AzureActivity: [start(3, { ActivityStatusValue: "Started" })] } },
+      {
+        name: "Start row ingested late, after its 5-minute window (log search form)",
+        parameters: { allowedCallers: ["automation@contoso.onmicrosoft.com"] },
+        rows: { AzureActivity: [start(18, { _TimeReceived: minutesAgo(2) })] },
+      },
+    ],
+    quiet: [
+      {
+        name: "only the completion rows land now: the run's Start row was seen by the previous run",
+        rows: { AzureActivity: [activityRow(2, { ...over, ActivityStatusValue: "Success" }), activityRow(2, { ...over, ActivityStatusValue: "Failure", ActivitySubstatusValue: "Conflict" })] },
+      },
+      { name: "different operation on the same resource", rows: { AzureActivity: [start(2, { OperationNameValue: otherOperation })] } },
+      { name: "Start row ingested 9 minutes ago: seen by the previous run", rows: { AzureActivity: [start(9)] } },
+      { name: "allowlisted caller", parameters: { allowedCallers: [ATTACKER] }, rows: { AzureActivity: [start(2)] } },
+    ],
   };
 }
 
