@@ -63,6 +63,8 @@ export interface StackRun {
   outputs: Record<string, any>;
   /** Messages of pulumi.log.warn while the program ran (captured, not printed). */
   warnings: string[];
+  /** The URN of every registered resource and component, as the mock engine computed it. */
+  urns: string[];
   ofType(type: string): Declared[];
   byName(name: string): Declared;
 }
@@ -125,12 +127,14 @@ export async function runStack(config: Record<string, unknown>, opts: { stack?: 
     Error.stackTraceLimit = stackTraceLimit;
     (pulumi.log as { warn: typeof warn }).warn = warn;
   }
+  const monitor = pulumi.runtime.getMonitor() as unknown as { getRegisteredResources(): Map<string, unknown> };
   return {
     program,
     resources,
     secretPaths,
     outputs,
     warnings,
+    urns: [...monitor.getRegisteredResources().keys()].sort(),
     ofType: (type) => resources.filter((r) => r.type === type),
     byName: (name) => {
       const r = resources.filter((x) => x.name === name);
