@@ -78,27 +78,43 @@ const runCommand: Detection = {
   revisions: [RUN_STARTED],
 };
 
+/** Managed run commands on Azure VMs and on Arc-enabled servers (same resource shape, same handler). */
+const MANAGED_RUN_COMMAND_WRITES = ["Microsoft.Compute/virtualMachines/runCommands/write", "Microsoft.HybridCompute/machines/runCommands/write"];
+const ARC_MACHINE_ID = resourceId("rg-onprem", "microsoft.hybridcompute", "machines/arc-sql-01");
+const ARC_RUN_COMMAND = {
+  OperationNameValue: "MICROSOFT.HYBRIDCOMPUTE/MACHINES/RUNCOMMANDS/WRITE", _ResourceId: `${ARC_MACHINE_ID}/runcommands/rc-patch`, ResourceProviderValue: "MICROSOFT.HYBRIDCOMPUTE",
+};
+const ARC_RUN_COMMAND_SOURCE =
+  "MicrosoftDocs/azure-docs:articles/azure-arc/servers/run-command.md@941b3613 (running a command on an Arc-enabled server requires " +
+  "Microsoft.HybridCompute/machines/runCommands/write)";
+
 const managedRunCommand = operationDetection({
   key: "azt301-1-managed-runcommand",
   technique: "AZT301.1",
-  name: "Managed Run Command created or updated on a virtual machine",
+  name: "Managed Run Command created or updated on a virtual machine or Arc-enabled server",
   description:
-    "A principal created or updated a managed Run Command resource on a VM (Microsoft.Compute/virtualMachines/runCommands/write). " +
-    "Managed run commands (the v2 Run Command API) execute their script as soon as they are written, as SYSTEM/root, " +
+    "A principal created or updated a managed Run Command resource on a VM (Microsoft.Compute/virtualMachines/runCommands/write) " +
+    "or on an Azure Arc-enabled server (Microsoft.HybridCompute/machines/runCommands/write). Managed run commands (the v2 Run " +
+    "Command API) execute their script as soon as they are written, as SYSTEM/root, " +
     "and are not covered by the runCommand/action operation the classic detection watches. The alert is raised on the " +
     "write's Start row: the script runs whether the write later succeeds, fails or times out.",
   falsePositives: [
     "Deployment pipelines or configuration tooling that provision VMs with managed run commands (allowlist their identities).",
+    "Arc server management (patching, inventory) run through Run Command by operations teams (allowlist their identities).",
   ],
   triage: [
     "Identify the caller, source IP and the run command name (last segment of _ResourceId).",
-    "Read the script: `az vm run-command show --instance-view` returns its source and output; on Windows look under " +
+    "Read the script: `az vm run-command show --instance-view` (or `az connectedmachine run-command show` for Arc) returns " +
+      "its source and output; on Windows look under " +
       "C:\\Packages\\Plugins\\Microsoft.CPlat.Core.RunCommandHandlerWindows (path unverified) and in 4104 events.",
-    "If unplanned: delete the run command, revoke the caller's sessions and treat the VM as compromised.",
+    "If unplanned: delete the run command, revoke the caller's sessions and treat the machine as compromised.",
   ],
-  references: [`${ATRM}/AZT301/AZT301-1/`, "https://learn.microsoft.com/azure/virtual-machines/windows/run-command-managed"],
+  references: [
+    `${ATRM}/AZT301/AZT301-1/`, "https://learn.microsoft.com/azure/virtual-machines/windows/run-command-managed",
+    "https://learn.microsoft.com/azure/azure-arc/servers/run-command",
+  ],
   severity: 1,
-  operations: ["Microsoft.Compute/virtualMachines/runCommands/write"],
+  operations: MANAGED_RUN_COMMAND_WRITES,
   allowlistPurpose: "create managed run commands",
   sample: {
     operationNameValue: "MICROSOFT.COMPUTE/VIRTUALMACHINES/RUNCOMMANDS/WRITE",
@@ -106,9 +122,29 @@ const managedRunCommand = operationDetection({
     resourceProvider: "MICROSOFT.COMPUTE",
   },
   otherOperation: "MICROSOFT.COMPUTE/VIRTUALMACHINES/RUNCOMMANDS/DELETE",
-  source: "log-values.md 1.3 (Start/Accept/Success), 1.5 (managed runCommands/write is logged, stratus-red-team [S12]); " + RUN_COMMAND_SOURCES,
+  source: "log-values.md 1.3 (Start/Accept/Success), 1.5 (managed runCommands/write is logged, stratus-red-team [S12]); " +
+    RUN_COMMAND_SOURCES + "; " + ARC_RUN_COMMAND_SOURCE,
   outcome: "attempted",
-  revisions: [RUN_STARTED],
+  extraFires: [
+    {
+      name: "run command written to an Arc-enabled server (Microsoft.HybridCompute)",
+      rows: { AzureActivity: [activityRow(4, { ...ARC_RUN_COMMAND, ActivityStatusValue: "Start", ActivitySubstatusValue: "" })] },
+    },
+  ],
+  extraQuiet: [
+    {
+      name: "run command deleted from an Arc-enabled server",
+      rows: { AzureActivity: [activityRow(4, { ...ARC_RUN_COMMAND, OperationNameValue: "MICROSOFT.HYBRIDCOMPUTE/MACHINES/RUNCOMMANDS/DELETE", ActivityStatusValue: "Start", ActivitySubstatusValue: "" })] },
+    },
+  ],
+  revisions: [
+    RUN_STARTED,
+    {
+      change: "Also matches Microsoft.HybridCompute/machines/runCommands/write (Run Command on Azure Arc-enabled servers).",
+      why: "Arc-enabled servers run scripts through the same managed Run Command resource; the rule watched only Azure VMs.",
+      source: ARC_RUN_COMMAND_SOURCE,
+    },
+  ],
 });
 
 const runCommandScriptBlock = scriptBlockDetection({
@@ -116,7 +152,7 @@ const runCommandScriptBlock = scriptBlockDetection({
   technique: "AZT301.1",
   name: "Run Command followed by PowerShell from the Run Command plugin on the same VM",
   description:
-    "A Run Command (classic runCommand/action or managed runCommands/write) on a VM was followed, within the maximum delay, " +
+    "A Run Command (classic runCommand/action or managed runCommands/write, on a VM or an Arc-enabled server) was followed, within the maximum delay, " +
     "by PowerShell script blocks (event 4104) that ran from the Run Command plugin folder on that same VM. The alert " +
     "carries the script text the Activity Log never shows, and proves the script actually executed.",
   falsePositives: [
@@ -134,7 +170,7 @@ const runCommandScriptBlock = scriptBlockDetection({
     "https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_logging_windows",
   ],
   severity: 0,
-  operations: ["Microsoft.Compute/virtualMachines/runCommand/action", "Microsoft.Compute/virtualMachines/runCommands/write"],
+  operations: ["Microsoft.Compute/virtualMachines/runCommand/action", ...MANAGED_RUN_COMMAND_WRITES],
   scriptPathMarkers: [
     "\\Packages\\Plugins\\Microsoft.CPlat.Core.RunCommandWindows",
     // Managed run command handler (log-values.md 6: path unverified).

@@ -119,6 +119,9 @@ export interface OperationDetectionSpec extends Text {
    * operations whose effect begins before they complete (a script that runs, then times out).
    */
   outcome?: "succeeded" | "attempted";
+  /** More cases (another resource type the operations cover). */
+  extraFires?: SampleCase[];
+  extraQuiet?: SampleCase[];
   /** Documented changes of behaviour. */
   revisions?: Detection["revisions"];
 }
@@ -140,12 +143,16 @@ export function operationDetection(s: OperationDetectionSpec): Detection {
     },
     requires: ACTIVITY_LOG,
     entities: CALLER_ENTITIES,
-    samples: { source: s.source, ...(outcome === "attempted" ? startedCases(over, s.otherOperation) : succeededCases(over, s.sample.operationNameValue, s.otherOperation)) },
+    samples: withExtraCases({ source: s.source, ...(outcome === "attempted" ? startedCases(over, s.otherOperation) : succeededCases(over, s.sample.operationNameValue, s.otherOperation)) }, s),
     ...(s.revisions ? { revisions: s.revisions } : {}),
   };
 }
 
 type Over = Record<string, unknown>;
+
+function withExtraCases(samples: Detection["samples"], s: Pick<OperationDetectionSpec, "extraFires" | "extraQuiet">): Detection["samples"] {
+  return { ...samples, fires: [...samples.fires, ...(s.extraFires ?? [])], quiet: [...samples.quiet, ...(s.extraQuiet ?? [])] };
+}
 
 /** Cases of a detection that alerts on the Success row. */
 function succeededCases(over: Over, operationNameValue: string, otherOperation: string): Pick<Detection["samples"], "fires" | "quiet"> {
