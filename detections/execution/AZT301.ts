@@ -195,6 +195,21 @@ const EXTENSION_WRITES = [
   "Microsoft.Compute/virtualMachineScaleSets/extensions/write",
   "Microsoft.HybridCompute/machines/extensions/write",
 ];
+/**
+ * A scale set's model carries its extensions (virtualMachineProfile.extensionProfile.extensions), so
+ * a write of the scale set itself adds one without any extensions/write operation: `az vmss
+ * extension set` reads the scale set, appends the extension to the model and writes the scale set.
+ */
+const SCALE_SET_MODEL_WRITE = "Microsoft.Compute/virtualMachineScaleSets/write";
+const SCALE_SET_MODEL_SOURCE =
+  "Azure/azure-rest-api-specs:specification/compute/resource-manager/Microsoft.Compute/ComputeRP/stable/2024-07-01/virtualMachineScaleSet.json@b3120360 " +
+  "(VirtualMachineScaleSetVMProfile.extensionProfile.extensions); Azure/azure-cli:src/command_modules/azure-cli-vm/azure/cli/command_modules/vm/" +
+  "custom.py@b86023e9 (set_vmss_extension appends the extension to the scale set model and calls virtual_machine_scale_sets.create_or_update)";
+const SCALE_SET_MODEL_REVISION = {
+  change: "Also matches Start rows of Microsoft.Compute/virtualMachineScaleSets/write whose model (extensionProfile) lists the extension.",
+  why: "An extension added through the scale set model (az vmss extension set, a template) logs a write of the scale set, not an extensions/write.",
+  source: SCALE_SET_MODEL_SOURCE,
+};
 
 interface ExtensionSpec {
   /** Terms of the handler's `type` in the request body (matched with has_any). */
@@ -216,12 +231,14 @@ function extensionWriteQuery(x: ExtensionSpec, p: ParameterValues): string {
     "AzureActivity",
     ingestedSinceLastRun(START_ROW_RUN),
     `| where CategoryValue =~ "Administrative"`,
-    `| where OperationNameValue in~ ${kql.strList(EXTENSION_WRITES)}`,
+    `| where OperationNameValue in~ ${kql.strList([...EXTENSION_WRITES, SCALE_SET_MODEL_WRITE])}`,
     `| where ActivityStatusValue in~ ("Start", "Started")`,
     `| extend RequestBody = tostring(Properties_d.requestbody), ExtensionName = extract(@"/extensions/([^/]+)$", 1, _ResourceId)`,
     `| where RequestBody has_any ${kql.strList(x.typeTerms)} or (isempty(RequestBody) and tolower(ExtensionName) contains ${kql.str(x.nameHint)})` +
       kql.excludeIn("Caller", p.allowedCallers as string[]),
-    "| extend RequestExcerpt = substring(RequestBody, 0, 1000)",
+    "// A scale set write counts when its model lists extensions; the excerpt then starts at the extension profile.",
+    `| where OperationNameValue !~ ${kql.str(SCALE_SET_MODEL_WRITE)} or RequestBody has "extensionProfile"`,
+    `| extend RequestExcerpt = substring(RequestBody, max_of(0, indexof(RequestBody, "extensionProfile")), 1000)`,
     "| project TimeGenerated, Caller, CallerIpAddress, OperationNameValue, ExtensionName, RequestExcerpt, _ResourceId, SubscriptionId, CorrelationId",
   ].join("\n");
 }
@@ -241,6 +258,13 @@ function extensionSamples(x: ExtensionSpec, source: string) {
     location: "westeurope",
     properties: { publisher: "Microsoft.Azure.Monitor", type: "AzureMonitorWindowsAgent", typeHandlerVersion: "1.22", autoUpgradeMinorVersion: true },
   });
+  const modelWrite = (minutes: number, extensions: { name: string; body: string }[], over: Record<string, unknown> = {}) =>
+    start(minutes, {
+      OperationNameValue: "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/WRITE",
+      _ResourceId: VMSS_ID,
+      Properties_d: { eventCategory: "Administrative", message: SCALE_SET_MODEL_WRITE, requestbody: scaleSetModelBody(extensions) },
+      ...over,
+    });
   const fires: SampleCase[] = [
     { name: "extension write Start row with the handler type in the request body", rows: { AzureActivity: [start(5)] } },
     {
@@ -248,8 +272,14 @@ function extensionSamples(x: ExtensionSpec, source: string) {
       rows: { AzureActivity: [start(5, { Properties_d: { eventCategory: "Administrative" } })] },
     },
     { name: "late Start row: written 40 minutes ago, ingested 3 minutes ago", rows: { AzureActivity: [start(40, { _TimeReceived: minutesAgo(3) })] } },
+    {
+      name: "extension added through the scale set model (scale set write, no extensions/write)",
+      rows: { AzureActivity: [modelWrite(5, [{ name: "azuremonitor", body: monitorBody }, { name: x.sampleExtension, body: x.sampleBody }])] },
+    },
   ];
   const quiet: SampleCase[] = [
+    { name: "scale set write that only changes the capacity", rows: { AzureActivity: [modelWrite(5, [], { Properties_d: { requestbody: JSON.stringify({ sku: { name: "Standard_D2s_v5", capacity: 5 } }) } })] } },
+    { name: "scale set model with another extension only (Azure Monitor Agent)", rows: { AzureActivity: [modelWrite(5, [{ name: "azuremonitor", body: monitorBody }])] } },
     {
       name: "another extension (Azure Monitor Agent)",
       rows: { AzureActivity: [start(5, { _ResourceId: `${VM_ID}/extensions/azuremonitorwindowsagent`, Properties_d: { requestbody: monitorBody } })] },
@@ -262,6 +292,20 @@ function extensionSamples(x: ExtensionSpec, source: string) {
     { name: "allowlisted deployment identity", parameters: { allowedCallers: [ATTACKER] }, rows: { AzureActivity: [start(5)] } },
   ];
   return { source, fires, quiet };
+}
+
+/** A scale set PUT body whose model lists `extensions` (each {name, body of its own extension write}). */
+function scaleSetModelBody(extensions: { name: string; body: string }[]): string {
+  return JSON.stringify({
+    location: "westeurope",
+    sku: { name: "Standard_D2s_v5", tier: "Standard", capacity: 3 },
+    properties: {
+      upgradePolicy: { mode: "Automatic" },
+      virtualMachineProfile: {
+        extensionProfile: { extensions: extensions.map((e) => ({ name: e.name, properties: (JSON.parse(e.body) as { properties: unknown }).properties })) },
+      },
+    },
+  });
 }
 
 const CSE: ExtensionSpec = {
@@ -297,10 +341,11 @@ const customScriptExtension: Detection = {
   name: "Custom Script Extension deployed to a virtual machine",
   description:
     "A principal wrote a Custom Script Extension (Windows CustomScriptExtension, Linux CustomScript) to a VM, scale set " +
-    "or Arc machine. The extension downloads and runs arbitrary commands as SYSTEM/root. The public settings " +
+    "or Arc machine, or wrote a scale set whose model lists it. The extension downloads and runs arbitrary commands as SYSTEM/root. The public settings " +
     "(fileUris, sometimes commandToExecute) are in RequestExcerpt; protectedSettings are masked.",
   falsePositives: [
     "Deployment pipelines and templates that bootstrap VMs with the Custom Script Extension (allowlist their identities).",
+    "Any later full write of a scale set model that already lists the extension (a template redeploy) fires again.",
   ],
   triage: [
     "Read RequestExcerpt for fileUris and the command; fetch the referenced script if still reachable.",
@@ -323,8 +368,9 @@ const customScriptExtension: Detection = {
   samples: extensionSamples(
     CSE,
     "log-values.md 1.3 (request body on the Start row, protectedSettings masked), 1.5 (EXTENSIONS/WRITE Start row [S12]); " +
-      "custom-script-windows.md [S33] (publisher Microsoft.Compute, type CustomScriptExtension); ATRM AZT301.2",
+      "custom-script-windows.md [S33] (publisher Microsoft.Compute, type CustomScriptExtension); ATRM AZT301.2; " + SCALE_SET_MODEL_SOURCE,
   ),
+  revisions: [SCALE_SET_MODEL_REVISION],
 };
 
 const customScriptScriptBlock = scriptBlockDetection({
@@ -362,10 +408,11 @@ const dscExtension: Detection = {
   name: "PowerShell DSC extension deployed to a virtual machine",
   description:
     "A principal wrote the Desired State Configuration extension (publisher Microsoft.Powershell, type DSC; Linux " +
-    "DSCForLinux) to a VM, scale set or Arc machine. The extension downloads a configuration package and applies it " +
+    "DSCForLinux) to a VM, scale set or Arc machine, or wrote a scale set whose model lists it. The extension downloads a configuration package and applies it " +
     "as SYSTEM, which runs arbitrary PowerShell.",
   falsePositives: [
     "Configuration management through DSC deployed by templates or pipelines (allowlist their identities).",
+    "Any later full write of a scale set model that already lists the extension (a template redeploy) fires again.",
   ],
   triage: [
     "Read RequestExcerpt for the configuration URL, script and function.",
@@ -383,8 +430,9 @@ const dscExtension: Detection = {
   samples: extensionSamples(
     DSC,
     "log-values.md 1.3 (request body on the Start row), 1.5 (EXTENSIONS/WRITE [S12]); DSC extension docs (publisher " +
-      "Microsoft.Powershell, type DSC); ATRM AZT301.3",
+      "Microsoft.Powershell, type DSC); ATRM AZT301.3; " + SCALE_SET_MODEL_SOURCE,
   ),
+  revisions: [SCALE_SET_MODEL_REVISION],
 };
 
 const dscScriptBlock = scriptBlockDetection({

@@ -248,6 +248,13 @@ const EXTENSION_WRITES = [
   "Microsoft.Compute/virtualMachines/extensions/write",
   "Microsoft.Compute/virtualMachineScaleSets/extensions/write",
 ];
+/** A scale set write carries the model's extensions (virtualMachineProfile.extensionProfile): the other way to add one. */
+const SCALE_SET_MODEL_WRITE = "Microsoft.Compute/virtualMachineScaleSets/write";
+const VMSS_ID = resourceId("rg-prod-app", "microsoft.compute", "virtualMachineScaleSets/vmss-web");
+const SCALE_SET_MODEL_SOURCE =
+  "Azure/azure-rest-api-specs:specification/compute/resource-manager/Microsoft.Compute/ComputeRP/stable/2024-07-01/virtualMachineScaleSet.json@b3120360 " +
+  "(VirtualMachineScaleSetVMProfile.extensionProfile.extensions); Azure/azure-cli:src/command_modules/azure-cli-vm/azure/cli/command_modules/vm/" +
+  "custom.py@b86023e9 (set_vmss_extension writes the scale set model)";
 const VM_EXT = resourceId("rg-prod-app", "microsoft.compute", "virtualMachines/vm-web-01/extensions/enablevmaccess");
 const WINDOWS_VMACCESS = {
   location: "westeurope",
@@ -256,6 +263,15 @@ const WINDOWS_VMACCESS = {
     settings: { UserName: "localadmin" }, protectedSettings: {},
   },
 };
+
+/** A scale set PUT body whose model lists `extensions`. */
+function scaleSetModel(extensions: { name: string; properties: unknown }[]) {
+  return {
+    location: "westeurope",
+    sku: { name: "Standard_D2s_v5", tier: "Standard", capacity: 3 },
+    properties: { upgradePolicy: { mode: "Automatic" }, virtualMachineProfile: { extensionProfile: { extensions } } },
+  };
+}
 
 const vmAccess: Detection = {
   key: "azt501-3-vmaccess-reset",
@@ -266,8 +282,11 @@ const vmAccess: Detection = {
     "The VMAccess extension (VMAccessAgent on Windows, VMAccessForLinux on Linux) was written to a VM or scale set. It is " +
     "what the portal's 'Reset password' blade, Set-AzVMAccessExtension and `az vm user update` use to reset or create a " +
     "local administrator or add an SSH key, giving the caller an interactive login on the machine that does not depend on " +
-    "the directory.",
-  falsePositives: ["Administrators recovering a VM whose local password was lost (allowlist break-glass operators)."],
+    "the directory. A scale set write whose model lists the extension adds it to every instance the same way.",
+  falsePositives: [
+    "Administrators recovering a VM whose local password was lost (allowlist break-glass operators).",
+    "Any later full write of a scale set model that already lists VMAccess (a template redeploy) fires again.",
+  ],
   triage: [
     "Read RequestBody: the publisher/type shows the extension, `settings.UserName` the Windows account touched (the password " +
       "and Linux settings are in protectedSettings, which Azure masks).",
@@ -281,18 +300,32 @@ const vmAccess: Detection = {
     "https://learn.microsoft.com/azure/virtual-machines/extensions/vmaccess-linux",
   ],
   severity: 1,
-  ...requestBodyParts(EXTENSION_WRITES, "reset VM local administrators", [
+  ...requestBodyParts([...EXTENSION_WRITES, SCALE_SET_MODEL_WRITE], "reset VM local administrators", [
     "// Publisher/type in the body; the portal names the extension enablevmaccess (name unverified for every client).",
     '| where RequestBody contains "VMAccess" or _ResourceId contains "vmaccess"',
+    "// A scale set write counts when its model lists extensions.",
+    `| where OperationNameValue !~ ${kql.str(SCALE_SET_MODEL_WRITE)} or RequestBody has "extensionProfile"`,
     "| extend PublicSettings = tostring(parse_json(RequestBody).properties.settings)",
   ], ["PublicSettings"], "PT5M"),
+  revisions: [
+    {
+      change: "Also matches Start rows of Microsoft.Compute/virtualMachineScaleSets/write whose model (extensionProfile) lists VMAccess.",
+      why: "An extension added through the scale set model (az vmss extension set, a template) logs a write of the scale set, not an extensions/write.",
+      source: SCALE_SET_MODEL_SOURCE,
+    },
+  ],
   samples: {
     source: "log-values.md 1.2-1.3 (`MICROSOFT.COMPUTE/VIRTUALMACHINES/EXTENSIONS/WRITE` Start row, Properties_d.requestbody); " +
-      "Microsoft VMAccess docs (publisher Microsoft.Compute/VMAccessAgent, Microsoft.OSTCExtensions/VMAccessForLinux); ATRM AZT501.3",
+      "Microsoft VMAccess docs (publisher Microsoft.Compute/VMAccessAgent, Microsoft.OSTCExtensions/VMAccessForLinux); ATRM AZT501.3; " +
+      SCALE_SET_MODEL_SOURCE,
     fires: [
       {
         name: "Windows VMAccessAgent written",
         rows: { AzureActivity: [startRow(3, EXTENSION_WRITES[0], VM_EXT, WINDOWS_VMACCESS)] },
+      },
+      {
+        name: "VMAccessAgent added through the scale set model (scale set write, no extensions/write)",
+        rows: { AzureActivity: [startRow(3, SCALE_SET_MODEL_WRITE, VMSS_ID, scaleSetModel([{ name: "enablevmaccess", properties: WINDOWS_VMACCESS.properties }]))] },
       },
       {
         name: "Linux VMAccessForLinux under a custom extension name",
@@ -313,6 +346,10 @@ const vmAccess: Detection = {
             properties: { publisher: "Microsoft.Compute", type: "CustomScriptExtension", typeHandlerVersion: "1.10", settings: {} },
           })],
         },
+      },
+      {
+        name: "scale set write that only changes the capacity",
+        rows: { AzureActivity: [startRow(3, SCALE_SET_MODEL_WRITE, VMSS_ID, { sku: { name: "Standard_D2s_v5", capacity: 5 } })] },
       },
       {
         name: "Success row of the reset (no request body; the Start row carries the alert)",
