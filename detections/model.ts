@@ -152,6 +152,13 @@ export interface QuerySignal {
   trigger: Trigger;
 }
 
+/**
+ * What an operation match can exclude on: the caller, its address, or CallerAppId, the application
+ * (client) id of the caller's token (AzureActivity Claims_d.appid, log-values.md 1.4), which names a
+ * Microsoft service acting as itself where Caller holds only its tenant-specific object id.
+ */
+export type ExclusionColumn = "Caller" | "CallerIpAddress" | "CallerAppId";
+
 export interface ActivityLogSignal {
   kind: "activityLog";
   match: ActivityOperationMatch;
@@ -160,7 +167,7 @@ export interface ActivityLogSignal {
    * parameter are dropped. When any of them is non-empty after config is applied, the detection
    * is deployed as a log search alert, because activity-log alerts have no "not equal" condition.
    */
-  exclusions?: { column: "Caller" | "CallerIpAddress"; parameter: string }[];
+  exclusions?: { column: ExclusionColumn; parameter: string }[];
 }
 
 export type Signal = QuerySignal | ActivityLogSignal;

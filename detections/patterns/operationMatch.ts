@@ -4,7 +4,7 @@
 // alert, and by the analyser and the sample evaluator in either case).
 import * as kql from "../kql";
 import { INGESTION_LAG, ingestedSinceLastRun } from "./arrival";
-import type { ActivityLogSignal, ActivityOperationMatch, ParameterValues, Trigger } from "../model";
+import type { ActivityLogSignal, ActivityOperationMatch, ExclusionColumn, ParameterValues, Trigger } from "../model";
 
 /**
  * ActivityStatusValue spellings per outcome. Diagnostic-settings rows write Start/Accept/Success/
@@ -47,6 +47,9 @@ export const OPERATION_TRIGGER: Trigger = {
  */
 export const ACTIVITY_LOG_INGESTION_LAG = INGESTION_LAG.activityLog;
 
+/** Exclusion columns the query derives before filtering on them (the others are AzureActivity's own). */
+const DERIVED_COLUMNS: Partial<Record<ExclusionColumn, string>> = { CallerAppId: "tostring(Claims_d.appid)" };
+
 /**
  * KQL over AzureActivity matching the operation(s), with the signal's allowlist exclusions. Rows
  * are those ingested since the previous run (`evaluationFrequency` ago).
@@ -60,9 +63,11 @@ export function operationMatchQuery(signal: ActivityLogSignal, p: ParameterValue
     `| where OperationNameValue in~ ${kql.strList(m.operations)}`,
     `| where ActivityStatusValue in~ ${kql.strList(STATUS_VALUES[m.outcome])}`,
   ];
+  const derived = [...new Set((signal.exclusions ?? []).map((ex) => ex.column))].filter((c) => DERIVED_COLUMNS[c]);
+  for (const c of derived) lines.push(`| extend ${c} = ${DERIVED_COLUMNS[c]}`);
   let q = lines.join("\n");
   for (const ex of signal.exclusions ?? []) q += kql.excludeIn(ex.column, listParameter(p, ex.parameter));
-  return q + `\n| project ${OPERATION_COLUMNS.join(", ")}`;
+  return q + `\n| project ${[...OPERATION_COLUMNS, ...derived].join(", ")}`;
 }
 
 /** The activity-log alert condition (Microsoft.Insights/activityLogAlerts `condition`). */
