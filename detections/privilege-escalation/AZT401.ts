@@ -31,6 +31,12 @@ const PRIVILEGED_ROLES: Parameter = {
 // PIM activity names (log-values.md 2.2, [S15][S17]).
 const ACTIVATION_COMPLETED = "Add member to role completed (PIM activation)";
 const OUTSIDE_PIM = "Add member to role outside of PIM (permanent)";
+/** A permanent active assignment made in PIM: no activation, approval, MFA or expiry ever applies to it. */
+const PIM_PERMANENT_ACTIVE = "Add member to role in PIM completed (permanent)";
+const PIM_ACTIVITIES_SOURCE =
+  "MicrosoftDocs/entra-docs:docs/identity/monitoring-health/reference-audit-activities.md@092dd5c1 (PIM: 'Add member to role in PIM " +
+  "completed (permanent)' in RoleManagement, ResourceManagement and GroupManagement); Azure/Azure-Sentinel:Solutions/Microsoft Entra ID/" +
+  "Analytic Rules/UserAssignedPrivilegedRole.yaml@043910d5 (every completed 'Add member to role' assignment, PIM rows included)";
 const ELIGIBLE_PERMANENT = ["Add eligible member to role in PIM completed (permanent)", "Add eligible member to role in PIM requested (permanent)"];
 
 /** The common tail: actor, targets, role name, privileged-role filter, projection. */
@@ -165,11 +171,12 @@ const outsidePim: Detection = {
   key: "azt401-role-assigned-outside-pim",
   technique: "AZT401",
   tactic: "Privilege Escalation",
-  name: "Privileged role assigned permanently, bypassing PIM",
+  name: "Privileged role assigned as a permanent active assignment, outside PIM or in it",
   description:
-    "A privileged role was assigned as an active, permanent assignment outside PIM: PIM reports 'Add member to role " +
-    "outside of PIM (permanent)', or Core Directory logs 'Add member to role' not initiated by the MS-PIM service. " +
-    "Such an assignment skips PIM's approval, MFA and expiry, a common way to keep privilege after compromising a " +
+    "A privileged role was assigned as an active, permanent assignment: outside PIM (PIM reports 'Add member to role " +
+    "outside of PIM (permanent)', or Core Directory logs 'Add member to role' not initiated by the MS-PIM service), or in " +
+    "PIM as a permanent active assignment ('Add member to role in PIM completed (permanent)', Entra or Azure resource roles). " +
+    "Such an assignment skips PIM's activation, approval, MFA and expiry, a common way to keep privilege after compromising a " +
     "Privileged Role Administrator.",
   falsePositives: [
     "Tenants that do not use PIM for every role, or provisioning automation that assigns roles directly " +
@@ -188,12 +195,29 @@ const outsidePim: Detection = {
   },
   ...roleRule([
     `| where OperationName =~ ${kql.str(OUTSIDE_PIM)} or (OperationName =~ "Add member to role" and LoggedByService =~ "Core Directory" and Identity !in~ ("MS-PIM", "MS-PIM-Fairfax"))`,
+    // Group memberships granted in PIM are azt401-privileged-group-membership's.
+    `    or (OperationName =~ ${kql.str(PIM_PERMANENT_ACTIVE)} and LoggedByService =~ "PIM" and Category !~ "GroupManagement")`,
   ], "allowedAssigners", "PT5M"),
+  revisions: [
+    {
+      change: "Also matches 'Add member to role in PIM completed (permanent)' (a permanent active assignment made in PIM) for Entra and Azure resource roles.",
+      why:
+        "A permanent active assignment made through PIM never needs activation, approval or MFA and never expires, yet escaped all three " +
+        "AZT401 rules: the activation rule saw no activation, this rule only assignments outside PIM, the eligibility rule only eligible ones.",
+      source: PIM_ACTIVITIES_SOURCE,
+    },
+  ],
   samples: {
-    source: "log-values.md 2.2 ('Add member to role' with MS-PIM identity for PIM activations; 'outside of PIM (permanent)'; Role.DisplayName trimmed); Sentinel PrivlegedRoleAssignedOutsidePIM",
+    source: "log-values.md 2.2 ('Add member to role' with MS-PIM identity for PIM activations; 'outside of PIM (permanent)'; Role.DisplayName trimmed); " +
+      "Sentinel PrivlegedRoleAssignedOutsidePIM; " + PIM_ACTIVITIES_SOURCE,
     fires: [
       { name: "direct Global Administrator assignment", rows: { AuditLogs: [directAssignRow(2, "Global Administrator")] } },
       { name: "PIM reports assignment outside PIM", rows: { AuditLogs: [pimRow(3, OUTSIDE_PIM, "Privileged Role Administrator")] } },
+      { name: "permanent active Global Administrator assignment made in PIM", rows: { AuditLogs: [pimRow(3, PIM_PERMANENT_ACTIVE, "Global Administrator", { AADOperationType: "Assign" })] } },
+      {
+        name: "permanent active Owner assignment on an Azure resource made in PIM",
+        rows: { AuditLogs: [pimRow(3, PIM_PERMANENT_ACTIVE, "Owner", { Category: "ResourceManagement", AADOperationType: "Assign" })] },
+      },
       {
         name: "assignment row landed late: 25 minutes after the event, ingested 2 minutes ago",
         rows: { AuditLogs: [directAssignRow(25, "Global Administrator", { _TimeReceived: minutesAgo(2) })] },
@@ -205,6 +229,12 @@ const outsidePim: Detection = {
         rows: { AuditLogs: [directAssignRow(2, "Global Administrator", { Identity: "MS-PIM", InitiatedBy: appInitiator("MS-PIM", "01fc33a7-78ba-4d2f-a4b7-768e336e890e", "3c1e5a7f-9b0d-4e2f-8a6c-0e2f4a6c8e0a") })] },
       },
       { name: "non-privileged role", rows: { AuditLogs: [directAssignRow(2, "Message Center Reader")] } },
+      { name: "permanent active assignment only requested in PIM", rows: { AuditLogs: [pimRow(3, "Add member to role in PIM requested (permanent)", "Global Administrator")] } },
+      { name: "time-bound active assignment made in PIM (it expires)", rows: { AuditLogs: [pimRow(3, "Add member to role in PIM completed (timebound)", "Global Administrator")] } },
+      {
+        name: "permanent membership of a PIM-managed group (the group rule's row)",
+        rows: { AuditLogs: [pimRow(3, PIM_PERMANENT_ACTIVE, "Global Administrator", { Category: "GroupManagement" })] },
+      },
       { name: "assignment failed", rows: { AuditLogs: [directAssignRow(2, "Global Administrator", { Result: "failure" })] } },
       { name: "assignment ingested before the previous run (already alerted)", rows: { AuditLogs: [directAssignRow(25, "Global Administrator", { _TimeReceived: minutesAgo(7) })] } },
       {
