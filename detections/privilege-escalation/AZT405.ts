@@ -6,9 +6,9 @@
 import * as kql from "../kql";
 import type { Detection, Parameter, SampleRow, TechniqueModule } from "../model";
 import { minutesAgo } from "../model";
-import { arrivalSplit, ingestedSinceLastRun, ingestionSchedule, withLateArrival } from "../patterns/arrival";
+import { arrivalSplit, ingestionSchedule, withLateArrival } from "../patterns/arrival";
 import { ATTACKER_IP, ATTACKER_UPN, appInitiator, auditRow, target, userInitiator } from "../impact/sampleRows";
-import { AUDIT_ACTOR, EXPAND_TARGET_PROPERTIES } from "./auditTargets";
+import { auditTargetRows } from "./auditTargets";
 
 const ATRM = "https://microsoft.github.io/Azure-Threat-Research-Matrix/PrivilegeEscalation/AZT405";
 
@@ -184,16 +184,7 @@ const permissionGrant: Detection = {
     kind: "query",
     query: (p) =>
       [
-        "AuditLogs",
-        ingestedSinceLastRun(AUDIT_RUN),
-        `| where OperationName in~ ${kql.strList(GRANT_OPERATIONS)}`,
-        `| where Result =~ "success"`,
-        AUDIT_ACTOR,
-      ].join("\n") +
-      kql.excludeIn("Actor", p.allowedGrantors as string[]) +
-      "\n" +
-      [
-        EXPAND_TARGET_PROPERTIES,
+        auditTargetRows(AUDIT_RUN, [`| where OperationName in~ ${kql.strList(GRANT_OPERATIONS)}`], p.allowedGrantors as string[]),
         "| summarize TimeGenerated = min(TimeGenerated),",
         `    Permission = take_anyif(PropNew, PropName in~ ${kql.strList(PERMISSION_PROPERTIES)}),`,
         `    Application = take_anyif(PropNew, PropName =~ "ServicePrincipal.DisplayName"),`,
@@ -288,17 +279,10 @@ const ownerCredential: Detection = {
     kind: "query",
     query: (p) =>
       [
-        "AuditLogs",
-        ingestedSinceLastRun(AUDIT_RUN),
-        `| where OperationName =~ "Add service principal credentials" or (OperationName startswith "Update application" and OperationName has "Certificates and secrets")`,
-        `| where Result =~ "success"`,
-        "| where isnotempty(tostring(InitiatedBy.user.userPrincipalName))",
-        AUDIT_ACTOR,
-      ].join("\n") +
-      kql.excludeIn("Actor", p.allowedActors as string[]) +
-      "\n" +
-      [
-        EXPAND_TARGET_PROPERTIES,
+        auditTargetRows(AUDIT_RUN, [
+          `| where OperationName =~ "Add service principal credentials" or (OperationName startswith "Update application" and OperationName has "Certificates and secrets")`,
+          "| where isnotempty(tostring(InitiatedBy.user.userPrincipalName))",
+        ], p.allowedActors as string[]),
         "| summarize TimeGenerated = min(TimeGenerated),",
         `    OldKeys = take_anyif(PropOld, PropName =~ "KeyDescription"), NewKeys = take_anyif(PropNew, PropName =~ "KeyDescription"),`,
         `    TargetName = take_anyif(tostring(Target.displayName), TargetType in~ ("Application", "ServicePrincipal")),`,
