@@ -144,6 +144,24 @@ const activation: Detection = {
     },
   },
   ...roleRule([`| where LoggedByService =~ "PIM"`, `| where OperationName =~ ${kql.str(ACTIVATION_COMPLETED)}`], "allowedActivators", "PT15M"),
+  offByDefault: {
+    reason:
+      "Activating an eligible role is how PIM is meant to be used: every planned activation of a listed role alerts. The paths that " +
+      "bypass PIM's controls stay on (azt401-role-assigned-outside-pim, azt401-pim-permanent-eligibility, azt401-privileged-group-membership).",
+    expectedVolume:
+      "One alert per completed activation of a role in privilegedRoles: about as many per day as your administrators activate roles " +
+      "(ten administrators activating once a working day: about ten alerts a day). Narrow privilegedRoles to the roles activated rarely, " +
+      "or allowlist routine activators (allowedActivators), when enabling it.",
+  },
+  revisions: [
+    {
+      change: "Ships off by default; enable it with overrides.azt401-pim-privileged-activation.enabled: true.",
+      why:
+        "Every routine activation alerted (issue 14: too noisy as a default). PIM records each activation as 'Add member to role completed " +
+        "(PIM activation)', the normal use of an eligible assignment; the rules for assignments that skip activation stay on.",
+      source: PIM_ACTIVITIES_SOURCE,
+    },
+  ],
   samples: {
     source: "log-values.md 2.1 (row shape), 2.2 (PIM activity names, role in the Role target); Sentinel PIMElevationRequestRejected (Role/User targets)",
     fires: [
