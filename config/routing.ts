@@ -10,6 +10,7 @@ import { z } from "zod";
 import { TACTICS, type Severity, type Tactic } from "../detections/model";
 import { GUID_PATTERN, obj, oneOf, resourceId } from "./schema";
 import { keyPath } from "./errors";
+import { SMS_COUNTRY_CODES } from "../azure/limits";
 
 /**
  * Receivers of one kind Azure accepts per action group (Azure Monitor service limits, "Action
@@ -80,8 +81,9 @@ const sms = obj({
   phoneNumber: digits("phone number", "2025550147"),
   name: receiverName.optional(),
 }).superRefine((r, ctx) => {
-  if (r.countryCode.length > 3 || r.countryCode.startsWith("0")) {
-    ctx.addIssue({ code: "custom", path: ["countryCode"], message: `${JSON.stringify(r.countryCode)} is not a country calling code — 1 to 3 digits, not starting with 0 (e.g. 1, 44, 49)` });
+  if (!(SMS_COUNTRY_CODES as readonly string[]).includes(r.countryCode)) {
+    // Azure accepts any digits here and then sends nothing: only the documented countries get SMS.
+    ctx.addIssue({ code: "custom", path: ["countryCode"], message: `${JSON.stringify(r.countryCode)} is not a country Azure sends SMS to — expected one of: ${SMS_COUNTRY_CODES.join(", ")} (learn.microsoft.com/azure/azure-monitor/alerts/action-groups, "Countries/Regions with SMS notification support"); elsewhere use a webhook to an SMS provider` });
   } else if (r.phoneNumber.length < 4 || r.countryCode.length + r.phoneNumber.length > 15) {
     ctx.addIssue({ code: "custom", path: ["phoneNumber"], message: `${JSON.stringify(r.phoneNumber)} has ${r.phoneNumber.length} digits — an E.164 number has at most 15 digits including the country code (${r.countryCode.length} here) and at least 4 after it` });
   }
@@ -273,8 +275,12 @@ export interface RunbookReceiverSpec { name: string; automationAccountId: string
 export interface WebhookReceiverSpec { name: string; serviceUri: string; useAadAuth: boolean; objectId?: string; identifierUri?: string; tenantId?: string }
 export interface LogicAppReceiverSpec { name: string; resourceId: string; callbackUrl: string }
 
-export type ActionGroupSpec =
-  | { mode: "existing"; name: string; id: string }
+/**
+ * An action group by config name: one the stack manages, or an existing one referenced by id. The id
+ * type is a parameter so a Pulumi program embedding the suite can pass an Output (components/).
+ */
+export type ActionGroupSpec<Id = string> =
+  | { mode: "existing"; name: string; id: Id }
   | {
       mode: "managed";
       name: string;
@@ -303,8 +309,8 @@ export interface MaintenanceWindow {
   tactics?: Tactic[];
 }
 
-export interface RoutingConfig {
-  actionGroups: Record<string, ActionGroupSpec>;
+export interface RoutingConfig<Id = string> {
+  actionGroups: Record<string, ActionGroupSpec<Id>>;
   routes: Route[];
   allowUnroutedAlerts: boolean;
   maintenanceWindows: MaintenanceWindow[];
@@ -353,7 +359,7 @@ export function normaliseRouting(raw: RawRouting, problems: string[]): RoutingCo
 }
 
 /** Names of the action groups of every route matching a severity and tactic, in route order. */
-export function actionGroupNamesFor(routing: RoutingConfig, severity: Severity, tactic: Tactic): string[] {
+export function actionGroupNamesFor(routing: Pick<RoutingConfig<unknown>, "routes">, severity: Severity, tactic: Tactic): string[] {
   const out: string[] = [];
   for (const r of routing.routes) {
     if (!r.severities.includes(severity)) continue;
@@ -368,7 +374,7 @@ export function actionGroupNamesFor(routing: RoutingConfig, severity: Severity, 
  * Azure accepts. Activity-log alerts have no severity in Azure (they show as Sev4); routing uses
  * the detection's configured severity for both kinds.
  */
-export function routeProblems(routing: RoutingConfig, detections: readonly { key: string; severity: Severity; detection: { tactic: Tactic } }[]): string[] {
+export function routeProblems(routing: Pick<RoutingConfig<unknown>, "actionGroups" | "routes" | "allowUnroutedAlerts">, detections: readonly { key: string; severity: Severity; detection: { tactic: Tactic } }[]): string[] {
   const problems: string[] = [];
   const unrouted: string[] = [];
   // A disabled group sends nothing: a rule routed only to disabled groups is unrouted.

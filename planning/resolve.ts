@@ -1,13 +1,13 @@
 // Applies a stack's configuration to the catalogue: which detections are deployed, in which
 // form, with which parameters, schedule and severity. Pure: the stack, `npm run plan`,
 // `npm run catalog` and the tests all call this, so they agree on what `pulumi up` declares.
-import type { StackConfig, DetectionOverride } from "../config";
+import type { StackConfig, DetectionOverride, DetectionSelectionConfig } from "../config";
 import { ConfigError, keyPath } from "../config/errors";
 import { DETECTIONS } from "../detections/index";
 import type { Detection, GlobalAllowlist, ParameterValues, Severity, Trigger } from "../detections/model";
 import { activityLogCondition, operationMatchQuery, OPERATION_TRIGGER, ACTIVITY_LOG_INGESTION_LAG, type ActivityLogAlertCondition } from "../detections/patterns/operationMatch";
-import { isoDuration, isoDurationMs } from "../detections/kql";
-import { LIMITS } from "../azure/limits";
+import { isoDurationMs } from "../detections/kql";
+import { MAX_QUERY_TIME_RANGE_MS, roundUpQueryTimeRange } from "../azure/limits";
 
 export type AlertKind = "scheduledQuery" | "activityLog";
 
@@ -52,9 +52,10 @@ export function renderQuery(d: Detection, p: ParameterValues, s: Schedule = d): 
  */
 export function queryTimeRange(d: Detection, s: Schedule = d): string | undefined {
   if (d.signal.kind !== "activityLog") return s.overrideQueryTimeRange;
-  const needed = Math.min(isoDurationMs(s.windowSize) + isoDurationMs(ACTIVITY_LOG_INGESTION_LAG), LIMITS.windowMs.max);
+  const needed = Math.min(isoDurationMs(s.windowSize) + isoDurationMs(ACTIVITY_LOG_INGESTION_LAG), MAX_QUERY_TIME_RANGE_MS);
   const given = s.overrideQueryTimeRange ? isoDurationMs(s.overrideQueryTimeRange) : 0;
-  return given >= needed ? s.overrideQueryTimeRange : isoDuration(needed);
+  // Rounded up to a range Azure accepts (PT5M + 30 min lag = PT35M is refused; PT45M is not).
+  return given >= needed ? s.overrideQueryTimeRange : roundUpQueryTimeRange(needed);
 }
 
 /** The trigger of the log-search form. */
@@ -141,20 +142,39 @@ export function upnsIn(values: readonly string[]): string[] {
   return values.filter((v) => v.includes("@"));
 }
 
+/** Entra ID names whose ids join the allowlists at deploy time (DetectionSuite's `entraAllowlists`). */
+export interface EntraAllowlistLookups {
+  /** Service principal display names: their app ids join appIds, their object ids objectIds. */
+  servicePrincipalNames: string[];
+  /** User principal names: their object ids join objectIds. */
+  userPrincipalNames: string[];
+}
+
+/** The deploy-time lookups of a stack: allowlists.servicePrincipalNames, and the UPNs in callers and userPrincipalNames. */
+export function entraAllowlistLookups(cfg: Pick<StackConfig, "allowlists" | "servicePrincipalNames">): EntraAllowlistLookups {
+  const upns = upnsIn([...(cfg.allowlists?.callers ?? []), ...(cfg.allowlists?.userPrincipalNames ?? [])]);
+  return { servicePrincipalNames: cfg.servicePrincipalNames ?? [], userPrincipalNames: [...new Set(upns.map((u) => u.toLowerCase()))] };
+}
+
 /**
  * The allowlists that receive values only at deploy time, from Entra ID lookups (DetectionSuite):
- * appIds from allowlists.servicePrincipalNames; objectIds from those and from the UPNs in
- * allowlists.callers and allowlists.userPrincipalNames.
+ * appIds from service principal names; objectIds from those and from user principal names.
  */
-export function deferredAllowlists(cfg: Pick<StackConfig, "allowlists" | "servicePrincipalNames">): GlobalAllowlist[] {
+export function deferredAllowlists(lookups: EntraAllowlistLookups): GlobalAllowlist[] {
   const out: GlobalAllowlist[] = [];
-  if (cfg.servicePrincipalNames?.length) out.push("appIds");
-  if (cfg.servicePrincipalNames?.length || upnsIn([...(cfg.allowlists?.callers ?? []), ...(cfg.allowlists?.userPrincipalNames ?? [])]).length) out.push("objectIds");
+  if (lookups.servicePrincipalNames.length) out.push("appIds");
+  if (lookups.servicePrincipalNames.length || lookups.userPrincipalNames.length) out.push("objectIds");
   return out;
 }
 
-/** The detections a stack deploys. Throws ConfigError listing every problem. */
-export function resolveDetections(cfg: StackConfig, catalogue: readonly Detection[] = DETECTIONS): ResolvedDetection[] {
+/**
+ * What selects and tunes the detections: the stack config's tactics, overrides, allowlists and
+ * alert-form preference (a whole StackConfig is one; config's parseDetectionSelection makes one).
+ */
+export type DetectionSelection = DetectionSelectionConfig;
+
+/** The detections a selection deploys. Throws ConfigError listing every problem. */
+export function resolveDetections(cfg: DetectionSelection, catalogue: readonly Detection[] = DETECTIONS): ResolvedDetection[] {
   const problems: string[] = [];
   const out: ResolvedDetection[] = [];
   for (const d of catalogue) {
@@ -179,7 +199,7 @@ export function resolveDetections(cfg: StackConfig, catalogue: readonly Detectio
     if (d.signal.kind === "activityLog") {
       const blockers: string[] = [];
       // Allowlists that receive values at deploy time count as set.
-      const deferred = deferredAllowlists(cfg).flatMap((a) => allowlistParameters(d, a));
+      const deferred = deferredAllowlists(entraAllowlistLookups(cfg)).flatMap((a) => allowlistParameters(d, a));
       for (const ex of d.signal.exclusions ?? []) if ((parameters[ex.parameter] as string[]).length || deferred.includes(ex.parameter)) blockers.push(`parameter ${ex.parameter} is set (activity-log alerts cannot exclude values)`);
       if (o.threshold !== undefined) blockers.push("a threshold is set (activity-log alerts fire on every event)");
       if (o.alertKind === "activityLog" && blockers.length) problems.push(`${where}: ${d.key} cannot be an activity-log alert because ${blockers.join(" and ")} — use scheduledQuery or remove them`);
