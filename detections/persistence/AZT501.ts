@@ -2,7 +2,7 @@
 // administrators) so they keep working for the attacker.
 import * as kql from "../kql";
 import type { Detection, TechniqueModule } from "../model";
-import { ingestedSinceLastRun, withLateArrival } from "../patterns/arrival";
+import { dailyThreshold, ingestedSinceLastRun, ingestionSchedule, withLateArrival } from "../patterns/arrival";
 import {
   AUDIT_FREQUENCY, AUDIT_SCHEDULE,
   ADMIN, atrmPage, ATTACKER, AUDIT_COLUMNS, AUDIT_ENTITIES, AUDIT_TRIGGER, ENTRA_AUDIT, activityRow, auditInitiator, auditRow,
@@ -19,7 +19,14 @@ const USER_TAKEOVER_ACTIVITIES = [
   // An administrator adding, changing or removing another user's MFA methods (Authentication Methods,
   // UserManagement; names from the Entra audit activity reference).
   "Admin registered security info", "Admin updated security info", "Admin deleted security info",
+  // An administrator turning off another user's per-user MFA (Core Directory, UserManagement).
+  "Disable Strong Authentication",
 ];
+const AUDIT_ACTIVITIES_SOURCE =
+  "MicrosoftDocs/entra-docs:docs/identity/monitoring-health/reference-audit-activities.md@092dd5c1 (Core Directory UserManagement: " +
+  "'Disable Strong Authentication'; Authentication Methods: 'Admin registered/updated/deleted security info', 'User registered security info' ...)";
+/** azt501-1-user-takeover alerts once per initiator and UTC day (patterns/arrival.ts dailyThreshold). */
+const takeoverDay = dailyThreshold(AUDIT_FREQUENCY);
 /** `Update user` property names of strong-authentication (MFA) methods (unverified: community rules, not a real row here). */
 const MFA_PROPERTIES = ["StrongAuthenticationMethod", "StrongAuthenticationUserDetails", "StrongAuthenticationPhoneAppDetail"];
 
@@ -31,34 +38,39 @@ const userManipulation: Detection = {
   key: "azt501-1-user-takeover",
   technique: "AZT501.1",
   tactic: "Persistence",
-  name: "Another user's password reset, account enabled or restored, or MFA method changed",
+  name: "Another user's password reset, account enabled or restored, or MFA method changed or disabled",
   description:
-    "An identity reset or changed another user's password, re-enabled a disabled account, restored a deleted user, or " +
-    "registered, changed or deleted another user's authentication (MFA) methods. Each gives the actor a working sign-in for an account " +
-    "that is not theirs, a classic way to keep access that survives the loss of the first foothold.",
+    "An identity reset or changed another user's password, re-enabled a disabled account, restored a deleted user, " +
+    "registered, changed or deleted another user's authentication (MFA) methods, or turned off another user's per-user MFA. " +
+    "Each gives the actor a working sign-in for an account that is not theirs, a classic way to keep access that survives " +
+    "the loss of the first foothold. One alert per initiator and UTC day: the first such action of the day alerts, the " +
+    "initiator's later ones that day do not (the triage query lists them).",
   falsePositives: [
-    "Helpdesk and identity administrators resetting passwords or re-enabling leavers on request (allowlist their UPNs, or " +
-      "better, route the helpdesk through SSPR so resets are self-service).",
+    "Helpdesk and identity administrators resetting passwords or re-enabling leavers on request: one alert a day per " +
+      "administrator (allowlist their UPNs, or better, route the helpdesk through SSPR so resets are self-service).",
     "HR-driven provisioning tools that enable accounts on a start date (allowlist their app ids).",
   ],
   triage: [
-    "Confirm with the target user (out of band) and the initiator that the reset, enablement or MFA change was requested.",
-    "Check the target's sign-ins (SigninLogs by UserPrincipalName) after the change: new IP, country, device or client app.",
-    "If unexpected: reset the target's password again, revoke its sessions (Revoke-MgUserSignInSession), remove unknown " +
-      "authentication methods, and investigate the initiator's account for compromise.",
+    "List everything the initiator did to other accounts today: AuditLogs where InitiatedBy has the Initiator, since the start of the " +
+      "day (Targets and Operations show the actions up to the alert).",
+    "Confirm with the target users (out of band) and the initiator that the resets, enablements or MFA changes were requested.",
+    "Check the targets' sign-ins (SigninLogs by UserPrincipalName) after the change: new IP, country, device or client app.",
+    "If unexpected: reset the targets' passwords again, revoke their sessions (Revoke-MgUserSignInSession), remove unknown " +
+      "authentication methods, re-enable MFA, and investigate the initiator's account for compromise.",
   ],
   references: [
     atrmPage("AZT501.1"),
     "https://learn.microsoft.com/entra/identity/monitoring-health/reference-audit-activities",
   ],
   severity: 2,
-  ...AUDIT_SCHEDULE,
+  ...ingestionSchedule(AUDIT_FREQUENCY, "P1D", "entraId"),
   parameters: initiatorAllowlists("reset passwords and enable or restore accounts of other users"),
   signal: {
     kind: "query",
     query: (p) => [
       "AuditLogs",
-      ingestedSinceLastRun(AUDIT_FREQUENCY),
+      takeoverDay.mark,
+      takeoverDay.today,
       `| where OperationName in~ ${kql.strList(USER_TAKEOVER_ACTIVITIES)}`,
       `    or (OperationName =~ "Update user" and tostring(TargetResources[0].modifiedProperties) has_any ${kql.strList(MFA_PROPERTIES)})`,
       '| where Result =~ "success"',
@@ -66,16 +78,19 @@ const userManipulation: Detection = {
       "// Changing your own password or MFA is not manipulation; an Update user by a service is the user's own registration.",
       "| where not(isnotempty(InitiatorUpn) and InitiatorUpn =~ Target)",
       '| where OperationName !~ "Update user" or isnotempty(InitiatorUpn)',
-      `| project ${AUDIT_COLUMNS.join(", ")}`,
+      "| summarize TimeGenerated = min(TimeGenerated), Actions = count(), ActionsSeen = countif(" + takeoverDay.seen + "), Operations = make_set(OperationName, 10),",
+      "    Targets = make_set(Target, 50), InitiatorIp = take_any(InitiatorIp), InitiatorAppId = take_any(InitiatorAppId), CorrelationId = take_any(CorrelationId) by Initiator",
+      "// The initiator's first action of the day landed since the previous run.",
+      "| where ActionsSeen == 0",
+      "| project TimeGenerated, Initiator, InitiatorIp, InitiatorAppId, Actions, Operations, Targets, CorrelationId",
     ].join("\n"),
-    trigger: AUDIT_TRIGGER,
+    trigger: { operator: "GreaterThan", threshold: 0, timeAggregation: "Count", dimensions: ["Initiator"] },
   },
   requires: [ENTRA_AUDIT],
-  entities: AUDIT_ENTITIES,
+  entities: { account: "Initiator", ip: "InitiatorIp", resource: "Targets" },
   samples: {
     source: "log-values.md 2.1 (row shape, lower-case Result, InitiatedBy), 2.2 (UserManagement activity names); ATRM AZT501.1; " +
-      "Entra audit activity reference, Authentication Methods section (`Admin registered/updated/deleted security info`, UserManagement; " +
-      "LoggedByService value and target shape of those rows unverified)",
+      AUDIT_ACTIVITIES_SOURCE + " (LoggedByService value and target shape of the Authentication Methods rows unverified)",
     fires: [
       {
         name: "attacker resets the CFO's password",
@@ -90,12 +105,25 @@ const userManipulation: Detection = {
         rows: { AuditLogs: [auditRow(6, "Admin registered security info", "UserManagement", byUser(ATTACKER), userTarget(victim), { LoggedByService: "Authentication Methods", AADOperationType: "Update" })] },
       },
       {
+        name: "attacker turns off another user's per-user MFA (Disable Strong Authentication)",
+        rows: { AuditLogs: [auditRow(4, "Disable Strong Authentication", "UserManagement", byUser(ATTACKER), userTarget(victim))] },
+      },
+      {
         name: "attacker changes another user's MFA phone app",
         rows: {
           AuditLogs: [auditRow(4, "Update user", "UserManagement", byUser(ATTACKER), userTarget(victim, [
             { displayName: "StrongAuthenticationPhoneAppDetail", oldValue: "[]", newValue: "[{\"DeviceName\":\"Pixel 7\"}]" },
             { displayName: "Included Updated Properties", oldValue: null, newValue: "\"StrongAuthenticationPhoneAppDetail\"" },
           ]))],
+        },
+      },
+      {
+        name: "first action of the UTC day: the same initiator's resets yesterday evening alerted yesterday",
+        rows: {
+          AuditLogs: [
+            auditRow(13 * 60, "Reset password", "UserManagement", byUser(ATTACKER), userTarget("intern@contoso.onmicrosoft.com")),
+            auditRow(5, "Reset password", "UserManagement", byUser(ATTACKER), userTarget(victim)),
+          ],
         },
       },
     ],
@@ -125,7 +153,7 @@ const userManipulation: Detection = {
         },
       },
       {
-        name: "user registers their own authentication method (User registered security info)",
+        name: "user registers their own authentication method (self-service, not manipulation of another user)",
         rows: { AuditLogs: [auditRow(5, "User registered security info", "UserManagement", byUser(victim), userTarget(victim), { LoggedByService: "Authentication Methods", AADOperationType: "Update" })] },
       },
       {
@@ -134,11 +162,36 @@ const userManipulation: Detection = {
         rows: { AuditLogs: [auditRow(5, "Reset password", "UserManagement", byUser(ADMIN), userTarget(victim))] },
       },
       {
-        name: "reset outside the 15-minute window",
+        name: "reset ingested before the previous run (already alerted)",
         rows: { AuditLogs: [auditRow(20, "Reset password", "UserManagement", byUser(ATTACKER), userTarget(victim))] },
+      },
+      {
+        name: "helpdesk administrator's next reset today: the first, two hours ago, alerted",
+        rows: {
+          AuditLogs: [
+            auditRow(120, "Reset password", "UserManagement", byUser(ADMIN), userTarget("intern@contoso.onmicrosoft.com")),
+            auditRow(5, "Reset password", "UserManagement", byUser(ADMIN), userTarget(victim)),
+          ],
+        },
       },
     ],
   },
+  revisions: [
+    {
+      change: "Also alerts on 'Disable Strong Authentication' (an administrator turning off another user's per-user MFA).",
+      why: "Turning off a user's MFA prepares the account for sign-in with the password alone; the rule covered MFA method changes but not this.",
+      source: AUDIT_ACTIVITIES_SOURCE,
+    },
+    {
+      change:
+        "One alert per initiator and UTC day: the initiator's first qualifying action of the day alerts, listing actions and targets so far; " +
+        "later ones that day do not (query range two days).",
+      why:
+        "Helpdesk administrators reset passwords all day: an alert per reset made the rule one a real tenant switches off. A compromised " +
+        "helpdesk account acting after its own routine alert that day is the cost; the triage lists the rest of the day.",
+      source: "issue 14 (too noisy as a default); the Entra audit activity reference for the activities counted (" + AUDIT_ACTIVITIES_SOURCE + ")",
+    },
+  ],
 };
 
 // ---------------------------------------------------------------------------------------------
