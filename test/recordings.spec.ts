@@ -53,7 +53,8 @@ describe("public recordings of rows Azure wrote (azure/recordings/)", () => {
     const r = manifest.recordings.find((x) => x.table === "AzureActivity")!;
     const { tables } = recordingRows(r, 5 * 60_000);
     const [first, ...rest] = tables.AzureActivity;
-    const edited = { AzureActivity: [{ ...first, OperationNameValue: "MICROSOFT.COMPUTE/VIRTUALMACHINES/RUNCOMMAND/ACTION" }, ...rest] };
+    // The Start row of a run command (the rule alerts when the run starts; the recorded row is a Success row).
+    const edited = { AzureActivity: [{ ...first, OperationNameValue: "MICROSOFT.COMPUTE/VIRTUALMACHINES/RUNCOMMAND/ACTION", ActivityStatusValue: "Start" }, ...rest] };
     const d = detectionByKey("azt301-1-runcommand")!;
     expect(replay(d, tables).alerts, "as recorded").to.deep.equal([]);
     expect(replay(d, edited).alerts.map((a) => a.dimensions.Caller)).to.include("AdeleV@M365x816222.OnMicrosoft.com");
