@@ -2,6 +2,7 @@
 // administrators) so they keep working for the attacker.
 import * as kql from "../kql";
 import type { Detection, TechniqueModule } from "../model";
+import { minutesAgo } from "../model";
 import { dailyThreshold, ingestedSinceLastRun, ingestionSchedule, withLateArrival } from "../patterns/arrival";
 import {
   AUDIT_FREQUENCY, AUDIT_SCHEDULE,
@@ -153,7 +154,7 @@ const userManipulation: Detection = {
         },
       },
       {
-        name: "user registers their own authentication method (self-service, not manipulation of another user)",
+        name: "user registers their own authentication method (azt501-1-privileged-user-mfa-self-registered's row)",
         rows: { AuditLogs: [auditRow(5, "User registered security info", "UserManagement", byUser(victim), userTarget(victim), { LoggedByService: "Authentication Methods", AADOperationType: "Update" })] },
       },
       {
@@ -190,6 +191,114 @@ const userManipulation: Detection = {
         "Helpdesk administrators reset passwords all day: an alert per reset made the rule one a real tenant switches off. A compromised " +
         "helpdesk account acting after its own routine alert that day is the cost; the triage lists the rest of the day.",
       source: "issue 14 (too noisy as a default); the Entra audit activity reference for the activities counted (" + AUDIT_ACTIVITIES_SOURCE + ")",
+    },
+  ],
+};
+
+// Self-service registration of an authentication method: an attacker holding a session (a stolen
+// cookie, an AiTM phish) registers a method of their own as the user, which azt501-1-user-takeover
+// (another user's methods) does not see. Every user does this legitimately, so the rule watches the
+// accounts the tenant lists.
+
+/** Activities of a user adding or changing their own sign-in methods (Authentication Methods, Device Registration Service). */
+const SELF_REGISTRATION_ACTIVITIES = [
+  "User registered security info", "User changed default security info", "User updated security info", "User registered all required security info",
+  "Add FIDO2 security key", "Add Windows Hello for Business credential", "Add passwordless phone sign-in credential", "Add platform credential",
+];
+const SELF_REGISTRATION_SOURCE =
+  "MicrosoftDocs/entra-docs:docs/identity/monitoring-health/reference-audit-activities.md@092dd5c1 (Authentication Methods and Device " +
+  "Registration Service, UserManagement); Azure/Azure-Sentinel:Solutions/Microsoft Entra ID/Analytic Rules/" +
+  "AuthenticationMethodsChangedforPrivilegedAccount.yaml@0b244849 (the same activities watched for privileged accounts; the user in " +
+  "InitiatedBy.user and TargetResources[0].userPrincipalName)";
+const ADMIN_ACCOUNT = "admin-alex@contoso.onmicrosoft.com";
+const selfRegistration = (minutes: number, operation: string, upn: string, over: Record<string, unknown> = {}) =>
+  auditRow(minutes, operation, "UserManagement", byUser(upn), userTarget(upn), { LoggedByService: "Authentication Methods", AADOperationType: "Update", ...over });
+
+const privilegedSelfRegistration: Detection = {
+  key: "azt501-1-privileged-user-mfa-self-registered",
+  technique: "AZT501.1",
+  tactic: "Persistence",
+  name: "Listed privileged user registered or changed their own authentication method",
+  description:
+    "A user listed in privilegedUsers registered, changed or made default an authentication method for themselves (security info, FIDO2 " +
+    "key, Windows Hello, passwordless phone sign-in, platform credential). An attacker holding the user's session registers a method of " +
+    "their own to sign in again later, past MFA; azt501-1-user-takeover only sees changes made to another user's methods.",
+  falsePositives: ["A listed administrator replacing a phone or adding a passkey (confirm with them out of band)."],
+  triage: [
+    "Ask the user, out of band, whether they registered the method (OperationName, IPAddress, time).",
+    "Check the sign-in that preceded it (SigninLogs for the user within the hour before: IP, device, risk, token protection).",
+    "If not the user: delete the method, revoke the user's sessions, reset the password and review the user's recent actions.",
+  ],
+  references: [atrmPage("AZT501.1"), "https://learn.microsoft.com/entra/architecture/security-operations-privileged-accounts"],
+  severity: 2,
+  ...AUDIT_SCHEDULE,
+  parameters: {
+    privilegedUsers: {
+      type: "stringList",
+      description: "UPNs of the accounts whose own method registrations alert: administrators and other accounts holding privileged roles.",
+      default: [],
+    },
+  },
+  signal: {
+    kind: "query",
+    query: (p) => [
+      "AuditLogs",
+      ingestedSinceLastRun(AUDIT_FREQUENCY),
+      `| where OperationName in~ ${kql.strList(SELF_REGISTRATION_ACTIVITIES)}`,
+      '| where Result =~ "success"',
+      "| extend UserPrincipalName = tolower(tostring(InitiatedBy.user.userPrincipalName)), Target = tolower(tostring(TargetResources[0].userPrincipalName)),",
+      "    IPAddress = tostring(InitiatedBy.user.ipAddress)",
+      "// The user acting on their own account; a change made for another user is azt501-1-user-takeover's.",
+      "| where isnotempty(UserPrincipalName) and (isempty(Target) or Target == UserPrincipalName)",
+      // Empty until the tenant lists its accounts (the rule ships off and cannot be enabled without them).
+      `| where UserPrincipalName in~ (${kql.dynamicList(p.privilegedUsers as string[])})`,
+      "| project TimeGenerated, UserPrincipalName, IPAddress, OperationName, LoggedByService, CorrelationId",
+    ].join("\n"),
+    trigger: { operator: "GreaterThan", threshold: 0, timeAggregation: "Count", dimensions: ["UserPrincipalName", "IPAddress"] },
+  },
+  requires: [ENTRA_AUDIT],
+  entities: { account: "UserPrincipalName", ip: "IPAddress" },
+  offByDefault: {
+    reason:
+      "Users register authentication methods for themselves all the time (every new phone or passkey): without the list of accounts that " +
+      "matter every registration in the tenant would alert.",
+    expectedVolume: "One alert per method a listed user registers or changes: a few a month per listed administrator.",
+    requiredParameters: ["privilegedUsers"],
+  },
+  samples: {
+    source: "log-values.md 2.1 (row shape, lower-case Result, InitiatedBy.user); " + SELF_REGISTRATION_SOURCE,
+    fires: [
+      { name: "listed administrator registers a new authenticator", parameters: { privilegedUsers: [ADMIN_ACCOUNT] }, rows: { AuditLogs: [selfRegistration(5, "User registered security info", ADMIN_ACCOUNT)] } },
+      {
+        name: "listed administrator adds a FIDO2 key (Device Registration Service), UPN in another case",
+        parameters: { privilegedUsers: [ADMIN_ACCOUNT.toUpperCase()] },
+        rows: { AuditLogs: [selfRegistration(5, "Add FIDO2 security key", ADMIN_ACCOUNT, { LoggedByService: "Device Registration Service", AADOperationType: "Add" })] },
+      },
+      {
+        name: "late row: registered 40 minutes ago, ingested 3 minutes ago",
+        parameters: { privilegedUsers: [ADMIN_ACCOUNT] },
+        rows: { AuditLogs: [selfRegistration(40, "User changed default security info", ADMIN_ACCOUNT, { _TimeReceived: minutesAgo(3) })] },
+      },
+    ],
+    quiet: [
+      { name: "a user who is not listed registers a method", parameters: { privilegedUsers: [ADMIN_ACCOUNT] }, rows: { AuditLogs: [selfRegistration(5, "User registered security info", victim)] } },
+      {
+        name: "an administrator registers a method for the listed user (azt501-1-user-takeover's row)",
+        parameters: { privilegedUsers: [ADMIN_ACCOUNT] },
+        rows: { AuditLogs: [auditRow(5, "Admin registered security info", "UserManagement", byUser(ATTACKER), userTarget(ADMIN_ACCOUNT), { LoggedByService: "Authentication Methods" })] },
+      },
+      { name: "registration only started", parameters: { privilegedUsers: [ADMIN_ACCOUNT] }, rows: { AuditLogs: [selfRegistration(5, "User started security info registration", ADMIN_ACCOUNT)] } },
+      { name: "registration failed", parameters: { privilegedUsers: [ADMIN_ACCOUNT] }, rows: { AuditLogs: [selfRegistration(5, "User registered security info", ADMIN_ACCOUNT, { Result: "failure" })] } },
+      { name: "ingested before the previous run", parameters: { privilegedUsers: [ADMIN_ACCOUNT] }, rows: { AuditLogs: [selfRegistration(20, "User registered security info", ADMIN_ACCOUNT)] } },
+    ],
+  },
+  revisions: [
+    {
+      change: "New detection (ships off: list the accounts in privilegedUsers and enable it).",
+      why:
+        "azt501-1-user-takeover ignored methods a user registers for themselves, which is what an attacker holding the user's session " +
+        "does; Sentinel watches the same activities for privileged accounts.",
+      source: SELF_REGISTRATION_SOURCE,
     },
   ],
 };
@@ -421,4 +530,6 @@ const vmAccess: Detection = {
   },
 };
 
-export const technique: TechniqueModule = { detections: [withLateArrival(userManipulation), withLateArrival(spManipulation), vmAccess] };
+export const technique: TechniqueModule = {
+  detections: [withLateArrival(userManipulation), privilegedSelfRegistration, withLateArrival(spManipulation), vmAccess],
+};
