@@ -307,36 +307,54 @@ const privilegedSelfRegistration: Detection = {
 // AZT501.2 Service principal manipulation
 
 const SP_CREDENTIAL_ACTIVITIES = ["Add service principal credentials", "Add owner to service principal", "Add owner to application"];
+const SP_CHANGES_SOURCE =
+  "log-values.md 2.1 (real 'Update application – Certificates and secrets management ' row: KeyDescription old and new key lists), 2.2; " +
+  "Microsoft Graph federatedIdentityCredential resource (issuer, subject, audiences; the 'Update application' row listing them as " +
+  "FederatedIdentityCredentials old/new is unverified: no recorded row found)";
 
 const appTarget = (name: string, type = "Application", props: { displayName: string; oldValue: string | null; newValue: string | null }[] = []) =>
   [{ type, displayName: name, modifiedProperties: props }];
-const NEW_SECRET = [
-  { displayName: "KeyDescription", oldValue: "[]", newValue: "[\"[KeyIdentifier=2f9d4c1e-7b3a-4e58-9a06-c1d2e3f4a5b6,KeyType=Password,KeyUsage=Verify,DisplayName=key 2]\"]" },
+const key = (id: string, name: string) => `[KeyIdentifier=${id},KeyType=Password,KeyUsage=Verify,DisplayName=${name}]`;
+const K_OLD = key("8a1c3e5f-7b9d-4f1a-8c3e-5a7c9e1b3d5f", "key 1"), K_NEW = key("2f9d4c1e-7b3a-4e58-9a06-c1d2e3f4a5b6", "key 2");
+const keyChange = (before: string[], after: string[]) => [
+  { displayName: "KeyDescription", oldValue: JSON.stringify(before), newValue: JSON.stringify(after) },
   { displayName: "Included Updated Properties", oldValue: null, newValue: "\"KeyDescription\"" },
 ];
+const NEW_SECRET = keyChange([], [K_NEW]);
+const federatedChange = (before: unknown[], after: unknown[]) => [
+  { displayName: "FederatedIdentityCredentials", oldValue: JSON.stringify(before), newValue: JSON.stringify(after) },
+  { displayName: "Included Updated Properties", oldValue: null, newValue: "\"FederatedIdentityCredentials\"" },
+];
+const GITHUB_FIC = { Name: "deploy", Issuer: "https://token.actions.githubusercontent.com", Subject: "repo:contoso-attacker/tools:ref:refs/heads/main", Audiences: ["api://AzureADTokenExchange"] };
+const ROTATOR = byApp("secret-rotator", "3c1f8e2a-5b7d-4a69-8e0c-2d4f6a8b0c1e");
 
 const spManipulation: Detection = {
   key: "azt501-2-sp-credential-or-owner",
   technique: "AZT501.2",
   tactic: "Persistence",
-  name: "Credential or owner added to an application or service principal",
+  name: "Owner or federated credential added to an application, or a credential added by an application",
   description:
-    "A secret or certificate was added to an application or service principal, or a new owner was added to one. A " +
-    "credential on an existing, already-privileged app lets the attacker sign in as that app (app-only, no MFA, no user " +
-    "to notice); an owner can add such credentials at any later time.",
+    "A new owner was added to an application or service principal, a federated identity credential (a trust in an outside token " +
+    "issuer) was added to an application, or an application or service principal added a secret or certificate to one. A credential " +
+    "on an existing, already-privileged app lets the attacker sign in as that app (app-only, no MFA, no user to notice); an owner can " +
+    "add such credentials at any later time; a federated credential needs no secret at all and never expires. Only additions count " +
+    "(the key or credential lists before and after are compared); a user adding a secret or certificate is " +
+    "azt405-3-app-credential-added-by-user's alert.",
   falsePositives: [
-    "Planned secret rotation by the app's owners or by a secrets-rotation pipeline (allowlist its app id).",
-    "The activity also fires when a credential is removed through the 'Certificates and secrets' blade: read modifiedProperties.",
+    "Planned secret rotation by a secrets-rotation pipeline (allowlist its app id).",
+    "Workload identity federation set up for a CI/CD pipeline (GitHub Actions, Azure DevOps): confirm the issuer and subject.",
   ],
   triage: [
     "Identify the application (Target) and what it can do: its Microsoft Graph application permissions and Azure role assignments.",
-    "Ask the app's owners whether the credential or owner was planned; compare KeyDescription old and new values for the new key id.",
-    "Check AADServicePrincipalSignInLogs for the app after the change (new IP, ServicePrincipalCredentialKeyId of the new key).",
+    "Ask the app's owners whether the credential, federated credential or owner was planned; AddedKeys names the new key ids, Changes " +
+      "holds the federated credential's issuer and subject.",
+    "Check AADServicePrincipalSignInLogs for the app after the change (new IP, ServicePrincipalCredentialKeyId of the new key, FederatedCredentialId).",
     "If unexpected: remove the credential or owner, rotate the app's remaining secrets, and investigate the initiator.",
   ],
   references: [
     atrmPage("AZT501.2"),
     "https://learn.microsoft.com/entra/identity/monitoring-health/reference-audit-activities",
+    "https://learn.microsoft.com/graph/api/resources/federatedidentitycredential",
   ],
   severity: 2,
   ...AUDIT_SCHEDULE,
@@ -350,27 +368,43 @@ const spManipulation: Detection = {
       "    // Real rows spell it 'Update application – Certificates and secrets management ' (en dash, trailing space).",
       '    or (OperationName startswith "Update application" and OperationName has "Certificates and secrets management")',
       '    or (OperationName =~ "Update service principal" and tostring(TargetResources[0].modifiedProperties) has "KeyDescription")',
+      '    or (OperationName =~ "Update application" and tostring(TargetResources[0].modifiedProperties) has "FederatedIdentityCredentials")',
       '| where Result =~ "success"',
       auditInitiator(p),
-      "| extend OtherTarget = coalesce(tostring(TargetResources[1].displayName), tostring(TargetResources[1].userPrincipalName))",
-      // KeyDescription old/new values: which key id was added (or removed), as the triage asks.
-      "| extend Changes = tostring(TargetResources[0].modifiedProperties)",
-      `| project ${AUDIT_COLUMNS.join(", ")}, OtherTarget, Changes`,
+      "| extend OtherTarget = coalesce(tostring(TargetResources[1].displayName), tostring(TargetResources[1].userPrincipalName)), Changes = tostring(TargetResources[0].modifiedProperties)",
+      "| mv-expand Prop = iff(array_length(TargetResources[0].modifiedProperties) > 0, TargetResources[0].modifiedProperties, dynamic([{}]))",
+      "| extend PropName = tostring(Prop.displayName), PropOld = tostring(Prop.oldValue), PropNew = tostring(Prop.newValue)",
+      "| summarize TimeGenerated = min(TimeGenerated), OldKeys = take_anyif(PropOld, PropName =~ \"KeyDescription\"), NewKeys = take_anyif(PropNew, PropName =~ \"KeyDescription\"),",
+      "    OldFederated = take_anyif(PropOld, PropName =~ \"FederatedIdentityCredentials\"), NewFederated = take_anyif(PropNew, PropName =~ \"FederatedIdentityCredentials\")",
+      `    by Id, ${AUDIT_COLUMNS.filter((c) => c !== "TimeGenerated").join(", ")}, InitiatorUpn, OtherTarget, Changes`,
+      "// Additions only: key ids in the new list and not in the old; more federated credentials after than before.",
+      '| extend AddedKeys = set_difference(todynamic(iff(isempty(NewKeys), "[]", NewKeys)), todynamic(iff(isempty(OldKeys), "[]", OldKeys)))',
+      "| extend FederatedAdded = coalesce(array_length(todynamic(NewFederated)), 0) > coalesce(array_length(todynamic(OldFederated)), 0)",
+      '| extend Change = case(OperationName has "owner", "owner added", FederatedAdded, "federated credential added",',
+      '    array_length(AddedKeys) > 0 or (OperationName =~ "Add service principal credentials" and isempty(NewKeys)), "credential added", "")',
+      "| where isnotempty(Change)",
+      "// A user adding a secret or certificate is azt405-3-app-credential-added-by-user's.",
+      '| where not(Change == "credential added" and isnotempty(InitiatorUpn))',
+      `| project ${AUDIT_COLUMNS.join(", ")}, Change, OtherTarget, AddedKeys, Changes`,
     ].join("\n"),
     trigger: AUDIT_TRIGGER,
   },
   requires: [ENTRA_AUDIT],
   entities: AUDIT_ENTITIES,
   samples: {
-    source: "log-values.md 2.1 (real row 'Update application – Certificates and secrets management ' with KeyDescription), 2.2; ATRM AZT501.2",
+    source: SP_CHANGES_SOURCE + "; ATRM AZT501.2",
     fires: [
       {
-        name: "client secret added through the portal (en dash and trailing space)",
-        rows: { AuditLogs: [auditRow(6, "Update application \u2013 Certificates and secrets management ", "ApplicationManagement", byUser(ATTACKER), appTarget("payroll-sync", "Application", NEW_SECRET), { AADOperationType: "Update" })] },
+        name: "client secret added by an automation app (portal spelling: en dash and trailing space)",
+        rows: { AuditLogs: [auditRow(6, "Update application \u2013 Certificates and secrets management ", "ApplicationManagement", ROTATOR, appTarget("payroll-sync", "Application", NEW_SECRET), { AADOperationType: "Update" })] },
       },
       {
-        name: "reference-page spelling with a hyphen",
-        rows: { AuditLogs: [auditRow(6, "Update application - Certificates and secrets management", "ApplicationManagement", byUser(ATTACKER), appTarget("payroll-sync", "Application", NEW_SECRET), { AADOperationType: "Update" })] },
+        name: "reference-page spelling with a hyphen, secret added by an app",
+        rows: { AuditLogs: [auditRow(6, "Update application - Certificates and secrets management", "ApplicationManagement", ROTATOR, appTarget("payroll-sync", "Application", NEW_SECRET), { AADOperationType: "Update" })] },
+      },
+      {
+        name: "an app swaps a key in one update (one removed, one added: same count)",
+        rows: { AuditLogs: [auditRow(6, "Update application \u2013 Certificates and secrets management ", "ApplicationManagement", ROTATOR, appTarget("payroll-sync", "Application", keyChange([K_OLD], [K_NEW])), { AADOperationType: "Update" })] },
       },
       {
         name: "credential added to a service principal by an app",
@@ -380,6 +414,10 @@ const spManipulation: Detection = {
         name: "attacker made owner of a service principal",
         rows: { AuditLogs: [auditRow(2, "Add owner to service principal", "ApplicationManagement", byUser(ATTACKER), [{ type: "User", userPrincipalName: ATTACKER }, { type: "ServicePrincipal", displayName: "Terraform-Prod" }])] },
       },
+      {
+        name: "federated identity credential trusting an outside GitHub repository added by a user",
+        rows: { AuditLogs: [auditRow(3, "Update application", "ApplicationManagement", byUser(ATTACKER), appTarget("payroll-sync", "Application", federatedChange([], [GITHUB_FIC])), { AADOperationType: "Update" })] },
+      },
     ],
     quiet: [
       {
@@ -387,20 +425,49 @@ const spManipulation: Detection = {
         rows: { AuditLogs: [auditRow(6, "Update application", "ApplicationManagement", byUser(ATTACKER), appTarget("payroll-sync", "Application", [{ displayName: "DisplayName", oldValue: "[\"payroll\"]", newValue: "[\"payroll-sync\"]" }]))] },
       },
       {
+        name: "secret removed through the 'Certificates and secrets' blade",
+        rows: { AuditLogs: [auditRow(6, "Update application \u2013 Certificates and secrets management ", "ApplicationManagement", ROTATOR, appTarget("payroll-sync", "Application", keyChange([K_OLD, K_NEW], [K_OLD])), { AADOperationType: "Update" })] },
+      },
+      {
+        name: "a user adds a secret (azt405-3-app-credential-added-by-user's row)",
+        rows: { AuditLogs: [auditRow(6, "Update application \u2013 Certificates and secrets management ", "ApplicationManagement", byUser(ATTACKER), appTarget("payroll-sync", "Application", NEW_SECRET), { AADOperationType: "Update" })] },
+      },
+      {
+        name: "federated identity credential removed",
+        rows: { AuditLogs: [auditRow(3, "Update application", "ApplicationManagement", byUser(ATTACKER), appTarget("payroll-sync", "Application", federatedChange([GITHUB_FIC], [])), { AADOperationType: "Update" })] },
+      },
+      {
         name: "credential add failed",
-        rows: { AuditLogs: [auditRow(2, "Add service principal credentials", "ApplicationManagement", byUser(ATTACKER), appTarget("Terraform-Prod", "ServicePrincipal"), { Result: "failure" })] },
+        rows: { AuditLogs: [auditRow(2, "Add service principal credentials", "ApplicationManagement", byApp("backdoor-app", "3c1f8e2a-5b7d-4a69-8e0c-2d4f6a8b0c1e"), appTarget("Terraform-Prod", "ServicePrincipal"), { Result: "failure" })] },
       },
       {
         name: "allowlisted rotation pipeline",
         parameters: { allowedInitiatorAppIds: ["3c1f8e2a-5b7d-4a69-8e0c-2d4f6a8b0c1e"] },
-        rows: { AuditLogs: [auditRow(2, "Add service principal credentials", "ApplicationManagement", byApp("secret-rotator", "3c1f8e2a-5b7d-4a69-8e0c-2d4f6a8b0c1e"), appTarget("Terraform-Prod", "ServicePrincipal"))] },
+        rows: { AuditLogs: [auditRow(2, "Add service principal credentials", "ApplicationManagement", ROTATOR, appTarget("Terraform-Prod", "ServicePrincipal"))] },
       },
       {
         name: "credential added outside the window",
-        rows: { AuditLogs: [auditRow(25, "Add service principal credentials", "ApplicationManagement", byUser(ATTACKER), appTarget("Terraform-Prod", "ServicePrincipal"))] },
+        rows: { AuditLogs: [auditRow(25, "Add service principal credentials", "ApplicationManagement", byApp("backdoor-app", "3c1f8e2a-5b7d-4a69-8e0c-2d4f6a8b0c1e"), appTarget("Terraform-Prod", "ServicePrincipal"))] },
       },
     ],
   },
+  revisions: [
+    {
+      change: "Alerts only on additions: the KeyDescription key lists before and after are compared (new key ids), so removals stay quiet.",
+      why: "The 'Certificates and secrets management' activity is logged for removals too, and each removal alerted.",
+      source: SP_CHANGES_SOURCE,
+    },
+    {
+      change: "Credentials added by users are left to azt405-3-app-credential-added-by-user; this rule keeps those added by applications and service principals.",
+      why: "Both rules alerted on the same row for the same reason (issue 14: no two rules on one row).",
+      source: "azt405-3-app-credential-added-by-user (this catalogue)",
+    },
+    {
+      change: "Also alerts when a federated identity credential is added to an application ('Update application' with FederatedIdentityCredentials).",
+      why: "A federated credential lets anyone holding a token from the trusted issuer sign in as the app, with no secret to rotate and no expiry; the rule saw only secrets and certificates.",
+      source: SP_CHANGES_SOURCE,
+    },
+  ],
 };
 
 // ---------------------------------------------------------------------------------------------
