@@ -7,7 +7,7 @@ import { dailyThreshold, ingestedSinceLastRun, ingestionSchedule, withLateArriva
 import {
   AUDIT_FREQUENCY, AUDIT_SCHEDULE,
   ADMIN, atrmPage, ATTACKER, AUDIT_COLUMNS, AUDIT_ENTITIES, AUDIT_TRIGGER, ENTRA_AUDIT, activityRow, auditInitiator, auditRow,
-  byApp, byUser, initiatorAllowlists, requestBodyParts, resourceId, startRow,
+  byApp, byUser, initiatorAllowlists, operationMatchParts, operationQuietCases, requestBodyParts, resourceId, startRow,
 } from "./shared";
 
 // ---------------------------------------------------------------------------------------------
@@ -470,6 +470,57 @@ const spManipulation: Detection = {
   ],
 };
 
+// A user-assigned managed identity's federated credentials are an ARM child resource, written
+// through the Activity Log, not Entra's audit log.
+
+const MI_FIC_WRITE = "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/write";
+const MI_FIC = resourceId("rg-identity", "microsoft.managedidentity", "userAssignedIdentities/id-deploy/federatedIdentityCredentials/github-main");
+const MI_FIC_SOURCE =
+  "MicrosoftDocs/azure-docs:articles/role-based-access-control/permissions/identity.md (Microsoft.ManagedIdentity/userAssignedIdentities/" +
+  "federatedIdentityCredentials/write: 'Add or update a Federated Identity Credential'); log-values.md 1.3, 1.5 (ARM writes are logged " +
+  "Start then Success)";
+
+const managedIdentityFederatedCredential: Detection = {
+  key: "azt501-2-managed-identity-federated-credential",
+  technique: "AZT501.2",
+  tactic: "Persistence",
+  name: "Federated identity credential added to a user-assigned managed identity",
+  description:
+    "A federated identity credential was added to or changed on a user-assigned managed identity " +
+    "(Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/write). Anyone holding a token from the trusted " +
+    "issuer with the configured subject (a GitHub repository, a Kubernetes service account) can then sign in as the identity and use " +
+    "its role assignments, with no secret and no expiry.",
+  falsePositives: ["Workload identity federation set up for CI/CD or AKS workloads by platform teams (allowlist their pipeline identities)."],
+  triage: [
+    "Read the credential (az identity federated-credential show): issuer, subject and audience; is the issuer yours?",
+    "List the identity's role assignments to size what the new trust can do.",
+    "If unexpected: delete the federated credential and review AADManagedIdentitySignInLogs for the identity since the change.",
+  ],
+  references: [atrmPage("AZT501.2"), "https://learn.microsoft.com/entra/workload-id/workload-identity-federation-create-trust-user-assigned-managed-identity"],
+  severity: 2,
+  evaluationFrequency: "PT5M",
+  windowSize: "PT5M",
+  ...operationMatchParts([MI_FIC_WRITE], "add federated credentials to managed identities"),
+  samples: {
+    source: MI_FIC_SOURCE,
+    fires: [
+      { name: "federated credential written on a managed identity", rows: { AzureActivity: [activityRow(2, MI_FIC_WRITE, MI_FIC, { ActivitySubstatusValue: "Created" })] } },
+      { name: "legacy lower-case operation with Succeeded", rows: { AzureActivity: [activityRow(2, MI_FIC_WRITE, MI_FIC, { OperationNameValue: MI_FIC_WRITE.toLowerCase(), ActivityStatusValue: "Succeeded" })] } },
+    ],
+    quiet: [
+      { name: "federated credential deleted", rows: { AzureActivity: [activityRow(2, "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/delete", MI_FIC)] } },
+      ...operationQuietCases(MI_FIC_WRITE, MI_FIC, 5),
+    ],
+  },
+  revisions: [
+    {
+      change: "New detection.",
+      why: "Federated credentials of user-assigned managed identities are written through ARM and were not watched (issue 14: federated identity credentials missed).",
+      source: MI_FIC_SOURCE,
+    },
+  ],
+};
+
 // ---------------------------------------------------------------------------------------------
 // AZT501.3 Azure VM local administrator manipulation (VMAccess extension)
 
@@ -598,5 +649,5 @@ const vmAccess: Detection = {
 };
 
 export const technique: TechniqueModule = {
-  detections: [withLateArrival(userManipulation), privilegedSelfRegistration, withLateArrival(spManipulation), vmAccess],
+  detections: [withLateArrival(userManipulation), privilegedSelfRegistration, withLateArrival(spManipulation), managedIdentityFederatedCredential, vmAccess],
 };
