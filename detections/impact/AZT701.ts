@@ -177,6 +177,26 @@ const sasNewIp: Detection = {
       ].join("\n"),
     trigger: { operator: "GreaterThan", threshold: 0, timeAggregation: "Count", dimensions: ["AccountName", "CallerIp"] },
   },
+  offByDefault: {
+    reason:
+      "A SAS is made to be handed out: partners, browsers, mobile clients and services (CDNs, data pipelines) use it from addresses that " +
+      "change daily, so an account serving SAS to anyone but a few fixed servers alerts on routine use. Without a list of its consumers " +
+      "(allowedIpAddresses) the noise is inherent.",
+    expectedVolume:
+      "One alert per storage account and client address not seen with a SAS in the previous two days: for an account whose SAS is used " +
+      "by a few fixed servers, a handful a week; for one serving SAS links to users or partners on dynamic addresses, tens a day. Enable " +
+      "it for the accounts whose SAS consumers you can list (allowedIpAddresses) and watch the first week.",
+  },
+  revisions: [
+    {
+      change: "Ships off by default; enable it with overrides.azt701-2-sas-new-ip.enabled: true.",
+      why:
+        "Routine SAS use from changing addresses alerted (issue 14: too noisy as a default). azt701-2-account-sas-listed still sees SAS " +
+        "minted through the control plane.",
+      source: "MicrosoftDocs/azure-docs:articles/storage/common/storage-sas-overview.md (Best practices when using SAS: a SAS provided " +
+        "to client applications; if leaked, it can be used by anyone who obtains it)",
+    },
+  ],
   requires: [
     {
       source: "diagnostics",
