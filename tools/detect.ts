@@ -18,7 +18,7 @@ import { detectionByKey, DETECTIONS } from "../detections";
 import { isoDurationMs } from "../detections/kql";
 import { resolveParameters } from "../planning/resolve";
 import { runCase } from "../planning/samples";
-import { readStackFile } from "./planning";
+import { readStackFile } from "../config/stackFile";
 import { ingestedBy, readRowsFile, withIngestionLag } from "../planning/rows";
 
 /** A usage or input error: the CLI prints it and exits 2. */

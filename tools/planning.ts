@@ -1,42 +1,13 @@
 // The offline plan: the program evaluated under mocks, summarised for a reviewer. Shared by
 // `npm run plan`, `npm run matrix` and the tests, so they all describe the same deployment.
-import * as fs from "fs";
-import { parse } from "yaml";
 import type { Route } from "../config/routing";
 import { TACTICS } from "../detections/model";
 import type { CoverageSummary, TelemetryGaps } from "../planning/coverage";
 import { logSourcesDelivered, type CostEstimate, type LogSourceUse } from "../planning/cost";
 import { runStack, type Declared, type StackRun } from "./mockStack";
 
-/** Config values of a Pulumi.<stack>.yaml, keyed without the `azdetect:` prefix. */
-export function readStackFile(file: string): Record<string, unknown> {
-  const doc = (parse(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(doc.config ?? {})) {
-    if (!k.startsWith("azdetect:")) continue;
-    const secret = securePath(v, k);
-    if (secret) throw new Error(`${secret} is an encrypted secret; the offline plan cannot decrypt it — use a stack file with placeholder values for secrets (e.g. https://example.invalid/hook)`);
-    out[k.slice("azdetect:".length)] = v;
-  }
-  return out;
-}
-
-/** The key path of the first `secure:` (encrypted) value inside a config value, if any. */
-function securePath(v: unknown, path: string): string | undefined {
-  if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) {
-      const p = securePath(v[i], `${path}[${i}]`);
-      if (p) return p;
-    }
-  } else if (v && typeof v === "object") {
-    if ("secure" in v && Object.keys(v).length === 1) return path;
-    for (const [k, x] of Object.entries(v)) {
-      const p = securePath(x, `${path}.${k}`);
-      if (p) return p;
-    }
-  }
-  return undefined;
-}
+// Reading a stack file needs no Pulumi: it lives with the config (tools that need no mocks import it from there).
+export { readStackFile } from "../config/stackFile";
 
 export interface PlannedRule {
   key: string;
