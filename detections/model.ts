@@ -125,8 +125,9 @@ export interface ActivityOperationMatch {
   operations: string[];
   /**
    * Which outcome to alert on. `succeeded` matches ActivityStatusValue Success/Succeeded;
-   * `attempted` matches the Start row too (the request body is only on Start rows), so it also
-   * sees failed attempts.
+   * `attempted` alerts on the operation whatever its outcome, once: the activity-log alert on its
+   * Start event, the log search form in the run that ingests the operation's first row (the Start
+   * row, or a completion row when no earlier row of the operation is in the query range).
    */
   outcome: "succeeded" | "attempted" | "failed";
   category?: ActivityLogCategory;

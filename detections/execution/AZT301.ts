@@ -5,7 +5,7 @@ import { minutesAgo } from "../model";
 import { ingestedSinceLastRun, ingestionSchedule } from "../patterns/arrival";
 import {
   ACTIVITY_LOG, ATRM, ATTACKER, CALLER_ENTITIES, VM_ID, activityRow, allowedCallers, anyRow, operationDetection, resourceId,
-  scriptBlockDetection, startedCases,
+  ATTEMPT_QUERY_RANGE, scriptBlockDetection, startedCases,
 } from "./shared";
 
 const RUN_COMMAND_DOCS = "https://learn.microsoft.com/azure/virtual-machines/run-command-overview";
@@ -28,7 +28,9 @@ const START_ROW_RUN = "PT15M";
  * ends Failed (time-out, no outbound connectivity to return results) has still run.
  */
 const RUN_STARTED: NonNullable<Detection["revisions"]>[number] = {
-  change: "Alerts on the run's Start row (ActivityStatusValue Start/Started) instead of its Success row.",
+  change:
+    "Alerts once per run whatever its outcome: the activity-log alert on the run's Start event, the log search form in the run that " +
+    "ingests the operation's first row (the Start row; query range PT3H so a 90-minute run's completion row finds it), instead of the Success row.",
   why:
     "A script runs up to 90 minutes and can run although the operation is reported failed or timed out (\"the scripts might run " +
     "successfully but not return the results\"); Azure logs a Start row for every write or action before its outcome, so the " +
@@ -63,6 +65,7 @@ const runCommand: Detection = {
   severity: 1,
   evaluationFrequency: "PT5M",
   windowSize: "PT5M",
+  overrideQueryTimeRange: ATTEMPT_QUERY_RANGE,
   parameters: allowedCallers("use Run Command"),
   signal: {
     kind: "activityLog",

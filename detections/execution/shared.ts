@@ -135,6 +135,7 @@ export function operationDetection(s: OperationDetectionSpec): Detection {
     falsePositives: s.falsePositives, triage: s.triage, references: s.references, severity: s.severity,
     evaluationFrequency: "PT5M",
     windowSize: "PT5M",
+    ...(outcome === "attempted" ? { overrideQueryTimeRange: ATTEMPT_QUERY_RANGE } : {}),
     parameters: allowedCallers(s.allowlistPurpose),
     signal: {
       kind: "activityLog",
@@ -181,9 +182,18 @@ function succeededCases(over: Over, operationNameValue: string, otherOperation: 
 }
 
 /**
- * Cases of a detection that alerts on the Start row (log-values.md 1.3: every write or action logs
- * a Start row, then Accept for an asynchronous one, then Success or Failure). The run has begun
- * whatever its outcome, so a run that fails or times out fires, and the alert does not wait for it.
+ * The query range of a detection that alerts on an operation's first row (outcome `attempted`): a
+ * script runs up to 90 minutes and its completion row lands up to the Activity Log lag later, so the
+ * range must still hold the operation's Start row when the completion row lands (else it would count
+ * as a new operation and alert again): 90 + 30 minutes and a run, rounded up to a range Azure accepts.
+ */
+export const ATTEMPT_QUERY_RANGE = "PT3H";
+
+/**
+ * Cases of a detection that alerts on an operation's first row (log-values.md 1.3: every write or
+ * action logs a Start row, then Accept for an asynchronous one, then Success or Failure). The run
+ * has begun whatever its outcome, so a run that fails or times out fires, and the alert does not
+ * wait for it; the operation alerts once.
  */
 export function startedCases(over: Over, otherOperation: string): Pick<Detection["samples"], "fires" | "quiet"> {
   const start = (minutes: number, more: Over = {}) => activityRow(minutes, { ...over, ActivityStatusValue: "Start", ActivitySubstatusValue: "", ...more });
@@ -204,11 +214,21 @@ export function startedCases(over: Over, otherOperation: string): Pick<Detection
         parameters: { allowedCallers: ["automation@contoso.onmicrosoft.com"] },
         rows: { AzureActivity: [start(18, { _TimeReceived: minutesAgo(2) })] },
       },
+      {
+        // An export or a published example can hold the completion event alone (the activity-log alert keys on the Start event).
+        name: "completion row only, no Start row in range (log search form)",
+        parameters: { allowedCallers: ["automation@contoso.onmicrosoft.com"] },
+        rows: { AzureActivity: [activityRow(2, { ...over, ActivityStatusValue: "Succeeded" })] },
+      },
     ],
     quiet: [
       {
         name: "only the completion rows land now: the run's Start row was seen by the previous run",
-        rows: { AzureActivity: [activityRow(2, { ...over, ActivityStatusValue: "Success" }), activityRow(2, { ...over, ActivityStatusValue: "Failure", ActivitySubstatusValue: "Conflict" })] },
+        rows: { AzureActivity: [start(9), activityRow(2, { ...over, ActivityStatusValue: "Success" }), activityRow(2, { ...over, ActivityStatusValue: "Failure", ActivitySubstatusValue: "Conflict" })] },
+      },
+      {
+        name: "an 80-minute run completes now: its Start row alerted 80 minutes ago",
+        rows: { AzureActivity: [start(80), activityRow(2, { ...over, CallerIpAddress: "" })] },
       },
       { name: "different operation on the same resource", rows: { AzureActivity: [start(2, { OperationNameValue: otherOperation })] } },
       { name: "Start row ingested 9 minutes ago: seen by the previous run", rows: { AzureActivity: [start(9)] } },

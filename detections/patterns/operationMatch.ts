@@ -3,7 +3,7 @@
 // equivalent KQL over AzureActivity (used when an allowlist or threshold needs a log search
 // alert, and by the analyser and the sample evaluator in either case).
 import * as kql from "../kql";
-import { INGESTION_LAG, ingestedSinceLastRun } from "./arrival";
+import { INGESTION_LAG, NEW_EVIDENCE, ingestedSinceLastRun } from "./arrival";
 import type { ActivityLogSignal, ActivityOperationMatch, ExclusionColumn, ParameterValues, Trigger } from "../model";
 
 /**
@@ -56,17 +56,28 @@ const DERIVED_COLUMNS: Partial<Record<ExclusionColumn, string>> = { CallerAppId:
  */
 export function operationMatchQuery(signal: ActivityLogSignal, p: ParameterValues, evaluationFrequency: string): string {
   const m = signal.match;
+  const attempted = m.outcome === "attempted";
   const lines = [
     "AzureActivity",
-    ingestedSinceLastRun(evaluationFrequency),
+    attempted ? NEW_EVIDENCE.extend : ingestedSinceLastRun(evaluationFrequency),
     `| where CategoryValue =~ ${kql.str(m.category ?? "Administrative")}`,
     `| where OperationNameValue in~ ${kql.strList(m.operations)}`,
-    `| where ActivityStatusValue in~ ${kql.strList(STATUS_VALUES[m.outcome])}`,
+    // An attempt counts from whichever row of the operation lands first (the Start row, unless a source lacks it).
+    ...(attempted ? [] : [`| where ActivityStatusValue in~ ${kql.strList(STATUS_VALUES[m.outcome])}`]),
   ];
   const derived = [...new Set((signal.exclusions ?? []).map((ex) => ex.column))].filter((c) => DERIVED_COLUMNS[c]);
   for (const c of derived) lines.push(`| extend ${c} = ${DERIVED_COLUMNS[c]}`);
   let q = lines.join("\n");
   for (const ex of signal.exclusions ?? []) q += kql.excludeIn(ex.column, listParameter(p, ex.parameter));
+  if (attempted) {
+    // One result per operation (its rows share the CorrelationId), in the run that ingests its first row.
+    q += "\n" + [
+      "| summarize TimeGenerated = min(TimeGenerated), FirstIngested = min(Ingested), Statuses = make_set(ActivityStatusValue, 5),",
+      `    CallerIpAddress = max(CallerIpAddress) by CorrelationId, Caller, OperationNameValue = toupper(OperationNameValue), ResourceGroup, _ResourceId, SubscriptionId${derived.map((c) => `, ${c}`).join("")}`,
+      `| where FirstIngested > ago(${kql.timespan(evaluationFrequency)})`,
+      '| extend ActivityStatusValue = strcat_array(Statuses, ",")',
+    ].join("\n");
+  }
   return q + `\n| project ${[...OPERATION_COLUMNS, ...derived].join(", ")}`;
 }
 
