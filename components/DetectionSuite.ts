@@ -82,7 +82,10 @@ export class DetectionSuite extends pulumi.ComponentResource {
 
     // An existing group is only referenced by name: the suite never manages or deletes it.
     this.resourceGroupName = "create" in args.resourceGroup
-      ? new resources.ResourceGroup(child("resource-group"), { resourceGroupName: args.resourceGroup.create.name, location: args.location, tags }, { parent: this }).name
+      // Kept on destroy (retainOnDelete): Azure deletes a group with everything in it, the kept
+      // workspace and its evidence included, and whatever else was put there since
+      // (pulumi/pulumi-azure-native#2522). Destroy removes the suite's resources one by one instead.
+      ? new resources.ResourceGroup(child("resource-group"), { resourceGroupName: args.resourceGroup.create.name, location: args.location, tags }, { parent: this, retainOnDelete: true }).name
       : pulumi.output(args.resourceGroup.name);
 
     // An existing workspace is referenced by id only. A created one keeps the evidence it holds
@@ -101,7 +104,7 @@ export class DetectionSuite extends pulumi.ComponentResource {
 
     const client = authorization.getClientConfigOutput({ parent: this });
     const subscriptionScope = pulumi.interpolate`/subscriptions/${client.subscriptionId}`;
-    const common = { stack: identity, childNamePrefix: prefix };
+    const common = { stack: identity, childNamePrefix: prefix, subscriptionId: client.subscriptionId };
 
     // ---- Telemetry: one component per source, each declared only when the plan has it.
     const plan = args.telemetry;
@@ -184,7 +187,7 @@ export class DetectionSuite extends pulumi.ComponentResource {
       const upns = lookups.userPrincipalNames;
       const users = upns.length ? userObjectIds(upns, opts) : pulumi.output({ objectIds: [] as string[], unknown: [] as string[] });
       out.objectIds = pulumi.all([sps, users]).apply(([s, u]) => {
-        if (u.unknown.length) void pulumi.log.warn(`allowlists: ${u.unknown.join(", ")} not found in Entra ID: they stay allowlisted where a table logs UPNs, but not in tables that log object ids (MicrosoftGraphActivityLogs) — add their object ids to allowlists.objectIds if they act in this tenant`, this);
+        if (u.unknown.length) void pulumi.log.warn(`azdetect:allowlists (callers, userPrincipalNames): ${u.unknown.join(", ")} not found in Entra ID: they stay allowlisted where a table logs UPNs, but not in tables that log object ids (MicrosoftGraphActivityLogs) — add their object ids to allowlists.objectIds if they act in this tenant`, this);
         return [...new Set([...s.map((x) => x.objectId), ...u.objectIds])];
       });
     }

@@ -5,8 +5,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as monitor from "@pulumi/azure-native/monitor";
 import type { Tactic } from "../detections/model";
 import { tacticSlug } from "../detections/model";
-import type { ResolvedDetection } from "../planning/resolve";
-import { childNamer, detectionTags, displayName, ruleName, type ComponentNaming } from "./names";
+import { ruleText, type ResolvedDetection } from "../planning/resolve";
+import { childNamer, detectionTags, stackNames, type ComponentNaming } from "./names";
 
 export interface TacticDetectionsArgs extends ComponentNaming {
   tactic: Tactic;
@@ -33,19 +33,22 @@ export class TacticDetections extends pulumi.ComponentResource {
 
   constructor(name: string, args: TacticDetectionsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("azdetect:index:TacticDetections", name, {}, opts);
+    const names = stackNames(args.stack);
     const child = childNamer(args.childNamePrefix ?? `${name}-`);
     const ids: Record<string, pulumi.Output<string>> = {};
     for (const d of args.detections) {
+      const text = ruleText(d);
       const common = {
         resourceGroupName: args.resourceGroupName,
-        description: `${d.detection.description}\n\nTriage: ${d.detection.triage.join(" ")}`.slice(0, 2048),
+        // Ends in the markers maintenance windows match (this stack, severity, tactic).
+        description: `${text.description}\n\n${names.ruleMarkers(d.severity, d.key)}`,
         enabled: true,
         tags: detectionTags(d, args.stack, args.tags),
       };
       if (d.alertKind === "activityLog") {
         this.rules[d.key] = new monitor.ActivityLogAlert(child(d.key), {
           ...common,
-          activityLogAlertName: ruleName(d.key, args.stack),
+          activityLogAlertName: names.rule(d.key, "activityLog"),
           location: "Global",
           scopes: [args.subscriptionScope],
           condition: d.activityLogCondition!,
@@ -54,8 +57,8 @@ export class TacticDetections extends pulumi.ComponentResource {
       } else {
         this.rules[d.key] = new monitor.ScheduledQueryRule(child(d.key), {
           ...common,
-          ruleName: ruleName(d.key, args.stack),
-          displayName: displayName(d),
+          ruleName: names.rule(d.key, "scheduledQuery"),
+          displayName: text.displayName,
           location: args.location,
           kind: "LogAlert",
           severity: d.severity,

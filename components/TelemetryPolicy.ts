@@ -7,8 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
 import type { Os } from "../planning/telemetry";
 import { AGENT_INITIATIVES, RESOURCE_LOGS_INITIATIVE, type BuiltInInitiative } from "../azure/telemetry-policies";
-import { stableGuid } from "./telemetryNames";
-import { childNamer, type ComponentNaming } from "./names";
+import { childNamer, stackNames, type ComponentNaming } from "./names";
 
 export interface TelemetryPolicyArgs extends ComponentNaming {
   location: string;
@@ -24,6 +23,7 @@ export class TelemetryPolicy extends pulumi.ComponentResource {
 
   constructor(name: string, args: TelemetryPolicyArgs, opts?: pulumi.ComponentResourceOptions) {
     super("azdetect:index:TelemetryPolicy", name, {}, opts);
+    const names = stackNames(args.stack);
     const scope = pulumi.interpolate`/subscriptions/${args.subscriptionId}`;
     const child = childNamer(args.childNamePrefix ?? `${name}-`);
     const ids: Record<string, pulumi.Output<string>> = {};
@@ -31,8 +31,9 @@ export class TelemetryPolicy extends pulumi.ComponentResource {
     const assign = (what: string, initiative: BuiltInInitiative, value: pulumi.Input<string>) => {
       const assignment = new authorization.PolicyAssignment(child(`policy-${what}`), {
         // At most 64 characters at subscription scope.
-        policyAssignmentName: `azdetect-${args.stack}-${what}`.slice(0, 64),
-        displayName: `[azdetect ${args.stack}] ${initiative.displayName}`,
+        // Fitted to Azure's rules: 64 characters at subscription scope, 128 for the display name.
+        policyAssignmentName: pulumi.output(args.subscriptionId).apply((sub) => names.policyAssignment(sub, what)),
+        displayName: names.policyAssignmentDisplayName(initiative.displayName),
         scope,
         policyDefinitionId: initiative.id,
         identity: { type: "SystemAssigned" },
@@ -41,7 +42,7 @@ export class TelemetryPolicy extends pulumi.ComponentResource {
       }, { parent: this });
       for (const role of initiative.roles) {
         new authorization.RoleAssignment(child(`policy-${what}-${role.name.toLowerCase().replace(/ /g, "-")}`), {
-          roleAssignmentName: stableGuid("azdetect", args.stack, what, role.id),
+          roleAssignmentName: pulumi.output(args.subscriptionId).apply((sub) => names.roleAssignment(sub, what, role.id)),
           scope,
           principalId: assignment.identity.apply((i) => i?.principalId ?? ""),
           principalType: "ServicePrincipal",

@@ -4,10 +4,24 @@ import type { Route } from "../config/routing";
 import { TACTICS } from "../detections/model";
 import type { CoverageSummary, TelemetryGaps } from "../planning/coverage";
 import { logSourcesDelivered, type CostEstimate, type LogSourceUse } from "../planning/cost";
-import { runStack, type Declared, type StackRun } from "./mockStack";
+import { CREDENTIAL_FIELDS } from "../config";
+import { credentialsIn, ENCRYPTED_PLACEHOLDER } from "../config/credentials";
+import { keyPath } from "../config/errors";
+import { runStack, type CallMocks, type Declared, type Invoke, type StackRun } from "./mockStack";
 
 // Reading a stack file needs no Pulumi: it lives with the config (tools that need no mocks import it from there).
 export { readStackFile } from "../config/stackFile";
+
+/** Where the offline tools planned with a placeholder for an encrypted credential (key paths). */
+export function placeholderKeys(config: Record<string, unknown>): string[] {
+  return credentialsIn(config, CREDENTIAL_FIELDS).filter((c) => c.value === ENCRYPTED_PLACEHOLDER).map((c) => keyPath(c.path));
+}
+
+/** The one line the offline tools print when they planned with placeholders. */
+export function placeholderNote(keys: string[]): string | undefined {
+  if (!keys.length) return undefined;
+  return `${keys.length} encrypted credential${keys.length === 1 ? "" : "s"} (${keys.join(", ")}) planned with the placeholder ${ENCRYPTED_PLACEHOLDER}: the offline tools cannot decrypt, pulumi preview/up use the real value${keys.length === 1 ? "" : "s"}`;
+}
 
 export interface PlannedRule {
   key: string;
@@ -27,6 +41,8 @@ export type PlannedActionGroup =
 
 export interface Plan {
   stack: string;
+  /** Encrypted credentials planned with ENCRYPTED_PLACEHOLDER (key paths). */
+  placeholders: string[];
   location: string;
   resourceGroup: { name: string; created: boolean };
   workspace: { created: boolean; name?: string; id?: string };
@@ -47,6 +63,10 @@ export interface Plan {
   };
   coverage: CoverageSummary;
   cost: CostEstimate;
+  /** The deploy-time Entra ID lookups the plan answered with placeholders. */
+  entraLookups: string[];
+  /** What `pulumi destroy` removes and what it leaves in Azure. */
+  destroy: DestroyAudit;
   resources: { type: string; name: string }[];
   resourceCounts: Record<string, number>;
   outputs: Record<string, unknown>;
@@ -55,17 +75,104 @@ export interface Plan {
 /** Resource types that deliver telemetry to the workspace. */
 const TELEMETRY_TYPES = /:(DiagnosticSetting|SubscriptionDiagnosticSetting|DataCollectionRule|DataCollectionRuleAssociation|VirtualMachineExtension|PolicyAssignment)$/;
 
+/** A labelled stand-in for a value only Entra ID knows: never a real id, and says what it stands for. */
+const placeholder = (what: string) => `offline-placeholder:${what}`;
+
+/**
+ * Entra ID lookups run at deploy time (components/entraLookups.ts). Offline there is no Entra ID:
+ * each lookup is answered by a labelled placeholder, so the plan shows what `up` declares around
+ * it, and the plan says which lookups it stood in for.
+ */
+export const OFFLINE_ENTRA_LOOKUPS: CallMocks = {
+  "azuread:index/getServicePrincipal:getServicePrincipal": (i) => ({
+    clientId: placeholder(`app-id-of:${i.displayName}`), objectId: placeholder(`object-id-of:${i.displayName}`), displayName: i.displayName,
+  }),
+  "azuread:index/getGroup:getGroup": (i) => ({
+    objectId: i.objectId ?? placeholder(`object-id-of:${i.displayName}`), members: [placeholder(`member-of:${i.displayName ?? i.objectId}`)],
+  }),
+  "azuread:index/getUsers:getUsers": (i) => ({
+    users: i.objectIds
+      ? (i.objectIds as string[]).map((id) => ({ objectId: id, userPrincipalName: id, mail: "entra-group-member@offline-placeholder.invalid" }))
+      : (i.userPrincipalNames as string[]).map((u) => ({ objectId: placeholder(`object-id-of:${u}`), userPrincipalName: u, mail: u })),
+  }),
+};
+
+/** The Entra ID lookups of a run, in words: `service principal "ci"`, `group "SOC"`, `2 users by UPN`. */
+export function entraLookups(invokes: readonly Invoke[]): string[] {
+  const out: string[] = [];
+  let upns = 0;
+  for (const { token, inputs } of invokes) {
+    if (token === "azuread:index/getServicePrincipal:getServicePrincipal") out.push(`service principal ${JSON.stringify(inputs.displayName)}`);
+    else if (token === "azuread:index/getGroup:getGroup") out.push(`group ${JSON.stringify(inputs.displayName ?? inputs.objectId)}`);
+    else if (token === "azuread:index/getUsers:getUsers" && inputs.userPrincipalNames) upns += (inputs.userPrincipalNames as string[]).length;
+  }
+  if (upns) out.push(`${upns} user${upns === 1 ? "" : "s"} by UPN`);
+  return [...new Set(out)];
+}
+
 /** Run the program offline for a stack's config, failing exactly as `pulumi up` would. */
 export function runOffline(config: Record<string, unknown>, stack: string): Promise<StackRun> {
-  return runStack(config, { stack, strictRouting: true });
+  return runStack(config, { stack, strictRouting: true, calls: OFFLINE_ENTRA_LOOKUPS });
+}
+
+export interface DestroyAuditEntry {
+  type: string;
+  /** Its Azure name. */
+  name: string;
+  /** Whether `pulumi destroy` deletes it. */
+  deleted: boolean;
+  /** What it holds: data, or the stack's resources inside it. */
+  contains: string;
+  /** Why it stays (kept ones only). */
+  keptBecause?: string;
+  /** Kept resources of the stack inside it, or deleted containers a kept resource sits in (must be none). */
+  insideDeleted?: string[];
+}
+
+export interface DestroyAudit {
+  entries: DestroyAuditEntry[];
+  /** Kept resources that sit inside a resource destroy deletes (Azure would delete them with it): must be empty. */
+  violations: string[];
+}
+
+/** Why a kind of resource is kept, when the stack keeps it. */
+const KEPT_BECAUSE: Record<string, string> = {
+  "azure-native:resources:ResourceGroup": "Azure deletes a group with everything in it (the workspace, and anything put there since); delete it yourself once it holds nothing you need",
+  "azure-native:operationalinsights:Workspace": "it holds the evidence (workspace.retainOnDelete)",
+  "azure-native:compute:VirtualMachineExtension": "other tools may rely on the agent once it is on the VM (telemetry.agent.keepAgentOnDestroy)",
+};
+
+/**
+ * Per resource the stack declares: does `pulumi destroy` delete it, and what does it hold. A kept
+ * resource inside a deleted one would be deleted by Azure with it: a violation.
+ */
+export function destroyAudit(run: StackRun): DestroyAudit {
+  const custom = run.resources.filter((r) => r.custom && r.id);
+  const inside = (outer: Declared, inner: Declared) =>
+    outer !== inner && (inner.id!.toLowerCase().startsWith(outer.id!.toLowerCase() + "/") ||
+      (outer.type === "azure-native:resources:ResourceGroup" && String(inner.inputs.resourceGroupName ?? "").toLowerCase() === outer.azureName.toLowerCase()));
+  const entries = custom.map((r): DestroyAuditEntry => {
+    const within = custom.filter((c) => inside(r, c));
+    const contains = r.type === "azure-native:operationalinsights:Workspace" ? "the logs the detections read (evidence)"
+      : within.length ? `${within.length} of the stack's resources${r.type === "azure-native:resources:ResourceGroup" ? ", and whatever else is put in it" : ""}`
+      : "configuration only";
+    // An extension is named after its type: the VM tells which one it is.
+    const name = r.type === "azure-native:compute:VirtualMachineExtension" ? `${r.inputs.vmName}/${r.azureName}` : r.azureName;
+    return { type: r.type, name, deleted: !r.retainOnDelete, contains, ...(r.retainOnDelete ? { keptBecause: KEPT_BECAUSE[r.type] ?? "retainOnDelete" } : {}) };
+  });
+  const violations = custom.filter((r) => r.retainOnDelete).flatMap((kept) =>
+    custom.filter((c) => !c.retainOnDelete && inside(c, kept)).map((c) => `${kept.type} ${kept.azureName} is kept but sits inside ${c.type} ${c.azureName}, which destroy deletes`));
+  // Registration order varies between runs: sorted, so the plan prints the same text every time.
+  entries.sort((a, b) => a.type.localeCompare(b.type) || a.name.localeCompare(b.name));
+  return { entries, violations: violations.sort() };
 }
 
 /** Evaluate the program for a stack's config and summarise what it declares. */
 export async function buildPlan(config: Record<string, unknown>, stack: string): Promise<Plan> {
-  return summarise(await runOffline(config, stack), stack);
+  return summarise(await runOffline(config, stack), stack, placeholderKeys(config));
 }
 
-export function summarise(run: StackRun, stack: string): Plan {
+export function summarise(run: StackRun, stack: string, placeholders: string[] = []): Plan {
   const cfg = run.program.config;
   const detections = run.program.detections;
   const ruleInputs = new Map<string, Declared>();
@@ -81,6 +188,7 @@ export function summarise(run: StackRun, stack: string): Plan {
   const routing = cfg.routing;
   return {
     stack,
+    placeholders,
     location: cfg.location,
     resourceGroup: { name: cfg.resourceGroupName, created: cfg.createResourceGroup },
     workspace: cfg.workspace.mode === "create" ? { created: true, name: cfg.workspace.name } : { created: false, id: cfg.workspace.id },
@@ -120,6 +228,8 @@ export function summarise(run: StackRun, stack: string): Plan {
     },
     coverage: run.outputs.coverage as CoverageSummary,
     cost: run.program.cost,
+    entraLookups: entraLookups(run.invokes),
+    destroy: destroyAudit(run),
     resources: custom.map((r) => ({ type: r.type, name: r.name })),
     resourceCounts,
     outputs: run.outputs,
@@ -134,6 +244,9 @@ export function renderPlan(p: Plan): string {
   out.push(`azdetect plan for stack "${p.stack}" (${p.location}) — offline, nothing is deployed`);
   out.push(`resource group: ${p.resourceGroup.name} (${p.resourceGroup.created ? "created by the stack" : "existing, referenced"})`);
   out.push(`workspace: ${p.workspace.created ? `${p.workspace.name} (created by the stack)` : `${p.workspace.id} (existing, referenced)`}`);
+  if (p.entraLookups.length) out.push(`Entra ID lookups happen at deploy time; offline placeholders stand in for: ${p.entraLookups.join(", ")}`);
+  const note = placeholderNote(p.placeholders);
+  if (note) out.push(note);
   out.push("");
   for (const t of p.tactics) {
     out.push(`${t.tactic} — ${plural(t.rules.length, "rule")}`);
@@ -149,8 +262,18 @@ export function renderPlan(p: Plan): string {
   out.push(...renderCost(p.cost), "");
   out.push("Azure resources to create:");
   for (const [type, n] of Object.entries(p.resourceCounts).sort()) out.push(`  ${String(n).padStart(4)}  ${type.replace(/^azure-native:/, "")}`);
-  out.push("");
+  out.push("", ...renderDestroy(p.destroy), "");
   return out.join("\n");
+}
+
+function renderDestroy(d: DestroyAudit): string[] {
+  const removed = d.entries.filter((e) => e.deleted);
+  const out = [`On \`pulumi destroy\`: removes the other ${plural(removed.length, "resource")} the stack created, one by one; keeps:`];
+  const kept = d.entries.filter((e) => !e.deleted);
+  if (!kept.length) out.push("  nothing");
+  for (const e of kept) out.push(`  ${e.type.replace(/^azure-native:/, "")}  ${e.name}: ${e.keptBecause}`);
+  out.push("  and never touches what the stack only references (an existing workspace, group, action group, VM or resource)");
+  return out;
 }
 
 function renderRouting(r: Plan["routing"]): string[] {

@@ -7,6 +7,7 @@
 //   AZDETECT_FROM_SOURCES=1            main.js runs the TypeScript sources (as after an edit without a build)
 //   BENCH_PULUMI_TYPESCRIPT=1          Pulumi itself runs index.ts through ts-node (`typescript: true`),
 //   PULUMI_NODEJS_TRANSPILE_ONLY=false   ... type-checking (what a default Pulumi TypeScript project does)
+//   BENCH_STACK=<file.json>            the stack {config, secretKeys} (default full-stack.json; tests run others)
 "use strict";
 const path = require("path");
 const fs = require("fs");
@@ -23,8 +24,13 @@ process.env.PULUMI_NODEJS_TYPESCRIPT = String(viaTs || runtimeOptions.typescript
 // <program> is Pulumi.yaml's `main` (else "."; then Pulumi takes package.json's exports or main).
 process.argv = [process.argv[0], require.resolve("@pulumi/pulumi/cmd/run"), "--monitor=mock", "--project=azdetect", "--stack=bench", viaTs ? "index.ts" : project.main ?? "."];
 
+// Config reaches the program as Pulumi's Node.js language host passes it: PULUMI_CONFIG (decrypted
+// values) and PULUMI_CONFIG_SECRET_KEYS (the keys that were encrypted), read when @pulumi/pulumi loads.
+const { config, secretKeys = [] } = JSON.parse(fs.readFileSync(process.env.BENCH_STACK || path.join(__dirname, "full-stack.json"), "utf8"));
+process.env.PULUMI_CONFIG = JSON.stringify(Object.fromEntries(Object.entries(config).map(([k, v]) => [`azdetect:${k}`, typeof v === "string" ? v : JSON.stringify(v)])));
+process.env.PULUMI_CONFIG_SECRET_KEYS = JSON.stringify(secretKeys.map((k) => `azdetect:${k}`));
+
 const pulumi = require("@pulumi/pulumi");
-const { config } = JSON.parse(fs.readFileSync(path.join(__dirname, "full-stack.json"), "utf8"));
 let resources = 0;
 pulumi.runtime.setMocks({
   newResource: (a) => {
@@ -33,7 +39,6 @@ pulumi.runtime.setMocks({
   },
   call: (a) => (a.token === "azure-native:authorization:getClientConfig" ? { subscriptionId: "00000000-1111-2222-3333-444444444444", tenantId: "t" } : {}),
 }, "azdetect", "bench", false);
-pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [`azdetect:${k}`, typeof v === "string" ? v : JSON.stringify(v)])), []);
 
 // Loading run.js loads cmd/run/index.js, whose main() parses the argv above and, one tick later,
 // calls require("./run").run(...): wrap it to learn when the program's outputs are complete.
@@ -53,9 +58,8 @@ runModule.run = (...args) => {
     }) + "\n");
     // Let the runtime settle and exit by itself (exiting here would leave its last promises pending).
     process.exitCode = 0;
-  }, (e) => {
-    console.error(e);
-    process.exit(1);
   });
+  // A failed program is left to Pulumi's own handlers (the chained promise rejects unhandled), so
+  // it ends as `pulumi up` ends it: the error tests read that.
   return p;
 };
