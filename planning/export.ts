@@ -33,6 +33,10 @@ export interface ExportedDetection {
   falsePositives: string[];
   triage: string[];
   references: string[];
+  /** false when stack config must enable it (`overrides.<key>.enabled: true`); see offByDefault. */
+  enabledByDefault: boolean;
+  offByDefault?: Detection["offByDefault"];
+  revisions: NonNullable<Detection["revisions"]>;
 }
 
 export function exportDetection(d: Detection): ExportedDetection {
@@ -59,6 +63,9 @@ export function exportDetection(d: Detection): ExportedDetection {
     falsePositives: d.falsePositives,
     triage: d.triage,
     references: d.references,
+    enabledByDefault: !d.offByDefault,
+    ...(d.offByDefault ? { offByDefault: d.offByDefault } : {}),
+    revisions: d.revisions ?? [],
   };
 }
 
@@ -116,10 +123,28 @@ export function catalogueMarkdown(): string {
     "",
     `${new Set(detections.map((d) => d.technique)).size} ATRM leaf techniques covered by ${detections.length} detections; ${uncovered.length} uncovered.`,
     "",
-    "| Technique | Key | Name | Tactic | Sev | Alert | Every / window | Tables |",
-    "|---|---|---|---|---|---|---|---|",
+    "| Technique | Key | Name | Tactic | Sev | Alert | Every / window | Tables | Default |",
+    "|---|---|---|---|---|---|---|---|---|",
     ...detections.map((d) =>
-      `| [${d.technique}](${atrmUrl(d.technique)}) | \`${d.key}\` | ${cell(d.name)} | ${d.tactic} | ${d.severity} | ${d.alertKind === "activityLog" ? "activity log" : "log search"} | ${d.alertKind === "activityLog" ? "each event" : `${d.evaluationFrequency} / ${d.overrideQueryTimeRange ?? d.windowSize}`} | ${d.tables.join(", ")} |`),
+      `| [${d.technique}](${atrmUrl(d.technique)}) | \`${d.key}\` | ${cell(d.name)} | ${d.tactic} | ${d.severity} | ${d.alertKind === "activityLog" ? "activity log" : "log search"} | ${d.alertKind === "activityLog" ? "each event" : `${d.evaluationFrequency} / ${d.overrideQueryTimeRange ?? d.windowSize}`} | ${d.tables.join(", ")} | ${d.enabledByDefault ? "on" : "off"} |`),
+    "",
+    "## Off by default",
+    "",
+    "Deployed only when stack config enables them: `overrides.<key>.enabled: true` (a technique id enables all of its detections), " +
+      "plus the parameters listed as required.",
+    "",
+    "| Key | Why it ships off | Expected volume once enabled | Required parameters |",
+    "|---|---|---|---|",
+    ...detections.filter((d) => d.offByDefault).map((d) =>
+      `| \`${d.key}\` | ${cell(d.offByDefault!.reason)} | ${cell(d.offByDefault!.expectedVolume)} | ${(d.offByDefault!.requiredParameters ?? []).map((p) => `\`${p}\``).join(", ") || "none"} |`),
+    "",
+    "## Changes of behaviour",
+    "",
+    "What changed in a released detection, why, and the outside source that showed it.",
+    "",
+    "| Key | Change | Why | Source |",
+    "|---|---|---|---|",
+    ...detections.flatMap((d) => d.revisions.map((r) => `| \`${d.key}\` | ${cell(r.change)} | ${cell(r.why)} | ${cell(r.source)} |`)),
     "",
     ...HOW_RULES_RUN_IN_AZURE,
     "## Uncovered techniques",

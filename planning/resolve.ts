@@ -187,7 +187,15 @@ export function resolveDetections(cfg: DetectionSelection, catalogue: readonly D
     const applied = overridesFor(d, cfg.overrides);
     const o: DetectionOverride = Object.assign({}, ...applied.map(([, v]) => v));
     if (o.enabled === false) continue;
+    // A detection that ships off is deployed only when an override enables it.
+    if (d.offByDefault && o.enabled !== true) continue;
     const parameters = resolveParameters(d, cfg.allowlists, applied.filter(([, v]) => v.parameters).map(([id, v]) => ({ id, values: v.parameters! })), problems);
+    for (const name of d.offByDefault?.requiredParameters ?? []) {
+      const value = parameters[name];
+      if (Array.isArray(value) && value.length === 0) {
+        problems.push(`${keyPath(["overrides", d.key, "parameters", name])}: ${d.key} is enabled but ${name} is empty — ${d.parameters?.[name]?.description ?? "set it"}`);
+      }
+    }
 
     const base = triggerOf(d);
     const trigger: Trigger = o.threshold === undefined ? base : { ...base, threshold: o.threshold };

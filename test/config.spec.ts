@@ -94,6 +94,36 @@ describe("stack config", () => {
     });
   }
 
+  describe("detections that ship off (offByDefault)", () => {
+    const [on, other] = detectionsForTactic("Execution").filter((d) => d.signal.kind === "query" && !d.offByDefault);
+    const off = {
+      ...other,
+      offByDefault: { reason: "noisy", expectedVolume: "many", requiredParameters: ["allowedCallers"] },
+    };
+    const keys = (raw: Record<string, unknown>) => resolveDetections(parseStackConfig(raw, "dev"), [on, off]).map((d) => d.key);
+
+    it("are not deployed unless an override enables them", () => {
+      expect(keys({ ...base })).to.deep.equal([on.key]);
+    });
+
+    it("are deployed when enabled by key or by technique, with their required parameters set", () => {
+      const params = { parameters: { allowedCallers: ["ops@contoso.com"] } };
+      expect(keys({ ...base, overrides: { [off.key]: { enabled: true, ...params } } })).to.deep.equal([on.key, off.key]);
+      expect(keys({ ...base, overrides: { [off.technique]: { enabled: true }, [off.key]: params } })).to.include(off.key);
+    });
+
+    it("name the empty required parameter when enabled without it", () => {
+      let problems: string[] = [];
+      try {
+        resolveDetections(parseStackConfig({ ...base, overrides: { [off.key]: { enabled: true } } }, "dev"), [on, off]);
+      } catch (e) {
+        problems = (e as ConfigError).problems;
+      }
+      expect(problems).to.have.length(1);
+      expect(problems[0]).to.match(new RegExp(`^azdetect:overrides\\.${off.key.replace(/[-.]/g, "\\$&")}\\.parameters\\.allowedCallers: ${off.key} is enabled but allowedCallers is empty — Callers`));
+    });
+  });
+
   it("reports every problem at once", () => {
     const p = problems({ location: "westeurope", tactics: ["Exfil"], overrides: { x: { severity: 9 } }, extra: 1 });
     expect(p.length).to.be.greaterThanOrEqual(3);

@@ -240,3 +240,18 @@ export function earlierEventLandsLast(c: SampleCase, minutes = 60): SampleCase {
 export function withEarlierEventLandingLast(d: Detection, minutes = 60): Detection {
   return withDerivedFiresCase(d, (c) => earlierEventLandsLast(c, minutes));
 }
+
+/**
+ * One alert per entity per UTC day, by arrival: a rule counts each entity's rows ingested since the
+ * start of the day (`mark` after the table name, then `today`) and alerts in the run whose rows make
+ * the day's count reach its threshold: the count of all of today's rows reaches it, the count of the
+ * rows the previous runs saw (`seen`, ingested before this run's slot, as the condition of a
+ * countif/dcountif) does not. The entity stays quiet for the rest of the day however much more it
+ * does (the alert points at the day; the triage lists the rest); a crossing row landing within the
+ * overlap before a run alerts in that run and the next (4 above). Output NEW_EVIDENCE.output(...):
+ * the newest row's arrival is in the slot, as the crossing row is. The query range must reach back
+ * a day plus the lag: ingestionSchedule(frequency, "P1D", source).
+ */
+export function dailyThreshold(frequency: string) {
+  return { mark: NEW_EVIDENCE.extend, today: "| where Ingested >= startofday(now())", seen: `Ingested <= ${previousRun(frequency)}` };
+}

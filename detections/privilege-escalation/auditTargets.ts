@@ -1,7 +1,8 @@
 // KQL fragments over AuditLogs shared by the Entra ID detections of this folder (AZT401, AZT405).
 // AuditLogs keeps the who in InitiatedBy (user or app) and the what in TargetResources, whose
 // modifiedProperties values are JSON strings wrapped in quotes (log-values.md 2.1).
-import { NEW_EVIDENCE } from "../patterns/arrival";
+import * as kql from "../kql";
+import { NEW_EVIDENCE, ingestedSinceLastRun } from "../patterns/arrival";
 
 /** Actor and ActorIp for a user or an application initiator. */
 export const AUDIT_ACTOR =
@@ -32,3 +33,12 @@ export const ROLE_NAME_AGGREGATES =
   "RoleTarget = take_anyif(tostring(Target.displayName), TargetType =~ \"Role\"), " +
   "RoleProperty = take_anyif(PropNew, PropName =~ \"Role.DisplayName\"), " +
   "TargetUser = take_anyif(coalesce(tostring(Target.userPrincipalName), tostring(Target.displayName)), TargetType in~ (\"User\", \"ServicePrincipal\", \"Group\"))";
+
+/**
+ * Successful AuditLogs rows ingested since the previous run (`frequency` ago), narrowed by `filters`
+ * (KQL lines), with Actor and ActorIp, the `excludedActors` dropped, one row per target property.
+ */
+export function auditTargetRows(frequency: string, filters: string[], excludedActors: string[]): string {
+  return ["AuditLogs", ingestedSinceLastRun(frequency), ...filters, `| where Result =~ "success"`, AUDIT_ACTOR].join("\n") +
+    kql.excludeIn("Actor", excludedActors) + "\n" + EXPAND_TARGET_PROPERTIES;
+}
