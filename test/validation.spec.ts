@@ -17,13 +17,18 @@ const allBut = (kind: string) => ALL_SOURCES.filter((s) => s.split(":")[0] !== k
 
 /** skipQueryValidation of every declared log search rule, by detection key. */
 const skips = (run: StackRun) => Object.fromEntries(run.ofType(SQR).map((r) => [r.name, r.inputs.skipQueryValidation as boolean]));
+/** Overrides enabling every detection that ships off (offByDefault), with its required lists filled. */
+const ENABLE_OFF_BY_DEFAULT = Object.fromEntries(DETECTIONS.filter((d) => d.offByDefault).map((d) => [d.key, {
+  enabled: true,
+  parameters: Object.fromEntries((d.offByDefault!.requiredParameters ?? []).map((name) => [name, ["admin@contoso.onmicrosoft.com"]])),
+}]));
 const reads = (key: string, source: string) => DETECTIONS.find((d) => d.key === key)!.requires.flatMap(sourceIds).some((s) => s === source || s.startsWith(source + ":"));
 
 describe("query validation at creation: one pulumi up", () => {
   let fresh: StackRun;
   before(async () => {
-    // Every tactic, every detection as a log search rule (no activity-log alerts), the Entra ID export on.
-    fresh = await runStack({ location: "westeurope", preferActivityLogAlerts: false, telemetry: { entraId: { enabled: true } } });
+    // Every tactic, every detection (those that ship off enabled) as a log search rule (no activity-log alerts), the Entra ID export on.
+    fresh = await runStack({ location: "westeurope", preferActivityLogAlerts: false, overrides: ENABLE_OFF_BY_DEFAULT, telemetry: { entraId: { enabled: true } } });
   });
 
   it("a fresh workspace: every rule of the catalogue is declared, none asks Azure to validate its query", () => {
@@ -33,7 +38,7 @@ describe("query validation at creation: one pulumi up", () => {
   });
 
   it("an existing workspace whose telemetry already flows (telemetry.provided): every rule is validated", async () => {
-    const run = await runStack({ location: "westeurope", preferActivityLogAlerts: false, workspace: { existingId: WS }, telemetry: { provided: ALL_SOURCES } });
+    const run = await runStack({ location: "westeurope", preferActivityLogAlerts: false, overrides: ENABLE_OFF_BY_DEFAULT, workspace: { existingId: WS }, telemetry: { provided: ALL_SOURCES } });
     const s = skips(run);
     expect(Object.keys(s).length).to.equal(DETECTIONS.length);
     expect(Object.entries(s).filter(([, skip]) => skip !== false)).to.deep.equal([]);

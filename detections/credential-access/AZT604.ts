@@ -61,7 +61,9 @@ function distinctReadsQuery(p: Record<string, unknown>, operations: string[], th
     "    Vaults = make_set(Resource, 20), Operations = make_set(OperationName, 10), CallerIPAddress = take_any(CallerIPAddress),",
     `    FirstRead = min(TimeGenerated), LastRead = max(TimeGenerated), ${NEW_EVIDENCE.aggregate} by Identity, Upn, ObjectId, AppId`,
     `| where DistinctObjects >= ${kql.num(threshold)}`,
-    perDay ? `| where DistinctSeen < ${kql.num(threshold)}` : NEW_EVIDENCE.since(frequency),
+    // Per day: the count reached the threshold in this run (so some reads, the newest among them, arrived since the previous run).
+    ...(perDay ? [`| where DistinctSeen < ${kql.num(threshold)}`] : []),
+    NEW_EVIDENCE.since(frequency),
     `| project ${NEW_EVIDENCE.output("LastRead")}, Identity, Upn, ObjectId, AppId, CallerIPAddress, Vaults, DistinctObjects, Reads, Objects, Operations, FirstRead`,
   ].join("\n");
 }

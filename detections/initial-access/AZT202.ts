@@ -2,7 +2,7 @@
 import * as kql from "../kql";
 import type { Detection, ParameterValues, SampleRow, TechniqueModule } from "../model";
 import { listParameter, numberParameter } from "../patterns/baseline";
-import { NEW_EVIDENCE } from "../patterns/arrival";
+import { NEW_EVIDENCE, previousRun } from "../patterns/arrival";
 import { minutesAgo } from "../model";
 import { APP, BAD_PASSWORD_CODES, HOME_IP, PASSWORD_ACCEPTED_CODES, SAMPLE_DOMAIN, signinRow, SPRAY_IP } from "./signins";
 
@@ -196,7 +196,7 @@ const bruteForce: Detection = {
         "    LastFailureIngested = maxif(Ingested, BadPassword), FirstAcceptedIngested = minif(Ingested, PasswordAccepted)",
         "    by UserPrincipalName",
         `| where Failures >= ${kql.num(numberParameter(p, "minFailures"))}`,
-        `| where LastFailureIngested > ago(${kql.timespan(BRUTE_FORCE_FREQUENCY)}) or FirstAcceptedIngested > ago(${kql.timespan(BRUTE_FORCE_FREQUENCY)})`,
+        `| where LastFailureIngested > ${previousRun(BRUTE_FORCE_FREQUENCY)} or FirstAcceptedIngested > ${previousRun(BRUTE_FORCE_FREQUENCY)}`,
         "| extend LastIngested = max_of(LastFailureIngested, FirstAcceptedIngested)",
         "| extend SampleIPAddress = tostring(IPAddresses[0])",
         `| project ${NEW_EVIDENCE.output("FirstSeen")}, UserPrincipalName, Failures, Accepted, FirstSeen, LastSeen, SampleIPAddress, IPAddresses, ResultTypes, Apps, UserAgents`,

@@ -248,9 +248,11 @@ export function withEarlierEventLandingLast(d: Detection, minutes = 60): Detecti
  * rows the previous runs saw (`seen`, ingested before this run's slot, as the condition of a
  * countif/dcountif) does not. The entity stays quiet for the rest of the day however much more it
  * does (the alert points at the day; the triage lists the rest); a crossing row landing within the
- * overlap before a run alerts in that run and the next (4 above). Output NEW_EVIDENCE.output(...):
- * the newest row's arrival is in the slot, as the crossing row is. The query range must reach back
- * a day plus the lag: ingestionSchedule(frequency, "P1D", source).
+ * overlap before a run alerts in that run and the next (4 above). Summarise with
+ * NEW_EVIDENCE.aggregate too and follow the threshold with NEW_EVIDENCE.since(frequency): the
+ * threshold implies it (a row this run counts as new arrived in its slot), and it is the arrival
+ * gate planning/checks.ts looks for; project NEW_EVIDENCE.output(...). The query range must reach
+ * back a day plus the lag: ingestionSchedule(frequency, "P1D", source).
  */
 export function dailyThreshold(frequency: string) {
   return { mark: NEW_EVIDENCE.extend, today: "| where Ingested >= startofday(now())", seen: `Ingested <= ${previousRun(frequency)}` };

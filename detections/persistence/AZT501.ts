@@ -3,7 +3,7 @@
 import * as kql from "../kql";
 import type { Detection, TechniqueModule } from "../model";
 import { minutesAgo } from "../model";
-import { dailyThreshold, ingestedSinceLastRun, ingestionSchedule, withLateArrival } from "../patterns/arrival";
+import { ARRIVAL_PROJECTION, NEW_EVIDENCE, arrivalWindow, dailyThreshold, ingestedSinceLastRun, ingestionSchedule, withLateArrival } from "../patterns/arrival";
 import {
   AUDIT_FREQUENCY, AUDIT_SCHEDULE,
   ADMIN, atrmPage, ATTACKER, AUDIT_COLUMNS, AUDIT_ENTITIES, AUDIT_TRIGGER, ENTRA_AUDIT, activityRow, auditInitiator, auditRow,
@@ -80,10 +80,11 @@ const userManipulation: Detection = {
       "| where not(isnotempty(InitiatorUpn) and InitiatorUpn =~ Target)",
       '| where OperationName !~ "Update user" or isnotempty(InitiatorUpn)',
       "| summarize TimeGenerated = min(TimeGenerated), Actions = count(), ActionsSeen = countif(" + takeoverDay.seen + "), Operations = make_set(OperationName, 10),",
-      "    Targets = make_set(Target, 50), InitiatorIp = take_any(InitiatorIp), InitiatorAppId = take_any(InitiatorAppId), CorrelationId = take_any(CorrelationId) by Initiator",
-      "// The initiator's first action of the day landed since the previous run.",
+      `    Targets = make_set(Target, 50), InitiatorIp = take_any(InitiatorIp), InitiatorAppId = take_any(InitiatorAppId), CorrelationId = take_any(CorrelationId), ${NEW_EVIDENCE.aggregate} by Initiator`,
+      "// The initiator's first action of the day landed since the previous run (so its newest row did too).",
       "| where ActionsSeen == 0",
-      "| project TimeGenerated, Initiator, InitiatorIp, InitiatorAppId, Actions, Operations, Targets, CorrelationId",
+      NEW_EVIDENCE.since(AUDIT_FREQUENCY),
+      `| project ${NEW_EVIDENCE.output("TimeGenerated")}, Initiator, InitiatorIp, InitiatorAppId, Actions, Operations, Targets, CorrelationId`,
     ].join("\n"),
     trigger: { operator: "GreaterThan", threshold: 0, timeAggregation: "Count", dimensions: ["Initiator"] },
   },
@@ -252,7 +253,7 @@ const privilegedSelfRegistration: Detection = {
       "| where isnotempty(UserPrincipalName) and (isempty(Target) or Target == UserPrincipalName)",
       // Empty until the tenant lists its accounts (the rule ships off and cannot be enabled without them).
       `| where UserPrincipalName in~ (${kql.dynamicList(p.privilegedUsers as string[])})`,
-      "| project TimeGenerated, UserPrincipalName, IPAddress, OperationName, LoggedByService, CorrelationId",
+      `| project ${ARRIVAL_PROJECTION}, UserPrincipalName, IPAddress, OperationName, LoggedByService, CorrelationId`,
     ].join("\n"),
     trigger: { operator: "GreaterThan", threshold: 0, timeAggregation: "Count", dimensions: ["UserPrincipalName", "IPAddress"] },
   },
@@ -364,6 +365,8 @@ const spManipulation: Detection = {
     query: (p) => [
       "AuditLogs",
       ingestedSinceLastRun(AUDIT_FREQUENCY),
+      // The row's arrival, before mv-expand ends its table context (patterns/arrival.ts).
+      NEW_EVIDENCE.extend,
       `| where OperationName in~ ${kql.strList(SP_CREDENTIAL_ACTIVITIES)}`,
       "    // Real rows spell it 'Update application – Certificates and secrets management ' (en dash, trailing space).",
       '    or (OperationName startswith "Update application" and OperationName has "Certificates and secrets management")',
@@ -375,8 +378,8 @@ const spManipulation: Detection = {
       "| mv-expand Prop = iff(array_length(TargetResources[0].modifiedProperties) > 0, TargetResources[0].modifiedProperties, dynamic([{}]))",
       "| extend PropName = tostring(Prop.displayName), PropOld = tostring(Prop.oldValue), PropNew = tostring(Prop.newValue)",
       "| summarize TimeGenerated = min(TimeGenerated), OldKeys = take_anyif(PropOld, PropName =~ \"KeyDescription\"), NewKeys = take_anyif(PropNew, PropName =~ \"KeyDescription\"),",
-      "    OldFederated = take_anyif(PropOld, PropName =~ \"FederatedIdentityCredentials\"), NewFederated = take_anyif(PropNew, PropName =~ \"FederatedIdentityCredentials\")",
-      `    by Id, ${AUDIT_COLUMNS.filter((c) => c !== "TimeGenerated").join(", ")}, InitiatorUpn, OtherTarget, Changes`,
+      "    OldFederated = take_anyif(PropOld, PropName =~ \"FederatedIdentityCredentials\"), NewFederated = take_anyif(PropNew, PropName =~ \"FederatedIdentityCredentials\"),",
+      `    ${NEW_EVIDENCE.aggregate} by Id, ${AUDIT_COLUMNS.filter((c) => c !== ARRIVAL_PROJECTION).join(", ")}, InitiatorUpn, OtherTarget, Changes`,
       "// Additions only: key ids in the new list and not in the old; more federated credentials after than before.",
       '| extend AddedKeys = set_difference(todynamic(iff(isempty(NewKeys), "[]", NewKeys)), todynamic(iff(isempty(OldKeys), "[]", OldKeys)))',
       "| extend FederatedAdded = coalesce(array_length(todynamic(NewFederated)), 0) > coalesce(array_length(todynamic(OldFederated)), 0)",
@@ -385,7 +388,7 @@ const spManipulation: Detection = {
       "| where isnotempty(Change)",
       "// A user adding a secret or certificate is azt405-3-app-credential-added-by-user's.",
       '| where not(Change == "credential added" and isnotempty(InitiatorUpn))',
-      `| project ${AUDIT_COLUMNS.join(", ")}, Change, OtherTarget, AddedKeys, Changes`,
+      `| project ${[NEW_EVIDENCE.output("TimeGenerated"), ...AUDIT_COLUMNS.filter((c) => c !== ARRIVAL_PROJECTION)].join(", ")}, Change, OtherTarget, AddedKeys, Changes`,
     ].join("\n"),
     trigger: AUDIT_TRIGGER,
   },
@@ -499,7 +502,7 @@ const managedIdentityFederatedCredential: Detection = {
   references: [atrmPage("AZT501.2"), "https://learn.microsoft.com/entra/workload-id/workload-identity-federation-create-trust-user-assigned-managed-identity"],
   severity: 2,
   evaluationFrequency: "PT5M",
-  windowSize: "PT5M",
+  windowSize: arrivalWindow("PT5M"),
   ...operationMatchParts([MI_FIC_WRITE], "add federated credentials to managed identities"),
   samples: {
     source: MI_FIC_SOURCE,

@@ -370,14 +370,14 @@ function privilegedGroupQuery(p: Record<string, unknown>): string {
     ], p.allowedAssigners as string[]),
     "| summarize TimeGenerated = min(TimeGenerated), GroupIdProperty = take_anyif(PropNew, PropName =~ \"Group.ObjectID\"), GroupIdTarget = take_anyif(tostring(Target.id), TargetType =~ \"Group\"),",
     "    GroupNameProperty = take_anyif(PropNew, PropName =~ \"Group.DisplayName\"), GroupNameTarget = take_anyif(tostring(Target.displayName), TargetType =~ \"Group\"),",
-    "    Member = take_anyif(coalesce(tostring(Target.userPrincipalName), tostring(Target.displayName)), TargetType in~ (\"User\", \"ServicePrincipal\"))",
-    "    by Id, OperationName, Category, LoggedByService, Actor, ActorIp, CorrelationId",
+    "    Member = take_anyif(coalesce(tostring(Target.userPrincipalName), tostring(Target.displayName)), TargetType in~ (\"User\", \"ServicePrincipal\")),",
+    `    ${RECORD_ARRIVAL} by Id, OperationName, Category, LoggedByService, Actor, ActorIp, CorrelationId`,
     "| extend GroupId = coalesce(GroupIdProperty, GroupIdTarget), GroupName = coalesce(GroupNameProperty, GroupNameTarget)",
     // A permanent grant made in PIM for Groups alerts for any group; a direct one for the listed groups.
     groups.length
       ? `| where LoggedByService =~ "PIM" or GroupId in~ ${kql.strList(groups)} or GroupName in~ ${kql.strList(groups)}`
       : `| where LoggedByService =~ "PIM"`,
-    "| project TimeGenerated, Actor, ActorIp, Member, GroupId, GroupName, OperationName, LoggedByService, CorrelationId",
+    `| project ${RECORD_OUTPUT}, Actor, ActorIp, Member, GroupId, GroupName, OperationName, LoggedByService, CorrelationId`,
   ].join("\n");
 }
 
