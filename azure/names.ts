@@ -129,6 +129,22 @@ export const NAME_RULES = {
 
 export type NameKind = keyof typeof NAME_RULES;
 
+/** The rule of the name each azure-native resource type the stack declares is created with. */
+export const NAME_KIND_OF_TOKEN: Readonly<Record<string, NameKind>> = {
+  "azure-native:resources:ResourceGroup": "resourceGroup",
+  "azure-native:operationalinsights:Workspace": "workspace",
+  "azure-native:monitor:ScheduledQueryRule": "scheduledQueryRule",
+  "azure-native:monitor:ActivityLogAlert": "activityLogAlert",
+  "azure-native:monitor:ActionGroup": "actionGroup",
+  "azure-native:alertsmanagement:AlertProcessingRuleByName": "alertProcessingRule",
+  "azure-native:monitor:DiagnosticSetting": "diagnosticSetting",
+  "azure-native:monitor:SubscriptionDiagnosticSetting": "diagnosticSetting",
+  "azure-native:aadiam:DiagnosticSetting": "diagnosticSetting",
+  "azure-native:monitor:DataCollectionRule": "dataCollectionRule",
+  "azure-native:monitor:DataCollectionRuleAssociation": "dataCollectionRuleAssociation",
+  "azure-native:authorization:PolicyAssignment": "policyAssignment",
+};
+
 /** "Each resource, resource group, and subscription can have a maximum of 50 tag name/value pairs" (TAGS). */
 export const MAX_TAGS_PER_RESOURCE = 50;
 

@@ -18,6 +18,7 @@ import { TelemetryPolicy } from "./TelemetryPolicy";
 import { AlertRouting, type SuiteRouting } from "./AlertRouting";
 import { servicePrincipalIds, userObjectIds } from "./entraLookups";
 import { childNamer } from "./names";
+import { queryValidation } from "../planning/validation";
 
 /** A Log Analytics workspace the suite creates (and, by default, keeps on destroy). */
 export interface WorkspaceToCreate {
@@ -46,7 +47,13 @@ export interface DetectionSuiteArgs {
   telemetry?: TelemetryPlan;
   /** Entra ID names resolved at deploy time into the appIds/objectIds allowlists (none by default). */
   entraAllowlists?: EntraAllowlistLookups;
-  /** Ask Azure not to validate the queries when the rules are created (tables without data yet). */
+  /**
+   * Ask Azure not to validate the queries when the rules are created (true), or always validate
+   * (false). Default: decided per rule (planning/validation.ts): skipped when the suite creates the
+   * workspace, or starts sending a table the rule reads, or a table is a telemetry gap, or there is
+   * no telemetry plan; validated where the plan shows every table it reads already receives rows
+   * from outside the suite (telemetry.provided).
+   */
   skipQueryValidation?: boolean;
   /** Tags on every resource the suite creates. */
   tags?: Record<string, string>;
@@ -164,7 +171,7 @@ export class DetectionSuite extends pulumi.ComponentResource {
         subscriptionScope,
         actionGroupIds: (d) => routing.actionGroupIdsFor(d.severity, d.detection.tactic),
         queryFor,
-        skipQueryValidation: args.skipQueryValidation ?? false,
+        skipQueryValidation: (d) => queryValidation(d, { skipQueryValidation: args.skipQueryValidation, workspaceCreated: "create" in args.workspace, telemetry: args.telemetry }).skip,
         tags,
       }, { parent: this });
       this.tactics[tactic] = component;

@@ -21,7 +21,11 @@ export interface TacticDetectionsArgs extends ComponentNaming {
   actionGroupIds: (d: ResolvedDetection) => pulumi.Input<string>[];
   /** The deployed query, when it needs deploy-time values (default: d.query). */
   queryFor?: (d: ResolvedDetection) => pulumi.Input<string>;
-  skipQueryValidation: boolean;
+  /**
+   * Ask Azure not to validate a rule's query at creation: for every rule, or per rule (the suite
+   * decides per rule with planning/validation.ts: skipped where the table may not exist yet).
+   */
+  skipQueryValidation: boolean | ((d: ResolvedDetection) => boolean);
   tags: Record<string, string>;
 }
 
@@ -79,7 +83,7 @@ export class TacticDetections extends pulumi.ComponentResource {
           },
           // Security alerts are events, not states: never auto-resolve, so every firing notifies.
           autoMitigate: false,
-          skipQueryValidation: args.skipQueryValidation,
+          skipQueryValidation: typeof args.skipQueryValidation === "function" ? args.skipQueryValidation(d) : args.skipQueryValidation,
           actions: {
             actionGroups: args.actionGroupIds(d),
             customProperties: {

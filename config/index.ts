@@ -153,7 +153,8 @@ export interface StackConfig {
     | { mode: "create"; name: string; sku: string; retentionInDays: number; retainOnDelete: boolean };
   tactics: (typeof TACTICS)[number][];
   preferActivityLogAlerts: boolean;
-  skipQueryValidation: boolean;
+  /** Set: every rule's skipQueryValidation. Unset: decided per rule (planning/validation.ts). */
+  skipQueryValidation?: boolean;
   allowlists: Record<(typeof GLOBAL_ALLOWLISTS)[number], string[]>;
   overrides: Record<string, DetectionOverride>;
   tags: Record<string, string>;
@@ -190,7 +191,8 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string, ea
           retainOnDelete: c.workspace?.retainOnDelete ?? true,
         },
     ...selectionFrom(c),
-    skipQueryValidation: c.skipQueryValidation ?? false,
+    // Unset: decided per rule (planning/validation.ts).
+    skipQueryValidation: c.skipQueryValidation,
     tags: c.tags ?? {},
     telemetry: telemetryConfig(c.telemetry),
     routing: normaliseRouting(c, problems),

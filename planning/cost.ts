@@ -7,7 +7,7 @@ import { PRICE_TIERS, type PriceTier, type PricingOverrides } from "../config/pr
 import { isoDurationMs } from "../detections/kql";
 import type { Requirement } from "../detections/model";
 import type { ResolvedDetection } from "./resolve";
-import type { TelemetryPlan } from "./telemetry";
+import { gapIsAbout, stackInstances, type TelemetryPlan } from "./telemetry";
 
 /** Azure bills a month as 730 hours. */
 export const DAYS_PER_MONTH = 730 / 24;
@@ -98,10 +98,6 @@ export function logSourcesRead(detections: readonly ResolvedDetection[]): LogSou
   return [...bySource.values()].sort((a, b) => a.source.localeCompare(b.source));
 }
 
-/** Whether a telemetry gap entry ("<source>[:<category>] (<reason>)") is about a source. */
-function gapIsAbout(gap: string, source: string): boolean {
-  return gap.startsWith(source + " (") || gap.startsWith(source + ":");
-}
 
 /**
  * The log sources the detections read, counted from the telemetry plan: the subscription, the
@@ -111,12 +107,7 @@ function gapIsAbout(gap: string, source: string): boolean {
  */
 export function logSourcesDelivered(detections: readonly ResolvedDetection[], plan: TelemetryPlan): LogSourceUse[] {
   return logSourcesRead(detections).map((use) => {
-    const [kind, rest] = [use.source.split(":")[0], use.source.slice(use.source.indexOf(":") + 1)];
-    let deployed = 0;
-    if (kind === "activityLog" && plan.activityLog) deployed = 1;
-    else if (kind === "entraId" && plan.entraId?.categories.includes(rest)) deployed = 1;
-    else if (kind === "diagnostics") deployed = new Set(plan.diagnostics.filter((d) => d.resourceType.toLowerCase() === rest.toLowerCase()).map((d) => d.resourceUri.toLowerCase())).size;
-    else if (kind === "agent") deployed = plan.agent.vms.filter((v) => v.os === rest).length;
+    const deployed = stackInstances(plan, use.source);
     if (deployed > 0) return { ...use, instances: deployed, instancesAssumed: false };
     const noneReceive = use.detections.every((k) => (plan.gaps[k] ?? []).some((g) => gapIsAbout(g, use.source)));
     return noneReceive ? { ...use, instances: 0, instancesAssumed: false } : use;

@@ -8,6 +8,7 @@ import type { Detection, GlobalAllowlist, ParameterValues, Severity, Trigger } f
 import { activityLogCondition, operationMatchQuery, OPERATION_TRIGGER, ACTIVITY_LOG_INGESTION_LAG, type ActivityLogAlertCondition } from "../detections/patterns/operationMatch";
 import { isoDurationMs, str } from "../detections/kql";
 import { LIMITS, MAX_QUERY_TIME_RANGE_MS, roundUpQueryTimeRange } from "../azure/limits";
+import { slotWindowProblem } from "../detections/patterns/arrival";
 
 export type AlertKind = "scheduledQuery" | "activityLog";
 
@@ -186,7 +187,15 @@ export function resolveDetections(cfg: DetectionSelection, catalogue: readonly D
     const applied = overridesFor(d, cfg.overrides);
     const o: DetectionOverride = Object.assign({}, ...applied.map(([, v]) => v));
     if (o.enabled === false) continue;
+    // A detection that ships off is deployed only when an override enables it.
+    if (d.offByDefault && o.enabled !== true) continue;
     const parameters = resolveParameters(d, cfg.allowlists, applied.filter(([, v]) => v.parameters).map(([id, v]) => ({ id, values: v.parameters! })), problems);
+    for (const name of d.offByDefault?.requiredParameters ?? []) {
+      const value = parameters[name];
+      if (Array.isArray(value) && value.length === 0) {
+        problems.push(`${keyPath(["overrides", d.key, "parameters", name])}: ${d.key} is enabled but ${name} is empty — ${d.parameters?.[name]?.description ?? "set it"}`);
+      }
+    }
 
     const base = triggerOf(d);
     const trigger: Trigger = o.threshold === undefined ? base : { ...base, threshold: o.threshold };
@@ -216,6 +225,12 @@ export function resolveDetections(cfg: DetectionSelection, catalogue: readonly D
       windowSize: o.windowSize ?? d.windowSize,
       overrideQueryTimeRange: o.overrideQueryTimeRange ?? d.overrideQueryTimeRange,
     };
+    // A log search rule's window must hold its slot (patterns/arrival.ts), or a row landing in the
+    // overlap falls outside the evaluated bin. Locked schedules were refused above; the catalogue's
+    // own schedules are checked by the catalogue test (planning/checks.ts).
+    const scheduledBy = [...applied].reverse().find(([, v]) => v.windowSize || v.evaluationFrequency)?.[0];
+    const slot = alertKind === "scheduledQuery" && !lock && scheduledBy ? slotWindowProblem(schedule) : undefined;
+    if (slot) problems.push(`${keyPath(["overrides", scheduledBy!])}: ${slot}`);
     let query = "";
     try {
       query = renderQuery(d, parameters, schedule);

@@ -78,6 +78,34 @@ function providedCheck(provided: string[]): (source: string) => boolean {
   };
 }
 
+/**
+ * How many senders of a log source (`activityLog`, `entraId:<category>`, `diagnostics:<type>`,
+ * `agent:<os>`, as planning/cost.ts sourceIds names them) the plan deploys: the subscription's or
+ * tenant's export, each resource with a diagnostic setting, each VM with the agent. Policy
+ * assignments and sources delivered outside the stack are not counted.
+ */
+export function stackInstances(plan: TelemetryPlan, source: string): number {
+  const [kind, rest] = [source.split(":")[0], source.slice(source.indexOf(":") + 1)];
+  if (kind === "activityLog") return plan.activityLog ? 1 : 0;
+  if (kind === "entraId") return plan.entraId?.categories.includes(rest) ? 1 : 0;
+  if (kind === "diagnostics") return new Set(plan.diagnostics.filter((d) => d.resourceType.toLowerCase() === rest.toLowerCase()).map((d) => d.resourceUri.toLowerCase())).size;
+  if (kind === "agent") return plan.agent.vms.filter((v) => v.os === rest).length;
+  return 0;
+}
+
+/** Whether a policy assignment of the plan sends a log source (resource logs to AzureDiagnostics, the agent's DCRs). */
+export function policyDelivers(plan: TelemetryPlan, source: string): boolean {
+  const [kind, rest] = [source.split(":")[0], source.slice(source.indexOf(":") + 1)];
+  if (kind === "diagnostics") return plan.policy.resourceLogs && (RESOURCE_LOGS_INITIATIVE_TYPES as readonly string[]).some((t) => t.toLowerCase() === rest.toLowerCase());
+  if (kind === "agent") return (plan.policy.agent as string[]).includes(rest);
+  return false;
+}
+
+/** Whether a telemetry gap entry ("<source>[:<category>] (<reason>)") is about a source. */
+export function gapIsAbout(gap: string, source: string): boolean {
+  return gap.startsWith(source + " (") || gap.startsWith(source + ":");
+}
+
 /** Compute what to deploy and what is missing. Deterministic: same input, same plan. */
 export function planTelemetry(selected: Selected, t: TelemetryConfig): TelemetryPlan {
   const isProvided = providedCheck(t.provided);

@@ -5,7 +5,7 @@ import { runStack, TEST_SUBSCRIPTION, TEST_TENANT, type StackRun } from "../tool
 import { destroyAudit } from "../tools/planning";
 import { ConfigError, parseStackConfig, rawFromPulumiConfig } from "../config";
 import { resolveDetections } from "../planning/resolve";
-import { nameProblems, fitName, NAME_RULES, type NameKind } from "../azure/names";
+import { nameProblems, fitName, NAME_KIND_OF_TOKEN, NAME_RULES, type NameKind } from "../azure/names";
 import { defaultIdentity, StackNames } from "../config/names";
 
 const base = { location: "westeurope", allowUnroutedAlerts: true };
@@ -26,20 +26,7 @@ const everything = {
 };
 
 /** The rule (azure/names.ts) each declared resource's Azure name must satisfy. */
-const KIND_OF: Record<string, NameKind> = {
-  "azure-native:resources:ResourceGroup": "resourceGroup",
-  "azure-native:operationalinsights:Workspace": "workspace",
-  "azure-native:monitor:ScheduledQueryRule": "scheduledQueryRule",
-  "azure-native:monitor:ActivityLogAlert": "activityLogAlert",
-  "azure-native:monitor:ActionGroup": "actionGroup",
-  "azure-native:alertsmanagement:AlertProcessingRuleByName": "alertProcessingRule",
-  "azure-native:monitor:DiagnosticSetting": "diagnosticSetting",
-  "azure-native:monitor:SubscriptionDiagnosticSetting": "diagnosticSetting",
-  "azure-native:aadiam:DiagnosticSetting": "diagnosticSetting",
-  "azure-native:monitor:DataCollectionRule": "dataCollectionRule",
-  "azure-native:monitor:DataCollectionRuleAssociation": "dataCollectionRuleAssociation",
-  "azure-native:authorization:PolicyAssignment": "policyAssignment",
-};
+const KIND_OF = NAME_KIND_OF_TOKEN;
 
 function problemsOf(raw: Record<string, unknown>, stack = "dev"): string[] {
   try {

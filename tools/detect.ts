@@ -73,6 +73,8 @@ export function detect(argv: string[], note: (line: string) => void = () => {}, 
     now,
     parameters: params,
     fired: r.fired,
+    // Whether it also fires if Azure counts only result rows in the evaluated bin (kusto/alert.ts).
+    firedIfOnlyTheEvaluatedBinCounts: r.readings.evaluatedBins.fired,
     ...(r.activityLogFired !== undefined ? { activityLogAlertFired: r.activityLogFired } : {}),
     alerts: r.evaluation.groups.filter((g) => g.fired),
     rows: r.evaluation.rows,

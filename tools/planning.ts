@@ -8,6 +8,8 @@ import { CREDENTIAL_FIELDS } from "../config";
 import { credentialsIn, ENCRYPTED_PLACEHOLDER } from "../config/credentials";
 import { keyPath } from "../config/errors";
 import { runStack, type CallMocks, type Declared, type Invoke, type StackRun } from "./mockStack";
+import { queryValidation, type QueryValidation } from "../planning/validation";
+import type { ResolvedDetection } from "../planning/resolve";
 
 // Reading a stack file needs no Pulumi: it lives with the config (tools that need no mocks import it from there).
 export { readStackFile } from "../config/stackFile";
@@ -32,6 +34,8 @@ export interface PlannedRule {
   evaluationFrequency: string;
   windowSize: string;
   actionGroups: string[];
+  /** Log search rules: whether Azure validates the query at creation (the declared skipQueryValidation), and why. */
+  queryValidation?: QueryValidation;
 }
 
 /** An action group as planned: receiver counts only (addresses and secret URIs stay out of the plan). */
@@ -175,6 +179,12 @@ export async function buildPlan(config: Record<string, unknown>, stack: string):
 export function summarise(run: StackRun, stack: string, placeholders: string[] = []): Plan {
   const cfg = run.program.config;
   const detections = run.program.detections;
+  // What the rule declares, with the reason planning/validation.ts gives for it.
+  const plannedValidation = (d: ResolvedDetection, declared: Declared | undefined): QueryValidation => {
+    const why = queryValidation(d, { skipQueryValidation: cfg.skipQueryValidation, workspaceCreated: cfg.workspace.mode === "create", telemetry: run.program.telemetry });
+    const skip = declared?.inputs.skipQueryValidation === true;
+    return skip === why.skip ? why : { skip, reason: "declared by the program" };
+  };
   const ruleInputs = new Map<string, Declared>();
   for (const r of run.resources) if (r.type === "azure-native:monitor:ScheduledQueryRule" || r.type === "azure-native:monitor:ActivityLogAlert") ruleInputs.set(r.name, r);
   const idToName = new Map(run.resources.filter((r) => r.id).map((r) => [r.id!, r.name]));
@@ -203,6 +213,7 @@ export function summarise(run: StackRun, stack: string, placeholders: string[] =
         evaluationFrequency: d.evaluationFrequency,
         windowSize: d.overrideQueryTimeRange ?? d.windowSize,
         actionGroups: groupsOf(ruleInputs.get(d.key)),
+        ...(d.alertKind === "scheduledQuery" ? { queryValidation: plannedValidation(d, ruleInputs.get(d.key)) } : {}),
       })),
     })).filter((t) => t.rules.length > 0),
     routing: {
@@ -251,11 +262,13 @@ export function renderPlan(p: Plan): string {
   for (const t of p.tactics) {
     out.push(`${t.tactic} — ${plural(t.rules.length, "rule")}`);
     for (const r of t.rules) {
-      const kind = r.alertKind === "activityLog" ? "activity log" : `log search every ${r.evaluationFrequency} over ${r.windowSize}`;
+      const validated = r.queryValidation ? (r.queryValidation.skip ? ", not validated at creation" : ", validated at creation") : "";
+      const kind = r.alertKind === "activityLog" ? "activity log" : `log search every ${r.evaluationFrequency} over ${r.windowSize}${validated}`;
       out.push(`  ${r.technique.padEnd(9)} ${r.key.padEnd(44)} sev ${r.severity}  ${kind}${r.actionGroups.length ? `  -> ${r.actionGroups.join(", ")}` : "  -> no action group"}`);
     }
     out.push("");
   }
+  out.push(...renderValidation(p), "");
   out.push(...renderRouting(p.routing), "");
   out.push(...renderTelemetry(p.telemetry), "");
   out.push(...renderCoverage(p.coverage), "");
@@ -264,6 +277,21 @@ export function renderPlan(p: Plan): string {
   for (const [type, n] of Object.entries(p.resourceCounts).sort()) out.push(`  ${String(n).padStart(4)}  ${type.replace(/^azure-native:/, "")}`);
   out.push("", ...renderDestroy(p.destroy), "");
   return out.join("\n");
+}
+
+/** How many log search rules Azure validates at creation, and why the others are not. */
+function renderValidation(p: Plan): string[] {
+  const byReason = new Map<string, { skip: boolean; rules: number }>();
+  for (const r of p.tactics.flatMap((t) => t.rules)) {
+    if (!r.queryValidation) continue;
+    const e = byReason.get(r.queryValidation.reason) ?? { skip: r.queryValidation.skip, rules: 0 };
+    e.rules++;
+    byReason.set(r.queryValidation.reason, e);
+  }
+  const out = ["Query validation when Azure creates a log search rule (skipQueryValidation):"];
+  if (!byReason.size) out.push("  no log search rules");
+  for (const [reason, e] of [...byReason].sort((a, b) => b[1].rules - a[1].rules)) out.push(`  ${plural(e.rules, "rule")} ${e.skip ? "not validated" : "validated"}: ${reason}`);
+  return out;
 }
 
 function renderDestroy(d: DestroyAudit): string[] {
