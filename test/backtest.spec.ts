@@ -10,7 +10,7 @@ import { SAMPLE_NOW, tablesOf, type Detection, type SampleCase, type SampleRow }
 import { isoDurationMs } from "../detections/kql";
 import { evaluateAlert } from "../kusto/alert";
 import { WorkspaceTables } from "../kusto/tables";
-import { backtest, evaluationTimes } from "../planning/backtest";
+import { backtest, columnsRead, evaluationTimes } from "../planning/backtest";
 import { queryTimeRange, renderQuery, triggerOf, type ResolvedDetection } from "../planning/resolve";
 import { caseParameters, runCase } from "../planning/samples";
 import { backtestCommand, errorLine } from "../tools/backtest";
@@ -51,6 +51,13 @@ describe("backtest: one engine, two views", () => {
     expect(at("2025-06-02T12:05:00Z")).to.equal(true);
   });
 
+  it("the columns a rule reads include those its query names in column_ifexists (columns AzureDiagnostics creates on demand)", () => {
+    const d = DETECTIONS.find((x) => x.key === "azt604-3-vault-object-backup")!;
+    const cols = columnsRead([resolved(d, d.samples.fires[0])]).AzureDiagnostics;
+    expect(renderQuery(d, caseParameters(d, undefined))).to.include('column_ifexists("identity_claim_appid_g"');
+    expect([...cols]).to.include.members(["identity_claim_appid_g", "id_s", "OperationName", "TimeGenerated", "_TimeReceived"]);
+  });
+
   it("evaluation instants step by the frequency from the first after the start through the end", () => {
     expect(evaluationTimes(3e5, Date.parse("2025-06-02T11:58:00Z"), Date.parse("2025-06-02T12:10:00Z")).map((t) => new Date(t).toISOString()))
       .to.deep.equal(["2025-06-02T12:00:00.000Z", "2025-06-02T12:05:00.000Z", "2025-06-02T12:10:00.000Z"]);
@@ -77,6 +84,10 @@ describe("backtest: one engine, two views", () => {
       for (const a of report.detections[0].alertList) byTime.set(a.at, [...(byTime.get(a.at) ?? []), JSON.stringify(a.dimensions)]);
       expect((byTime.get(new Date(s.now).toISOString()) ?? []).sort(), `${c.name} at now`).to.deep.equal(expected);
       for (const [t, got] of byTime) expect(got.sort(), `${c.name} at ${t}`).to.deep.equal(at(t));
+      // Keeping only the columns the rule reads (what a backtest of exports and the live pull keep) changes nothing.
+      const rule = resolved(d, c);
+      const narrow = backtest([rule], new WorkspaceTables({ ...empty, ...s.rows }, { columns: columnsRead([rule]) }), { from: new Date(first - isoDurationMs(d.evaluationFrequency)), to: new Date(s.now) });
+      expect(narrow.detections[0].alertList, `${c.name} with only the columns read`).to.deep.equal(report.detections[0].alertList);
     });
   }
 });
