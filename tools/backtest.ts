@@ -1,10 +1,11 @@
 // npm run backtest -- --rows <file|folder>... [--stack <name>] [--from <ISO>] [--to <ISO>]
 //                     [--format text|json|html] [--out <file>] [--table <name>] [--quiet]
-// npm run backtest -- --workspace <workspace resource id> --days <N> [same options]
+// npm run backtest -- --workspace <workspace resource id> --days <N> [--to <ISO>] [--stack, --format, --out, --quiet]
 // How many alerts each rule the stack selects would have raised over your own rows, and who caused
 // them: every rule's schedule replayed over the rows (planning/backtest.ts). Rows come from exported
 // files (kusto/rows.ts: every format `npm run detect` reads) or, with --workspace, straight from a
-// Log Analytics workspace (tools/backtest/pull.ts). A thin command line over backtest().
+// Log Analytics workspace (tools/backtest/pull.ts: the last N days up to --to, default now). A thin
+// command line over backtest().
 import * as fs from "fs";
 import * as path from "path";
 import type { TokenCredential } from "@azure/identity";

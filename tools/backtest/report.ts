@@ -4,6 +4,7 @@
 import type { BacktestReport, DetectionBacktest } from "../../planning/backtest";
 
 const n = (x: number) => x.toLocaleString("en-US");
+const days = (d: number) => `${d} ${d === 1 ? "day" : "days"}`;
 const minute = (s?: string) => (s ? s.slice(0, 16).replace("T", " ") : "—");
 
 /** Rules sorted noisiest first (alerts per day, then alerts, then key). */
@@ -14,7 +15,7 @@ export function byNoise(ds: DetectionBacktest[]): DetectionBacktest[] {
 export function renderText(r: BacktestReport, stack: string): string {
   const rows = Object.values(r.rows).reduce((a, b) => a + b, 0);
   const out: string[] = [];
-  out.push(`azdetect backtest for stack "${stack}": ${minute(r.from)} .. ${minute(r.to)} UTC (${r.days} days), ${n(rows)} rows in ${Object.keys(r.rows).length} tables`);
+  out.push(`azdetect backtest for stack "${stack}": ${minute(r.from)} .. ${minute(r.to)} UTC (${days(r.days)}), ${n(rows)} rows in ${Object.keys(r.rows).length} ${Object.keys(r.rows).length === 1 ? "table" : "tables"}`);
   const noisy = r.detections.filter((d) => d.alerts > 0).length;
   out.push(`${r.detections.length} rules evaluated (${noisy} would alert, ${r.detections.length - noisy} quiet), ${r.notEvaluated.length} not evaluated${r.complete ? "" : " — INCOMPLETE: some rules failed, see below"}`);
   out.push("");
@@ -110,7 +111,7 @@ code{font-size:.95em;background:#f4f4f4;padding:0 .2em}
 </style></head>
 <body>
 <h1>Backtest of stack “${esc(stack)}”</h1>
-<p class="summary">${esc(minute(r.from))} to ${esc(minute(r.to))} UTC (${r.days} days), ${n(rowsTotal)} rows in ${Object.keys(r.rows).length} tables. ${r.detections.length} rules evaluated, ${r.detections.filter((d) => d.alerts > 0).length} would alert; ${r.notEvaluated.length} not evaluated.${r.complete ? "" : ` <span class="incomplete">Incomplete: some rules failed (listed below).</span>`}</p>
+<p class="summary">${esc(minute(r.from))} to ${esc(minute(r.to))} UTC (${days(r.days)}), ${n(rowsTotal)} rows in ${Object.keys(r.rows).length} ${Object.keys(r.rows).length === 1 ? "table" : "tables"}. ${r.detections.length} rules evaluated, ${r.detections.filter((d) => d.alerts > 0).length} would alert; ${r.notEvaluated.length} not evaluated.${r.complete ? "" : ` <span class="incomplete">Incomplete: some rules failed (listed below).</span>`}</p>
 <table id="rules">
 <thead><tr>
 <th scope="col" data-type="text"><button type="button">Rule</button></th>
