@@ -3,7 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { parseStackConfig, rawFromPulumiConfig, type StackConfig } from "./config";
 import { coverageSummary } from "./planning/coverage";
-import { estimateCost, logSourcesDelivered, priceTable, type CostEstimate } from "./planning/cost";
+import { DAYS_PER_MONTH, estimateCost, logSourcesDelivered, priceTable, type CostEstimate } from "./planning/cost";
 import { resolveDetections, type ResolvedDetection } from "./planning/resolve";
 import { ConfigError } from "./config/errors";
 import { routeProblems } from "./config/routing";
@@ -11,6 +11,7 @@ import { DetectionSuite } from "./components/DetectionSuite";
 import { withoutPromiseStacks } from "./components/promiseStacks";
 import type { Detection } from "./detections/model";
 import { applyTelemetry, type TelemetryPlan } from "./planning/telemetry";
+import { estateTelemetry, telemetryBySubscriptionOutput, withIngestionCost, type ScopeTelemetry } from "./planning/estate";
 
 export interface Program {
   config: StackConfig;
@@ -22,18 +23,22 @@ export interface Program {
   warnings: string[];
   /** The monthly cost estimate (also the stack output costEstimate). */
   cost: CostEstimate;
+  /** Per watched subscription (or the management group): sources delivered, pending, missing (also the stack output telemetryBySubscription). */
+  estate: ScopeTelemetry[];
 }
 
 /** Validates everything before the first resource is declared, then declares the suite. */
 export function runProgram(catalogue?: readonly Detection[]): Program {
   const config = parseStackConfig(rawFromPulumiConfig(pulumi.runtime.allConfig(), pulumi.getProject()), pulumi.getStack());
-  const telemetry = applyTelemetry(resolveDetections(config, catalogue), config.telemetry);
+  const telemetry = applyTelemetry(resolveDetections(config, catalogue), config.telemetry, config.estate);
   const detections = telemetry.detections;
   const unrouted = routeProblems(config.routing, detections);
   if (unrouted.length) throw new ConfigError(unrouted);
   for (const w of telemetry.warnings) void pulumi.log.warn(w);
   const suite = withoutPromiseStacks(() => new DetectionSuite("azdetect", { config, detections, telemetry: telemetry.plan }));
-  const cost = estimateCost(detections, priceTable(config.pricing), logSourcesDelivered(detections, telemetry.plan));
+  const prices = priceTable(config.pricing);
+  const cost = estimateCost(detections, prices, logSourcesDelivered(detections, telemetry.plan, config.estate), config.estate);
+  const estate = withIngestionCost(estateTelemetry(detections, config.telemetry, config.estate, telemetry.plan), prices, DAYS_PER_MONTH);
   const outputs = {
     resourceGroupName: suite.resourceGroupName,
     workspaceId: suite.workspaceId,
@@ -42,7 +47,8 @@ export function runProgram(catalogue?: readonly Detection[]): Program {
     actionGroups: suite.actionGroups,
     coverage: coverageSummary(detections, telemetry.plan.gaps),
     telemetryGaps: telemetry.plan.gaps,
+    telemetryBySubscription: telemetryBySubscriptionOutput(estate),
     costEstimate: cost,
   };
-  return { config, detections, suite, outputs, telemetry: telemetry.plan, warnings: telemetry.warnings, cost };
+  return { config, detections, suite, outputs, telemetry: telemetry.plan, warnings: telemetry.warnings, cost, estate };
 }

@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
 import type { Os } from "../planning/telemetry";
-import { AGENT_INITIATIVES, RESOURCE_LOGS_INITIATIVE, type BuiltInInitiative } from "../azure/telemetry-policies";
+import { AGENT_INITIATIVES, RESOURCE_LOGS_INITIATIVE, type BuiltInPolicy } from "../azure/telemetry-policies";
 import { stableGuid } from "./telemetryNames";
 
 export interface TelemetryPolicyArgs {
@@ -27,7 +27,7 @@ export class TelemetryPolicy extends pulumi.ComponentResource {
     const scope = pulumi.interpolate`/subscriptions/${args.subscriptionId}`;
     const ids: Record<string, pulumi.Output<string>> = {};
 
-    const assign = (what: string, initiative: BuiltInInitiative, value: pulumi.Input<string>) => {
+    const assign = (what: string, initiative: BuiltInPolicy, value: pulumi.Input<string>) => {
       const assignment = new authorization.PolicyAssignment(`policy-${what}`, {
         // At most 64 characters at subscription scope.
         policyAssignmentName: `azdetect-${args.stack}-${what}`.slice(0, 64),

@@ -10,6 +10,7 @@ import { isoDuration, obj, oneOf, resourceId } from "./schema";
 import { telemetryConfig, telemetrySchema, type TelemetryConfig } from "./telemetry";
 import { isSecretBearingPath, normaliseRouting, routingConfigShape, type RoutingConfig } from "./routing";
 import { pricingSchema, type PricingOverrides } from "./pricing";
+import { DEFAULT_ACTIVITY_LOG_ALERT_SUBSCRIPTION_LIMIT, estateConfig, estateShape, estateTargetProblems, type Estate } from "./estate";
 
 export { ConfigError } from "./errors";
 
@@ -96,6 +97,8 @@ export const stackConfigSchema = obj({
   ...routingConfigShape,
   /** Overrides of the cost estimate's price table (config/pricing.ts). */
   pricing: pricingSchema.optional(),
+  /** The subscriptions watched: subscriptions, managementGroup, activityLogAlertSubscriptionLimit (config/estate.ts). */
+  ...estateShape,
 });
 
 export type RawStackConfig = z.infer<typeof stackConfigSchema>;
@@ -120,6 +123,10 @@ export interface StackConfig {
   routing: RoutingConfig;
   /** Price table overrides for the cost estimate (empty: pricing/azure-monitor.json as is). */
   pricing: PricingOverrides;
+  /** The subscriptions watched (default: the one the stack deploys to). */
+  estate: Estate;
+  /** Up to this many listed subscriptions, activity-log alerts are deployed per subscription. */
+  activityLogAlertSubscriptionLimit: number;
 }
 
 /**
@@ -156,7 +163,10 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string): S
     servicePrincipalNames: [...new Set(c.allowlists?.servicePrincipalNames ?? [])],
     routing: normaliseRouting(c, problems),
     pricing: c.pricing ?? {},
+    estate: estateConfig(c, problems),
+    activityLogAlertSubscriptionLimit: c.activityLogAlertSubscriptionLimit ?? DEFAULT_ACTIVITY_LOG_ALERT_SUBSCRIPTION_LIMIT,
   };
+  problems.push(...estateTargetProblems(cfg.estate, cfg.telemetry));
   problems.push(...overrideProblems(cfg));
   if (problems.length) throw new ConfigError(problems);
   return cfg;

@@ -8,6 +8,7 @@ import type { Detection, GlobalAllowlist, ParameterValues, Severity, Trigger } f
 import { activityLogCondition, operationMatchQuery, OPERATION_TRIGGER, ACTIVITY_LOG_INGESTION_LAG, type ActivityLogAlertCondition } from "../detections/patterns/operationMatch";
 import { isoDuration, isoDurationMs } from "../detections/kql";
 import { LIMITS } from "../azure/limits";
+import { activityLogAlertPlacement } from "./estate";
 
 export type AlertKind = "scheduledQuery" | "activityLog";
 
@@ -25,6 +26,11 @@ export interface ResolvedDetection {
   trigger: Trigger;
   /** Set when alertKind is activityLog. */
   activityLogCondition?: ActivityLogAlertCondition;
+  /**
+   * Set when the detection would be an activity-log alert but the estate makes it a log search
+   * rule (a management group, or more subscriptions than activityLogAlertSubscriptionLimit): why.
+   */
+  logSearchBecause?: string;
 }
 
 /** Overrides that apply to a detection, least specific first: parent technique, technique, key. */
@@ -157,6 +163,7 @@ export function deferredAllowlists(cfg: Pick<StackConfig, "allowlists" | "servic
 export function resolveDetections(cfg: StackConfig, catalogue: readonly Detection[] = DETECTIONS): ResolvedDetection[] {
   const problems: string[] = [];
   const out: ResolvedDetection[] = [];
+  const placement = activityLogAlertPlacement(cfg.estate, cfg.activityLogAlertSubscriptionLimit);
   for (const d of catalogue) {
     if (!cfg.tactics.includes(d.tactic)) continue;
     const applied = overridesFor(d, cfg.overrides);
@@ -168,6 +175,7 @@ export function resolveDetections(cfg: StackConfig, catalogue: readonly Detectio
     const trigger: Trigger = o.threshold === undefined ? base : { ...base, threshold: o.threshold };
     const where = keyPath(["overrides", applied.find(([, v]) => v.alertKind)?.[0] ?? d.key, "alertKind"]);
     let alertKind: AlertKind = "scheduledQuery";
+    let logSearchBecause: string | undefined;
     if (d.signal.kind === "activityLog") {
       const blockers: string[] = [];
       // Allowlists that receive values at deploy time count as set.
@@ -176,6 +184,11 @@ export function resolveDetections(cfg: StackConfig, catalogue: readonly Detectio
       if (o.threshold !== undefined) blockers.push("a threshold is set (activity-log alerts fire on every event)");
       if (o.alertKind === "activityLog" && blockers.length) problems.push(`${where}: ${d.key} cannot be an activity-log alert because ${blockers.join(" and ")} — use scheduledQuery or remove them`);
       alertKind = o.alertKind ?? (cfg.preferActivityLogAlerts && blockers.length === 0 ? "activityLog" : "scheduledQuery");
+      if (alertKind === "activityLog" && !placement.allowed) {
+        if (o.alertKind === "activityLog" && !blockers.length) problems.push(`${where}: ${d.key} cannot be an activity-log alert — ${placement.reason}; remove alertKind, or use scheduledQuery`);
+        alertKind = "scheduledQuery";
+        logSearchBecause = placement.reason;
+      }
     } else if (o.alertKind === "activityLog") {
       problems.push(`${where}: ${d.key} is a log search detection — activityLog is only possible for plain Activity Log operation matches`);
     }
@@ -210,6 +223,7 @@ export function resolveDetections(cfg: StackConfig, catalogue: readonly Detectio
       query,
       trigger,
       activityLogCondition: alertKind === "activityLog" && d.signal.kind === "activityLog" ? activityLogCondition(d.signal.match) : undefined,
+      ...(logSearchBecause ? { logSearchBecause } : {}),
     });
   }
   if (problems.length === 0 && out.length === 0) {

@@ -146,7 +146,7 @@ describe("telemetry under mocks", () => {
   });
 
   it("policy scale path: initiatives at subscription scope with a system identity and its roles", async () => {
-    const run = await runStack({ ...base, telemetry: { policy: { enabled: true } } }, { catalogue: [F.jobs, F.scriptBlock] });
+    const run = await runStack({ ...base, telemetry: { policy: { enabled: true, remediated: ["resourceLogs", "agent"] } } }, { catalogue: [F.jobs, F.scriptBlock] });
     expect(run.outputs.telemetryGaps).to.deep.equal({});
     const scope = `/subscriptions/${TEST_SUBSCRIPTION}`;
     const assignments = Object.fromEntries(run.ofType("azure-native:authorization:PolicyAssignment").map((r) => [r.name, r.inputs]));
