@@ -6,7 +6,7 @@ import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import * as authorization from "@pulumi/azure-native/authorization";
 import type { StackConfig } from "../config";
 import { TACTICS, type GlobalAllowlist } from "../detections/model";
-import { allowlistParameters, deferredAllowlists, renderQuery, upnsIn, withAllowlistValues, type ResolvedDetection } from "../planning/resolve";
+import { allowlistParameters, deferredAllowlists, deployedQuery, upnsIn, withAllowlistValues, type ResolvedDetection } from "../planning/resolve";
 import { TacticDetections, tacticComponentName } from "./TacticDetections";
 import type { TelemetryPlan } from "../planning/telemetry";
 import { TelemetryActivityLog } from "./TelemetryActivityLog";
@@ -101,7 +101,7 @@ export class DetectionSuite extends pulumi.ComponentResource {
       const lists = (Object.keys(deferred) as GlobalAllowlist[]).filter((a) => allowlistParameters(d.detection, a).length);
       if (lists.length === 0) return d.query;
       return pulumi.all(lists.map((a) => deferred[a]!)).apply((values) =>
-        renderQuery(d.detection, lists.reduce((p, a, i) => withAllowlistValues({ ...d, parameters: p }, a, values[i]), d.parameters), d));
+        deployedQuery(d, lists.reduce((p, a, i) => withAllowlistValues({ ...d, parameters: p }, a, values[i]), d.parameters), cfg.estate));
     };
 
     const rules: Record<string, pulumi.Output<Record<string, string>>> = {};

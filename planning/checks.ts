@@ -9,6 +9,7 @@ import type { Detection } from "../detections/model";
 import { tablesOf } from "../detections/model";
 import { queryTimeRange, renderQuery, resolveParameters, triggerOf } from "./resolve";
 import { lintQuery, type Finding, type QueryFacts } from "../kusto/lint";
+import { readsSubscriptionData, subscriptionColumnOf } from "../detections/patterns/subscription";
 
 export const KEY_PATTERN = /^azt\d{3}(-\d+)?-[a-z0-9]+(-[a-z0-9]+)*$/;
 
@@ -119,5 +120,9 @@ export function queryCheck(d: Detection): QueryCheck {
   }
   for (const [kind, col] of Object.entries(d.entities)) if (col && !cols.has(col)) problems.push(`entities.${kind} column ${col} is not a result column`);
   if (![...cols.values()].includes("datetime")) problems.push("the result has no datetime column: an alert must say when");
+  // One rule watches every subscription of the estate: its alerts must say which one.
+  const sub = subscriptionColumnOf(d);
+  if (readsSubscriptionData(d) && !sub) problems.push("reads subscription data but no result column holds the subscription: set entities.subscription (a SubscriptionId, resource id or resource id list column)");
+  else if (sub && !cols.has(sub)) problems.push(`subscription column ${sub} is not a result column`);
   return { query, findings, facts, problems, bestPractices };
 }

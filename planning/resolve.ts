@@ -9,6 +9,8 @@ import { activityLogCondition, operationMatchQuery, OPERATION_TRIGGER, ACTIVITY_
 import { isoDuration, isoDurationMs } from "../detections/kql";
 import { LIMITS } from "../azure/limits";
 import { activityLogAlertPlacement } from "./estate";
+import { SUBSCRIPTION_ID, SUBSCRIPTION_NAME, subscriptionColumnOf, subscriptionNamesExpression, withSubscriptionColumns } from "../detections/patterns/subscription";
+import type { Estate } from "../config/estate";
 
 export type AlertKind = "scheduledQuery" | "activityLog";
 
@@ -50,6 +52,31 @@ export interface Schedule {
 /** Build the KQL of a detection for given parameter values and schedule (default: its own). */
 export function renderQuery(d: Detection, p: ParameterValues, s: Schedule = d): string {
   return d.signal.kind === "query" ? d.signal.query(p) : operationMatchQuery(d.signal, p, s.evaluationFrequency);
+}
+
+/** Subscription names the estate's alerts can carry (from the stack file; none for a management group). */
+export function subscriptionNames(estate: Estate): { id: string; name: string }[] {
+  return estate.mode === "subscriptions" ? estate.subscriptions.filter((s): s is { id: string; name: string } => !!s.name) : [];
+}
+
+/**
+ * The query and trigger as deployed: the catalogue's, with the subscription the rows belong to
+ * added as the SubscriptionId dimension (and SubscriptionName when the stack file names its
+ * subscriptions and the lookup fits), so every alert of the one estate-wide rule says where.
+ */
+export function deployedForm(d: Detection, query: string, trigger: Trigger, estate: Estate): { query: string; trigger: Trigger } {
+  const column = subscriptionColumnOf(d);
+  if (!column) return { query, trigger };
+  const names = subscriptionNamesExpression(subscriptionNames(estate));
+  const added = [SUBSCRIPTION_ID, ...(names ? [SUBSCRIPTION_NAME] : [])];
+  const dimensions = [...(trigger.dimensions ?? []).filter((x) => !added.includes(x)), ...added];
+  if (dimensions.length > LIMITS.maxDimensions) throw new Error(`${d.key}: ${dimensions.length} dimensions with the subscription, over Azure's ${LIMITS.maxDimensions}`);
+  return { query: withSubscriptionColumns(query, column, names), trigger: { ...trigger, dimensions } };
+}
+
+/** The query a resolved detection deploys with given parameter values (deploy-time allowlists). */
+export function deployedQuery(d: ResolvedDetection, p: ParameterValues, estate: Estate): string {
+  return deployedForm(d.detection, renderQuery(d.detection, p, d), d.trigger, estate).query;
 }
 
 /**
@@ -206,8 +233,10 @@ export function resolveDetections(cfg: StackConfig, catalogue: readonly Detectio
       overrideQueryTimeRange: o.overrideQueryTimeRange ?? d.overrideQueryTimeRange,
     };
     let query = "";
+    let deployed = { query, trigger };
     try {
       query = renderQuery(d, parameters, schedule);
+      deployed = deployedForm(d, query, trigger, cfg.estate);
     } catch (e) {
       problems.push(`${keyPath(["overrides", d.key, "parameters"])}: ${(e as Error).message}`);
     }
@@ -220,8 +249,8 @@ export function resolveDetections(cfg: StackConfig, catalogue: readonly Detectio
       overrideQueryTimeRange: queryTimeRange(d, schedule),
       alertKind,
       parameters,
-      query,
-      trigger,
+      query: deployed.query,
+      trigger: deployed.trigger,
       activityLogCondition: alertKind === "activityLog" && d.signal.kind === "activityLog" ? activityLogCondition(d.signal.match) : undefined,
       ...(logSearchBecause ? { logSearchBecause } : {}),
     });
