@@ -1,4 +1,5 @@
-// Pulumi's entry point (package.json "main"; Pulumi.yaml runs it as JavaScript, typescript: false).
+// Pulumi's entry point (Pulumi.yaml `main`; run as JavaScript, typescript: false). package.json's
+// `exports` is the library (lib.ts), not this program.
 //
 // `pulumi preview`/`up` run the program compiled by `npm run build` (bin/, built on `npm ci` too)
 // when it is current: no TypeScript compiler is loaded, which halves every run (README,

@@ -4,10 +4,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { parseStackConfig, rawFromPulumiConfig, type StackConfig } from "./config";
 import { coverageSummary } from "./planning/coverage";
 import { DAYS_PER_MONTH, estimateCost, logSourcesDelivered, priceTable, type CostEstimate } from "./planning/cost";
-import { resolveDetections, type ResolvedDetection } from "./planning/resolve";
+import { entraAllowlistLookups, resolveDetections, type ResolvedDetection } from "./planning/resolve";
 import { ConfigError } from "./config/errors";
 import { routeProblems } from "./config/routing";
-import { DetectionSuite } from "./components/DetectionSuite";
+import { DetectionSuite, type DetectionSuiteArgs } from "./components/DetectionSuite";
 import { withoutPromiseStacks } from "./components/promiseStacks";
 import type { Detection } from "./detections/model";
 import { applyTelemetry, type TelemetryPlan } from "./planning/telemetry";
@@ -35,7 +35,7 @@ export function runProgram(catalogue?: readonly Detection[]): Program {
   const unrouted = routeProblems(config.routing, detections);
   if (unrouted.length) throw new ConfigError(unrouted);
   for (const w of telemetry.warnings) void pulumi.log.warn(w);
-  const suite = withoutPromiseStacks(() => new DetectionSuite("azdetect", { config, detections, telemetry: telemetry.plan }));
+  const suite = withoutPromiseStacks(() => new DetectionSuite("azdetect", suiteArgs(config, detections, telemetry.plan)));
   const prices = priceTable(config.pricing);
   const cost = estimateCost(detections, prices, logSourcesDelivered(detections, telemetry.plan, config.estate), config.estate);
   const estate = withIngestionCost(estateTelemetry(detections, config.telemetry, config.estate, telemetry.plan), prices, DAYS_PER_MONTH);
@@ -51,4 +51,27 @@ export function runProgram(catalogue?: readonly Detection[]): Program {
     costEstimate: cost,
   };
   return { config, detections, suite, outputs, telemetry: telemetry.plan, warnings: telemetry.warnings, cost, estate };
+}
+
+/**
+ * The suite's args for a stack config. The stack keeps the names it has always had: Azure names
+ * carry the stack name, and children keep their Pulumi names (no prefix), so deployed stacks see no
+ * replacement (test/urns.spec.ts).
+ */
+export function suiteArgs(config: StackConfig, detections: ResolvedDetection[], telemetry: TelemetryPlan): DetectionSuiteArgs {
+  const ws = config.workspace;
+  return {
+    location: config.location,
+    resourceGroup: config.createResourceGroup ? { create: { name: config.resourceGroupName } } : { name: config.resourceGroupName },
+    workspace: ws.mode === "existing" ? { id: ws.id } : { create: { name: ws.name, sku: ws.sku, retentionInDays: ws.retentionInDays, retainOnDelete: ws.retainOnDelete } },
+    detections,
+    routing: config.routing,
+    telemetry,
+    entraAllowlists: entraAllowlistLookups(config),
+    skipQueryValidation: config.skipQueryValidation,
+    tags: config.tags,
+    estate: config.estate,
+    identity: config.stack,
+    childNamePrefix: "",
+  };
 }

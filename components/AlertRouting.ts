@@ -10,13 +10,20 @@ import { actionGroupNamesFor, RECEIVER_LIMITS, routeProblems, type ActionGroupSp
 import type { Severity, Tactic } from "../detections/model";
 import type { ResolvedDetection } from "../planning/resolve";
 import { groupRecipients, userRecipients, type EntraRecipient } from "./entraLookups";
-import { ruleName } from "./names";
+import { childNamer, ruleName, type ComponentNaming } from "./names";
 
-export interface AlertRoutingArgs {
-  routing: RoutingConfig;
+/**
+ * Alert routing as the suite takes it: the stack config's routing (config's parseRouting gives one),
+ * where an existing action group's id may be an Output of the embedding program, and the switches
+ * are optional (default: every rule must be routed; no maintenance windows).
+ */
+export type SuiteRouting = Omit<RoutingConfig<pulumi.Input<string>>, "allowUnroutedAlerts" | "maintenanceWindows"> &
+  Partial<Pick<RoutingConfig, "allowUnroutedAlerts" | "maintenanceWindows">>;
+
+export interface AlertRoutingArgs extends ComponentNaming {
+  routing: SuiteRouting;
   /** The rules the stack deploys: every one must be routed (unless allowed), windows name them. */
   detections: readonly ResolvedDetection[];
-  stack: string;
   resourceGroupName: pulumi.Input<string>;
   /** /subscriptions/<id>: maintenance windows apply to alerts on any resource of it. */
   subscriptionScope: pulumi.Input<string>;
@@ -27,24 +34,26 @@ export class AlertRouting extends pulumi.ComponentResource {
   /** Action group resource id per configured name (managed and referenced). */
   public readonly actionGroupIds: pulumi.Output<Record<string, string>>;
   private readonly ids: Record<string, pulumi.Output<string>>;
-  private readonly routing: RoutingConfig;
+  private readonly routing: RoutingConfig<pulumi.Input<string>>;
 
   constructor(name: string, args: AlertRoutingArgs, opts?: pulumi.ComponentResourceOptions) {
-    const problems = [...routeProblems(args.routing, args.detections), ...args.routing.maintenanceWindows.flatMap((w, i) => windowRuleNames(w, i, args).problems)];
+    const routing: RoutingConfig<pulumi.Input<string>> = { allowUnroutedAlerts: false, maintenanceWindows: [], ...args.routing };
+    const problems = [...routeProblems(routing, args.detections), ...routing.maintenanceWindows.flatMap((w, i) => windowRuleNames(w, i, args).problems)];
     if (problems.length) throw new ConfigError(problems);
     super("azdetect:index:AlertRouting", name, {}, opts);
-    this.routing = args.routing;
+    this.routing = routing;
+    const child = childNamer(args.childNamePrefix ?? `${name}-`);
 
-    const used = new Set(args.routing.routes.flatMap((r) => r.actionGroups));
+    const used = new Set(routing.routes.flatMap((r) => r.actionGroups));
     this.ids = {};
-    for (const g of Object.values(args.routing.actionGroups)) {
+    for (const g of Object.values(routing.actionGroups)) {
       if (!used.has(g.name)) pulumi.log.warn(`${keyPath(["actionGroups", g.name])} is not used by any route`, this);
-      this.ids[g.name] = g.mode === "existing" ? pulumi.output(g.id) : this.declareActionGroup(g, args);
+      this.ids[g.name] = g.mode === "existing" ? pulumi.output(g.id) : this.declareActionGroup(child(`action-group-${g.name}`), g, args);
     }
     this.actionGroupIds = pulumi.output(this.ids) as pulumi.Output<Record<string, string>>;
 
-    args.routing.maintenanceWindows.forEach((w, i) => {
-      new alertsmanagement.AlertProcessingRuleByName(`maintenance-${w.name}`, {
+    routing.maintenanceWindows.forEach((w, i) => {
+      new alertsmanagement.AlertProcessingRuleByName(child(`maintenance-${w.name}`), {
         alertProcessingRuleName: `azdetect-${args.stack}-maintenance-${w.name}`,
         resourceGroupName: args.resourceGroupName,
         location: "Global",
@@ -80,7 +89,7 @@ export class AlertRouting extends pulumi.ComponentResource {
     return actionGroupNamesFor(this.routing, severity, tactic).map((n) => this.ids[n]);
   }
 
-  private declareActionGroup(g: Extract<ActionGroupSpec, { mode: "managed" }>, args: AlertRoutingArgs): pulumi.Output<string> {
+  private declareActionGroup(logicalName: string, g: Extract<ActionGroupSpec, { mode: "managed" }>, args: AlertRoutingArgs): pulumi.Output<string> {
     const invokeOpts = { parent: this };
     const entra = pulumi.all([
       g.entraGroup ? groupRecipients(g.entraGroup, invokeOpts) : pulumi.output([] as EntraRecipient[]),
@@ -95,7 +104,7 @@ export class AlertRouting extends pulumi.ComponentResource {
         })
       : pulumi.output(emailReceivers(g.name, g.emails, [], otherReceivers).receivers);
 
-    return new monitor.ActionGroup(`action-group-${g.name}`, {
+    return new monitor.ActionGroup(logicalName, {
       actionGroupName: actionGroupAzureName(args.stack, g.name),
       resourceGroupName: args.resourceGroupName,
       location: "Global",

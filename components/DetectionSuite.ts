@@ -1,12 +1,14 @@
 // The root component: resource group, workspace, alert routing, telemetry, and one
-// TacticDetections per selected tactic.
+// TacticDetections per selected tactic. It takes its own typed args, so a Pulumi program that
+// already owns a workspace and action groups can embed it (examples/embed/); the stack program
+// (program.ts) builds these args from the stack config.
 import * as pulumi from "@pulumi/pulumi";
 import * as resources from "@pulumi/azure-native/resources";
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import * as authorization from "@pulumi/azure-native/authorization";
-import type { StackConfig } from "../config";
 import { TACTICS, type GlobalAllowlist } from "../detections/model";
-import { allowlistParameters, deferredAllowlists, deployedQuery, upnsIn, withAllowlistValues, type ResolvedDetection } from "../planning/resolve";
+import { allowlistParameters, deferredAllowlists, deployedQuery, withAllowlistValues, type EntraAllowlistLookups, type ResolvedDetection } from "../planning/resolve";
+import type { Estate } from "../config/estate";
 import { TacticDetections, tacticComponentName } from "./TacticDetections";
 import type { TelemetryPlan } from "../planning/telemetry";
 import { TelemetryActivityLog } from "./TelemetryActivityLog";
@@ -14,14 +16,57 @@ import { TelemetryEntraId } from "./TelemetryEntraId";
 import { TelemetryDiagnostics } from "./TelemetryDiagnostics";
 import { TelemetryAgent } from "./TelemetryAgent";
 import { TelemetryPolicy } from "./TelemetryPolicy";
-import { AlertRouting } from "./AlertRouting";
+import { AlertRouting, type SuiteRouting } from "./AlertRouting";
 import { servicePrincipalIds, userObjectIds } from "./entraLookups";
+import { childNamer } from "./names";
+
+/** A Log Analytics workspace the suite creates (and, by default, keeps on destroy). */
+export interface WorkspaceToCreate {
+  /** Azure name of the workspace. */
+  name: string;
+  /** Pricing tier (default PerGB2018). */
+  sku?: string;
+  /** Days the workspace keeps data (default 90). */
+  retentionInDays?: number;
+  /** Keep the workspace and the evidence in it when the suite is destroyed (default true). */
+  retainOnDelete?: boolean;
+}
 
 export interface DetectionSuiteArgs {
-  config: StackConfig;
-  detections: ResolvedDetection[];
-  /** What telemetry to deploy (planning/telemetry.ts); none when absent. */
+  /** Azure region of the log search rules (and of the group and workspace the suite creates). */
+  location: string;
+  /** The resource group of everything the suite creates: an existing one by name, or one the suite creates and owns. */
+  resourceGroup: { name: pulumi.Input<string> } | { create: { name: string } };
+  /** The workspace the rules query and the telemetry fills: an existing one (by id, or a resource's `id`), or one the suite creates. */
+  workspace: { id: pulumi.Input<string> } | { create: WorkspaceToCreate };
+  /** The detections to deploy: `selectDetections(...)` or `resolveDetections(...)` of the library. */
+  detections: readonly ResolvedDetection[];
+  /** Action groups (managed by the suite, or existing by id) and the severity/tactic routes to them. */
+  routing: SuiteRouting;
+  /** The telemetry to deploy (`planTelemetry(...)` of the library); none when absent. */
   telemetry?: TelemetryPlan;
+  /** Entra ID names resolved at deploy time into the appIds/objectIds allowlists (none by default). */
+  entraAllowlists?: EntraAllowlistLookups;
+  /** Ask Azure not to validate the queries when the rules are created (tables without data yet). */
+  skipQueryValidation?: boolean;
+  /**
+   * The subscriptions watched (default: the one the suite deploys to). Use the same estate the
+   * detections and the telemetry plan were resolved with.
+   */
+  estate?: Estate;
+  /** Tags on every resource the suite creates. */
+  tags?: Record<string, string>;
+  /**
+   * The identity the suite's Azure names and tags carry (`azdetect-<identity>-<detection key>`, tag
+   * azdetect-stack). Default `<Pulumi stack>-<component name>`, so two suites never share a name.
+   */
+  identity?: string;
+  /**
+   * Prefix of the Pulumi names of the suite's children. Default `<component name>-`, so two suites in
+   * one program do not collide. The stack program passes "" to keep the URNs of stacks deployed
+   * before this option existed.
+   */
+  childNamePrefix?: string;
 }
 
 export class DetectionSuite extends pulumi.ComponentResource {
@@ -36,57 +81,62 @@ export class DetectionSuite extends pulumi.ComponentResource {
 
   constructor(name: string, args: DetectionSuiteArgs, opts?: pulumi.ComponentResourceOptions) {
     super("azdetect:index:DetectionSuite", name, {}, opts);
-    const cfg = args.config;
-    const tags = { ...cfg.tags, "azdetect-stack": cfg.stack };
+    const identity = args.identity ?? `${pulumi.getStack()}-${name}`;
+    const prefix = args.childNamePrefix ?? `${name}-`;
+    const child = childNamer(prefix);
+    const tags = { ...args.tags, "azdetect-stack": identity };
+    const estate: Estate = args.estate ?? { mode: "current" };
 
-    // An existing group is only referenced by name: the stack never manages or deletes it.
-    this.resourceGroupName = cfg.createResourceGroup
-      ? new resources.ResourceGroup("resource-group", { resourceGroupName: cfg.resourceGroupName, location: cfg.location, tags }, { parent: this }).name
-      : pulumi.output(cfg.resourceGroupName);
+    // An existing group is only referenced by name: the suite never manages or deletes it.
+    this.resourceGroupName = "create" in args.resourceGroup
+      ? new resources.ResourceGroup(child("resource-group"), { resourceGroupName: args.resourceGroup.create.name, location: args.location, tags }, { parent: this }).name
+      : pulumi.output(args.resourceGroup.name);
 
     // An existing workspace is referenced by id only. A created one keeps the evidence it holds
-    // when the stack is destroyed unless config says otherwise (retainOnDelete).
-    this.workspaceId = cfg.workspace.mode === "existing"
-      ? pulumi.output(cfg.workspace.id)
-      : new operationalinsights.Workspace("workspace", {
-          workspaceName: cfg.workspace.name,
+    // when the suite is destroyed unless told otherwise (retainOnDelete).
+    const ws = args.workspace;
+    this.workspaceId = "id" in ws
+      ? pulumi.output(ws.id)
+      : new operationalinsights.Workspace(child("workspace"), {
+          workspaceName: ws.create.name,
           resourceGroupName: this.resourceGroupName,
-          location: cfg.location,
-          sku: { name: cfg.workspace.sku },
-          retentionInDays: cfg.workspace.retentionInDays,
+          location: args.location,
+          sku: { name: ws.create.sku ?? "PerGB2018" },
+          retentionInDays: ws.create.retentionInDays ?? 90,
           tags,
-        }, { parent: this, retainOnDelete: cfg.workspace.retainOnDelete }).id;
+        }, { parent: this, retainOnDelete: ws.create.retainOnDelete ?? true }).id;
 
     const client = authorization.getClientConfigOutput({ parent: this });
     const subscriptionScope = pulumi.interpolate`/subscriptions/${client.subscriptionId}`;
+    const common = { stack: identity, childNamePrefix: prefix };
 
-    // ---- Telemetry (issue 4): one component per source, each declared only when the plan has it.
+    // ---- Telemetry: one component per source, each declared only when the plan has it.
     const plan = args.telemetry;
     const workspaceId = this.workspaceId;
     if (plan?.activityLog) {
-      new TelemetryActivityLog("telemetry-activity-log", { stack: cfg.stack, workspaceId, categories: plan.activityLog.categories }, { parent: this });
+      new TelemetryActivityLog(child("telemetry-activity-log"), { ...common, workspaceId, categories: plan.activityLog.categories }, { parent: this });
     }
     if (plan?.entraId) {
-      new TelemetryEntraId("telemetry-entra-id", { stack: cfg.stack, workspaceId, categories: plan.entraId.categories }, { parent: this });
+      new TelemetryEntraId(child("telemetry-entra-id"), { ...common, workspaceId, categories: plan.entraId.categories }, { parent: this });
     }
     if (plan?.diagnostics.length) {
-      new TelemetryDiagnostics("telemetry-diagnostics", { stack: cfg.stack, workspaceId, settings: plan.diagnostics }, { parent: this });
+      new TelemetryDiagnostics(child("telemetry-diagnostics"), { ...common, workspaceId, settings: plan.diagnostics }, { parent: this });
     }
     const agent = plan && (plan.agent.windows || plan.agent.linux)
-      ? new TelemetryAgent("telemetry-agent", { stack: cfg.stack, location: cfg.location, resourceGroupName: this.resourceGroupName, workspaceId, subscriptionId: client.subscriptionId, agent: plan.agent, tags }, { parent: this })
+      ? new TelemetryAgent(child("telemetry-agent"), { ...common, location: args.location, resourceGroupName: this.resourceGroupName, workspaceId, subscriptionId: client.subscriptionId, agent: plan.agent, tags }, { parent: this })
       : undefined;
     if (plan && (plan.policy.resourceLogs || plan.policy.agent.length)) {
-      new TelemetryPolicy("telemetry-policy", {
-        stack: cfg.stack, location: cfg.location, subscriptionId: client.subscriptionId, workspaceId,
+      new TelemetryPolicy(child("telemetry-policy"), {
+        ...common, location: args.location, subscriptionId: client.subscriptionId, workspaceId,
         resourceLogs: plan.policy.resourceLogs,
         dataCollectionRuleIds: Object.fromEntries(plan.policy.agent.map((os) => [os, agent!.dataCollectionRuleIds[os]!])),
       }, { parent: this });
     }
     // ---- end telemetry.
-    const routing = new AlertRouting("alert-routing", {
-      routing: cfg.routing,
+    const routing = new AlertRouting(child("alert-routing"), {
+      ...common,
+      routing: args.routing,
       detections: args.detections,
-      stack: cfg.stack,
       resourceGroupName: this.resourceGroupName,
       subscriptionScope,
       tags,
@@ -96,29 +146,29 @@ export class DetectionSuite extends pulumi.ComponentResource {
     // Allowlist values known only at deploy time, from Entra ID (deferredAllowlists): they enter
     // the query through the detection's own builder (kql.ts quoting), like every other allowlist
     // value; offline tools see the query without them.
-    const deferred = this.deferredAllowlistValues(cfg, args.detections);
+    const deferred = this.deferredAllowlistValues(args.entraAllowlists, args.detections);
     const queryFor = (d: ResolvedDetection): pulumi.Input<string> => {
       const lists = (Object.keys(deferred) as GlobalAllowlist[]).filter((a) => allowlistParameters(d.detection, a).length);
       if (lists.length === 0) return d.query;
       return pulumi.all(lists.map((a) => deferred[a]!)).apply((values) =>
-        deployedQuery(d, lists.reduce((p, a, i) => withAllowlistValues({ ...d, parameters: p }, a, values[i]), d.parameters), cfg.estate));
+        deployedQuery(d, lists.reduce((p, a, i) => withAllowlistValues({ ...d, parameters: p }, a, values[i]), d.parameters), estate));
     };
 
     const rules: Record<string, pulumi.Output<Record<string, string>>> = {};
     for (const tactic of TACTICS) {
       const selected = args.detections.filter((d) => d.detection.tactic === tactic);
       if (selected.length === 0) continue;
-      const component = new TacticDetections(tacticComponentName(tactic), {
+      const component = new TacticDetections(child(tacticComponentName(tactic)), {
+        ...common,
         tactic,
         detections: selected,
-        stack: cfg.stack,
-        location: cfg.location,
+        location: args.location,
         resourceGroupName: this.resourceGroupName,
         workspaceId: this.workspaceId,
         subscriptionScope,
         actionGroupIds: (d) => routing.actionGroupIdsFor(d.severity, d.detection.tactic),
         queryFor,
-        skipQueryValidation: cfg.skipQueryValidation,
+        skipQueryValidation: args.skipQueryValidation ?? false,
         tags,
       }, { parent: this });
       this.tactics[tactic] = component;
@@ -129,15 +179,16 @@ export class DetectionSuite extends pulumi.ComponentResource {
   }
 
   /** The deploy-time values of the deferred allowlists that some selected detection uses. */
-  private deferredAllowlistValues(cfg: StackConfig, detections: ResolvedDetection[]): Partial<Record<GlobalAllowlist, pulumi.Output<string[]>>> {
-    const used = deferredAllowlists(cfg).filter((a) => detections.some((d) => allowlistParameters(d.detection, a).length));
+  private deferredAllowlistValues(lookups: EntraAllowlistLookups | undefined, detections: readonly ResolvedDetection[]): Partial<Record<GlobalAllowlist, pulumi.Output<string[]>>> {
+    if (!lookups) return {};
+    const used = deferredAllowlists(lookups).filter((a) => detections.some((d) => allowlistParameters(d.detection, a).length));
     if (used.length === 0) return {};
     const opts = { parent: this };
-    const sps = cfg.servicePrincipalNames.length ? servicePrincipalIds(cfg.servicePrincipalNames, opts) : pulumi.output([]);
+    const sps = lookups.servicePrincipalNames.length ? servicePrincipalIds(lookups.servicePrincipalNames, opts) : pulumi.output([]);
     const out: Partial<Record<GlobalAllowlist, pulumi.Output<string[]>>> = {};
     if (used.includes("appIds")) out.appIds = sps.apply((s) => s.map((x) => x.appId));
     if (used.includes("objectIds")) {
-      const upns = [...new Set(upnsIn([...cfg.allowlists.callers, ...cfg.allowlists.userPrincipalNames]).map((u) => u.toLowerCase()))];
+      const upns = lookups.userPrincipalNames;
       const users = upns.length ? userObjectIds(upns, opts) : pulumi.output({ objectIds: [] as string[], unknown: [] as string[] });
       out.objectIds = pulumi.all([sps, users]).apply(([s, u]) => {
         if (u.unknown.length) void pulumi.log.warn(`allowlists: ${u.unknown.join(", ")} not found in Entra ID: they stay allowlisted where a table logs UPNs, but not in tables that log object ids (MicrosoftGraphActivityLogs) — add their object ids to allowlists.objectIds if they act in this tenant`, this);

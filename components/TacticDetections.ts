@@ -6,12 +6,11 @@ import * as monitor from "@pulumi/azure-native/monitor";
 import type { Tactic } from "../detections/model";
 import { tacticSlug } from "../detections/model";
 import type { ResolvedDetection } from "../planning/resolve";
-import { detectionTags, displayName, ruleName } from "./names";
+import { childNamer, detectionTags, displayName, ruleName, type ComponentNaming } from "./names";
 
-export interface TacticDetectionsArgs {
+export interface TacticDetectionsArgs extends ComponentNaming {
   tactic: Tactic;
   detections: ResolvedDetection[];
-  stack: string;
   location: pulumi.Input<string>;
   resourceGroupName: pulumi.Input<string>;
   /** Every log search alert is scoped to this workspace (exactly one scope). */
@@ -34,6 +33,7 @@ export class TacticDetections extends pulumi.ComponentResource {
 
   constructor(name: string, args: TacticDetectionsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("azdetect:index:TacticDetections", name, {}, opts);
+    const child = childNamer(args.childNamePrefix ?? `${name}-`);
     const ids: Record<string, pulumi.Output<string>> = {};
     for (const d of args.detections) {
       const common = {
@@ -43,7 +43,7 @@ export class TacticDetections extends pulumi.ComponentResource {
         tags: detectionTags(d, args.stack, args.tags),
       };
       if (d.alertKind === "activityLog") {
-        this.rules[d.key] = new monitor.ActivityLogAlert(d.key, {
+        this.rules[d.key] = new monitor.ActivityLogAlert(child(d.key), {
           ...common,
           activityLogAlertName: ruleName(d.key, args.stack),
           location: "Global",
@@ -52,7 +52,7 @@ export class TacticDetections extends pulumi.ComponentResource {
           actions: { actionGroups: args.actionGroupIds(d).map((id) => ({ actionGroupId: id })) },
         }, { parent: this });
       } else {
-        this.rules[d.key] = new monitor.ScheduledQueryRule(d.key, {
+        this.rules[d.key] = new monitor.ScheduledQueryRule(child(d.key), {
           ...common,
           ruleName: ruleName(d.key, args.stack),
           displayName: displayName(d),

@@ -2,9 +2,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as monitor from "@pulumi/azure-native/monitor";
 import { telemetrySettingName } from "./telemetryNames";
+import { childNamer, type ComponentNaming } from "./names";
 
-export interface TelemetryActivityLogArgs {
-  stack: string;
+export interface TelemetryActivityLogArgs extends ComponentNaming {
   workspaceId: pulumi.Input<string>;
   categories: string[];
 }
@@ -14,7 +14,7 @@ export class TelemetryActivityLog extends pulumi.ComponentResource {
 
   constructor(name: string, args: TelemetryActivityLogArgs, opts?: pulumi.ComponentResourceOptions) {
     super("azdetect:index:TelemetryActivityLog", name, {}, opts);
-    this.settingId = new monitor.SubscriptionDiagnosticSetting("activity-log", {
+    this.settingId = new monitor.SubscriptionDiagnosticSetting(childNamer(args.childNamePrefix ?? `${name}-`)("activity-log"), {
       name: telemetrySettingName(args.stack),
       workspaceId: args.workspaceId,
       logs: args.categories.map((category) => ({ category, enabled: true })),

@@ -7,9 +7,9 @@ import * as monitor from "@pulumi/azure-native/monitor";
 import { parseResourceId } from "../config/schema";
 import type { Os, TelemetryPlan, WindowsStream } from "../planning/telemetry";
 import { logicalNameFor } from "./telemetryNames";
+import { childNamer, type ComponentNaming } from "./names";
 
-export interface TelemetryAgentArgs {
-  stack: string;
+export interface TelemetryAgentArgs extends ComponentNaming {
   location: string;
   resourceGroupName: pulumi.Input<string>;
   workspaceId: pulumi.Input<string>;
@@ -47,11 +47,12 @@ export class TelemetryAgent extends pulumi.ComponentResource {
   constructor(name: string, args: TelemetryAgentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("azdetect:index:TelemetryAgent", name, {}, opts);
     const { agent } = args;
+    const child = childNamer(args.childNamePrefix ?? `${name}-`);
     const destinations = { logAnalytics: [{ name: DESTINATION, workspaceResourceId: args.workspaceId }] };
 
     if (agent.windows) {
       const streams = Object.entries(agent.windows.xPathQueries).filter(([, q]) => q && q.length) as [WindowsStream, string[]][];
-      this.dataCollectionRuleIds.windows = new monitor.DataCollectionRule("dcr-windows", {
+      this.dataCollectionRuleIds.windows = new monitor.DataCollectionRule(child("dcr-windows"), {
         dataCollectionRuleName: dataCollectionRuleName(args.stack, "windows"),
         resourceGroupName: args.resourceGroupName,
         location: args.location,
@@ -64,7 +65,7 @@ export class TelemetryAgent extends pulumi.ComponentResource {
       }, { parent: this }).id;
     }
     if (agent.linux) {
-      this.dataCollectionRuleIds.linux = new monitor.DataCollectionRule("dcr-linux", {
+      this.dataCollectionRuleIds.linux = new monitor.DataCollectionRule(child("dcr-linux"), {
         dataCollectionRuleName: dataCollectionRuleName(args.stack, "linux"),
         resourceGroupName: args.resourceGroupName,
         location: args.location,
@@ -86,7 +87,7 @@ export class TelemetryAgent extends pulumi.ComponentResource {
       if (vm.installAgent) {
         // Kept on destroy by default: other rules (Defender, Sentinel, a team's own DCR) may rely
         // on the agent once it is there; removing it would silently stop their collection.
-        new compute.VirtualMachineExtension(logicalNameFor("ama", vm.id), {
+        new compute.VirtualMachineExtension(child(logicalNameFor("ama", vm.id)), {
           resourceGroupName: parsed.resourceGroup,
           vmName: pulumi.output(args.subscriptionId).apply((sub) => {
             const problem = vmSubscriptionProblem(vm.id, sub);
@@ -103,7 +104,7 @@ export class TelemetryAgent extends pulumi.ComponentResource {
           tags: args.tags,
         }, { parent: this, retainOnDelete: agent.keepAgentOnDestroy });
       }
-      new monitor.DataCollectionRuleAssociation(logicalNameFor("dcra", vm.id), {
+      new monitor.DataCollectionRuleAssociation(child(logicalNameFor("dcra", vm.id)), {
         resourceUri: vm.id,
         associationName: dataCollectionRuleName(args.stack, vm.os),
         dataCollectionRuleId: dcr,

@@ -5,9 +5,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as monitor from "@pulumi/azure-native/monitor";
 import type { DiagnosticSettingPlan } from "../planning/telemetry";
 import { logicalNameFor, telemetrySettingName } from "./telemetryNames";
+import { childNamer, type ComponentNaming } from "./names";
 
-export interface TelemetryDiagnosticsArgs {
-  stack: string;
+export interface TelemetryDiagnosticsArgs extends ComponentNaming {
   workspaceId: pulumi.Input<string>;
   settings: DiagnosticSettingPlan[];
 }
@@ -18,10 +18,11 @@ export class TelemetryDiagnostics extends pulumi.ComponentResource {
 
   constructor(name: string, args: TelemetryDiagnosticsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("azdetect:index:TelemetryDiagnostics", name, {}, opts);
+    const child = childNamer(args.childNamePrefix ?? `${name}-`);
     const ids: Record<string, pulumi.Output<string>> = {};
     for (const s of args.settings) {
       const dedicated = s.destination === "resourceSpecific";
-      ids[`${s.resourceUri}|${s.destination}`] = new monitor.DiagnosticSetting(logicalNameFor("diag", s.resourceUri, dedicated ? "dedicated" : ""), {
+      ids[`${s.resourceUri}|${s.destination}`] = new monitor.DiagnosticSetting(child(logicalNameFor("diag", s.resourceUri, dedicated ? "dedicated" : "")), {
         resourceUri: s.resourceUri,
         name: telemetrySettingName(args.stack, s.destination),
         workspaceId: args.workspaceId,

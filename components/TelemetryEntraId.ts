@@ -4,9 +4,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aadiam from "@pulumi/azure-native/aadiam";
 import { telemetrySettingName } from "./telemetryNames";
+import { childNamer, type ComponentNaming } from "./names";
 
-export interface TelemetryEntraIdArgs {
-  stack: string;
+export interface TelemetryEntraIdArgs extends ComponentNaming {
   workspaceId: pulumi.Input<string>;
   /** Category names as strings: the SDK enum lists only AuditLogs and SignInLogs. */
   categories: string[];
@@ -17,7 +17,7 @@ export class TelemetryEntraId extends pulumi.ComponentResource {
 
   constructor(name: string, args: TelemetryEntraIdArgs, opts?: pulumi.ComponentResourceOptions) {
     super("azdetect:index:TelemetryEntraId", name, {}, opts);
-    this.settingId = new aadiam.DiagnosticSetting("entra-id", {
+    this.settingId = new aadiam.DiagnosticSetting(childNamer(args.childNamePrefix ?? `${name}-`)("entra-id"), {
       name: telemetrySettingName(args.stack),
       workspaceId: args.workspaceId,
       logs: args.categories.map((category) => ({ category, enabled: true })),

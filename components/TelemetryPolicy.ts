@@ -8,9 +8,9 @@ import * as authorization from "@pulumi/azure-native/authorization";
 import type { Os } from "../planning/telemetry";
 import { AGENT_INITIATIVES, RESOURCE_LOGS_INITIATIVE, type BuiltInPolicy } from "../azure/telemetry-policies";
 import { stableGuid } from "./telemetryNames";
+import { childNamer, type ComponentNaming } from "./names";
 
-export interface TelemetryPolicyArgs {
-  stack: string;
+export interface TelemetryPolicyArgs extends ComponentNaming {
   location: string;
   subscriptionId: pulumi.Input<string>;
   workspaceId: pulumi.Input<string>;
@@ -25,10 +25,11 @@ export class TelemetryPolicy extends pulumi.ComponentResource {
   constructor(name: string, args: TelemetryPolicyArgs, opts?: pulumi.ComponentResourceOptions) {
     super("azdetect:index:TelemetryPolicy", name, {}, opts);
     const scope = pulumi.interpolate`/subscriptions/${args.subscriptionId}`;
+    const child = childNamer(args.childNamePrefix ?? `${name}-`);
     const ids: Record<string, pulumi.Output<string>> = {};
 
     const assign = (what: string, initiative: BuiltInPolicy, value: pulumi.Input<string>) => {
-      const assignment = new authorization.PolicyAssignment(`policy-${what}`, {
+      const assignment = new authorization.PolicyAssignment(child(`policy-${what}`), {
         // At most 64 characters at subscription scope.
         policyAssignmentName: `azdetect-${args.stack}-${what}`.slice(0, 64),
         displayName: `[azdetect ${args.stack}] ${initiative.displayName}`,
@@ -39,7 +40,7 @@ export class TelemetryPolicy extends pulumi.ComponentResource {
         parameters: { [initiative.parameter]: { value } },
       }, { parent: this });
       for (const role of initiative.roles) {
-        new authorization.RoleAssignment(`policy-${what}-${role.name.toLowerCase().replace(/ /g, "-")}`, {
+        new authorization.RoleAssignment(child(`policy-${what}-${role.name.toLowerCase().replace(/ /g, "-")}`), {
           roleAssignmentName: stableGuid("azdetect", args.stack, what, role.id),
           scope,
           principalId: assignment.identity.apply((i) => i?.principalId ?? ""),

@@ -7,7 +7,7 @@ import { GLOBAL_ALLOWLISTS, TACTICS } from "../detections/model";
 import { scheduleProblems } from "../azure/limits";
 import { ConfigError, formatIssue, keyPath, REDACTED } from "./errors";
 import { isoDuration, obj, oneOf, resourceId } from "./schema";
-import { telemetryConfig, telemetrySchema, type TelemetryConfig } from "./telemetry";
+import { telemetryConfig, telemetrySchema, type RawTelemetryConfig, type TelemetryConfig } from "./telemetry";
 import { isSecretBearingPath, normaliseRouting, routingConfigShape, type RoutingConfig } from "./routing";
 import { pricingSchema, type PricingOverrides } from "./pricing";
 import { DEFAULT_ACTIVITY_LOG_ALERT_SUBSCRIPTION_LIMIT, estateConfig, estateShape, estateTargetProblems, type Estate } from "./estate";
@@ -134,11 +134,8 @@ export interface StackConfig {
  * ConfigError listing every problem.
  */
 export function parseStackConfig(raw: Record<string, unknown>, stack: string): StackConfig {
-  const parsed = stackConfigSchema.safeParse(raw, { reportInput: true });
-  // Issues under values that may hold a credential (webhook URIs, ...) never echo the input.
-  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => formatIssue(isSecretBearingPath(i.path) ? ({ ...i, input: REDACTED } as typeof i) : i)));
+  const c = parsePart(stackConfigSchema, raw);
   const problems: string[] = [];
-  const c = parsed.data;
   const cfg: StackConfig = {
     stack,
     location: c.location,
@@ -153,29 +150,81 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string): S
           retentionInDays: c.workspace?.retentionInDays ?? 90,
           retainOnDelete: c.workspace?.retainOnDelete ?? true,
         },
-    tactics: c.tactics === undefined ? [...TACTICS] : [...new Set(c.tactics)],
-    preferActivityLogAlerts: c.preferActivityLogAlerts ?? true,
+    ...selectionFrom(c),
     skipQueryValidation: c.skipQueryValidation ?? false,
-    allowlists: effectiveAllowlists(c.allowlists),
-    overrides: c.overrides ?? {},
     tags: c.tags ?? {},
     telemetry: telemetryConfig(c.telemetry),
-    servicePrincipalNames: [...new Set(c.allowlists?.servicePrincipalNames ?? [])],
     routing: normaliseRouting(c, problems),
     pricing: c.pricing ?? {},
     estate: estateConfig(c, problems),
     activityLogAlertSubscriptionLimit: c.activityLogAlertSubscriptionLimit ?? DEFAULT_ACTIVITY_LOG_ALERT_SUBSCRIPTION_LIMIT,
   };
   problems.push(...estateTargetProblems(cfg.estate, cfg.telemetry));
-  problems.push(...overrideProblems(cfg));
+  problems.push(...overrideProblems(cfg.overrides));
   if (problems.length) throw new ConfigError(problems);
   return cfg;
 }
 
-/** Override keys must name a detection or a technique that has detections; schedules must be valid. */
-function overrideProblems(cfg: StackConfig): string[] {
+/** The stack config keys that select and tune detections (a DetectionSelection, planning/resolve.ts). */
+const selectionSchema = stackConfigSchema.pick({ tactics: true, preferActivityLogAlerts: true, allowlists: true, overrides: true });
+export type RawDetectionSelection = z.input<typeof selectionSchema>;
+export type DetectionSelectionConfig = Pick<StackConfig, "tactics" | "overrides" | "allowlists" | "preferActivityLogAlerts" | "servicePrincipalNames">;
+
+/** Defaults of the detection-selecting keys (shared by the whole stack config). */
+function selectionFrom(c: z.output<typeof selectionSchema>): DetectionSelectionConfig {
+  return {
+    tactics: c.tactics === undefined ? [...TACTICS] : [...new Set(c.tactics)],
+    preferActivityLogAlerts: c.preferActivityLogAlerts ?? true,
+    allowlists: effectiveAllowlists(c.allowlists),
+    overrides: c.overrides ?? {},
+    servicePrincipalNames: [...new Set(c.allowlists?.servicePrincipalNames ?? [])],
+  };
+}
+
+/**
+ * Validate the detection-selecting keys alone (tactics, preferActivityLogAlerts, allowlists,
+ * overrides) with the stack config's rules and defaults: for programs that embed DetectionSuite
+ * and want the stack file's shape for these. Throws a ConfigError naming each bad key.
+ */
+export function parseDetectionSelection(raw: RawDetectionSelection = {}): DetectionSelectionConfig {
+  const selection = selectionFrom(parsePart(selectionSchema, raw));
+  const problems = overrideProblems(selection.overrides);
+  if (problems.length) throw new ConfigError(problems);
+  return selection;
+}
+
+/**
+ * Validate the stack config or a part of it; throws a ConfigError naming each bad key. Issues under
+ * values that may hold a credential (webhook URIs, ...) never echo the input.
+ */
+function parsePart<S extends z.ZodType>(schema: S, raw: unknown): z.output<S> {
+  const parsed = schema.safeParse(raw, { reportInput: true });
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => formatIssue(isSecretBearingPath(i.path) ? ({ ...i, input: REDACTED } as typeof i) : i)));
+  return parsed.data;
+}
+
+const routingSchema = stackConfigSchema.pick({ actionGroups: true, routes: true, allowUnroutedAlerts: true, maintenanceWindows: true });
+
+/**
+ * Validate and normalise alert routing in the stack file's shape (actionGroups, routes,
+ * allowUnroutedAlerts, maintenanceWindows), for programs that embed DetectionSuite.
+ */
+export function parseRouting(raw: z.input<typeof routingSchema> = {}): RoutingConfig {
   const problems: string[] = [];
-  for (const [key, o] of Object.entries(cfg.overrides)) {
+  const routing = normaliseRouting(parsePart(routingSchema, raw), problems);
+  if (problems.length) throw new ConfigError(problems);
+  return routing;
+}
+
+/** Validate the `telemetry` key in the stack file's shape and apply its defaults. */
+export function parseTelemetryConfig(raw: RawTelemetryConfig = {}): TelemetryConfig {
+  return telemetryConfig(parsePart(telemetrySchema, raw));
+}
+
+/** Override keys must name a detection or a technique that has detections; schedules must be valid. */
+function overrideProblems(overrides: Record<string, DetectionOverride>): string[] {
+  const problems: string[] = [];
+  for (const [key, o] of Object.entries(overrides)) {
     const where = keyPath(["overrides", key]);
     const targets = detectionByKey(key) ? [detectionByKey(key)!] : /^AZT\d{3}(\.\d+)?$/.test(key) ? detectionsForTechnique(key) : [];
     if (targets.length === 0) {

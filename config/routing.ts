@@ -273,8 +273,12 @@ export interface RunbookReceiverSpec { name: string; automationAccountId: string
 export interface WebhookReceiverSpec { name: string; serviceUri: string; useAadAuth: boolean; objectId?: string; identifierUri?: string; tenantId?: string }
 export interface LogicAppReceiverSpec { name: string; resourceId: string; callbackUrl: string }
 
-export type ActionGroupSpec =
-  | { mode: "existing"; name: string; id: string }
+/**
+ * An action group by config name: one the stack manages, or an existing one referenced by id. The id
+ * type is a parameter so a Pulumi program embedding the suite can pass an Output (components/).
+ */
+export type ActionGroupSpec<Id = string> =
+  | { mode: "existing"; name: string; id: Id }
   | {
       mode: "managed";
       name: string;
@@ -303,8 +307,8 @@ export interface MaintenanceWindow {
   tactics?: Tactic[];
 }
 
-export interface RoutingConfig {
-  actionGroups: Record<string, ActionGroupSpec>;
+export interface RoutingConfig<Id = string> {
+  actionGroups: Record<string, ActionGroupSpec<Id>>;
   routes: Route[];
   allowUnroutedAlerts: boolean;
   maintenanceWindows: MaintenanceWindow[];
@@ -353,7 +357,7 @@ export function normaliseRouting(raw: RawRouting, problems: string[]): RoutingCo
 }
 
 /** Names of the action groups of every route matching a severity and tactic, in route order. */
-export function actionGroupNamesFor(routing: RoutingConfig, severity: Severity, tactic: Tactic): string[] {
+export function actionGroupNamesFor(routing: Pick<RoutingConfig<unknown>, "routes">, severity: Severity, tactic: Tactic): string[] {
   const out: string[] = [];
   for (const r of routing.routes) {
     if (!r.severities.includes(severity)) continue;
@@ -368,7 +372,7 @@ export function actionGroupNamesFor(routing: RoutingConfig, severity: Severity, 
  * Azure accepts. Activity-log alerts have no severity in Azure (they show as Sev4); routing uses
  * the detection's configured severity for both kinds.
  */
-export function routeProblems(routing: RoutingConfig, detections: readonly { key: string; severity: Severity; detection: { tactic: Tactic } }[]): string[] {
+export function routeProblems(routing: Pick<RoutingConfig<unknown>, "actionGroups" | "routes" | "allowUnroutedAlerts">, detections: readonly { key: string; severity: Severity; detection: { tactic: Tactic } }[]): string[] {
   const problems: string[] = [];
   const unrouted: string[] = [];
   // A disabled group sends nothing: a rule routed only to disabled groups is unrouted.

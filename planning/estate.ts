@@ -7,7 +7,8 @@ import { parseResourceId } from "../config/schema";
 import type { TelemetryConfig } from "../config/telemetry";
 import { diagnosticTypeKey } from "../azure/telemetry-sources";
 import { RESOURCE_LOGS_INITIATIVE_TYPES } from "../azure/telemetry-policies";
-import type { Detection } from "../detections/model";
+import type { Detection, Requirement } from "../detections/model";
+import { tenantLevel } from "../detections/patterns/subscription";
 import { sourceIds, type PriceTable } from "./cost";
 import type { TelemetryPlan } from "./telemetry";
 
@@ -67,6 +68,9 @@ export interface ScopeTelemetry {
 
 const uniq = <T>(xs: Iterable<T>): T[] => [...new Set(xs)];
 
+/** Source ids of a requirement, with diagnostics types in their canonical spelling. */
+const sourceIdsOf = (r: Requirement): string[] => (r.source === "diagnostics" ? [`diagnostics:${diagnosticTypeKey(r.resourceType) ?? r.resourceType}`] : sourceIds(r));
+
 /** The subscription of a resource id, lower-cased. */
 function subscriptionOf(resourceId: string): string | undefined {
   return parseResourceId(resourceId.replace(/\/(blob|file|queue|table)Services\/default$/i, ""))?.subscriptionId.toLowerCase();
@@ -83,7 +87,7 @@ export function estateTelemetry(
   const isProvided = (source: string) => provided.some((p) => source.toLowerCase() === p || source.toLowerCase().startsWith(p + ":"));
   const pendingAbout = (source: string) => Object.values(plan.pending).some((ps) => ps.some((p) => p.startsWith(source + " (") || p.startsWith(source + ":")));
   // Sources the deployed detections read, except tenant-level ones (Entra ID is one per tenant).
-  const needed = uniq(detections.flatMap((d) => d.detection.requires.flatMap((r) => (r.source === "diagnostics" ? [`diagnostics:${diagnosticTypeKey(r.resourceType) ?? r.resourceType}`] : sourceIds(r))))).filter((s) => !s.startsWith("entraId")).sort();
+  const needed = uniq(detections.flatMap((d) => d.detection.requires.filter((r) => !tenantLevel(r)).flatMap(sourceIdsOf))).sort();
 
   const scopes: { kind: ScopeTelemetry["kind"]; id: string; name?: string; inScope: (resourceId: string) => boolean }[] =
     estate.mode === "subscriptions"
@@ -130,8 +134,7 @@ export function estateTelemetry(
     for (const d of detections) {
       const own = [...(plan.gaps[d.key] ?? [])];
       for (const r of d.detection.requires) {
-        const ids = r.source === "diagnostics" ? [`diagnostics:${diagnosticTypeKey(r.resourceType) ?? r.resourceType}`] : sourceIds(r);
-        for (const id of ids) {
+        for (const id of sourceIdsOf(r)) {
           const s = notHere.get(id);
           if (s && !own.some((g) => g.startsWith(id + " (") || g.startsWith(id + ":"))) own.push(`${id} (${s.status === "pending" ? "pending: " : ""}${s.how})`);
         }

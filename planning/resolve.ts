@@ -1,7 +1,7 @@
 // Applies a stack's configuration to the catalogue: which detections are deployed, in which
 // form, with which parameters, schedule and severity. Pure: the stack, `npm run plan`,
 // `npm run catalog` and the tests all call this, so they agree on what `pulumi up` declares.
-import type { StackConfig, DetectionOverride } from "../config";
+import type { StackConfig, DetectionOverride, DetectionSelectionConfig } from "../config";
 import { ConfigError, keyPath } from "../config/errors";
 import { DETECTIONS } from "../detections/index";
 import type { Detection, GlobalAllowlist, ParameterValues, Severity, Trigger } from "../detections/model";
@@ -10,7 +10,7 @@ import { isoDuration, isoDurationMs } from "../detections/kql";
 import { LIMITS } from "../azure/limits";
 import { activityLogAlertPlacement } from "./estate";
 import { SUBSCRIPTION_ID, SUBSCRIPTION_NAME, subscriptionColumnOf, subscriptionNamesExpression, withSubscriptionColumns } from "../detections/patterns/subscription";
-import type { Estate } from "../config/estate";
+import { DEFAULT_ACTIVITY_LOG_ALERT_SUBSCRIPTION_LIMIT, type Estate } from "../config/estate";
 
 export type AlertKind = "scheduledQuery" | "activityLog";
 
@@ -174,23 +174,48 @@ export function upnsIn(values: readonly string[]): string[] {
   return values.filter((v) => v.includes("@"));
 }
 
+/** Entra ID names whose ids join the allowlists at deploy time (DetectionSuite's `entraAllowlists`). */
+export interface EntraAllowlistLookups {
+  /** Service principal display names: their app ids join appIds, their object ids objectIds. */
+  servicePrincipalNames: string[];
+  /** User principal names: their object ids join objectIds. */
+  userPrincipalNames: string[];
+}
+
+/** The deploy-time lookups of a stack: allowlists.servicePrincipalNames, and the UPNs in callers and userPrincipalNames. */
+export function entraAllowlistLookups(cfg: Pick<StackConfig, "allowlists" | "servicePrincipalNames">): EntraAllowlistLookups {
+  const upns = upnsIn([...(cfg.allowlists?.callers ?? []), ...(cfg.allowlists?.userPrincipalNames ?? [])]);
+  return { servicePrincipalNames: cfg.servicePrincipalNames ?? [], userPrincipalNames: [...new Set(upns.map((u) => u.toLowerCase()))] };
+}
+
 /**
  * The allowlists that receive values only at deploy time, from Entra ID lookups (DetectionSuite):
- * appIds from allowlists.servicePrincipalNames; objectIds from those and from the UPNs in
- * allowlists.callers and allowlists.userPrincipalNames.
+ * appIds from service principal names; objectIds from those and from user principal names.
  */
-export function deferredAllowlists(cfg: Pick<StackConfig, "allowlists" | "servicePrincipalNames">): GlobalAllowlist[] {
+export function deferredAllowlists(lookups: EntraAllowlistLookups): GlobalAllowlist[] {
   const out: GlobalAllowlist[] = [];
-  if (cfg.servicePrincipalNames?.length) out.push("appIds");
-  if (cfg.servicePrincipalNames?.length || upnsIn([...(cfg.allowlists?.callers ?? []), ...(cfg.allowlists?.userPrincipalNames ?? [])]).length) out.push("objectIds");
+  if (lookups.servicePrincipalNames.length) out.push("appIds");
+  if (lookups.servicePrincipalNames.length || lookups.userPrincipalNames.length) out.push("objectIds");
   return out;
 }
 
-/** The detections a stack deploys. Throws ConfigError listing every problem. */
-export function resolveDetections(cfg: StackConfig, catalogue: readonly Detection[] = DETECTIONS): ResolvedDetection[] {
+/**
+ * What selects and tunes the detections: the stack config's tactics, overrides, allowlists and
+ * alert-form preference (a whole StackConfig is one; config's parseDetectionSelection makes one).
+ */
+export type DetectionSelection = DetectionSelectionConfig & {
+  /** The subscriptions watched (default: the deploying one): decides where activity-log alerts can go and the subscription names alerts carry. */
+  estate?: Estate;
+  /** Up to this many listed subscriptions activity-log alerts are deployed per subscription (default DEFAULT_ACTIVITY_LOG_ALERT_SUBSCRIPTION_LIMIT). */
+  activityLogAlertSubscriptionLimit?: number;
+};
+
+/** The detections a selection deploys. Throws ConfigError listing every problem. */
+export function resolveDetections(cfg: DetectionSelection, catalogue: readonly Detection[] = DETECTIONS): ResolvedDetection[] {
   const problems: string[] = [];
   const out: ResolvedDetection[] = [];
-  const placement = activityLogAlertPlacement(cfg.estate, cfg.activityLogAlertSubscriptionLimit);
+  const estate: Estate = cfg.estate ?? { mode: "current" };
+  const placement = activityLogAlertPlacement(estate, cfg.activityLogAlertSubscriptionLimit ?? DEFAULT_ACTIVITY_LOG_ALERT_SUBSCRIPTION_LIMIT);
   for (const d of catalogue) {
     if (!cfg.tactics.includes(d.tactic)) continue;
     const applied = overridesFor(d, cfg.overrides);
@@ -206,7 +231,7 @@ export function resolveDetections(cfg: StackConfig, catalogue: readonly Detectio
     if (d.signal.kind === "activityLog") {
       const blockers: string[] = [];
       // Allowlists that receive values at deploy time count as set.
-      const deferred = deferredAllowlists(cfg).flatMap((a) => allowlistParameters(d, a));
+      const deferred = deferredAllowlists(entraAllowlistLookups(cfg)).flatMap((a) => allowlistParameters(d, a));
       for (const ex of d.signal.exclusions ?? []) if ((parameters[ex.parameter] as string[]).length || deferred.includes(ex.parameter)) blockers.push(`parameter ${ex.parameter} is set (activity-log alerts cannot exclude values)`);
       if (o.threshold !== undefined) blockers.push("a threshold is set (activity-log alerts fire on every event)");
       if (o.alertKind === "activityLog" && blockers.length) problems.push(`${where}: ${d.key} cannot be an activity-log alert because ${blockers.join(" and ")} — use scheduledQuery or remove them`);
@@ -236,7 +261,7 @@ export function resolveDetections(cfg: StackConfig, catalogue: readonly Detectio
     let deployed = { query, trigger };
     try {
       query = renderQuery(d, parameters, schedule);
-      deployed = deployedForm(d, query, trigger, cfg.estate);
+      deployed = deployedForm(d, query, trigger, estate);
     } catch (e) {
       problems.push(`${keyPath(["overrides", d.key, "parameters"])}: ${(e as Error).message}`);
     }

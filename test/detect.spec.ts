@@ -2,7 +2,7 @@
 import { expect } from "chai";
 import { execFileSync } from "child_process";
 import * as path from "path";
-import { rowsByTable } from "../tools/detect";
+import { rowsByTable } from "../planning/rows";
 
 const root = path.join(__dirname, "..");
 
@@ -17,10 +17,10 @@ describe("npm run detect", () => {
 
   it("accepts the three export shapes and drops columns the schema does not know", () => {
     const row = { Type: "AzureActivity", TimeGenerated: "2025-06-02T11:00:00Z", Caller: "a", Extra: 1 };
-    expect(rowsByTable([row])).to.deep.equal({ tables: { AzureActivity: [{ Type: "AzureActivity", TimeGenerated: "2025-06-02T11:00:00Z", Caller: "a" }] }, dropped: ["AzureActivity.Extra"] });
+    expect(rowsByTable([row])).to.deep.equal({ tables: { AzureActivity: [{ Type: "AzureActivity", TimeGenerated: "2025-06-02T11:00:00.000Z", Caller: "a" }] }, dropped: ["AzureActivity.Extra"] });
     expect(rowsByTable({ AzureActivity: [{ Caller: "b" }] }).tables).to.deep.equal({ AzureActivity: [{ Caller: "b" }] });
     const api = { tables: [{ name: "PrimaryResult", columns: [{ name: "Caller" }, { name: "TimeGenerated" }], rows: [["c", "2025-06-02T11:00:00Z"]] }] };
-    expect(rowsByTable(api, "AzureActivity").tables).to.deep.equal({ AzureActivity: [{ Caller: "c", TimeGenerated: "2025-06-02T11:00:00Z" }] });
+    expect(rowsByTable(api, "AzureActivity").tables).to.deep.equal({ AzureActivity: [{ Caller: "c", TimeGenerated: "2025-06-02T11:00:00.000Z" }] });
     expect(() => rowsByTable([{ Caller: "x" }])).to.throw(/--table/);
     expect(() => rowsByTable({ Nope: [{}] })).to.throw(/unknown table Nope/);
   });

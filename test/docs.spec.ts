@@ -1,4 +1,4 @@
-// Generated documents are current: docs/detections.md, the telemetry table, the README config
+// Generated documents are current: docs/detections.md, docs/azure-recordings.md, the telemetry table, the README config
 // reference, the coverage claim and the plan example (regenerate all with `npm run docs`).
 import { expect } from "chai";
 import * as path from "path";
@@ -9,7 +9,7 @@ describe("generated docs", () => {
   before(async () => {
     docs = await generatedDocs();
   });
-  for (const name of ["detections.md", "telemetry.md", "README.md"]) {
+  for (const name of ["detections.md", "azure-recordings.md", "telemetry.md", "README.md"]) {
     it(`${name} is current (npm run docs)`, () => {
       const doc = docs.find(([file]) => path.basename(file) === name);
       expect(doc, `${name} is not a generated document`).to.not.equal(undefined);

@@ -20,14 +20,15 @@ const MAY_IMPORT: Record<string, string[]> = {
   components: ["planning", "config", "detections", "azure", "kusto"], // Pulumi components: Azure wiring
   program: ["components", "planning", "config", "detections", "azure", "kusto", "pricing"],
   tools: ["program", "components", "planning", "config", "detections", "azure", "kusto", "pricing"],
+  lib: ["tools", "program", "components", "planning", "config", "detections", "azure", "kusto", "pricing"], // the library entry (lib.ts)
 };
-/** The top-level files that form the stack program (main.js runs bin/ or the sources; build-stamp.js tells which). */
-const PROGRAM_FILES = new Set(["index.ts", "program.ts", "main.js", "build-stamp.js"]);
+/** Top-level files and their part: the stack program (main.js runs bin/ or the sources; build-stamp.js tells which), the library entry. */
+const ROOT_FILES: Record<string, string> = { "index.ts": "program", "program.ts": "program", "main.js": "program", "build-stamp.js": "program", "lib.ts": "lib" };
 
 function partOf(file: string): string | undefined {
   const rel = path.relative(ROOT, file).split(path.sep);
   if (rel[0] === "bin") return "program"; // main.js runs the compiled program
-  if (rel.length === 1) return [rel[0], `${rel[0]}.ts`, `${rel[0]}.js`].some((f) => PROGRAM_FILES.has(f)) ? "program" : undefined;
+  if (rel.length === 1) return [rel[0], `${rel[0]}.ts`, `${rel[0]}.js`].map((f) => ROOT_FILES[f]).find(Boolean);
   return rel[0] in MAY_IMPORT ? rel[0] : undefined;
 }
 
@@ -40,7 +41,7 @@ function sourceFiles(dir: string): string[] {
 }
 
 describe("layout: one part per folder, imports run one way", () => {
-  const files = [...Object.keys(MAY_IMPORT).filter((p) => p !== "program").flatMap((p) => sourceFiles(path.join(ROOT, p))), ...[...PROGRAM_FILES].map((f) => path.join(ROOT, f))];
+  const files = [...Object.keys(MAY_IMPORT).filter((p) => fs.existsSync(path.join(ROOT, p))).flatMap((p) => sourceFiles(path.join(ROOT, p))), ...Object.keys(ROOT_FILES).map((f) => path.join(ROOT, f))];
 
   it("finds the parts' source files", () => {
     for (const part of ["kusto", "azure", "detections", "config", "planning", "components", "tools"]) {

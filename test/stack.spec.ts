@@ -101,7 +101,7 @@ describe("stack: existing workspace and group, allowlist, overrides", () => {
     expect(c.operator).to.equal("GreaterThan");
     expect(c.threshold).to.equal(0);
     expect(c.timeAggregation).to.equal("Count");
-    expect(c.dimensions.map((d: any) => d.name)).to.deep.equal(["Caller", "CallerIpAddress", "_ResourceId"]);
+    expect(c.dimensions.map((d: any) => d.name)).to.deep.equal(["Caller", "CallerIpAddress", "_ResourceId", "SubscriptionId"]);
     expect(c.query).to.contain(`| where OperationNameValue in~ ("Microsoft.Compute/virtualMachines/runCommand/action")`);
     expect(c.query).to.contain(`| where Caller !in~ ("deploy@contoso.com")`);
     // Late Activity Log rows: selected by ingestion time since the last run, over window + 30 min of TimeGenerated.

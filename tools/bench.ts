@@ -47,7 +47,7 @@ function main(): void {
   console.log(`machine: ${machine.cpus} CPUs (${machine.cpuModel}), Node ${machine.node}, ${machine.memGB} GB; ${runs} runs each; load average ${loadBefore}\n`);
 
   // 1. The program as `pulumi preview`/`up` run it: Pulumi's language host with Pulumi.yaml's
-  // runtime options, package.json main (main.js) and the compiled bin/ — built first if stale.
+  // runtime options, Pulumi.yaml main (main.js) and the compiled bin/ — built first if stale.
   const stale = buildProblem(root);
   if (stale) {
     console.log(`bin/ is stale (${stale}): npm run build\n`);

@@ -1,6 +1,8 @@
-// npm run build: compile the stack program (index.ts and everything it imports) into bin/,
-// type-checked, and stamp the build with the sources it came from (build-stamp.js). main.js runs
-// bin/ only while that stamp matches the sources. Runs on `npm ci` too (package.json "prepare").
+// npm run build: compile the stack program (index.ts) and the library entry (lib.ts), with
+// everything they import, into bin/ (JavaScript + declarations), type-checked, and stamp the build
+// with the sources it came from (build-stamp.js). main.js runs bin/ only while that stamp matches
+// the sources. Runs on `npm ci` too (package.json "prepare") and before `npm pack`.
+import * as fs from "fs";
 import * as path from "path";
 import * as ts from "typescript";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -17,6 +19,8 @@ export function build(): { errors: string; files: string[] } {
   });
   if (!parsed) throw new Error(`cannot read ${configPath}`);
   const program = ts.createProgram({ rootNames: parsed.fileNames, options: parsed.options, projectReferences: parsed.projectReferences });
+  // A fresh bin/: a file moved or deleted in the sources must not linger in the package.
+  fs.rmSync(path.join(root, "bin"), { recursive: true, force: true });
   const emitted = program.emit();
   const diagnostics = [...ts.getPreEmitDiagnostics(program), ...emitted.diagnostics];
   const host: ts.FormatDiagnosticsHost = { getCanonicalFileName: (f) => f, getCurrentDirectory: () => root, getNewLine: () => "\n" };

@@ -1,6 +1,6 @@
 // npm run docs [-- --check]
 // Regenerates every generated document from its single source: docs/detections.md (the
-// catalogue), the telemetry table in docs/telemetry.md and README.md (the catalogue's requires), and
+// catalogue), docs/azure-recordings.md (the catalogue replayed over azure/recordings/), the telemetry table in docs/telemetry.md and README.md (the catalogue's requires), and
 // the config reference, the coverage claim and the plan example in README.md (Pulumi.yaml, the
 // catalogue, `npm run plan` for Pulumi.dev.yaml). --check exits 1 if any committed copy is stale.
 import * as fs from "fs";
@@ -11,6 +11,7 @@ import { ATRM_LEAVES } from "../detections/atrm";
 import { catalogueMarkdown } from "../planning/export";
 import { extractTelemetryTable, telemetryTableMarkdown } from "../planning/telemetry";
 import { buildPlan, readStackFile, renderPlan } from "./planning";
+import { recordingsMarkdown } from "../planning/recordings";
 
 const root = path.join(__dirname, "..");
 const START = "<!-- config-reference:start (generated from Pulumi.yaml by `npm run docs`) -->";
@@ -85,6 +86,7 @@ export async function planExcerpt(): Promise<string> {
 /** [file, current content, generated content] for every generated document. */
 export async function generatedDocs(): Promise<[string, string, string][]> {
   const detections = path.join(root, "docs", "detections.md");
+  const recordings = path.join(root, "docs", "azure-recordings.md");
   const telemetry = path.join(root, "docs", "telemetry.md");
   const readme = path.join(root, "README.md");
   const telemetryDoc = fs.readFileSync(telemetry, "utf8");
@@ -95,6 +97,7 @@ export async function generatedDocs(): Promise<[string, string, string][]> {
   if (readmeTable === undefined) throw new Error("README.md: telemetry table markers not found");
   return [
     [detections, fs.readFileSync(detections, "utf8"), catalogueMarkdown()],
+    [recordings, fs.existsSync(recordings) ? fs.readFileSync(recordings, "utf8") : "", recordingsMarkdown()],
     [telemetry, telemetryDoc, telemetryDoc.replace(table, telemetryTableMarkdown())],
     [readme, readmeDoc, replaceMarked(readmeWithReference(readmeDoc).replace(readmeTable, telemetryTableMarkdown()), PLAN_START, PLAN_END, await planExcerpt(), "plan example")],
   ];

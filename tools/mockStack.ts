@@ -54,12 +54,18 @@ export function unwrapSecrets(v: any, found: string[] = [], path = ""): any {
   return v;
 }
 
-export interface StackRun {
+export interface StackRun extends MockedRun {
   program: Program;
+}
+
+const ROUTING_KEYS = ["actionGroups", "routes", "allowUnroutedAlerts", "maintenanceWindows"];
+
+/** What a mocked run records, whatever it declares. */
+export interface MockedRun {
   resources: Declared[];
   /** Input paths that reached the engine as secrets, per resource name. */
   secretPaths: Record<string, string[]>;
-  /** Resolved stack outputs. */
+  /** Resolved outputs of what was declared. */
   outputs: Record<string, any>;
   /** Messages of pulumi.log.warn while the program ran (captured, not printed). */
   warnings: string[];
@@ -69,13 +75,14 @@ export interface StackRun {
   byName(name: string): Declared;
 }
 
-const ROUTING_KEYS = ["actionGroups", "routes", "allowUnroutedAlerts", "maintenanceWindows"];
-
 /**
- * Evaluate the program for one stack config (values as in Pulumi.<stack>.yaml: strings, or
- * objects/lists that are passed as JSON, as the Pulumi CLI does).
+ * Run `declare` under Pulumi's mocks (project azdetect) with the given raw `azdetect:` config and
+ * record everything it declares. `declare` returns the outputs to resolve.
  */
-export async function runStack(config: Record<string, unknown>, opts: { stack?: string; calls?: CallMocks; secretKeys?: string[]; catalogue?: readonly Detection[]; strictRouting?: boolean } = {}): Promise<StackRun> {
+export async function runMocked<T extends { outputs: Record<string, unknown> }>(
+  declare: () => T,
+  opts: { stack?: string; calls?: CallMocks; config?: Record<string, unknown>; secretKeys?: string[] } = {},
+): Promise<MockedRun & { result: T }> {
   const resources: Declared[] = [];
   const secretPaths: Record<string, string[]> = {};
   const calls = { ...defaultCalls, ...(opts.calls ?? {}) };
@@ -94,17 +101,11 @@ export async function runStack(config: Record<string, unknown>, opts: { stack?: 
     },
     call: (a) => (calls[a.token] ? calls[a.token](a.inputs) : {}),
   }, "azdetect", opts.stack ?? "test", false);
-  // A stack without routing config fails by design (every rule must notify someone). Tests that
-  // are not about routing may omit it: they get allowUnroutedAlerts. Any routing key, or
-  // strictRouting (the plan tool: it must fail exactly as `pulumi up` would), turns this off.
-  if (!opts.strictRouting && !ROUTING_KEYS.some((k) => k in config)) config = { ...config, allowUnroutedAlerts: true };
   pulumi.runtime.setAllConfig(
-    Object.fromEntries(Object.entries(config).map(([k, v]) => [`azdetect:${k}`, typeof v === "string" ? v : JSON.stringify(v)])),
+    Object.fromEntries(Object.entries(opts.config ?? {}).map(([k, v]) => [`azdetect:${k}`, typeof v === "string" ? v : JSON.stringify(v)])),
     (opts.secretKeys ?? []).map((k) => `azdetect:${k}`),
   );
-  // Loaded after the mocks so every resource reaches them.
-  const { runProgram } = require("../program") as typeof import("../program");
-  let program: Program;
+  let result: T;
   // Pulumi records `new Error().stack` on every internal promise (for its leak report), and under
   // ts-node each stack goes through source maps: ~60% of an evaluation's CPU. Nothing reads those
   // stacks under mocks, so they are not captured while the program runs here.
@@ -116,20 +117,20 @@ export async function runStack(config: Record<string, unknown>, opts: { stack?: 
   let outputs: Record<string, any>;
   try {
     try {
-      program = runProgram(opts.catalogue);
+      result = declare();
     } catch (e) {
       // Lets tests assert that a config error stopped the program before any resource was declared.
       if (e && typeof e === "object") Object.assign(e, { declared: resources });
       throw e;
     }
-    outputs = await settle(program.outputs, resources);
+    outputs = await settle(result.outputs, resources);
   } finally {
     Error.stackTraceLimit = stackTraceLimit;
     (pulumi.log as { warn: typeof warn }).warn = warn;
   }
   const monitor = pulumi.runtime.getMonitor() as unknown as { getRegisteredResources(): Map<string, unknown> };
   return {
-    program,
+    result,
     resources,
     secretPaths,
     outputs,
@@ -142,6 +143,24 @@ export async function runStack(config: Record<string, unknown>, opts: { stack?: 
       return r[0];
     },
   };
+}
+
+/**
+ * Evaluate the program for one stack config (values as in Pulumi.<stack>.yaml: strings, or
+ * objects/lists that are passed as JSON, as the Pulumi CLI does).
+ */
+export async function runStack(config: Record<string, unknown>, opts: { stack?: string; calls?: CallMocks; secretKeys?: string[]; catalogue?: readonly Detection[]; strictRouting?: boolean } = {}): Promise<StackRun> {
+  // A stack without routing config fails by design (every rule must notify someone). Tests that
+  // are not about routing may omit it: they get allowUnroutedAlerts. Any routing key, or
+  // strictRouting (the plan tool: it must fail exactly as `pulumi up` would), turns this off.
+  if (!opts.strictRouting && !ROUTING_KEYS.some((k) => k in config)) config = { ...config, allowUnroutedAlerts: true };
+  const run = await runMocked(() => {
+    // Loaded after the mocks so every resource reaches them.
+    const { runProgram } = require("../program") as typeof import("../program");
+    return runProgram(opts.catalogue);
+  }, { stack: opts.stack, calls: opts.calls, secretKeys: opts.secretKeys, config });
+  const { result: program, ...rest } = run;
+  return { ...rest, program };
 }
 
 /** Resolve the outputs, then wait until no resource has been declared for a few turns of the event loop. */

@@ -258,7 +258,7 @@ function renderEstate(e: Plan["estate"]): string[] {
     : e.mode === "subscriptions" ? `${plural(e.subscriptions as number, "listed subscription")} (one provider and one stack-named Activity Log setting each)` : "the subscription the stack deploys to";
   const out = [`Subscriptions watched: ${watched}`];
   out.push(e.activityLogAlerts.perSubscription
-    ? `  activity-log alerts: one per detection in each of ${e.activityLogAlerts.subscriptions === 1 ? "the subscription" : `${e.activityLogAlerts.subscriptions} subscriptions`}; log search rules: one per detection on the workspace`
+    ? `  activity-log alerts: one per detection ${e.mode === "current" ? "in the subscription" : `in each of the ${e.activityLogAlerts.subscriptions} subscriptions`}; log search rules: one per detection on the workspace`
     : `  activity-log alerts: none — ${e.activityLogAlerts.reason}; log search rules: one per detection on the workspace`);
   for (const s of e.scopes) {
     const label = s.kind === "managementGroup" ? `management group ${s.id}` : s.kind === "deploying-subscription" ? "deploying subscription" : `subscription ${s.id}${s.name ? ` (${s.name})` : ""}`;

@@ -11,7 +11,7 @@ export const SUBSCRIPTION_ID = "SubscriptionId";
 export const SUBSCRIPTION_NAME = "SubscriptionName";
 
 /** Tenant-level sources: their rows belong to no subscription. */
-function tenantLevel(r: Requirement): boolean {
+export function tenantLevel(r: Requirement): boolean {
   return r.source === "entraId" || (r.source === "diagnostics" && r.resourceType.toLowerCase() === "microsoft.intune");
 }
 

@@ -1,6 +1,6 @@
 // Child process of `npm run bench` (plain JavaScript on purpose: nothing may register TypeScript
 // before Pulumi does). Runs the stack the way `pulumi preview` does — Pulumi's own language-host
-// entry (@pulumi/pulumi/cmd/run) with Pulumi.yaml's runtime options, requiring package.json's
+// entry (@pulumi/pulumi/cmd/run) with Pulumi.yaml's runtime options, requiring Pulumi.yaml's
 // `main` (main.js: bin/ when current, else the sources) — but against Pulumi's mocks instead of an
 // engine. Prints wall time since process start to the stack outputs, peak RSS, resources
 // registered, and which program ran.
@@ -15,11 +15,13 @@ const { performance } = require("perf_hooks");
 const root = path.join(__dirname, "..", "..");
 process.chdir(root);
 const viaTs = process.env.BENCH_PULUMI_TYPESCRIPT === "1";
-const runtimeOptions = require("yaml").parse(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")).runtime.options ?? {};
+const project = require("yaml").parse(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8"));
+const runtimeOptions = project.runtime.options ?? {};
 // What Pulumi's language host sets from Pulumi.yaml `runtime.options.typescript`.
 process.env.PULUMI_NODEJS_TYPESCRIPT = String(viaTs || runtimeOptions.typescript !== false);
-// The language host starts: node @pulumi/pulumi/cmd/run --monitor=<addr> ... <program>.
-process.argv = [process.argv[0], require.resolve("@pulumi/pulumi/cmd/run"), "--monitor=mock", "--project=azdetect", "--stack=bench", viaTs ? "index.ts" : "."];
+// The language host starts: node @pulumi/pulumi/cmd/run --monitor=<addr> ... <program>, where
+// <program> is Pulumi.yaml's `main` (else "."; then Pulumi takes package.json's exports or main).
+process.argv = [process.argv[0], require.resolve("@pulumi/pulumi/cmd/run"), "--monitor=mock", "--project=azdetect", "--stack=bench", viaTs ? "index.ts" : project.main ?? "."];
 
 const pulumi = require("@pulumi/pulumi");
 const { config } = JSON.parse(fs.readFileSync(path.join(__dirname, "full-stack.json"), "utf8"));
