@@ -8,6 +8,7 @@ import { entraAllowlistLookups, resolveDetections, type ResolvedDetection } from
 import { ConfigError } from "./config/errors";
 import { routeProblems } from "./config/routing";
 import { DetectionSuite, type DetectionSuiteArgs } from "./components/DetectionSuite";
+import type { ProviderSettings } from "./components/WatchedSubscriptions";
 import { withoutPromiseStacks } from "./components/promiseStacks";
 import type { Detection } from "./detections/model";
 import { applyTelemetry, type TelemetryPlan } from "./planning/telemetry";
@@ -53,6 +54,32 @@ export function runProgram(catalogue?: readonly Detection[]): Program {
   return { config, detections, suite, outputs, telemetry: telemetry.plan, warnings: telemetry.warnings, cost, estate };
 }
 
+/** Settings an explicit provider does not take from the stack's `azure-native:` config by itself. */
+const PROVIDER_KEYS = [
+  "auxiliaryTenantIds", "clientCertificatePath", "clientId", "disableInstanceDiscovery", "disablePulumiPartnerId", "environment", "location",
+  "metadataHost", "msiEndpoint", "oidcRequestUrl", "oidcTokenFilePath", "partnerId", "tenantId", "useDefaultAzureCredential", "useMsi", "useOidc",
+] as const;
+const PROVIDER_SECRET_KEYS = ["clientCertificatePassword", "clientSecret", "oidcRequestToken", "oidcToken"] as const;
+
+/**
+ * The `azure-native:` settings of the stack, for the per-subscription providers (which read only
+ * the environment otherwise); secrets stay secrets.
+ */
+function providerSettingsFromConfig(): ProviderSettings {
+  const c = new pulumi.Config("azure-native");
+  const out: Record<string, unknown> = {};
+  for (const k of PROVIDER_KEYS) {
+    const v = c.get(k);
+    if (v === undefined) continue;
+    out[k] = v === "true" || v === "false" ? v === "true" : k === "auxiliaryTenantIds" ? (JSON.parse(v) as string[]) : v;
+  }
+  for (const k of PROVIDER_SECRET_KEYS) {
+    const v = c.getSecret(k);
+    if (v !== undefined) out[k] = v;
+  }
+  return out as ProviderSettings;
+}
+
 /**
  * The suite's args for a stack config. The stack keeps the names it has always had: Azure names
  * carry the stack name, and children keep their Pulumi names (no prefix), so deployed stacks see no
@@ -71,6 +98,8 @@ export function suiteArgs(config: StackConfig, detections: ResolvedDetection[], 
     skipQueryValidation: config.skipQueryValidation,
     tags: config.tags,
     estate: config.estate,
+    ...(config.estate.mode === "subscriptions" ? { providerSettings: providerSettingsFromConfig() } : {}),
+    policyRemediationRound: config.telemetry.policy.remediationRound,
     identity: config.stack,
     childNamePrefix: "",
   };

@@ -9,6 +9,7 @@ import * as authorization from "@pulumi/azure-native/authorization";
 import { TACTICS, type GlobalAllowlist } from "../detections/model";
 import { allowlistParameters, deferredAllowlists, deployedQuery, withAllowlistValues, type EntraAllowlistLookups, type ResolvedDetection } from "../planning/resolve";
 import type { Estate } from "../config/estate";
+import { WatchedSubscriptions, alertResourceGroupName, type ProviderSettings, type SubscriptionTarget } from "./WatchedSubscriptions";
 import { TacticDetections, tacticComponentName } from "./TacticDetections";
 import type { TelemetryPlan } from "../planning/telemetry";
 import { TelemetryActivityLog } from "./TelemetryActivityLog";
@@ -54,6 +55,13 @@ export interface DetectionSuiteArgs {
    * detections and the telemetry plan were resolved with.
    */
   estate?: Estate;
+  /**
+   * Settings of the explicit provider each listed subscription gets (credentials, environment); an
+   * explicit provider does not read the stack's `azure-native:` config by itself.
+   */
+  providerSettings?: ProviderSettings;
+  /** Part of the policy remediation tasks' names: a new value starts new tasks (default 1). */
+  policyRemediationRound?: number;
   /** Tags on every resource the suite creates. */
   tags?: Record<string, string>;
   /**
@@ -110,11 +118,23 @@ export class DetectionSuite extends pulumi.ComponentResource {
     const subscriptionScope = pulumi.interpolate`/subscriptions/${client.subscriptionId}`;
     const common = { stack: identity, childNamePrefix: prefix };
 
+    // ---- The watched subscriptions: with a list, one provider each (and, for activity-log alerts
+    // deployed per subscription, a group of the stack's own in each); else the deploying one.
+    const perSubscriptionAlerts = args.detections.some((d) => d.alertKind === "activityLog");
+    const watched: SubscriptionTarget[] | undefined = estate.mode === "subscriptions"
+      ? new WatchedSubscriptions(child("subscriptions"), {
+          ...common,
+          subscriptions: estate.subscriptions,
+          providerSettings: args.providerSettings,
+          alertResourceGroup: perSubscriptionAlerts ? { name: alertResourceGroupName(this.resourceGroupName), location: args.location, tags } : undefined,
+        }, { parent: this }).targets
+      : undefined;
+
     // ---- Telemetry: one component per source, each declared only when the plan has it.
     const plan = args.telemetry;
     const workspaceId = this.workspaceId;
-    if (plan?.activityLog) {
-      new TelemetryActivityLog(child("telemetry-activity-log"), { ...common, workspaceId, categories: plan.activityLog.categories }, { parent: this });
+    if (plan?.activityLog?.via === "settings") {
+      new TelemetryActivityLog(child("telemetry-activity-log"), { ...common, workspaceId, categories: plan.activityLog.categories, subscriptions: watched }, { parent: this });
     }
     if (plan?.entraId) {
       new TelemetryEntraId(child("telemetry-entra-id"), { ...common, workspaceId, categories: plan.entraId.categories }, { parent: this });
@@ -123,14 +143,33 @@ export class DetectionSuite extends pulumi.ComponentResource {
       new TelemetryDiagnostics(child("telemetry-diagnostics"), { ...common, workspaceId, settings: plan.diagnostics }, { parent: this });
     }
     const agent = plan && (plan.agent.windows || plan.agent.linux)
-      ? new TelemetryAgent(child("telemetry-agent"), { ...common, location: args.location, resourceGroupName: this.resourceGroupName, workspaceId, subscriptionId: client.subscriptionId, agent: plan.agent, tags }, { parent: this })
+      ? new TelemetryAgent(child("telemetry-agent"), {
+          ...common, location: args.location, resourceGroupName: this.resourceGroupName, workspaceId, subscriptionId: client.subscriptionId, agent: plan.agent, tags,
+          providerFor: watched && ((sub) => watched.find((t) => t.id === sub)?.provider),
+        }, { parent: this })
       : undefined;
-    if (plan && (plan.policy.resourceLogs || plan.policy.agent.length)) {
-      new TelemetryPolicy(child("telemetry-policy"), {
-        ...common, location: args.location, subscriptionId: client.subscriptionId, workspaceId,
+    // Policies: at the management group (the Activity Log policy, and the initiatives with
+    // telemetry.policy), else the initiatives at the deploying or each listed subscription.
+    if (plan && (plan.policy.resourceLogs || plan.policy.agent.length || plan.activityLog?.via === "policy")) {
+      const policyArgs = {
+        location: args.location, workspaceId,
         resourceLogs: plan.policy.resourceLogs,
         dataCollectionRuleIds: Object.fromEntries(plan.policy.agent.map((os) => [os, agent!.dataCollectionRuleIds[os]!])),
-      }, { parent: this });
+        remediationRound: args.policyRemediationRound,
+      };
+      if (estate.mode === "managementGroup") {
+        new TelemetryPolicy(child("telemetry-policy"), {
+          ...common, ...policyArgs, activityLog: plan.activityLog?.via === "policy", scope: { kind: "managementGroup", managementGroupId: estate.managementGroupId },
+        }, { parent: this });
+      } else if (watched) {
+        for (const t of watched) {
+          new TelemetryPolicy(child(`telemetry-policy-${t.id}`), {
+            ...common, childNamePrefix: `${prefix}${t.id}-`, ...policyArgs, scope: { kind: "subscription", subscriptionId: t.id, provider: t.provider },
+          }, { parent: this });
+        }
+      } else {
+        new TelemetryPolicy(child("telemetry-policy"), { ...common, ...policyArgs, subscriptionId: client.subscriptionId }, { parent: this });
+      }
     }
     // ---- end telemetry.
     const routing = new AlertRouting(child("alert-routing"), {
@@ -166,6 +205,7 @@ export class DetectionSuite extends pulumi.ComponentResource {
         resourceGroupName: this.resourceGroupName,
         workspaceId: this.workspaceId,
         subscriptionScope,
+        activityLogSubscriptions: watched?.map((t) => ({ id: t.id, name: t.name, provider: t.provider, resourceGroupName: t.alertResourceGroupName! })),
         actionGroupIds: (d) => routing.actionGroupIdsFor(d.severity, d.detection.tactic),
         queryFor,
         skipQueryValidation: args.skipQueryValidation ?? false,

@@ -90,6 +90,9 @@ export function listedSubscriptions(e: Estate): string[] {
  */
 export function estateTargetProblems(e: Estate, t: TelemetryConfig): string[] {
   const listed = new Set(listedSubscriptions(e));
+  if (e.mode === "managementGroup" && t.activityLog.categories) {
+    return [`${keyPath(["telemetry", "activityLog", "categories"])}: cannot be chosen with azdetect:managementGroup — the built-in Activity Log policy sends all eight categories; remove the list`];
+  }
   if (e.mode !== "subscriptions") return [];
   const problems: string[] = [];
   const check = (id: string, path: (string | number)[]) => {

@@ -11,6 +11,8 @@ export interface Declared {
   custom: boolean;
   /** The id the mock gave it (custom resources only). */
   id?: string;
+  /** The explicit provider it was declared with (`<provider urn>::<provider id>`), if any. */
+  provider?: string;
 }
 
 export const TEST_SUBSCRIPTION = "00000000-1111-2222-3333-444444444444";
@@ -81,7 +83,7 @@ export interface MockedRun {
  */
 export async function runMocked<T extends { outputs: Record<string, unknown> }>(
   declare: () => T,
-  opts: { stack?: string; calls?: CallMocks; config?: Record<string, unknown>; secretKeys?: string[] } = {},
+  opts: { stack?: string; calls?: CallMocks; config?: Record<string, unknown>; secretKeys?: string[]; otherConfig?: Record<string, string> } = {},
 ): Promise<MockedRun & { result: T }> {
   const resources: Declared[] = [];
   const secretPaths: Record<string, string[]> = {};
@@ -92,7 +94,7 @@ export async function runMocked<T extends { outputs: Record<string, unknown> }>(
       const inputs = unwrapSecrets(a.inputs, found);
       const azName = azureName(a.type, a.name, inputs);
       const id = a.custom === false ? undefined : mockId(a.type, azName, inputs);
-      resources.push({ type: a.type, name: a.name, inputs, custom: a.custom !== false, id });
+      resources.push({ type: a.type, name: a.name, inputs, custom: a.custom !== false, id, ...(a.provider ? { provider: a.provider } : {}) });
       if (found.length) secretPaths[a.name] = found;
       // Azure fills in the principal of a system-assigned identity.
       const identity = typeof inputs.identity?.type === "string" && inputs.identity.type.includes("SystemAssigned")
@@ -102,8 +104,12 @@ export async function runMocked<T extends { outputs: Record<string, unknown> }>(
     call: (a) => (calls[a.token] ? calls[a.token](a.inputs) : {}),
   }, "azdetect", opts.stack ?? "test", false);
   pulumi.runtime.setAllConfig(
-    Object.fromEntries(Object.entries(opts.config ?? {}).map(([k, v]) => [`azdetect:${k}`, typeof v === "string" ? v : JSON.stringify(v)])),
-    (opts.secretKeys ?? []).map((k) => `azdetect:${k}`),
+    {
+      ...Object.fromEntries(Object.entries(opts.config ?? {}).map(([k, v]) => [`azdetect:${k}`, typeof v === "string" ? v : JSON.stringify(v)])),
+      // Other projects' keys (e.g. azure-native:tenantId), as full keys.
+      ...(opts.otherConfig ?? {}),
+    },
+    (opts.secretKeys ?? []).map((k) => (k.includes(":") ? k : `azdetect:${k}`)),
   );
   let result: T;
   // Pulumi records `new Error().stack` on every internal promise (for its leak report), and under
@@ -149,7 +155,7 @@ export async function runMocked<T extends { outputs: Record<string, unknown> }>(
  * Evaluate the program for one stack config (values as in Pulumi.<stack>.yaml: strings, or
  * objects/lists that are passed as JSON, as the Pulumi CLI does).
  */
-export async function runStack(config: Record<string, unknown>, opts: { stack?: string; calls?: CallMocks; secretKeys?: string[]; catalogue?: readonly Detection[]; strictRouting?: boolean } = {}): Promise<StackRun> {
+export async function runStack(config: Record<string, unknown>, opts: { stack?: string; calls?: CallMocks; secretKeys?: string[]; catalogue?: readonly Detection[]; strictRouting?: boolean; otherConfig?: Record<string, string> } = {}): Promise<StackRun> {
   // A stack without routing config fails by design (every rule must notify someone). Tests that
   // are not about routing may omit it: they get allowUnroutedAlerts. Any routing key, or
   // strictRouting (the plan tool: it must fail exactly as `pulumi up` would), turns this off.
@@ -158,7 +164,7 @@ export async function runStack(config: Record<string, unknown>, opts: { stack?: 
     // Loaded after the mocks so every resource reaches them.
     const { runProgram } = require("../program") as typeof import("../program");
     return runProgram(opts.catalogue);
-  }, { stack: opts.stack, calls: opts.calls, secretKeys: opts.secretKeys, config });
+  }, { stack: opts.stack, calls: opts.calls, secretKeys: opts.secretKeys, config, otherConfig: opts.otherConfig });
   const { result: program, ...rest } = run;
   return { ...rest, program };
 }
