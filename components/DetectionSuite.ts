@@ -149,7 +149,8 @@ export class DetectionSuite extends pulumi.ComponentResource {
         }, { parent: this })
       : undefined;
     // Policies: at the management group (the Activity Log policy, and the initiatives with
-    // telemetry.policy), else the initiatives at the deploying or each listed subscription.
+    // telemetry.policy), else the initiatives at the deploying subscription (a subscription list
+    // uses explicit targets: config/estate.ts).
     if (plan && (plan.policy.resourceLogs || plan.policy.agent.length || plan.activityLog?.via === "policy")) {
       const policyArgs = {
         location: args.location, workspaceId,
@@ -161,12 +162,6 @@ export class DetectionSuite extends pulumi.ComponentResource {
         new TelemetryPolicy(child("telemetry-policy"), {
           ...common, ...policyArgs, activityLog: plan.activityLog?.via === "policy", scope: { kind: "managementGroup", managementGroupId: estate.managementGroupId },
         }, { parent: this });
-      } else if (watched) {
-        for (const t of watched) {
-          new TelemetryPolicy(child(`telemetry-policy-${t.id}`), {
-            ...common, childNamePrefix: `${prefix}${t.id}-`, ...policyArgs, scope: { kind: "subscription", subscriptionId: t.id, provider: t.provider },
-          }, { parent: this });
-        }
       } else {
         new TelemetryPolicy(child("telemetry-policy"), { ...common, ...policyArgs, subscriptionId: client.subscriptionId }, { parent: this });
       }

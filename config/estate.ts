@@ -95,6 +95,8 @@ export function estateTargetProblems(e: Estate, t: TelemetryConfig): string[] {
   }
   if (e.mode !== "subscriptions") return [];
   const problems: string[] = [];
+  // The two scale paths: explicit targets in listed subscriptions, policy at a management group.
+  if (t.policy.enabled) problems.push(`${keyPath(["telemetry", "policy", "enabled"])}: the policy initiatives are assigned at a management group (azdetect:managementGroup), not per listed subscription — list diagnostics targets and VMs here, or watch the management group instead`);
   const check = (id: string, path: (string | number)[]) => {
     const sub = parseResourceId(id)?.subscriptionId.toLowerCase();
     if (sub && !listed.has(sub)) problems.push(`${keyPath(path)}: ${id} is in subscription ${sub}, which is not in azdetect:subscriptions — add it there, or remove this entry`);

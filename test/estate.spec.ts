@@ -333,3 +333,38 @@ describe("estate in the plan (npm run plan -- --format json)", function () {
     expect(plan.telemetry.read.find((s) => s.source === "activityLog")).to.deep.include({ instances: 3, instancesAssumed: false });
   });
 });
+
+describe("estate in the matrix (npm run matrix -- --subscription <id>)", function () {
+  this.timeout(120_000);
+
+  it("draws one watched subscription's coverage: a source delivered elsewhere is missing there", async () => {
+    const fs = await import("fs");
+    const os = await import("os");
+    const path = await import("path");
+    const { writeMatrix } = await import("../tools/matrix");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "azdetect-estate-"));
+    const file = path.join(dir, "Pulumi.estate.yaml");
+    fs.writeFileSync(file, [
+      "config:",
+      "  azdetect:location: westeurope",
+      "  azdetect:allowUnroutedAlerts: true",
+      "  azdetect:tactics: [Credential Access]",
+      `  azdetect:subscriptions: [${A}, ${B}]`,
+      "  azdetect:telemetry:",
+      "    diagnostics:",
+      `      targets: [{ resourceId: ${rid(A, "Microsoft.KeyVault/vaults", "kv-a")} }]`,
+      "",
+    ].join("\n"));
+    const missing = (html: string) => (html.match(/data-state="deployed-telemetry-missing"/g) ?? []).length;
+    const a = fs.readFileSync(await writeMatrix(file, "estate", path.join(dir, "a.html"), A), "utf8");
+    const b = fs.readFileSync(await writeMatrix(file, "estate", path.join(dir, "b.html"), B), "utf8");
+    expect(a).to.contain(`subscription ${A}`);
+    expect(missing(b)).to.be.greaterThan(missing(a));
+    try {
+      await writeMatrix(file, "estate", path.join(dir, "c.html"), C);
+      expect.fail("an unwatched subscription was drawn");
+    } catch (e) {
+      expect((e as Error).message).to.match(new RegExp(`--subscription ${C}: not watched by stack estate — expected one of: ${A}, ${B}`));
+    }
+  });
+});
