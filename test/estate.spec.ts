@@ -80,6 +80,8 @@ describe("estate config: subscriptions or managementGroup", () => {
       new RegExp(`^azdetect:telemetry\\.diagnostics\\.targets\\[0\\]\\.resourceId: .* is in subscription ${B}, which is not in azdetect:subscriptions`)],
     ["an agent VM outside the list", { subscriptions: [A], telemetry: { agent: { vms: [{ id: rid(C, "Microsoft.Compute/virtualMachines", "vm"), os: "linux" }] } } },
       /^azdetect:telemetry\.agent\.vms\[0\]\.id: .* which is not in azdetect:subscriptions/],
+    ["the policy initiatives with a list (they belong to a management group)", { subscriptions: [A], telemetry: { policy: { enabled: true } } },
+      /^azdetect:telemetry\.policy\.enabled: the policy initiatives are assigned at a management group \(azdetect:managementGroup\), not per listed subscription/],
     ["Activity Log categories with a management group (the policy sends all eight)", { managementGroup: "mg-lz", telemetry: { activityLog: { categories: ["Administrative"] } } },
       /^azdetect:telemetry\.activityLog\.categories: cannot be chosen with azdetect:managementGroup/],
     ["a forced activity-log alert with a management group", { managementGroup: "mg-lz", overrides: { "azt301-1-runcommand": { alertKind: "activityLog" } } },
