@@ -44,13 +44,15 @@ export const ROLE_NAMES: Record<string, string> = {
 /** The role a policy identity needs on a workspace outside the assignment's scope (the definitions' logAnalytics parameter says so). */
 export const WORKSPACE_ROLE = { id: LOG_ANALYTICS_CONTRIBUTOR, name: "Log Analytics Contributor" };
 
-const DCRA_ROLES = (os: "Windows" | "Linux") => {
-  const source = `built-in-policies/policyDefinitions/Monitoring/AzureMonitor_DCRA_${os}_DINE.json (roleDefinitionIds)`;
-  return [
-    { id: MONITORING_CONTRIBUTOR, name: "Monitoring Contributor", source },
-    { id: LOG_ANALYTICS_CONTRIBUTOR, name: "Log Analytics Contributor", source },
-  ];
-};
+const CONNECTED_MACHINE_RESOURCE_ADMINISTRATOR = "cd570a14-e51a-42ad-bac8-bafd67325302";
+ROLE_NAMES[CONNECTED_MACHINE_RESOURCE_ADMINISTRATOR] = "Azure Connected Machine Resource Administrator";
+
+const member = (file: string) => `built-in-policies/policyDefinitions/Monitoring/${file}.json (roleDefinitionIds, Azure/azure-policy@${POLICY_REPO_COMMIT})`;
+
+const dcrAssociationRoles = (source: string) => [
+  { id: MONITORING_CONTRIBUTOR, name: "Monitoring Contributor", source },
+  { id: LOG_ANALYTICS_CONTRIBUTOR, name: "Log Analytics Contributor", source },
+];
 
 /**
  * "Configure Azure Activity logs to stream to specified Log Analytics workspace": for every
@@ -90,19 +92,28 @@ export const RESOURCE_LOGS_INITIATIVE: BuiltInPolicy = {
   ],
 };
 
+/**
+ * Each agent initiative has four members: the agent on VMs, on scale sets and on Arc-enabled
+ * servers, and the DCR association. Every role a member lists must be granted to the assignment's
+ * identity, or that member's remediation fails: the Arc member needs Azure Connected Machine
+ * Resource Administrator, without which Arc servers silently get no agent.
+ */
 export const AGENT_INITIATIVES: Record<"windows" | "linux", BuiltInPolicy> = {
   windows: {
     id: "/providers/Microsoft.Authorization/policySetDefinitions/9575b8b7-78ab-4281-b53b-d3c1ace2260b",
     displayName: "Configure Windows machines to run Azure Monitor Agent and associate them to a Data Collection Rule",
     source: "built-in-policies/policySetDefinitions/Monitoring/AzureMonitor_WindowsPlatform_EnableDCR.json",
     roles: [
-      { id: VIRTUAL_MACHINE_CONTRIBUTOR, name: "Virtual Machine Contributor", source: "built-in-policies/policyDefinitions/Monitoring/AzureMonitor_Agent_Windows_VM_DINE.json (roleDefinitionIds)" },
-      ...DCRA_ROLES("Windows"),
+      { id: VIRTUAL_MACHINE_CONTRIBUTOR, name: "Virtual Machine Contributor", source: `${member("AzureMonitor_Agent_Windows_VM_DINE")}; ${member("AzureMonitor_Agent_Windows_VMSS_DINE")}` },
+      { id: CONNECTED_MACHINE_RESOURCE_ADMINISTRATOR, name: "Azure Connected Machine Resource Administrator", source: member("AzureMonitor_Agent_Windows_HybridVM_DINE") },
+      ...dcrAssociationRoles(member("AzureMonitor_DCRA_Windows_DINE")),
     ],
     parameter: "DcrResourceId",
     effect: { parameter: "effect", value: "DeployIfNotExists", allowed: ["DeployIfNotExists", "Disabled"] },
     remediate: [
       { referenceId: "deployAzureMonitoringAgentWindows", what: "agent" },
+      { referenceId: "deployAzureMonitorAgentWindowsVMSS", what: "agent-vmss" },
+      { referenceId: "deployAzureMonitorAgentWindowsHybridVM", what: "agent-arc" },
       { referenceId: "associateDataCollectionRuleWindows", what: "dcr" },
     ],
   },
@@ -111,17 +122,23 @@ export const AGENT_INITIATIVES: Record<"windows" | "linux", BuiltInPolicy> = {
     displayName: "Configure Linux machines to run Azure Monitor Agent and associate them to a Data Collection Rule",
     source: "built-in-policies/policySetDefinitions/Monitoring/AzureMonitor_LinuxPlatform_EnableDCR.json",
     roles: [
-      { id: VIRTUAL_MACHINE_CONTRIBUTOR, name: "Virtual Machine Contributor", source: "built-in-policies/policyDefinitions/Monitoring/AzureMonitor_Agent_Linux_VM_DINE.json (roleDefinitionIds)" },
-      ...DCRA_ROLES("Linux"),
+      { id: VIRTUAL_MACHINE_CONTRIBUTOR, name: "Virtual Machine Contributor", source: `${member("AzureMonitor_Agent_Linux_VM_DINE")}; ${member("AzureMonitor_Agent_Linux_VMSS_DINE")}` },
+      { id: CONNECTED_MACHINE_RESOURCE_ADMINISTRATOR, name: "Azure Connected Machine Resource Administrator", source: member("AzureMonitor_Agent_Linux_HybridVM_DINE") },
+      ...dcrAssociationRoles(member("AzureMonitor_DCRA_Linux_DINE")),
     ],
     parameter: "dcrResourceId",
     effect: { parameter: "effect", value: "DeployIfNotExists", allowed: ["DeployIfNotExists", "Disabled"] },
     remediate: [
       { referenceId: "deployAzureMonitorAgentLinuxVM", what: "agent" },
+      { referenceId: "deployAzureMonitorAgentLinuxVMSS", what: "agent-vmss" },
+      { referenceId: "deployAzureMonitorAgentLinuxHybridVM", what: "agent-arc" },
       { referenceId: "associateDataCollectionRuleLinux", what: "dcr" },
     ],
   },
 };
+
+/** The former name of BuiltInPolicy (the initiatives only). */
+export type BuiltInInitiative = BuiltInPolicy;
 
 /** Every built-in definition the stack may assign. */
 export const BUILT_IN_POLICIES: readonly BuiltInPolicy[] = [ACTIVITY_LOG_POLICY, RESOURCE_LOGS_INITIATIVE, AGENT_INITIATIVES.windows, AGENT_INITIATIVES.linux];

@@ -2,10 +2,44 @@
 // knows, their log categories and the tables they fill, and syslog facilities. Pure data; the
 // config validation, the telemetry plan and the catalogue tests read it.
 //
-// Category names: Azure Monitor "supported logs" reference, generated from Azure's own API
-// (MicrosoftDocs/azure-reference-other, azure-monitor-ref/supported-logs/includes/
-// microsoft-<namespace>-<type>-logs-include.md; learn.microsoft.com/azure/azure-monitor/reference/
-// supported-logs/). Names are case-sensitive in diagnostic settings: copy them exactly.
+// Category names and tables: Azure Monitor "supported logs" reference, generated from Azure's own
+// API (learn.microsoft.com/azure/azure-monitor/reference/supported-logs/), read in its last
+// published source, MicrosoftDocs/azure-reference-other @SUPPORTED_LOGS.commit,
+// azure-monitor-ref/supported-logs/includes/microsoft-<namespace>-<type>-logs-include.md: each
+// category with its "Log table" (a resource-specific table = the type accepts Dedicated). Every
+// type below matches its page, except the three AKS fleet-* categories, which are newer than that
+// page (2024-07-30) and unverified. Names are case-sensitive in diagnostic settings: copy them exactly.
+/** Activity Log categories a subscription diagnostic setting exports (SubscriptionDiagnosticSetting). */
+export const ACTIVITY_LOG_CATEGORIES = [
+  "Administrative", "Security", "ServiceHealth", "Alert", "Recommendation", "Policy", "Autoscale", "ResourceHealth",
+] as const;
+
+/**
+ * Entra ID diagnostic-setting categories and the Log Analytics table each one fills. The aadiam
+ * API takes the category as a free string (azure/arm-resources.ts, openEnums); these are the ones
+ * this stack sends, each filling the table named.
+ */
+export const ENTRA_CATEGORY_TABLES = {
+  AuditLogs: "AuditLogs",
+  SignInLogs: "SigninLogs",
+  NonInteractiveUserSignInLogs: "AADNonInteractiveUserSignInLogs",
+  ServicePrincipalSignInLogs: "AADServicePrincipalSignInLogs",
+  ManagedIdentitySignInLogs: "AADManagedIdentitySignInLogs",
+  ProvisioningLogs: "AADProvisioningLogs",
+  RiskyUsers: "AADRiskyUsers",
+  UserRiskEvents: "AADUserRiskEvents",
+  MicrosoftGraphActivityLogs: "MicrosoftGraphActivityLogs",
+} as const;
+
+/** Where the diagnostic categories and tables were checked (see the header). */
+export const SUPPORTED_LOGS = {
+  repo: "MicrosoftDocs/azure-reference-other",
+  commit: "bd9f3feeeee7a528954e580c84c4b9a74058d736",
+  path: (type: string) => `azure-monitor-ref/supported-logs/includes/${type.toLowerCase().replace(/[./]/g, "-")}-logs-include.md`,
+  /** Categories kept although the page does not list them (newer than it). */
+  unverified: ["fleet-member-agent", "fleet-member-net-controller-manager", "fleet-mcs-controller-manager"],
+} as const;
+
 /**
  * Where resource logs land. `AzureDiagnostics` is the shared legacy table (diagnostic setting
  * without a destination type); `resourceSpecific` means `logAnalyticsDestinationType: Dedicated`
@@ -79,7 +113,8 @@ export const DIAGNOSTIC_TYPES: Readonly<Record<string, DiagnosticType>> = {
   "Microsoft.Logic/workflows": {
     label: "Logic App (Consumption)",
     categories: ["WorkflowRuntime"],
-    tables: { AzureDiagnostics: { WorkflowRuntime: "AzureDiagnostics" }, resourceSpecific: { WorkflowRuntime: "LogicAppWorkflowRuntime" } },
+    // Consumption Logic Apps have no resource-specific table (LogicAppWorkflowRuntime is Standard's, on Microsoft.Web/sites).
+    tables: { AzureDiagnostics: { WorkflowRuntime: "AzureDiagnostics" } },
     defaultDestination: "AzureDiagnostics",
   },
   "Microsoft.Web/sites": {
@@ -132,3 +167,27 @@ export const SYSLOG_FACILITIES = [
   "alert", "audit", "auth", "authpriv", "clock", "cron", "daemon", "ftp", "kern", "local0", "local1", "local2", "local3",
   "local4", "local5", "local6", "local7", "lpr", "mail", "mark", "news", "nopri", "ntp", "syslog", "user", "uucp", "*",
 ] as const;
+
+/**
+ * The Azure Monitor Agent VM extension, as Microsoft's own Resource Manager samples install it
+ * (MicrosoftDocs/azure-monitor-docs, articles/azure-monitor/agents/resource-manager-agent.md
+ * @30a5ec20eb63aced1c900ea06a83c3b273ca2049: Windows typeHandlerVersion "1.0", Linux "1.21",
+ * autoUpgradeMinorVersion and enableAutomaticUpgrade true). The version is the minimum major.minor;
+ * automatic upgrade moves the agent to the newest release after that.
+ */
+export const AGENT_EXTENSION = {
+  publisher: "Microsoft.Azure.Monitor",
+  windows: { type: "AzureMonitorWindowsAgent", typeHandlerVersion: "1.0" },
+  linux: { type: "AzureMonitorLinuxAgent", typeHandlerVersion: "1.21" },
+  source: "MicrosoftDocs/azure-monitor-docs articles/azure-monitor/agents/resource-manager-agent.md @30a5ec20eb63aced1c900ea06a83c3b273ca2049",
+} as const;
+
+/**
+ * Microsoft-SecurityEvent (the SecurityEvent table) is Microsoft Sentinel's way of collecting the
+ * Security log: "Enable Microsoft Sentinel on the workspace ... Security events are sent to the
+ * SecurityEvent table"; without Sentinel, security events go to Event through Microsoft-Event
+ * (MicrosoftDocs/azure-monitor-docs articles/azure-monitor/agents/data-collection-windows-events.md
+ * @0f835f4c7e883f94fe02c7827179f21c50854521, "Security events").
+ */
+export const SECURITY_EVENT_STREAM_NOTE =
+  "stream Microsoft-SecurityEvent (SecurityEvent table) needs Microsoft Sentinel enabled on the workspace; without it use stream Microsoft-Event (Event table)";

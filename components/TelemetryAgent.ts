@@ -7,6 +7,7 @@ import * as monitor from "@pulumi/azure-native/monitor";
 import { parseResourceId } from "../config/schema";
 import type { Os, TelemetryPlan, WindowsStream } from "../planning/telemetry";
 import { logicalNameFor } from "./telemetryNames";
+import { AGENT_EXTENSION } from "../azure/telemetry-sources";
 import { childNamer, type ComponentNaming } from "./names";
 
 export interface TelemetryAgentArgs extends ComponentNaming {
@@ -24,10 +25,6 @@ export interface TelemetryAgentArgs extends ComponentNaming {
   tags: Record<string, string>;
 }
 
-const EXTENSION: Record<Os, { type: string; typeHandlerVersion: string }> = {
-  windows: { type: "AzureMonitorWindowsAgent", typeHandlerVersion: "1.0" },
-  linux: { type: "AzureMonitorLinuxAgent", typeHandlerVersion: "1.0" },
-};
 const STREAM_NAMES: Record<WindowsStream, string> = { "Microsoft-Event": "eventLogs", "Microsoft-SecurityEvent": "securityEvents" };
 const DESTINATION = "workspace";
 
@@ -101,11 +98,11 @@ export class TelemetryAgent extends pulumi.ComponentResource {
             if (problem) throw new Error(problem);
             return parsed.name;
           }),
-          vmExtensionName: EXTENSION[vm.os].type,
+          vmExtensionName: AGENT_EXTENSION[vm.os].type,
           location: vm.location ?? args.location,
-          publisher: "Microsoft.Azure.Monitor",
-          type: EXTENSION[vm.os].type,
-          typeHandlerVersion: EXTENSION[vm.os].typeHandlerVersion,
+          publisher: AGENT_EXTENSION.publisher,
+          type: AGENT_EXTENSION[vm.os].type,
+          typeHandlerVersion: AGENT_EXTENSION[vm.os].typeHandlerVersion,
           autoUpgradeMinorVersion: true,
           enableAutomaticUpgrade: true,
           tags: args.tags,

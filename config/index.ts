@@ -32,12 +32,26 @@ const detectionOverride = obj({
 });
 export type DetectionOverride = z.infer<typeof detectionOverride>;
 
+/**
+ * Why a new workspace cannot take these tiers (MicrosoftDocs/azure-monitor-docs
+ * articles/azure-monitor/logs/cost-logs.md @0488e07b, "Legacy pricing tiers", "Commitment tiers").
+ */
+const WORKSPACE_SKU_REFUSED: Record<string, string> = {
+  Standalone: "Standalone is a legacy tier, open only to subscriptions that had a Log Analytics workspace on April 2, 2018 (or an Enterprise Agreement from before February 1, 2019).",
+  PerNode: "PerNode is a legacy tier, open only to subscriptions that had a Log Analytics workspace on April 2, 2018 (or an Enterprise Agreement from before February 1, 2019).",
+  Free: "The Free Trial tier takes no new workspaces since July 1, 2022.",
+  CapacityReservation: "CapacityReservation (a commitment tier) needs a capacityReservationLevel of at least 100 GB/day and binds the workspace for 31 days; the stack does not set it.",
+};
+
 const workspace = obj({
   /** Use this existing workspace (referenced, never modified or deleted by the stack). */
   existingId: resourceId("Microsoft.OperationalInsights/workspaces").optional(),
   /** Name of the workspace the stack creates (default azdetect-<stack>). */
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]{2,61}[A-Za-z0-9]$/, "must be 4-63 letters, digits or hyphens, starting and ending with a letter or digit").optional(),
-  sku: oneOf(["PerGB2018", "CapacityReservation", "Standalone"]).optional(),
+  sku: z.string().superRefine((sku, ctx) => {
+    if (sku === "PerGB2018") return;
+    ctx.addIssue({ code: "custom", message: `${JSON.stringify(sku)} is not allowed — expected PerGB2018. ${WORKSPACE_SKU_REFUSED[sku] ?? "Other pricing tiers are legacy or need settings this stack does not manage."} To use another tier, create the workspace yourself and set workspace.existingId` });
+  }).optional(),
   retentionInDays: z.number().int().min(30).max(730).optional(),
   /** Keep the created workspace (and the evidence in it) when the stack is destroyed. */
   retainOnDelete: z.boolean().optional(),

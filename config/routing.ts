@@ -10,6 +10,7 @@ import { z } from "zod";
 import { TACTICS, type Severity, type Tactic } from "../detections/model";
 import { GUID_PATTERN, obj, oneOf, resourceId } from "./schema";
 import { keyPath } from "./errors";
+import { SMS_COUNTRY_CODES } from "../azure/limits";
 
 /**
  * Receivers of one kind Azure accepts per action group (Azure Monitor service limits, "Action
@@ -80,8 +81,9 @@ const sms = obj({
   phoneNumber: digits("phone number", "2025550147"),
   name: receiverName.optional(),
 }).superRefine((r, ctx) => {
-  if (r.countryCode.length > 3 || r.countryCode.startsWith("0")) {
-    ctx.addIssue({ code: "custom", path: ["countryCode"], message: `${JSON.stringify(r.countryCode)} is not a country calling code — 1 to 3 digits, not starting with 0 (e.g. 1, 44, 49)` });
+  if (!(SMS_COUNTRY_CODES as readonly string[]).includes(r.countryCode)) {
+    // Azure accepts any digits here and then sends nothing: only the documented countries get SMS.
+    ctx.addIssue({ code: "custom", path: ["countryCode"], message: `${JSON.stringify(r.countryCode)} is not a country Azure sends SMS to — expected one of: ${SMS_COUNTRY_CODES.join(", ")} (learn.microsoft.com/azure/azure-monitor/alerts/action-groups, "Countries/Regions with SMS notification support"); elsewhere use a webhook to an SMS provider` });
   } else if (r.phoneNumber.length < 4 || r.countryCode.length + r.phoneNumber.length > 15) {
     ctx.addIssue({ code: "custom", path: ["phoneNumber"], message: `${JSON.stringify(r.phoneNumber)} has ${r.phoneNumber.length} digits — an E.164 number has at most 15 digits including the country code (${r.countryCode.length} here) and at least 4 after it` });
   }

@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { ACTIVITY_LOG_CATEGORIES, ENTRA_CATEGORIES, SYSLOG_LEVELS } from "../detections/model";
 import { DIAGNOSTIC_TYPES, STORAGE_ACCOUNT_TYPE, SYSLOG_FACILITIES, diagnosticTypeKey } from "../azure/telemetry-sources";
+import { xPathProblems } from "../azure/limits";
 import { obj, oneOf, parseResourceId, resourceId } from "./schema";
 
 /** A string matching `re`; the error shows the value and what was expected. */
@@ -48,8 +49,10 @@ const vm = obj({
 });
 
 const windowsEvent = obj({
-  /** `<channel>!<XPath>`, e.g. Security!*[System[(EventID=4688)]]. */
-  xPath: matching(/^[^![\]]+!.+$/, "must be <channel>!<XPath query>, e.g. Security!*[System[(EventID=4688)]]"),
+  /** `<channel>!<XPath>`, e.g. Security!*[System[(EventID=4688)]]; checked as Azure Monitor reads it (azure/limits.ts xPathProblems). */
+  xPath: z.string().superRefine((q, ctx) => {
+    for (const message of xPathProblems(q)) ctx.addIssue({ code: "custom", message });
+  }),
   stream: oneOf(["Microsoft-Event", "Microsoft-SecurityEvent"]),
 });
 

@@ -34,23 +34,10 @@ import type { Trigger } from "../kusto/trigger";
 // ---------------------------------------------------------------------------------------------
 // Telemetry requirements: what a detection reads, so the suite can deploy it or report the gap.
 
-export const ACTIVITY_LOG_CATEGORIES = [
-  "Administrative", "Security", "ServiceHealth", "Alert", "Recommendation", "Policy", "Autoscale", "ResourceHealth",
-] as const;
+// The categories are Azure facts, listed with their sources in azure/telemetry-sources.ts.
+import { ACTIVITY_LOG_CATEGORIES, ENTRA_CATEGORY_TABLES } from "../azure/telemetry-sources";
+export { ACTIVITY_LOG_CATEGORIES, ENTRA_CATEGORY_TABLES };
 export type ActivityLogCategory = (typeof ACTIVITY_LOG_CATEGORIES)[number];
-
-/** Entra ID diagnostic-setting categories and the Log Analytics table each one fills. */
-export const ENTRA_CATEGORY_TABLES = {
-  AuditLogs: "AuditLogs",
-  SignInLogs: "SigninLogs",
-  NonInteractiveUserSignInLogs: "AADNonInteractiveUserSignInLogs",
-  ServicePrincipalSignInLogs: "AADServicePrincipalSignInLogs",
-  ManagedIdentitySignInLogs: "AADManagedIdentitySignInLogs",
-  ProvisioningLogs: "AADProvisioningLogs",
-  RiskyUsers: "AADRiskyUsers",
-  UserRiskEvents: "AADUserRiskEvents",
-  MicrosoftGraphActivityLogs: "MicrosoftGraphActivityLogs",
-} as const;
 export type EntraCategory = keyof typeof ENTRA_CATEGORY_TABLES;
 export const ENTRA_CATEGORIES = Object.keys(ENTRA_CATEGORY_TABLES) as EntraCategory[];
 

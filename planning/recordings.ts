@@ -16,14 +16,34 @@ import { DETECTIONS } from "../detections";
 import { isoDurationMs } from "../detections/kql";
 import { tablesOf, type Detection, type SampleRow } from "../detections/model";
 import { runCase } from "./samples";
-import { ingestedBy, rowsFromCsv, withIngestionLag } from "./rows";
+import { ingestedBy, rowsFromActivityLogEvents, rowsFromCsv, rowsFromResourceLogRecords, withIngestionLag } from "./rows";
 
 export const RECORDINGS_DIR = path.join(__dirname, "..", "azure", "recordings");
+
+/**
+ * What a recording is. A recorded export: rows a Log Analytics workspace returned (the portal's CSV
+ * export), as Azure wrote them. A documented example: an event published in documentation or an
+ * attack-simulation write-up (often redacted), in the form Azure sends outside Log Analytics,
+ * converted to the table's columns by a stated mapping (planning/rows.ts). Claims about what Azure
+ * writes rest on recorded exports; documented examples show that a detection matches the operation,
+ * names and values the documentation gives.
+ */
+export const EVIDENCE = ["recorded export", "documented example"] as const;
+export type Evidence = (typeof EVIDENCE)[number];
+
+/** How a recording file is read: the portal's CSV export, Activity Log events, or resource-log records (AzureDiagnostics). */
+export const FORMATS = ["csv", "activity-log-events", "resource-log-records"] as const;
+export type RecordingFormat = (typeof FORMATS)[number];
 
 export interface Recording {
   /** Path under azure/recordings/. */
   file: string;
   table: string;
+  evidence: Evidence;
+  /** Default csv. */
+  format?: RecordingFormat;
+  /** Edits made to the published text to make it JSON (none for a recorded export). */
+  edits?: string;
   source: { repo: string; path: string; commit: string; licence: string };
   /** Which rows of the source file are kept. */
   kept: string;
@@ -58,7 +78,8 @@ export function loadManifest(): Manifest {
 
 /** The recording's rows as the evaluator takes them, with `_TimeReceived` = TimeGenerated + lag. */
 export function recordingRows(r: Recording, lagMs: number): { tables: Record<string, SampleRow[]>; dropped: string[] } {
-  const { tables, dropped } = rowsFromCsv(fs.readFileSync(path.join(RECORDINGS_DIR, r.file), "utf8"), { table: r.table, timeColumn: r.timeColumn });
+  const { tables, dropped } = readRecording(r);
+  if (Object.keys(tables).some((t) => t !== r.table)) throw new Error(`${r.file}: holds rows of ${Object.keys(tables).join(", ")}, the manifest says ${r.table}`);
   for (const [t, rows] of Object.entries(tables)) {
     tables[t] = rows.map((row, i) => {
       if (row.TimeGenerated !== undefined) return row;
@@ -67,6 +88,20 @@ export function recordingRows(r: Recording, lagMs: number): { tables: Record<str
     });
   }
   return { tables: withIngestionLag(tables, lagMs), dropped };
+}
+
+function readRecording(r: Recording): { tables: Record<string, SampleRow[]>; dropped: string[] } {
+  const content = fs.readFileSync(path.join(RECORDINGS_DIR, r.file), "utf8");
+  const format = r.format ?? "csv";
+  if ((format === "csv") !== (r.evidence === "recorded export")) throw new Error(`${r.file}: a recorded export is a CSV export, a documented example is not (format ${format}, evidence ${r.evidence})`);
+  switch (format) {
+    case "csv":
+      return rowsFromCsv(content, { table: r.table, timeColumn: r.timeColumn });
+    case "activity-log-events":
+      return rowsFromActivityLogEvents(JSON.parse(content));
+    case "resource-log-records":
+      return rowsFromResourceLogRecords(JSON.parse(content));
+  }
 }
 
 /** The detections that read a table (from their `requires`). */
@@ -95,9 +130,22 @@ export function replay(d: Detection, tables: Record<string, SampleRow[]>): { run
     const now = new Date(at).toISOString();
     const result = runCase(d, { rows: ingestedBy(tables, now), now });
     for (const g of result.evaluation.groups.filter((x) => x.fired)) alerts.push({ now, form: "log search", dimensions: g.dimensions });
-    if (result.activityLogFired) alerts.push({ now, form: "activity-log alert", dimensions: {} });
   }
-  return { runs: instants.size, alerts };
+  // The activity-log alert form is not scheduled: Azure evaluates each Activity Log event as it is
+  // written, whatever its Log Analytics ingestion, and alerts once per matching event. Each recorded
+  // row is offered to it at its own TimeGenerated (the scheduled instants above come after the row's
+  // ingestion, past the alert's window, and would never see it).
+  let events = 0;
+  if (d.signal.kind === "activityLog") {
+    for (const row of tables.AzureActivity ?? []) {
+      const at = String(row.TimeGenerated);
+      events++;
+      if (runCase(d, { rows: { AzureActivity: [row] }, now: at }).activityLogFired) {
+        alerts.push({ now: new Date(at).toISOString(), form: "activity-log alert", dimensions: { Caller: row.Caller, OperationNameValue: row.OperationNameValue, _ResourceId: row._ResourceId } });
+      }
+    }
+  }
+  return { runs: instants.size + events, alerts };
 }
 
 export interface RecordingResult {
@@ -140,22 +188,35 @@ export function recordingsMarkdown(m: Manifest = loadManifest(), results: Record
     "[SOURCES.md](../azure/recordings/SOURCES.md)), and what every detection reading the table raised",
     "when replayed over them (`test/recordings.spec.ts` fails on any difference from what is stated here).",
     "",
-    `Replay: each CSV export is converted by \`planning/rows.ts\` (the converter \`npm run detect\` uses),`,
-    `each row is taken as ingested ${m.ingestionLag} after its TimeGenerated (exports carry no ingestion time),`,
+    "Two kinds of evidence, kept apart:",
+    "",
+    "- **Recorded export**: rows a Log Analytics workspace returned (the portal's CSV export), as Azure wrote them.",
+    "  What the catalogue assumes about the values Azure writes is checked against these.",
+    "- **Documented example**: an event published in Microsoft documentation or an attack-simulation write-up",
+    "  (often redacted), in the form Azure sends outside Log Analytics (the Activity Log's REST/portal or",
+    "  streamed form, a resource-log record), converted to the table's columns by the stated mapping in",
+    "  `planning/rows.ts`, values kept as published. It shows that a detection matches the operation, names",
+    "  and values the documentation gives; it is not a recording of a tenant.",
+    "",
+    `Replay: each file is converted by \`planning/rows.ts\` (the converter \`npm run detect\` uses),`,
+    `each row is taken as ingested ${m.ingestionLag} after its TimeGenerated (neither kind carries an ingestion time),`,
     "and each detection runs at the instants of its own schedule (stepped by its evaluationFrequency)",
-    "whose last period ingested a recorded row, with its default parameters and no allowlist.",
+    "whose last period ingested a row, with its default parameters and no allowlist. A detection that",
+    "can deploy as an activity-log alert is also offered each AzureActivity row at its TimeGenerated, as",
+    "Azure evaluates such alerts per event when it is written.",
     "",
     "Searched for every table (and per table below where more):",
     "",
     ...(m.searched["*"] ?? []).map((x) => `- ${x}`),
     "",
-    "| Table | Detections reading it | Recordings | Rows |",
+    "| Table | Detections reading it | Recorded exports (rows) | Documented examples (rows) |",
     "|---|---|---|---|",
   ];
   const tables = tablesRead();
+  const count = (rs: RecordingResult[]) => (rs.length ? `${rs.length} (${rs.reduce((n, x) => n + x.rows, 0)})` : "none found");
   for (const t of tables) {
     const rs = results.filter((x) => x.recording.table === t);
-    out.push(`| ${t} | ${detectionsReading(t).length} | ${rs.length || "none found"} | ${rs.reduce((n, x) => n + x.rows, 0)} |`);
+    out.push(`| ${t} | ${detectionsReading(t).length} | ${count(rs.filter((x) => x.recording.evidence === "recorded export"))} | ${count(rs.filter((x) => x.recording.evidence === "documented example"))} |`);
   }
   for (const t of tables) {
     const rs = results.filter((x) => x.recording.table === t);
@@ -168,8 +229,9 @@ export function recordingsMarkdown(m: Manifest = loadManifest(), results: Record
     }
     for (const x of rs) {
       const r = x.recording;
-      out.push(`### ${path.basename(r.file)} (${r.kind})`, "");
+      out.push(`### ${path.basename(r.file)} (${r.kind}, ${r.evidence})`, "");
       out.push(`Source: [${r.source.repo}: ${r.source.path}](${githubUrl(r.source)}) at \`${r.source.commit.slice(0, 12)}\` (${r.source.licence}); kept: ${r.kept}; ${x.rows} rows.`, "");
+      if (r.edits) out.push(`Edited to parse as JSON: ${r.edits}.`, "");
       out.push(r.shows, "");
       for (const f of r.findings ?? []) out.push(`- Finding: ${f}`);
       if (r.findings?.length) out.push("");
@@ -185,6 +247,11 @@ export function recordingsMarkdown(m: Manifest = loadManifest(), results: Record
       const missing = Object.keys(r.expectAlerts).filter((k) => !alerted.some((d) => d.key === k));
       if (missing.length) out.push(`Expected but silent: ${missing.map((k) => `\`${k}\``).join(", ")}.`, "");
       out.push(`Quiet: ${quiet.map((d) => `\`${d.key}\``).join(", ") || "none"}.`, "");
+    }
+    if (!rs.some((x) => x.recording.evidence === "recorded export")) {
+      out.push(`No recorded export of ${t} found; it is covered by documented examples only.`, "");
+      const unexported = detectionsReading(t).map((d) => `\`${d.key}\``);
+      out.push(`Detections that have run over no recorded ${t} row: ${unexported.join(", ")}.`, "");
     }
     for (const s of m.searched[t] ?? []) out.push(`Also searched: ${s}`, "");
   }

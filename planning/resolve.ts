@@ -6,8 +6,8 @@ import { ConfigError, keyPath } from "../config/errors";
 import { DETECTIONS } from "../detections/index";
 import type { Detection, GlobalAllowlist, ParameterValues, Severity, Trigger } from "../detections/model";
 import { activityLogCondition, operationMatchQuery, OPERATION_TRIGGER, ACTIVITY_LOG_INGESTION_LAG, type ActivityLogAlertCondition } from "../detections/patterns/operationMatch";
-import { isoDuration, isoDurationMs } from "../detections/kql";
-import { LIMITS } from "../azure/limits";
+import { isoDurationMs } from "../detections/kql";
+import { LIMITS, MAX_QUERY_TIME_RANGE_MS, roundUpQueryTimeRange } from "../azure/limits";
 import { activityLogAlertPlacement } from "./estate";
 import { SUBSCRIPTION_ID, SUBSCRIPTION_NAME, subscriptionColumnOf, subscriptionNamesExpression, withSubscriptionColumns } from "../detections/patterns/subscription";
 import { DEFAULT_ACTIVITY_LOG_ALERT_SUBSCRIPTION_LIMIT, type Estate } from "../config/estate";
@@ -85,9 +85,10 @@ export function deployedQuery(d: ResolvedDetection, p: ParameterValues, estate: 
  */
 export function queryTimeRange(d: Detection, s: Schedule = d): string | undefined {
   if (d.signal.kind !== "activityLog") return s.overrideQueryTimeRange;
-  const needed = Math.min(isoDurationMs(s.windowSize) + isoDurationMs(ACTIVITY_LOG_INGESTION_LAG), LIMITS.windowMs.max);
+  const needed = Math.min(isoDurationMs(s.windowSize) + isoDurationMs(ACTIVITY_LOG_INGESTION_LAG), MAX_QUERY_TIME_RANGE_MS);
   const given = s.overrideQueryTimeRange ? isoDurationMs(s.overrideQueryTimeRange) : 0;
-  return given >= needed ? s.overrideQueryTimeRange : isoDuration(needed);
+  // Rounded up to a range Azure accepts (PT5M + 30 min lag = PT35M is refused; PT45M is not).
+  return given >= needed ? s.overrideQueryTimeRange : roundUpQueryTimeRange(needed);
 }
 
 /** The trigger of the log-search form. */

@@ -10,7 +10,7 @@ import { DETECTIONS } from "../detections/index";
 import type { Detection, DiagnosticsDestination, Requirement, SyslogLevel, Tactic } from "../detections/model";
 import { ACTIVITY_LOG_CATEGORIES, SYSLOG_LEVELS, TACTICS, tablesOf } from "../detections/model";
 import { RESOURCE_LOGS_INITIATIVE_TYPES } from "../azure/telemetry-policies";
-import { DIAGNOSTIC_TYPES, NOT_DEPLOYABLE, STORAGE_ACCOUNT_TYPE, diagnosticTypeKey } from "../azure/telemetry-sources";
+import { DIAGNOSTIC_TYPES, NOT_DEPLOYABLE, STORAGE_ACCOUNT_TYPE, diagnosticTypeKey, SECURITY_EVENT_STREAM_NOTE } from "../azure/telemetry-sources";
 
 export type WindowsStream = "Microsoft-Event" | "Microsoft-SecurityEvent";
 export type Os = "windows" | "linux";
@@ -310,6 +310,7 @@ export function applyTelemetry<D extends { key: string; detection: Detection }>(
   const warnings = [
     ...Object.entries(first.gaps).flatMap(([key, missing]) => missing.map((m) => `telemetry gap: ${key} needs ${m}${skipped.includes(key) ? " — not deployed (telemetry.skipDetectionsWithoutTelemetry)" : ""}`)),
     ...Object.entries(plan.prerequisites).flatMap(([key, pre]) => pre.map((p) => `telemetry prerequisite for ${key}: ${p}`)),
+    ...(plan.agent.windows?.xPathQueries["Microsoft-SecurityEvent"]?.length ? [`telemetry prerequisite for the Windows data collection rule: ${SECURITY_EVENT_STREAM_NOTE}`] : []),
   ];
   return { detections, plan, skipped, warnings };
 }

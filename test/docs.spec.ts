@@ -9,7 +9,7 @@ describe("generated docs", () => {
   before(async () => {
     docs = await generatedDocs();
   });
-  for (const name of ["detections.md", "azure-recordings.md", "telemetry.md", "README.md"]) {
+  for (const name of ["detections.md", "azure-conformance.md", "azure-recordings.md", "telemetry.md", "README.md"]) {
     it(`${name} is current (npm run docs)`, () => {
       const doc = docs.find(([file]) => path.basename(file) === name);
       expect(doc, `${name} is not a generated document`).to.not.equal(undefined);

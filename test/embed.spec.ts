@@ -42,6 +42,21 @@ function installPackedPackage(): string {
   return project;
 }
 
+/** The example's program as its own tsconfig (strict) compiles it, emitted to bin/; memoised per project. */
+const checked = new Map<string, { program: ts.Program; diagnostics: string[] }>();
+function typeCheck(project: string): { program: ts.Program; diagnostics: string[] } {
+  if (!checked.has(project)) {
+    const configFile = ts.readConfigFile(path.join(project, "tsconfig.json"), ts.sys.readFile);
+    const parsed = ts.parseJsonConfigFileContent(configFile.config, ts.sys, project);
+    if (parsed.options.strict !== true) throw new Error("examples/embed/tsconfig.json must be strict");
+    const program = ts.createProgram({ rootNames: parsed.fileNames, options: parsed.options });
+    const emitted = program.emit();
+    const diagnostics = [...ts.getPreEmitDiagnostics(program), ...emitted.diagnostics].map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"));
+    checked.set(project, { program, diagnostics });
+  }
+  return checked.get(project)!;
+}
+
 /** Runs the compiled example under Pulumi's mocks in its own Node process; returns what it declared. */
 const MOCK_RUNNER = `
 const pulumi = require("@pulumi/pulumi");
@@ -75,19 +90,29 @@ describe("azdetect as a library (packed package, examples/embed)", function () {
   });
 
   it("type-checks the example in strict mode against the package's declarations", () => {
-    const configFile = ts.readConfigFile(path.join(project, "tsconfig.json"), ts.sys.readFile);
-    const parsed = ts.parseJsonConfigFileContent(configFile.config, ts.sys, project);
-    expect(parsed.options.strict).to.equal(true);
-    const program = ts.createProgram({ rootNames: parsed.fileNames, options: parsed.options });
-    const emitted = program.emit();
-    const diagnostics = [...ts.getPreEmitDiagnostics(program), ...emitted.diagnostics].map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"));
+    const { program, diagnostics } = typeCheck(project);
     expect(diagnostics).to.deep.equal([]);
     // The library's types, not `any`: the import resolved to bin/lib.d.ts.
     const resolved = program.getSourceFiles().map((f) => f.fileName).filter((f) => f.includes("node_modules/azdetect/"));
     expect(resolved.some((f) => f.endsWith("bin/lib.d.ts"))).to.equal(true);
   });
 
+  it("keeps every public name of api-lock.json unless the major version changed, and lists every new one", () => {
+    const { program } = typeCheck(project);
+    const checker = program.getTypeChecker();
+    const entry = program.getSourceFile(path.join(project, "node_modules", "azdetect", "bin", "lib.d.ts"))!;
+    const exported = checker.getExportsOfModule(checker.getSymbolAtLocation(entry)!).map((x) => x.name).sort();
+    const lock = JSON.parse(fs.readFileSync(path.join(ROOT, "api-lock.json"), "utf8")) as { version: string; exports: string[] };
+    const version = (JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { version: string }).version;
+    const major = (v: string) => Number(v.split(".")[0]);
+    const removed = lock.exports.filter((n) => !exported.includes(n));
+    if (major(version) === major(lock.version)) expect(removed, `removing or renaming a public name needs a major version above ${lock.version} (package.json is ${version})`).to.deep.equal([]);
+    expect(exported.filter((n) => !lock.exports.includes(n)), "new public names: add them to api-lock.json and CHANGELOG.md").to.deep.equal([]);
+    expect(exported.length).to.be.greaterThan(50);
+  });
+
   it("runs under mocks: the two tactics' rules on the program's workspace, alerting its action group", () => {
+    typeCheck(project); // emits bin/index.js
     fs.writeFileSync(path.join(project, "run-mocked.js"), MOCK_RUNNER);
     const declared = JSON.parse(execFileSync(process.execPath, ["run-mocked.js"], { cwd: project, encoding: "utf8" })) as { type: string; name: string; inputs: any; id?: string }[];
     const workspace = declared.find((r) => r.type === "azure-native:operationalinsights:Workspace")!;

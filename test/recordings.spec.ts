@@ -4,7 +4,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import { detectionByKey } from "../detections";
-import { loadManifest, RECORDINGS_DIR, recordingRows, replay, replayAll, tablesRead, type RecordingResult } from "../planning/recordings";
+import { EVIDENCE, loadManifest, RECORDINGS_DIR, recordingRows, replay, replayAll, tablesRead, type RecordingResult } from "../planning/recordings";
 
 describe("public recordings of rows Azure wrote (azure/recordings/)", () => {
   const manifest = loadManifest();
@@ -28,6 +28,22 @@ describe("public recordings of rows Azure wrote (azure/recordings/)", () => {
       expect(fs.existsSync(path.join(RECORDINGS_DIR, `LICENSE-${r.source.repo.replace("/", "-")}`)), `licence text of ${r.source.repo}`).to.equal(true);
       expect(fs.statSync(path.join(RECORDINGS_DIR, r.file)).size, `${r.file} stays small`).to.be.below(64 * 1024);
     }
+  });
+
+  it("every recording says which kind of evidence it is, and SOURCES.md lists it under that kind", () => {
+    const sources = fs.readFileSync(path.join(RECORDINGS_DIR, "SOURCES.md"), "utf8");
+    const exportsPart = sources.slice(sources.indexOf("## Recorded exports"), sources.indexOf("## Documented examples"));
+    const examplesPart = sources.slice(sources.indexOf("## Documented examples"));
+    expect(exportsPart.length && examplesPart.length, "SOURCES.md has both sections").to.be.greaterThan(0);
+    for (const r of manifest.recordings) {
+      expect(EVIDENCE, r.file).to.include(r.evidence);
+      const [mine, other] = r.evidence === "recorded export" ? [exportsPart, examplesPart] : [examplesPart, exportsPart];
+      expect(mine, `${r.file} under its kind`).to.include(`\`${r.file}\``);
+      expect(other, `${r.file} not under the other kind`).to.not.include(`\`${r.file}\``);
+    }
+    // A recorded export is the portal's CSV; a documented example never passes for one.
+    const example = manifest.recordings.find((r) => r.evidence === "documented example")!;
+    expect(() => recordingRows({ ...example, evidence: "recorded export" }, 0)).to.throw(/a recorded export is a CSV export/);
   });
 
   it("every recorded row converts, with a TimeGenerated", () => {
@@ -59,8 +75,28 @@ describe("public recordings of rows Azure wrote (azure/recordings/)", () => {
     expect(replay(d, edited).alerts.map((a) => a.dimensions.Caller)).to.include("AdeleV@M365x816222.OnMicrosoft.com");
   });
 
+  it("the converted Key Vault example has the columns the Key Vault queries read: made a secret backup, it alerts", () => {
+    const r = manifest.recordings.find((x) => x.table === "AzureDiagnostics")!;
+    const { tables } = recordingRows(r, 5 * 60_000);
+    const [vaultGet] = tables.AzureDiagnostics;
+    const d = detectionByKey("azt604-3-vault-object-backup")!;
+    expect(replay(d, tables).alerts, "as published (VaultGet)").to.deep.equal([]);
+    const backup = { ...vaultGet, OperationName: "SecretBackup", id_s: "https://contosokeyvault.vault.azure.net/secrets/db-password" };
+    const alerts = replay(d, { AzureDiagnostics: [backup] }).alerts;
+    expect(alerts.map((a) => a.dimensions.Identity)).to.deep.equal(["live.com#username@outlook.com"]);
+  });
+
+  it("an activity-log alert is evaluated per event, at its own time, however late it reaches Log Analytics", () => {
+    const r = manifest.recordings.find((x) => x.file.endsWith("azure.execution.vm-run-command.json"))!;
+    const d = detectionByKey("azt301-1-runcommand")!;
+    for (const lag of [0, 45 * 60_000]) {
+      const forms = replay(d, recordingRows(r, lag).tables).alerts.map((a) => a.form);
+      expect(forms.filter((f) => f === "activity-log alert"), `lag ${lag / 60_000} min`).to.have.length(1);
+    }
+  });
+
   it("a recorded attack is found however late its rows land within the source's lag, and only once", () => {
-    const attack = manifest.recordings.find((r) => r.kind === "attack")!;
+    const attack = manifest.recordings.find((r) => r.kind === "attack" && r.evidence === "recorded export")!;
     for (const lag of ["PT1M", "PT45M"]) {
       const [x] = replayAll({ ...manifest, ingestionLag: lag, recordings: [attack] });
       for (const [key, want] of Object.entries(attack.expectAlerts)) {

@@ -473,8 +473,11 @@ describe("alert routing", () => {
       ["over-long phone", sms("44", "77009001234567"), /sms\[0\]\.phoneNumber: "77009001234567" has 14 digits — .* at most 15 digits including the country code/],
       ["too-short phone", sms("1", "555"), /sms\[0\]\.phoneNumber: .* at least 4/],
       ["country code with +", sms("+44", "7700900123"), /sms\[0\]\.countryCode: "\+44" is not a country calling code/],
-      ["country code of 4 digits", sms("4412", "7700900"), /sms\[0\]\.countryCode: "4412" is not a country calling code — 1 to 3 digits/],
-      ["country code starting with 0", sms("044", "7700900"), /sms\[0\]\.countryCode: "044" is not a country calling code/],
+      // action-groups.md "Countries/Regions with SMS notification support": Azure takes any digits and sends nothing elsewhere.
+      ["country code of 4 digits", sms("4412", "7700900"), /sms\[0\]\.countryCode: "4412" is not a country Azure sends SMS to — expected one of: 1, 7, 27, /],
+      ["country code starting with 0", sms("044", "7700900"), /sms\[0\]\.countryCode: "044" is not a country Azure sends SMS to/],
+      ["a country code Azure sends no SMS to", sms("999999", "7700900"), /sms\[0\]\.countryCode: "999999" is not a country Azure sends SMS to/],
+      ["a real country without Azure SMS", sms("48", "601234567"), /sms\[0\]\.countryCode: "48" is not a country Azure sends SMS to/],
       ["http webhook", hook({ serviceUri: "http://hooks.example.net/x" }), /webhooks\[0\]\.serviceUri: uses http — .* only https:\/\//],
       ["webhook that is not a URL", hook({ serviceUri: "hooks.example.net/x" }), /webhooks\[0\]\.serviceUri: is not a URL/],
       ["http runbook", ag({ runbooks: [{ ...runbookAt(0), serviceUri: "http://x.example.net/w" }] }), /runbooks\[0\]\.serviceUri: uses http/],

@@ -3,7 +3,7 @@
 import { expect } from "chai";
 import * as path from "path";
 import { detect } from "../tools/detect";
-import { exportTime, ingestedBy, readRowsFile, rowsFromCsv, withIngestionLag } from "../planning/rows";
+import { exportTime, ingestedBy, readRowsFile, rowsFromActivityLogEvents, rowsFromCsv, rowsFromResourceLogRecords, withIngestionLag } from "../planning/rows";
 
 const root = path.join(__dirname, "..");
 
@@ -60,5 +60,81 @@ describe("export converter (planning/rows.ts)", () => {
     // Landing 30 minutes late, both rows arrive after this run: nothing to alert on yet.
     expect(detect(args("runcommand-export.csv", "--lag", "PT30M")).fired).to.equal(false);
     expect(() => detect(args("runcommand-export.csv", "--lag", "5 minutes"))).to.throw(/--lag "5 minutes" is not an ISO-8601 duration/);
+  });
+
+  it("converts an Activity Log event in the REST/portal form to an AzureActivity row, values as published", () => {
+    const event = {
+      eventTimestamp: "2022-06-01T11:39:35.6986539Z",
+      operationName: { value: "Microsoft.Compute/virtualMachines/runCommand/action", localizedValue: "Run Command on Virtual Machine" },
+      status: { value: "Succeeded" },
+      subStatus: { value: "" },
+      category: { value: "Administrative" },
+      caller: "you@domain.tld",
+      httpRequest: { clientIpAddress: "203.0.113.5", method: "POST" },
+      resourceGroupName: "rg-1",
+      resourceProviderName: { value: "Microsoft.Compute" },
+      resourceId: "/subscriptions/S1/resourceGroups/rg-1/providers/Microsoft.Compute/virtualMachines/VM-1",
+      claims: { appid: "04b07795-8ddb-461a-bbee-02f9e1bf7b46" },
+      properties: { message: "Microsoft.Compute/virtualMachines/runCommand/action" },
+    };
+    const { tables } = rowsFromActivityLogEvents([event]);
+    expect(tables.AzureActivity[0]).to.deep.include({
+      TimeGenerated: "2022-06-01T11:39:35.698Z",
+      OperationNameValue: "Microsoft.Compute/virtualMachines/runCommand/action",
+      ActivityStatusValue: "Succeeded",
+      CategoryValue: "Administrative",
+      Caller: "you@domain.tld",
+      CallerIpAddress: "203.0.113.5",
+      HTTPRequest: '{"clientIpAddress":"203.0.113.5","method":"POST"}',
+      ResourceGroup: "rg-1",
+      ResourceProviderValue: "Microsoft.Compute",
+      _ResourceId: "/subscriptions/s1/resourcegroups/rg-1/providers/microsoft.compute/virtualmachines/vm-1",
+      Claims_d: { appid: "04b07795-8ddb-461a-bbee-02f9e1bf7b46" },
+    });
+    expect(tables.AzureActivity[0]).to.not.have.property("ActivitySubstatusValue");   // empty, as exports leave it out
+  });
+
+  it("converts the streamed (resource-log) form, and Datadog's evt names for it, to AzureActivity rows", () => {
+    const streamed = {
+      records: [{
+        time: "2019-01-21T22:14:26.9792776Z",
+        resourceId: "/SUBSCRIPTIONS/S1/RESOURCEGROUPS/RG-2/PROVIDERS/MICROSOFT.STORAGE/STORAGEACCOUNTS/SA1",
+        operationName: "MICROSOFT.STORAGE/STORAGEACCOUNTS/LISTKEYS/ACTION",
+        resultType: "Success",
+        resultSignature: "Succeeded.OK",
+        callerIpAddress: "203.0.113.9",
+        identity: { authorization: { action: "Microsoft.Storage/storageAccounts/listKeys/action" }, claims: { "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn": "admin@contoso.com" } },
+        properties: { statusCode: "OK" },
+      }],
+    };
+    const [row] = rowsFromActivityLogEvents(streamed).tables.AzureActivity;
+    expect(row).to.deep.include({
+      TimeGenerated: "2019-01-21T22:14:26.979Z", OperationNameValue: "MICROSOFT.STORAGE/STORAGEACCOUNTS/LISTKEYS/ACTION", ActivityStatusValue: "Success",
+      ActivitySubstatusValue: "Succeeded.OK", CategoryValue: "Administrative", Caller: "admin@contoso.com", CallerIpAddress: "203.0.113.9",
+      SubscriptionId: "S1", ResourceGroup: "RG-2", ResourceProviderValue: "MICROSOFT.STORAGE", Authorization_d: { action: "Microsoft.Storage/storageAccounts/listKeys/action" },
+    });
+    const [dd] = rowsFromActivityLogEvents({ evt: { category: "Administrative", outcome: "Start", name: "MICROSOFT.COMPUTE/VIRTUALMACHINES/EXTENSIONS/WRITE" }, time: "2022-06-18T19:57:27Z", resourceId: "/SUBSCRIPTIONS/S1/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.COMPUTE/VIRTUALMACHINES/VM/EXTENSIONS/CSE" }).tables.AzureActivity;
+    expect(dd).to.deep.include({ OperationNameValue: "MICROSOFT.COMPUTE/VIRTUALMACHINES/EXTENSIONS/WRITE", ActivityStatusValue: "Start", CategoryValue: "Administrative", _ResourceId: "/subscriptions/s1/resourcegroups/rg/providers/microsoft.compute/virtualmachines/vm/extensions/cse" });
+    expect(() => rowsFromActivityLogEvents({ records: ["not an event"] })).to.throw(/Activity Log event 1 is not a JSON object/);
+  });
+
+  it("flattens resource-log records into AzureDiagnostics columns with their type suffixes", () => {
+    const record = {
+      time: "2016-01-05T01:32:01.2691226Z",
+      resourceId: "/SUBSCRIPTIONS/S1/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/KV1",
+      operationName: "SecretGet", category: "AuditEvent", resultType: "Success", resultSignature: "OK", durationMs: "78", callerIpAddress: "104.40.82.76",
+      identity: { claim: { appid: "04b07795-8ddb-461a-bbee-02f9e1bf7b46", "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn": "a@contoso.com", unknown_claim: "x" } },
+      properties: { id: "https://kv1.vault.azure.net/secrets/s1", httpStatusCode: 200, isAccessPolicyMatch: true },
+    };
+    const { tables, dropped } = rowsFromResourceLogRecords({ records: [record] });
+    expect(tables.AzureDiagnostics[0]).to.deep.include({
+      TimeGenerated: "2016-01-05T01:32:01.269Z", ResourceProvider: "MICROSOFT.KEYVAULT", ResourceType: "VAULTS", Resource: "KV1", ResourceGroup: "RG", SubscriptionId: "S1",
+      _ResourceId: "/subscriptions/s1/resourcegroups/rg/providers/microsoft.keyvault/vaults/kv1",
+      OperationName: "SecretGet", Category: "AuditEvent", ResultType: "Success", ResultSignature: "OK", DurationMs: 78, CallerIPAddress: "104.40.82.76",
+      identity_claim_appid_g: "04b07795-8ddb-461a-bbee-02f9e1bf7b46",
+      identity_claim_http_schemas_xmlsoap_org_ws_2005_05_identity_claims_upn_s: "a@contoso.com",
+      id_s: "https://kv1.vault.azure.net/secrets/s1", httpStatusCode_d: 200, isAccessPolicyMatch_b: true,
+    });
+    expect(dropped).to.deep.equal(["AzureDiagnostics.identity_claim_unknown_claim_s"]);
   });
 });

@@ -157,6 +157,16 @@ describe("telemetry plan", () => {
     expect(noneLeft).to.throw(ConfigError, /azdetect:telemetry\.skipDetectionsWithoutTelemetry: every selected detection lacks telemetry/);
   });
 
+  // data-collection-windows-events.md: SecurityEvent is collected when Microsoft Sentinel is enabled on the workspace.
+  it("warns that a SecurityEvent stream needs Microsoft Sentinel, and only then", () => {
+    const vms = [{ id: IDS.winVm, os: "windows" as const }];
+    const sentinel = (w: string[]) => w.filter((x) => x.includes("needs Microsoft Sentinel"));
+    expect(sentinel(applyTelemetry(sel(F.logons), tcfg({ agent: { vms } })).warnings)).to.deep.equal([
+      "telemetry prerequisite for the Windows data collection rule: stream Microsoft-SecurityEvent (SecurityEvent table) needs Microsoft Sentinel enabled on the workspace; without it use stream Microsoft-Event (Event table)",
+    ]);
+    expect(sentinel(applyTelemetry(sel(F.scriptBlock), tcfg({ agent: { vms } })).warnings)).to.deep.equal([]);
+  });
+
   it("without skip, detections with gaps stay deployed", () => {
     const applied = applyTelemetry(sel(F.activity, F.signIn), tcfg());
     expect(applied.detections).to.have.length(2);

@@ -121,7 +121,8 @@ describe("telemetry under mocks", () => {
       resourceGroupName: "rg-vms", vmExtensionName: "AzureMonitorWindowsAgent", publisher: "Microsoft.Azure.Monitor", type: "AzureMonitorWindowsAgent",
       typeHandlerVersion: "1.0", autoUpgradeMinorVersion: true, enableAutomaticUpgrade: true, location: "westeurope",
     });
-    expect(ext["vm-lnx-01"]).to.deep.include({ type: "AzureMonitorLinuxAgent", vmExtensionName: "AzureMonitorLinuxAgent", location: "northeurope", resourceGroupName: "rg-vms" });
+    // Microsoft's own Resource Manager samples (resource-manager-agent.md): Linux 1.21, no 1.0.x Linux release exists.
+    expect(ext["vm-lnx-01"]).to.deep.include({ type: "AzureMonitorLinuxAgent", vmExtensionName: "AzureMonitorLinuxAgent", typeHandlerVersion: "1.21", location: "northeurope", resourceGroupName: "rg-vms" });
 
     const assoc = run.ofType("azure-native:monitor:DataCollectionRuleAssociation").map((r) => r.inputs);
     expect(assoc).to.have.deep.members([
@@ -164,6 +165,8 @@ describe("telemetry under mocks", () => {
     expect(roles).to.have.deep.members([
       ["policy-resource-logs-log-analytics-contributor", "principal-policy-resource-logs", "92aaf0da-9dab-42b6-94a3-d43ce8d16293", scope, "ServicePrincipal"],
       ["policy-agent-windows-virtual-machine-contributor", "principal-policy-agent-windows", "9980e02c-c2be-4d73-94e8-173b1dc7cf3c", scope, "ServicePrincipal"],
+      // The Arc-enabled server member (AzureMonitor_Agent_Windows_HybridVM_DINE) lists this role.
+      ["policy-agent-windows-azure-connected-machine-resource-administrator", "principal-policy-agent-windows", "cd570a14-e51a-42ad-bac8-bafd67325302", scope, "ServicePrincipal"],
       ["policy-agent-windows-monitoring-contributor", "principal-policy-agent-windows", "749f88d5-cbae-40b8-bcfc-e573ddc772fa", scope, "ServicePrincipal"],
       ["policy-agent-windows-log-analytics-contributor", "principal-policy-agent-windows", "92aaf0da-9dab-42b6-94a3-d43ce8d16293", scope, "ServicePrincipal"],
     ]);
@@ -248,7 +251,11 @@ describe("telemetry config errors name the key", () => {
     ["unknown Entra category", { entraId: { enabled: true, categories: ["SigninLogs"] } }, /azdetect:telemetry\.entraId\.categories\[0\]: "SigninLogs" is not allowed — expected one of: AuditLogs, SignInLogs/],
     ["unknown syslog facility", { agent: { syslog: [{ facility: "security", minimumLevel: "Info" }] } }, /azdetect:telemetry\.agent\.syslog\[0\]\.facility: "security" is not allowed/],
     ["unknown syslog level", { agent: { syslog: [{ facility: "auth", minimumLevel: "Verbose" }] } }, /azdetect:telemetry\.agent\.syslog\[0\]\.minimumLevel: "Verbose" is not allowed — expected one of: Debug/],
-    ["XPath without a channel", { agent: { windowsEvents: [{ xPath: "*[System[(EventID=4104)]]", stream: "Microsoft-Event" }] } }, /azdetect:telemetry\.agent\.windowsEvents\[0\]\.xPath: .* must be <channel>!<XPath query>/],
+    ["XPath without a channel", { agent: { windowsEvents: [{ xPath: "*[System[(EventID=4104)]]", stream: "Microsoft-Event" }] } }, /azdetect:telemetry\.agent\.windowsEvents\[0\]\.xPath: .* is not <channel>!<XPath query>/],
+    // data-collection-windows-events.md: starts-with/contains are not supported, at most 20 expressions.
+    ["XPath with an unsupported function", { agent: { windowsEvents: [{ xPath: "Security!*[EventData[starts-with(Data, 'x')]]", stream: "Microsoft-Event" }] } }, /windowsEvents\[0\]\.xPath: .* uses starts-with\(\), which Windows event log XPath does not support/],
+    ["XPath with 21 expressions", { agent: { windowsEvents: [{ xPath: `Security!*[System[(${Array.from({ length: 21 }, (_, i) => `EventID=${4600 + i}`).join(" or ")})]]`, stream: "Microsoft-Event" }] } }, /windowsEvents\[0\]\.xPath: .* has 21 expressions — a data collection rule takes at most 20/],
+    ["XPath with unbalanced brackets", { agent: { windowsEvents: [{ xPath: "Security!*[System[(EventID=4624)]", stream: "Microsoft-Event" }] } }, /windowsEvents\[0\]\.xPath: .* has unbalanced brackets/],
     ["unknown Windows stream", { agent: { windowsEvents: [{ xPath: "Security!*", stream: "Microsoft-WindowsEvent" }] } }, /azdetect:telemetry\.agent\.windowsEvents\[0\]\.stream: "Microsoft-WindowsEvent" is not allowed/],
     ["duplicate VM", { agent: { vms: [{ id: IDS.winVm, os: "windows" }, { id: IDS.winVm.toUpperCase().replace(S.toUpperCase(), S), os: "linux" }] } }, /azdetect:telemetry\.agent\.vms\[1\]: duplicate VM id/],
     ["duplicate target", { diagnostics: { targets: [{ resourceId: IDS.keyVault }, { resourceId: IDS.keyVault }] } }, /azdetect:telemetry\.diagnostics\.targets\[1\]: duplicate resource id/],

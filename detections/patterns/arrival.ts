@@ -15,6 +15,7 @@
 //    goes on alerts again (there is new evidence); the one already alerted on does not. Late rows
 //    are covered too: a late row counts in the first run after it lands, and is new evidence there.
 import * as kql from "../kql";
+import { roundUpQueryTimeRange } from "../../azure/limits";
 import type { Detection, SampleCase, SampleRow } from "../model";
 
 /**
@@ -50,13 +51,15 @@ export function ingestedSinceLastRun(frequency: string): string {
 
 /**
  * The schedule of a rule that selects rows with ingestedSinceLastRun: run every `frequency` over a
- * query range of `lookBack` (default: the frequency) plus the source's ingestion lag.
+ * query range of `lookBack` (default: the frequency) plus the source's ingestion lag, rounded up
+ * to a range Azure accepts (15 min + 1 h lag = PT1H15M is refused; PT2H is not). The longer range
+ * only scans more: rows are selected by arrival, so none is alerted twice.
  */
 export function ingestionSchedule(frequency: string, lookBack: string = frequency, source: IngestionSource = "activityLog") {
   return {
     evaluationFrequency: frequency,
     windowSize: frequency,
-    overrideQueryTimeRange: kql.isoDuration(kql.isoDurationMs(lookBack) + kql.isoDurationMs(INGESTION_LAG[source])),
+    overrideQueryTimeRange: roundUpQueryTimeRange(kql.isoDurationMs(lookBack) + kql.isoDurationMs(INGESTION_LAG[source])),
   };
 }
 
