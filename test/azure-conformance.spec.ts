@@ -80,7 +80,7 @@ describe("Azure conformance: every declared resource against its ARM schema and 
     expect(checkResources(six).violations.map((v) => [v.rule, v.resource, v.message.replace(/^\S+ /, "")])).to.deep.equal([["ds-per-resource", `${setting.name}-0`, "gets 6 diagnostic settings — a resource takes at most 5"]]);
     const alert = full.find((r) => r.type === "azure-native:monitor:ActivityLogAlert")!;
     const many = Array.from({ length: 101 }, (_, n) => ({ ...alert, name: `a${n}` }));
-    expect(checkResources(many).violations.map((v) => [v.rule, v.resource, v.message])).to.deep.equal([["ala-limits", "a100", `101 activity log alert rules in subscription ${String(alert.inputs.scopes[0]).split("/")[2]} — a subscription takes at most 100`]]);
+    expect(checkResources(many).violations.map((v) => [v.rule, v.resource, v.message])).to.deep.equal([["ala-limits", "a100", `101 activity log alert rules in subscription ${String((alert.inputs.scopes as string[])[0]).split("/")[2]} — a subscription takes at most 100`]]);
   });
 
   it("counts activity log alerts per subscription: 60 in each of two watched subscriptions are within the limit", () => {
