@@ -96,7 +96,7 @@ export interface Plan {
 }
 
 /** Resource types that deliver telemetry to the workspace. */
-const TELEMETRY_TYPES = /:(DiagnosticSetting|SubscriptionDiagnosticSetting|DataCollectionRule|DataCollectionRuleAssociation|VirtualMachineExtension|PolicyAssignment)$/;
+const TELEMETRY_TYPES = /:(DiagnosticSetting|SubscriptionDiagnosticSetting|DataCollectionRule|DataCollectionRuleAssociation|VirtualMachineExtension|PolicyAssignment|RoleAssignment|RemediationAtSubscription|RemediationAtManagementGroup)$/;
 
 /** Run the program offline for a stack's config, failing exactly as `pulumi up` would. */
 export function runOffline(config: Record<string, unknown>, stack: string): Promise<StackRun> {
@@ -204,7 +204,12 @@ export function renderPlan(p: Plan): string {
   out.push(...renderCoverage(p.coverage), "");
   out.push(...renderCost(p.cost), "");
   out.push("Azure resources to create:");
-  for (const [type, n] of Object.entries(p.resourceCounts).sort()) out.push(`  ${String(n).padStart(4)}  ${type.replace(/^azure-native:/, "")}`);
+  for (const [type, n] of Object.entries(p.resourceCounts).sort()) {
+    if (type.startsWith("pulumi:providers:")) continue;
+    out.push(`  ${String(n).padStart(4)}  ${type.replace(/^azure-native:/, "")}`);
+  }
+  const providers = p.resourceCounts["pulumi:providers:azure-native"];
+  if (providers) out.push(`and ${plural(providers, "azure-native provider")}, one per listed subscription (Pulumi's, not Azure resources)`);
   out.push("");
   return out.join("\n");
 }
