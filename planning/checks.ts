@@ -7,7 +7,7 @@ import { atrmEntry, atrmUrl } from "../detections/atrm";
 import { LIMITS, scheduleProblems } from "../azure/limits";
 import type { Detection } from "../detections/model";
 import { tablesOf } from "../detections/model";
-import { queryTimeRange, renderQuery, resolveParameters, triggerOf } from "./resolve";
+import { deployedForm, queryTimeRange, renderQuery, resolveParameters, triggerOf } from "./resolve";
 import { lintQuery, type Finding, type QueryFacts } from "../kusto/lint";
 import { readsSubscriptionData, subscriptionColumnOf } from "../detections/patterns/subscription";
 
@@ -98,9 +98,12 @@ export function arrivalProblem(d: Detection, query: string = defaultQuery(d)): s
     : "keeps rows by TimeGenerated only: a row landing after the run that covered its time is never seen (ingestedSinceLastRun + ingestionSchedule in detections/patterns/arrival.ts)";
 }
 
-/** Static analysis of the detection's default query and its consistency with the model. */
+/**
+ * Static analysis of the detection's default query, as deployed (with the subscription column every
+ * alert carries: patterns/subscription.ts), and its consistency with the model.
+ */
 export function queryCheck(d: Detection): QueryCheck {
-  const query = defaultQuery(d);
+  const query = deployedForm(d, defaultQuery(d), triggerOf(d), { mode: "current" }).query;
   const range = isoDurationMs(queryTimeRange(d) ?? d.windowSize);
   const { findings: all, facts } = lintQuery(query, { queryTimeRangeMs: range, maxLength: LIMITS.maxQueryLength, bestPractices: true });
   const findings = all.filter((f) => f.severity === "error");
