@@ -132,11 +132,6 @@ export const ARM_RESOURCE_TYPES: readonly ArmResourceType[] = [
     pathParams: ["scope", "policyAssignmentName"], topLevel: ["location", "identity"],
   },
   {
-    token: "azure-native:policyinsights:RemediationAtSubscription", armType: "Microsoft.PolicyInsights/remediations", apiVersion: "2024-10-01",
-    schema: { file: "Microsoft.PolicyInsights.json", section: "subscription_resourceDefinitions", resource: "remediations" },
-    pathParams: ["remediationName"], topLevel: [],
-  },
-  {
     token: "azure-native:policyinsights:RemediationAtManagementGroup", armType: "Microsoft.PolicyInsights/remediations", apiVersion: "2024-10-01",
     schema: { file: "Microsoft.PolicyInsights.json", section: "managementGroup_resourceDefinitions", resource: "remediations" },
     pathParams: ["managementGroupsNamespace", "managementGroupId", "remediationName"], topLevel: [],

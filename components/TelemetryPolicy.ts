@@ -3,8 +3,8 @@
 // config `managementGroup`: the Activity Log policy always, the initiatives with telemetry.policy),
 // so resources, VMs and subscriptions created after `pulumi up` get their settings too. Each
 // assignment has a system-assigned identity, the roles its members list (and Log Analytics
-// Contributor on the workspace, which may sit outside the assigned scope), and a remediation task
-// per member the stack relies on, for what existed before the assignment. Assignments only deploy
+// Contributor on the workspace, which may sit outside the assigned scope), and, at a management
+// group, a remediation task per member the stack relies on, for what existed before the assignment. Assignments only deploy
 // settings: the effect is always DeployIfNotExists, never Deny (azure/telemetry-policies.ts).
 import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
@@ -17,7 +17,7 @@ import { childNamer, type ComponentNaming } from "./names";
 
 /** Where the assignments go. */
 export type PolicyScope =
-  | { kind: "subscription"; subscriptionId: pulumi.Input<string>; provider?: pulumi.ProviderResource }
+  | { kind: "subscription"; subscriptionId: pulumi.Input<string> }
   | { kind: "managementGroup"; managementGroupId: string };
 
 export interface TelemetryPolicyArgs extends ComponentNaming {
@@ -59,7 +59,6 @@ export class TelemetryPolicy extends pulumi.ComponentResource {
     // Role assignment names (GUIDs) of the deploying subscription keep their pre-estate value.
     const scopeKey = atGroup ? [`mg:${target.managementGroupId.toLowerCase()}`] : args.scope ? [pulumi.output(target.subscriptionId)] : [];
     const child = childNamer(args.childNamePrefix ?? `${name}-`);
-    const provider = !atGroup && target.provider ? { provider: target.provider } : {};
     const round = args.remediationRound ?? 1;
     const ids: Record<string, pulumi.Output<string>> = {};
 
@@ -99,19 +98,18 @@ export class TelemetryPolicy extends pulumi.ComponentResource {
         }, { parent: this }));
       }
       // What existed before the assignment is only fixed by a remediation task. At a management
-      // group Azure cannot re-evaluate compliance first: a task created with the assignment finds
-      // nothing until the first compliance scan; a new remediationRound starts a new one.
-      for (const member of policy.remediate) {
+      // group (every subscription under it) the stack creates them; Azure cannot re-evaluate
+      // compliance first there, so a task created with the assignment finds nothing until the first
+      // compliance scan, and a new remediationRound starts new ones. At the deploying subscription
+      // the tasks are left to the user (docs/telemetry.md): one more step after the assignment and
+      // its roles would lengthen the stack's longest creation chain past its budget (README).
+      for (const member of atGroup ? policy.remediate : []) {
         const remediationName = `azdetect-${sha(`${args.stack}|${what}|${atGroup ? target.managementGroupId : ""}`).slice(0, 8)}-${what}${member.referenceId ? `-${member.what}` : ""}-r${round}`;
         const common = { policyAssignmentId: assignment.id, remediationName, ...(member.referenceId ? { policyDefinitionReferenceId: member.referenceId } : {}) };
         const local = child(`remediation-${what}${member.referenceId ? `-${member.what}` : ""}`);
-        if (atGroup) {
-          new policyinsights.RemediationAtManagementGroup(local, {
-            ...common, managementGroupId: target.managementGroupId, managementGroupsNamespace: "Microsoft.Management", resourceDiscoveryMode: "ExistingNonCompliant",
-          }, { parent: this, dependsOn: roles });
-        } else {
-          new policyinsights.RemediationAtSubscription(local, { ...common, resourceDiscoveryMode: "ReEvaluateCompliance" }, { parent: this, dependsOn: roles, ...provider });
-        }
+        new policyinsights.RemediationAtManagementGroup(local, {
+          ...common, managementGroupId: (target as { managementGroupId: string }).managementGroupId, managementGroupsNamespace: "Microsoft.Management", resourceDiscoveryMode: "ExistingNonCompliant",
+        }, { parent: this, dependsOn: roles });
       }
       ids[what] = assignment.id;
     };

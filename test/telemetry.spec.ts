@@ -18,7 +18,6 @@ const TELEMETRY_TYPES = [
   "azure-native:compute:VirtualMachineExtension",
   "azure-native:authorization:PolicyAssignment",
   "azure-native:authorization:RoleAssignment",
-  "azure-native:policyinsights:RemediationAtSubscription",
   "azure-native:policyinsights:RemediationAtManagementGroup",
 ];
 /** Every Azure resource type the stack may declare: nothing the user owns is ever managed. */
@@ -163,19 +162,8 @@ describe("telemetry under mocks", () => {
       policyDefinitionId: "/providers/Microsoft.Authorization/policySetDefinitions/9575b8b7-78ab-4281-b53b-d3c1ace2260b",
       parameters: { DcrResourceId: { value: dcrId("windows") }, effect: { value: "DeployIfNotExists" } },
     });
-    // A remediation task per member the stack relies on; at a subscription Azure re-evaluates first.
-    const remediations = run.ofType("azure-native:policyinsights:RemediationAtSubscription");
-    expect(remediations.map((r) => [r.name, r.inputs.policyDefinitionReferenceId, r.inputs.resourceDiscoveryMode])).to.have.deep.members([
-      ["remediation-resource-logs-key-vaults", "keyvault-vaults", "ReEvaluateCompliance"],
-      ["remediation-resource-logs-automation", "automation-automationaccounts", "ReEvaluateCompliance"],
-      ["remediation-resource-logs-logic-apps", "logic-workflows", "ReEvaluateCompliance"],
-      ["remediation-resource-logs-nsgs", "network-networksecuritygroups", "ReEvaluateCompliance"],
-      ["remediation-agent-windows-agent", "deployAzureMonitoringAgentWindows", "ReEvaluateCompliance"],
-      ["remediation-agent-windows-agent-vmss", "deployAzureMonitorAgentWindowsVMSS", "ReEvaluateCompliance"],
-      ["remediation-agent-windows-agent-arc", "deployAzureMonitorAgentWindowsHybridVM", "ReEvaluateCompliance"],
-      ["remediation-agent-windows-dcr", "associateDataCollectionRuleWindows", "ReEvaluateCompliance"],
-    ]);
-    for (const r of remediations) expect(r.inputs.policyAssignmentId).to.equal(run.byName(r.name.startsWith("remediation-resource-logs") ? "policy-resource-logs" : "policy-agent-windows").id);
+    // At the deploying subscription the remediation tasks are the user's (docs/telemetry.md).
+    expect(run.ofType("azure-native:policyinsights:RemediationAtSubscription")).to.deep.equal([]);
     const roles = run.ofType("azure-native:authorization:RoleAssignment").map((r) => [r.name, r.inputs.principalId, r.inputs.roleDefinitionId.split("/").pop(), r.inputs.scope, r.inputs.principalType]);
     expect(roles).to.have.deep.members([
       ["policy-resource-logs-log-analytics-contributor", "principal-policy-resource-logs", "92aaf0da-9dab-42b6-94a3-d43ce8d16293", scope, "ServicePrincipal"],

@@ -96,7 +96,7 @@ export interface Plan {
 }
 
 /** Resource types that deliver telemetry to the workspace. */
-const TELEMETRY_TYPES = /:(DiagnosticSetting|SubscriptionDiagnosticSetting|DataCollectionRule|DataCollectionRuleAssociation|VirtualMachineExtension|PolicyAssignment|RoleAssignment|RemediationAtSubscription|RemediationAtManagementGroup)$/;
+const TELEMETRY_TYPES = /:(DiagnosticSetting|SubscriptionDiagnosticSetting|DataCollectionRule|DataCollectionRuleAssociation|VirtualMachineExtension|PolicyAssignment|RoleAssignment|RemediationAtManagementGroup)$/;
 
 /** Run the program offline for a stack's config, failing exactly as `pulumi up` would. */
 export function runOffline(config: Record<string, unknown>, stack: string): Promise<StackRun> {
