@@ -226,7 +226,7 @@ export class DetectionSuite extends pulumi.ComponentResource {
       const upns = lookups.userPrincipalNames;
       const users = upns.length ? userObjectIds(upns, opts) : pulumi.output({ objectIds: [] as string[], unknown: [] as string[] });
       out.objectIds = pulumi.all([sps, users]).apply(([s, u]) => {
-        if (u.unknown.length) void pulumi.log.warn(`allowlists: ${u.unknown.join(", ")} not found in Entra ID: they stay allowlisted where a table logs UPNs, but not in tables that log object ids (MicrosoftGraphActivityLogs) — add their object ids to allowlists.objectIds if they act in this tenant`, this);
+        if (u.unknown.length) void pulumi.log.warn(`azdetect:allowlists (callers, userPrincipalNames): ${u.unknown.join(", ")} not found in Entra ID: they stay allowlisted where a table logs UPNs, but not in tables that log object ids (MicrosoftGraphActivityLogs) — add their object ids to allowlists.objectIds if they act in this tenant`, this);
         return [...new Set([...s.map((x) => x.objectId), ...u.objectIds])];
       });
     }

@@ -8,7 +8,8 @@ import { scheduleProblems } from "../azure/limits";
 import { ConfigError, formatIssue, keyPath, REDACTED } from "./errors";
 import { isoDuration, obj, oneOf, resourceId } from "./schema";
 import { telemetryConfig, telemetrySchema, type RawTelemetryConfig, type TelemetryConfig } from "./telemetry";
-import { isSecretBearingPath, normaliseRouting, routingConfigShape, type RoutingConfig } from "./routing";
+import { normaliseRouting, routingConfigShape, type RoutingConfig } from "./routing";
+import { credentialPaths, mayHoldCredential } from "./credentials";
 import { pricingSchema, type PricingOverrides } from "./pricing";
 import { DEFAULT_ACTIVITY_LOG_ALERT_SUBSCRIPTION_LIMIT, estateConfig, estateShape, estateTargetProblems, type Estate } from "./estate";
 
@@ -117,6 +118,9 @@ export const stackConfigSchema = obj({
 
 export type RawStackConfig = z.infer<typeof stackConfigSchema>;
 
+/** Every config field that holds a credential (the credentialUrl fields of the schema). */
+export const CREDENTIAL_FIELDS = credentialPaths(stackConfigSchema);
+
 export interface StackConfig {
   stack: string;
   location: string;
@@ -145,11 +149,11 @@ export interface StackConfig {
 
 /**
  * Validate raw config values (objects already parsed from JSON) and apply defaults. Throws a
- * ConfigError listing every problem.
+ * ConfigError listing every problem, after `earlier` ones found by the caller (plain-text credentials).
  */
-export function parseStackConfig(raw: Record<string, unknown>, stack: string): StackConfig {
-  const c = parsePart(stackConfigSchema, raw);
-  const problems: string[] = [];
+export function parseStackConfig(raw: Record<string, unknown>, stack: string, earlier: string[] = []): StackConfig {
+  const c = parsePart(stackConfigSchema, raw, earlier);
+  const problems: string[] = [...earlier];
   const cfg: StackConfig = {
     stack,
     location: c.location,
@@ -208,12 +212,13 @@ export function parseDetectionSelection(raw: RawDetectionSelection = {}): Detect
 }
 
 /**
- * Validate the stack config or a part of it; throws a ConfigError naming each bad key. Issues under
- * values that may hold a credential (webhook URIs, ...) never echo the input.
+ * Validate the stack config or a part of it; throws a ConfigError naming each bad key, after the
+ * `earlier` problems. Issues at or around a credential (a webhook URI, the receiver holding it, ...)
+ * never echo the input.
  */
-function parsePart<S extends z.ZodType>(schema: S, raw: unknown): z.output<S> {
+function parsePart<S extends z.ZodType>(schema: S, raw: unknown, earlier: string[] = []): z.output<S> {
   const parsed = schema.safeParse(raw, { reportInput: true });
-  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => formatIssue(isSecretBearingPath(i.path) ? ({ ...i, input: REDACTED } as typeof i) : i)));
+  if (!parsed.success) throw new ConfigError([...earlier, ...parsed.error.issues.map((i) => formatIssue(mayHoldCredential(i.path, CREDENTIAL_FIELDS) ? ({ ...i, input: REDACTED } as typeof i) : i))]);
   return parsed.data;
 }
 

@@ -4,12 +4,13 @@
 // declared; errors name the key path.
 //
 // Secrets: webhook/runbook service URIs and Logic App callback URLs carry their credential in
-// the URL. No message produced here ever contains them (see REDACTED in errors.ts and
-// isSecretBearingPath below).
+// the URL: they are credentialUrl fields (config/credentials.ts), and no message produced here
+// ever contains them.
 import { z } from "zod";
 import { TACTICS, type Severity, type Tactic } from "../detections/model";
 import { GUID_PATTERN, obj, oneOf, resourceId } from "./schema";
 import { keyPath } from "./errors";
+import { credentialUrl } from "./credentials";
 import { SMS_COUNTRY_CODES } from "../azure/limits";
 
 /**
@@ -46,21 +47,6 @@ const emailAddress = z.string().superRefine((s, ctx) => {
 /** Receiver names are unique within a group; Azure shows them in the portal and notifications. */
 const receiverName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9 _.()-]{0,63}$/, "must be 1-64 letters, digits, spaces, '_', '.', '-', '(' or ')', starting with a letter or digit");
 
-/**
- * An https URL that may carry a credential (webhook token, SAS signature). Its errors never
- * repeat the value.
- */
-const secretHttpsUrl = z.string().superRefine((s, ctx) => {
-  let url: URL | undefined;
-  try {
-    url = new URL(s);
-  } catch {
-    // reported below
-  }
-  if (!url) ctx.addIssue({ code: "custom", message: "is not a URL — expected https://<host>/<path> (value not shown: it may contain a secret)" });
-  else if (url.protocol !== "https:") ctx.addIssue({ code: "custom", message: `uses ${url.protocol.replace(":", "")} — Azure calls receivers with the alert payload, so only https:// is allowed (value not shown: it may contain a secret)` });
-});
-
 /** Phone numbers: digits only; YAML integers are accepted and read as digits. */
 const digits = (what: string, example: string) =>
   z.union([z.string(), z.number().int().nonnegative()]).transform((v, ctx) => {
@@ -95,14 +81,14 @@ const runbook = obj({
   runbookName: z.string().min(1),
   webhookResourceId: resourceId("Microsoft.Automation/automationAccounts/webhooks"),
   /** The runbook webhook's URL (contains its token): set it with `pulumi config set --secret --path`. */
-  serviceUri: secretHttpsUrl,
+  serviceUri: credentialUrl("runbook webhook URL, which carries its token"),
   isGlobalRunbook: z.boolean(),
 });
 
 const webhook = obj({
   name: receiverName.optional(),
   /** Contains a token in most integrations: set it with `pulumi config set --secret --path`. */
-  serviceUri: secretHttpsUrl,
+  serviceUri: credentialUrl("webhook URL, which carries its token"),
   /** Secure webhook: Azure authenticates to the endpoint with an Entra ID token. */
   useAadAuth: z.boolean().optional(),
   /** Object id of the Entra application the token is issued for (secure webhook only). */
@@ -125,7 +111,7 @@ const logicApp = obj({
   name: receiverName.optional(),
   resourceId: resourceId("Microsoft.Logic/workflows"),
   /** The trigger's callback URL (contains its SAS signature): set it with `pulumi config set --secret --path`. */
-  callbackUrl: secretHttpsUrl,
+  callbackUrl: credentialUrl("Logic App trigger URL, which carries its SAS signature"),
 });
 
 const upn = z.string().regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, "must be a user principal name such as alice@contoso.onmicrosoft.com");
@@ -394,14 +380,4 @@ export function routeProblems(routing: Pick<RoutingConfig<unknown>, "actionGroup
     );
   }
   return problems;
-}
-
-/**
- * Config paths whose values may hold a credential (service URIs, callback URLs): zod errors at or
- * below them never echo the input.
- */
-export function isSecretBearingPath(path: readonly PropertyKey[]): boolean {
-  if (path[0] !== "actionGroups") return false;
-  if (path.length <= 2) return true; // the whole map or a whole group
-  return path[2] === "webhooks" || path[2] === "runbooks" || path[2] === "logicApps";
 }

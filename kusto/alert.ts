@@ -3,7 +3,7 @@
 // dimension columns, each split is aggregated (timeAggregation over metricMeasureColumn, or a row
 // count) and compared with the threshold.
 import { isoDurationMsOrUndefined } from "./duration";
-import { evaluateTable, EvaluateOptions, Row } from "./evaluate";
+import { evaluateTable, EvaluateOptions, Row, WorkspaceTables } from "./evaluate";
 import { parseDateTime, isNumericType, Value } from "./evaluate/values";
 import type { Operator, TimeAggregation, Trigger } from "./trigger";
 export { OPERATORS, TIME_AGGREGATIONS } from "./trigger";
@@ -41,7 +41,8 @@ export function evaluateAlert(args: {
   window: string;
   overrideQueryTimeRange?: string;
   now: Date | string;
-  tables: Record<string, Row[]>;
+  /** Rows per table, or the same typed and indexed once (WorkspaceTables) for many evaluations. */
+  tables: Record<string, Row[]> | WorkspaceTables;
 }): AlertEvaluation {
   const { trigger } = args;
   if (!(trigger.operator in compare)) throw new AlertDefinitionError(`unknown operator '${trigger.operator}'`);

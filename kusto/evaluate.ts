@@ -29,20 +29,27 @@ import { checkSupported } from "./evaluate/support";
 import {
   SNode, SampleDataError, KqlQueryError, toKType, kindOf, listOf, setPositionSource, unsupported, isTabularNode, positionOf,
 } from "./evaluate/syntax";
-import { Column, KType, Row, Table, Timespan, Value, convert, parseDateTime, parseDynamic, GUID_RE, formatDateTime } from "./evaluate/values";
+import { Row, Table, parseDateTime } from "./evaluate/values";
+import { WorkspaceTables, TimeBounds, UNBOUNDED } from "./tables";
+import { evalPrefix } from "./evaluate/prefix";
 
 export type { Row } from "./evaluate/values";
 export { Timespan } from "./evaluate/values";
+export { WorkspaceTables } from "./tables";
 export { UnsupportedKqlError, SampleDataError, KqlQueryError } from "./evaluate/syntax";
 
 export interface EvaluateOptions {
   /** The fixed "now" that now() and ago() use. */
   now: Date | string;
-  /** Input rows per table, JSON-like as in a Log Analytics export. Tables not given are empty. */
-  tables: Record<string, Row[]>;
   /**
-   * Keep only input rows with from < TimeGenerated <= to before the query runs (what a log alert's
-   * query time range does). Used by kusto/alert.ts.
+   * Input rows per table, JSON-like as in a Log Analytics export, or the same typed and indexed
+   * once (WorkspaceTables: many evaluations over the same rows). Tables not given are empty.
+   */
+  tables: Record<string, Row[]> | WorkspaceTables;
+  /**
+   * What a log alert's run at `to` sees (kusto/alert.ts): only input rows with
+   * from < TimeGenerated <= to (the query time range) that had arrived by `to` (ingestion_time(),
+   * the row's `_TimeReceived`, <= to: a row that lands later is not in the workspace yet).
    */
   timeRange?: { from: Date; to: Date };
 }
@@ -117,25 +124,22 @@ export function evaluateTable(query: string, opts: EvaluateOptions): Table {
   const now = typeof opts.now === "string" ? parseDateTime(opts.now) : opts.now;
   if (!now || isNaN(now.getTime())) throw new SampleDataError(`now is not a datetime: ${String(opts.now)}`);
 
+  const tables = opts.tables instanceof WorkspaceTables ? opts.tables : new WorkspaceTables(opts.tables);
+  const visible: TimeBounds = opts.timeRange
+    ? { tgLo: opts.timeRange.from.getTime() + 1, tgHi: opts.timeRange.to.getTime(), ingLo: -Infinity, ingHi: opts.timeRange.to.getTime() }
+    : UNBOUNDED;
   const schemas = tableSchemas();
-  for (const name of Object.keys(opts.tables)) {
-    if (!schemas.has(name)) throw new SampleDataError(`unknown table '${name}' in sample rows (no schema in detections/schemas)`);
-  }
-  const typedTables = new Map<string, Table>();
   const env: Env = {
     now,
     vars: new Map<string, Binding>(),
     evalTabular,
     table(name: string, at: SNode): Table {
-      let t = typedTables.get(name);
-      if (!t) {
-        const schema = schemas.get(name);
-        if (!schema) throw unsupported(at, `table '${name}' without a schema`);
-        t = typeTable(name, schema.columns.map((c) => ({ name: c.name, type: toKType(c.type) })), opts.tables[name] ?? [], opts.timeRange);
-        typedTables.set(name, t);
-      }
-      return t;
+      const schema = schemas.get(name);
+      if (!schema) throw unsupported(at, `table '${name}' without a schema`);
+      const columns = schema.columns.map((c) => ({ name: c.name, type: toKType(c.type) }));
+      return { columns, rows: tables.index(name)?.select(visible) ?? [] };
     },
+    pipeline: (n) => evalPrefix(n, env, tables, visible),
   };
 
   const root = code.Syntax as SNode;
@@ -158,72 +162,4 @@ export function evaluateTable(query: string, opts: EvaluateOptions): Table {
   }
   if (results.length !== 1) throw new KqlQueryError(`a query must produce exactly one result; this one produces ${results.length}`);
   return results[0];
-}
-
-// ---------------------------------------------------------------------------------------------
-// Typing the sample rows
-
-function typeTable(name: string, columns: Column[], rows: Row[], range?: { from: Date; to: Date }): Table {
-  const byName = new Map(columns.map((c) => [c.name, c]));
-  const out: Record<string, Value>[] = [];
-  rows.forEach((raw, i) => {
-    if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new SampleDataError(`${name} row ${i}: not an object`);
-    for (const key of Object.keys(raw)) {
-      if (!byName.has(key)) throw new SampleDataError(`${name} row ${i}: unknown column '${key}' (not in the ${name} schema)`);
-    }
-    const r: Record<string, Value> = {};
-    for (const c of columns) r[c.name] = typeInput(raw[c.name], c.type, `${name} row ${i}, column '${c.name}' (${c.type})`);
-    if (range) {
-      const tg = r.TimeGenerated;
-      if (!(tg instanceof Date) || !(tg.getTime() > range.from.getTime() && tg.getTime() <= range.to.getTime())) return;
-    }
-    out.push(r);
-  });
-  return { columns, rows: out };
-}
-
-/** A JSON-export value as the column's type; anything not clearly convertible is a SampleDataError. */
-function typeInput(v: unknown, t: KType, where: string): Value {
-  if (v === null || v === undefined) return t === "string" ? "" : null;
-  const bad = () => new SampleDataError(`${where}: cannot use ${JSON.stringify(v)} (${Array.isArray(v) ? "array" : typeof v})`);
-  switch (t) {
-    case "string":
-      // Strictly strings: a number in a string column is usually the type trap the sample should reveal (ResultType "0" vs 0).
-      if (typeof v !== "string") throw bad();
-      return v;
-    case "dynamic":
-      if (typeof v === "string") return parseDynamic(v);
-      if (v instanceof Date) return formatDateTime(v);
-      return v as Value;
-    case "datetime": {
-      const d = v instanceof Date ? v : typeof v === "string" ? parseDateTime(v) : null;
-      if (!d) throw bad();
-      return d;
-    }
-    case "timespan": {
-      if (v instanceof Timespan) return v;
-      const s = typeof v === "string" ? convert(v, "timespan") : null;
-      if (!s) throw bad();
-      return s;
-    }
-    case "bool":
-      if (typeof v === "boolean") return v;
-      if (v === "true" || v === "True") return true;
-      if (v === "false" || v === "False") return false;
-      throw bad();
-    case "int": case "long": {
-      const n = typeof v === "number" ? v : typeof v === "string" && /^-?\d+$/.test(v.trim()) ? Number(v) : NaN;
-      if (!Number.isInteger(n)) throw bad();
-      if (t === "int" && (n > 2147483647 || n < -2147483648)) throw bad();
-      return n;
-    }
-    case "real": case "decimal": {
-      const n = typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" ? Number(v) : NaN;
-      if (Number.isNaN(n)) throw bad();
-      return n;
-    }
-    case "guid":
-      if (typeof v !== "string" || !GUID_RE.test(v.trim())) throw bad();
-      return v.trim().toLowerCase();
-  }
 }

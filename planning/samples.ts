@@ -54,7 +54,7 @@ export function runCase(d: Detection, c: Pick<SampleCase, "rows" | "now" | "para
  * case-insensitively. The alert sees the event's REST status (Started/Succeeded/Failed) where the
  * table holds Start/Success/Failure (log-values.md 1.3): both spellings are accepted.
  */
-const FIELD_COLUMNS: Record<string, string> = {
+export const FIELD_COLUMNS: Record<string, string> = {
   category: "CategoryValue",
   operationName: "OperationNameValue",
   status: "ActivityStatusValue",

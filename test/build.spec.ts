@@ -5,6 +5,8 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { CREDENTIAL_FIELDS } from "../config";
+import { credentialsIn } from "../config/credentials";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { buildProblem, writeStamp, STAMP } = require("../build-stamp") as {
@@ -59,7 +61,7 @@ describe("main.js under Pulumi's language host (Pulumi.yaml main and runtime opt
   function host(env: Record<string, string>) {
     const r = spawnSync(process.execPath, [path.join(ROOT, "tools", "bench", "pulumi-run.js")], { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...env }, maxBuffer: 64 << 20 });
     expect(r.status, r.stderr).to.equal(0);
-    return JSON.parse(r.stdout.trim().split("\n").pop()!) as { resources: number; outputs: string[]; program: string };
+    return { ...JSON.parse(r.stdout.trim().split("\n").pop()!) as { resources: number; outputs: string[]; program: string }, printed: r.stdout + r.stderr };
   }
 
   it("Pulumi.yaml runs main.js as JavaScript (package.json's exports is the library, which Pulumi would otherwise run)", () => {
@@ -80,5 +82,12 @@ describe("main.js under Pulumi's language host (Pulumi.yaml main and runtime opt
     expect(fromSources.program).to.equal("sources, transpile-only");
     expect(fromSources.resources).to.equal(run.resources);
     expect(fromSources.outputs).to.deep.equal(run.outputs);
+    // The bench's stack carries a credential in every credential field, encrypted: none of them is
+    // in what the program prints or in the line the bench's JSON is made of (the canary of
+    // test/credentials.spec.ts, for the bench).
+    const bench = JSON.parse(fs.readFileSync(path.join(ROOT, "tools", "bench", "full-stack.json"), "utf8"));
+    const credentials = credentialsIn(bench.config, CREDENTIAL_FIELDS);
+    expect(new Set(credentials.map((c) => c.what)).size).to.equal(CREDENTIAL_FIELDS.length);
+    for (const c of credentials) for (const out of [run.printed, fromSources.printed]) expect(out).not.to.contain(String(c.value));
   });
 });

@@ -17,8 +17,8 @@ describe("stack files", () => {
       .to.deep.equal({ location: "westeurope", tactics: ["Execution"] });
   });
 
-  it("names the key of an encrypted value, however deep, since the offline tools cannot decrypt it", () => {
-    const f = stackFile("config:\n  azdetect:location: westeurope\n  azdetect:actionGroups:\n    soc:\n      webhooks:\n        - serviceUri:\n            secure: AAABAxyz\n");
-    expect(() => readStackFile(f)).to.throw(/^azdetect:actionGroups\.soc\.webhooks\[0\]\.serviceUri is an encrypted secret/);
+  it("names the key of an encrypted value that is not a credential, however deep, since the offline tools cannot decrypt it", () => {
+    const f = stackFile("config:\n  azdetect:location: westeurope\n  azdetect:actionGroups:\n    soc:\n      emails:\n        - secure: v1:AAABAxyz\n");
+    expect(() => readStackFile(f)).to.throw(/azdetect:actionGroups\.soc\.emails\[0\]: encrypted, but it is not a credential — the offline tools cannot decrypt it/);
   });
 });

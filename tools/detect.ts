@@ -13,12 +13,12 @@
 // rows ingested by then; --now should be shortly after the rows you want judged.
 import * as fs from "fs";
 import * as path from "path";
-import { parseStackConfig } from "../config";
+import { ConfigError, parseStackConfig } from "../config";
 import { detectionByKey, DETECTIONS } from "../detections";
 import { isoDurationMs } from "../detections/kql";
 import { resolveParameters } from "../planning/resolve";
 import { runCase } from "../planning/samples";
-import { readStackFile } from "./planning";
+import { readStackFile } from "../config/stackFile";
 import { ingestedBy, readRowsFile, withIngestionLag } from "../planning/rows";
 
 /** A usage or input error: the CLI prints it and exits 2. */
@@ -28,14 +28,14 @@ function fail(message: string): never {
   throw new DetectError(message);
 }
 
-/** What `npm run detect` prints, for the given arguments; notes (ignored columns, stack) go to `note`. */
-export function detect(argv: string[], note: (line: string) => void = () => {}): Record<string, unknown> {
+/** What `npm run detect` prints, for the given arguments; notes (ignored columns, stack) go to `note`. Stack files are read from root. */
+export function detect(argv: string[], note: (line: string) => void = () => {}, root = path.join(__dirname, "..")): Record<string, unknown> {
   const opt = (name: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
   const key = opt("--detection") ?? fail("--detection <key> is required (npm run catalog lists the keys)");
   const rowsFile = opt("--rows") ?? fail("--rows <file.json|file.csv> is required");
   const d = detectionByKey(key) ?? fail(`unknown detection ${JSON.stringify(key)} — e.g. ${DETECTIONS.slice(0, 3).map((x) => x.key).join(", ")}`);
   const stack = opt("--stack") ?? "dev";
-  const stackFile = path.join(__dirname, "..", `Pulumi.${stack}.yaml`);
+  const stackFile = path.join(root, `Pulumi.${stack}.yaml`);
   let params = resolveParameters(d, {}, [], []);
   if (fs.existsSync(stackFile)) {
     const cfg = parseStackConfig(readStackFile(stackFile), stack);
@@ -78,6 +78,10 @@ if (require.main === module) {
     const result = detect(process.argv.slice(2), (line) => process.stderr.write(line + "\n"));
     process.stdout.write(JSON.stringify(result, (_, v) => (v && typeof v === "object" && "ms" in v && typeof v.toString === "function" && !Array.isArray(v) ? v.toString() : v), 2) + "\n");
   } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(e.message + "\n");
+      process.exit(1);
+    }
     if (!(e instanceof DetectError)) throw e;
     process.stderr.write(`detect: ${e.message}\n`);
     process.exit(2);

@@ -7,7 +7,7 @@ import * as path from "path";
 import { ConfigError } from "../config";
 import type { TelemetryGaps } from "../planning/coverage";
 import { buildMatrix } from "../planning/matrix";
-import { readStackFile, runOffline } from "./planning";
+import { placeholderKeys, placeholderNote, readStackFile, runOffline } from "./planning";
 import { renderMatrixHtml } from "./matrix/render";
 
 const root = path.join(__dirname, "..");
@@ -38,6 +38,8 @@ async function main(argv: string[]): Promise<void> {
   const out = opt("--out", path.join(root, "coverage.html"));
   const file = path.join(root, `Pulumi.${stack}.yaml`);
   if (!fs.existsSync(file)) throw new Error(`no stack file ${path.basename(file)} — create it (see Pulumi.dev.yaml) or pass --stack <name>`);
+  const note = placeholderNote(placeholderKeys(readStackFile(file)));
+  if (note) process.stdout.write(note + "\n");
   process.stdout.write(`wrote ${await writeMatrix(file, stack, out, argv.includes("--subscription") ? opt("--subscription", "") : undefined)}\n`);
 }
 

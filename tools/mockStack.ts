@@ -3,6 +3,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Program } from "../program";
 import type { Detection } from "../detections/model";
+import { CREDENTIAL_FIELDS } from "../config";
+import { keysWithPlaceholders } from "../config/credentials";
 
 export interface Declared {
   type: string;
@@ -71,6 +73,8 @@ export interface MockedRun {
   outputs: Record<string, any>;
   /** Messages of pulumi.log.warn while the program ran (captured, not printed). */
   warnings: string[];
+  /** Every pulumi.log message (debug, info, warn, error) while the program ran, with its level. */
+  logs: { level: string; message: string }[];
   /** The URN of every registered resource and component, as the mock engine computed it. */
   urns: string[];
   ofType(type: string): Declared[];
@@ -118,21 +122,29 @@ export async function runMocked<T extends { outputs: Record<string, unknown> }>(
   const stackTraceLimit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
   const warnings: string[] = [];
-  const warn = pulumi.log.warn;
-  (pulumi.log as { warn: typeof warn }).warn = async (msg: string) => void warnings.push(msg);
+  const logs: { level: string; message: string }[] = [];
+  const levels = ["debug", "info", "warn", "error"] as const;
+  type Log = (msg: string) => Promise<void>;
+  const real = Object.fromEntries(levels.map((l) => [l, pulumi.log[l]])) as Record<(typeof levels)[number], Log>;
+  for (const level of levels) {
+    (pulumi.log as unknown as Record<string, Log>)[level] = async (message: string) => {
+      logs.push({ level, message });
+      if (level === "warn") warnings.push(message);
+    };
+  }
   let outputs: Record<string, any>;
   try {
     try {
       result = declare();
     } catch (e) {
       // Lets tests assert that a config error stopped the program before any resource was declared.
-      if (e && typeof e === "object") Object.assign(e, { declared: resources });
+      if (e && typeof e === "object") Object.assign(e, { declared: resources, logs });
       throw e;
     }
     outputs = await settle(result.outputs, resources);
   } finally {
     Error.stackTraceLimit = stackTraceLimit;
-    (pulumi.log as { warn: typeof warn }).warn = warn;
+    Object.assign(pulumi.log, real);
   }
   const monitor = pulumi.runtime.getMonitor() as unknown as { getRegisteredResources(): Map<string, unknown> };
   return {
@@ -141,6 +153,7 @@ export async function runMocked<T extends { outputs: Record<string, unknown> }>(
     secretPaths,
     outputs,
     warnings,
+    logs,
     urns: [...monitor.getRegisteredResources().keys()].sort(),
     ofType: (type) => resources.filter((r) => r.type === type),
     byName: (name) => {
@@ -155,16 +168,19 @@ export async function runMocked<T extends { outputs: Record<string, unknown> }>(
  * Evaluate the program for one stack config (values as in Pulumi.<stack>.yaml: strings, or
  * objects/lists that are passed as JSON, as the Pulumi CLI does).
  */
-export async function runStack(config: Record<string, unknown>, opts: { stack?: string; calls?: CallMocks; secretKeys?: string[]; catalogue?: readonly Detection[]; strictRouting?: boolean; otherConfig?: Record<string, string> } = {}): Promise<StackRun> {
+export async function runStack(config: Record<string, unknown>, opts: { stack?: string; calls?: CallMocks; secretKeys?: string[]; catalogue?: readonly Detection[]; strictRouting?: boolean; projectDir?: string; otherConfig?: Record<string, string> } = {}): Promise<StackRun> {
   // A stack without routing config fails by design (every rule must notify someone). Tests that
   // are not about routing may omit it: they get allowUnroutedAlerts. Any routing key, or
   // strictRouting (the plan tool: it must fail exactly as `pulumi up` would), turns this off.
   if (!opts.strictRouting && !ROUTING_KEYS.some((k) => k in config)) config = { ...config, allowUnroutedAlerts: true };
+  // A placeholder the offline tools put for an encrypted credential (readStackFile) stands for a
+  // secure value: Pulumi would report its key as secret.
+  const secretKeys = [...new Set([...(opts.secretKeys ?? []), ...keysWithPlaceholders(config, CREDENTIAL_FIELDS)])];
   const run = await runMocked(() => {
     // Loaded after the mocks so every resource reaches them.
     const { runProgram } = require("../program") as typeof import("../program");
-    return runProgram(opts.catalogue);
-  }, { stack: opts.stack, calls: opts.calls, secretKeys: opts.secretKeys, config, otherConfig: opts.otherConfig });
+    return runProgram(opts.catalogue, opts.projectDir);
+  }, { stack: opts.stack, calls: opts.calls, secretKeys, config, otherConfig: opts.otherConfig });
   const { result: program, ...rest } = run;
   return { ...rest, program };
 }

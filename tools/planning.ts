@@ -1,42 +1,27 @@
 // The offline plan: the program evaluated under mocks, summarised for a reviewer. Shared by
 // `npm run plan`, `npm run matrix` and the tests, so they all describe the same deployment.
-import * as fs from "fs";
-import { parse } from "yaml";
 import type { Route } from "../config/routing";
 import { TACTICS } from "../detections/model";
 import { coverageSummary, type CoverageSummary, type StateCounts, type TelemetryGaps } from "../planning/coverage";
 import { activityLogAlertPlacement, type ScopeTelemetry } from "../planning/estate";
 import { logSourcesDelivered, type CostEstimate, type LogSourceUse } from "../planning/cost";
+import { CREDENTIAL_FIELDS } from "../config";
+import { credentialsIn, ENCRYPTED_PLACEHOLDER } from "../config/credentials";
+import { keyPath } from "../config/errors";
 import { runStack, type Declared, type StackRun } from "./mockStack";
 
-/** Config values of a Pulumi.<stack>.yaml, keyed without the `azdetect:` prefix. */
-export function readStackFile(file: string): Record<string, unknown> {
-  const doc = (parse(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(doc.config ?? {})) {
-    if (!k.startsWith("azdetect:")) continue;
-    const secret = securePath(v, k);
-    if (secret) throw new Error(`${secret} is an encrypted secret; the offline plan cannot decrypt it — use a stack file with placeholder values for secrets (e.g. https://example.invalid/hook)`);
-    out[k.slice("azdetect:".length)] = v;
-  }
-  return out;
+// Reading a stack file needs no Pulumi: it lives with the config (tools that need no mocks import it from there).
+export { readStackFile } from "../config/stackFile";
+
+/** Where the offline tools planned with a placeholder for an encrypted credential (key paths). */
+export function placeholderKeys(config: Record<string, unknown>): string[] {
+  return credentialsIn(config, CREDENTIAL_FIELDS).filter((c) => c.value === ENCRYPTED_PLACEHOLDER).map((c) => keyPath(c.path));
 }
 
-/** The key path of the first `secure:` (encrypted) value inside a config value, if any. */
-function securePath(v: unknown, path: string): string | undefined {
-  if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) {
-      const p = securePath(v[i], `${path}[${i}]`);
-      if (p) return p;
-    }
-  } else if (v && typeof v === "object") {
-    if ("secure" in v && Object.keys(v).length === 1) return path;
-    for (const [k, x] of Object.entries(v)) {
-      const p = securePath(x, `${path}.${k}`);
-      if (p) return p;
-    }
-  }
-  return undefined;
+/** The one line the offline tools print when they planned with placeholders. */
+export function placeholderNote(keys: string[]): string | undefined {
+  if (!keys.length) return undefined;
+  return `${keys.length} encrypted credential${keys.length === 1 ? "" : "s"} (${keys.join(", ")}) planned with the placeholder ${ENCRYPTED_PLACEHOLDER}: the offline tools cannot decrypt, pulumi preview/up use the real value${keys.length === 1 ? "" : "s"}`;
 }
 
 export interface PlannedRule {
@@ -61,6 +46,8 @@ export type PlannedActionGroup =
 
 export interface Plan {
   stack: string;
+  /** Encrypted credentials planned with ENCRYPTED_PLACEHOLDER (key paths). */
+  placeholders: string[];
   location: string;
   resourceGroup: { name: string; created: boolean };
   workspace: { created: boolean; name?: string; id?: string };
@@ -105,10 +92,10 @@ export function runOffline(config: Record<string, unknown>, stack: string): Prom
 
 /** Evaluate the program for a stack's config and summarise what it declares. */
 export async function buildPlan(config: Record<string, unknown>, stack: string): Promise<Plan> {
-  return summarise(await runOffline(config, stack), stack);
+  return summarise(await runOffline(config, stack), stack, placeholderKeys(config));
 }
 
-export function summarise(run: StackRun, stack: string): Plan {
+export function summarise(run: StackRun, stack: string, placeholders: string[] = []): Plan {
   const cfg = run.program.config;
   const detections = run.program.detections;
   const ruleInputs = new Map<string, Declared>();
@@ -125,6 +112,7 @@ export function summarise(run: StackRun, stack: string): Plan {
   const placement = activityLogAlertPlacement(cfg.estate, cfg.activityLogAlertSubscriptionLimit);
   return {
     stack,
+    placeholders,
     location: cfg.location,
     resourceGroup: { name: cfg.resourceGroupName, created: cfg.createResourceGroup },
     workspace: cfg.workspace.mode === "create" ? { created: true, name: cfg.workspace.name } : { created: false, id: cfg.workspace.id },
@@ -187,6 +175,8 @@ export function renderPlan(p: Plan): string {
   out.push(`azdetect plan for stack "${p.stack}" (${p.location}) — offline, nothing is deployed`);
   out.push(`resource group: ${p.resourceGroup.name} (${p.resourceGroup.created ? "created by the stack" : "existing, referenced"})`);
   out.push(`workspace: ${p.workspace.created ? `${p.workspace.name} (created by the stack)` : `${p.workspace.id} (existing, referenced)`}`);
+  const note = placeholderNote(p.placeholders);
+  if (note) out.push(note);
   out.push("");
   for (const t of p.tactics) {
     out.push(`${t.tactic} — ${plural(t.rules.length, "rule")}`);

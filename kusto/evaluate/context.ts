@@ -11,6 +11,11 @@ export interface Env {
   /** A database table by name, typed from the schemas (empty when no rows were given). */
   table(name: string, at: SNode): Table;
   evalTabular(n: SNode, env: Env): Table;
+  /**
+   * The rows of a pipeline when they can be taken from a cache of its row-wise start over an
+   * indexed table (prefix.ts), else undefined.
+   */
+  pipeline?(n: SNode): Table | undefined;
 }
 
 export interface Scope {

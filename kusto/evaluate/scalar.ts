@@ -5,7 +5,7 @@ import { Scope } from "./context";
 import { AGGREGATES, aggregate } from "./aggregates";
 import { FUNCTIONS } from "./functions";
 import { KType, Timespan, Value, Dyn, convert, isBag, isNumericType, isIntegerType, keyOf, nullOf, toKString, compareValues, valuesEqual } from "./values";
-import { SNode, kindOf, listOf, literalOf, typeOfNode, unsupported, isTabularNode, textOf, KqlQueryError } from "./syntax";
+import { SNode, kindOf, listOf, literalOf, typeOfNode, unsupported, isTabularNode, textOf, KqlQueryError, memo } from "./syntax";
 
 export function evalScalar(n: SNode, scope: Scope): Value {
   const k = kindOf(n);
@@ -148,8 +148,7 @@ function jsonValue(n: SNode, scope: Scope): Dyn {
 }
 
 function nameValue(n: SNode, scope: Scope): Value {
-  const name = String(n.SimpleName);
-  const sym = n.ReferencedSymbol as Kusto.Language.Symbols.Symbol | null;
+  const { name, sym } = memo(n, "name", () => ({ name: String(n.SimpleName), sym: n.ReferencedSymbol as Kusto.Language.Symbols.Symbol | null }));
   const SK = Kusto.Language.Symbols.SymbolKind;
   if (sym && sym.Kind === SK.Variable) {
     const b = scope.env.vars.get(name);
@@ -375,10 +374,12 @@ export function regex(pattern: string, at: SNode, global = false): RegExp {
 // Function calls
 
 function call(n: SNode, scope: Scope): Value {
-  const name = String(n.Name.SimpleName);
-  const args = listOf(n.ArgumentList.Expressions);
-  const sym = n.ReferencedSymbol as Kusto.Language.Symbols.Symbol | null;
-  if (scope.env.vars.has(name) || (sym && sym.Kind !== Kusto.Language.Symbols.SymbolKind.Function)) throw unsupported(n, `call of user-defined function '${name}'`);
+  const { name, args, userDefined, argTypes } = memo(n, "call", () => {
+    const sym = n.ReferencedSymbol as Kusto.Language.Symbols.Symbol | null;
+    const a = listOf(n.ArgumentList.Expressions);
+    return { name: String(n.Name.SimpleName), args: a, argTypes: a.map(typeOfNode), userDefined: !!sym && sym.Kind !== Kusto.Language.Symbols.SymbolKind.Function };
+  });
+  if (scope.env.vars.has(name) || userDefined) throw unsupported(n, `call of user-defined function '${name}'`);
   if (AGGREGATES.has(name)) {
     if (!scope.group) throw unsupported(n, `aggregate function '${name}' outside summarize`);
     return aggregate(name, n, args, scope);
@@ -387,5 +388,5 @@ function call(n: SNode, scope: Scope): Value {
   if (!f) throw unsupported(n, `function '${name}'`);
   if (f.raw) return f.raw(args, n, scope);
   const values = args.map((a) => (kindOf(a) === "TypeOfLiteralExpression" ? null : evalScalar(a, scope)));
-  return f.fn!(values, { node: n, args, argTypes: args.map(typeOfNode), resultType: typeOfNode(n), scope });
+  return f.fn!(values, { node: n, args, argTypes, resultType: typeOfNode(n), scope });
 }

@@ -43,8 +43,31 @@ export function namedParameters(list: SNode | null | undefined): Map<string, SNo
   return m;
 }
 
+// The evaluator asks the same nodes for their text, type and literal value on every row; in
+// Kusto.Language's JavaScript build each answer is computed by Bridge.NET code (a replay of a week
+// of rows spent most of its time there). An analysed tree never changes, so each answer is kept
+// per node.
+const texts = new WeakMap<object, string>();
+const types = new WeakMap<object, KType>();
+const literals = new WeakMap<object, unknown>();
+const memos = new Map<string, WeakMap<object, unknown>>();
+
+/** `compute()` once per node and key (for per-row reads of an analysed tree). */
+export function memo<T>(n: object, key: string, compute: () => T): T {
+  let m = memos.get(key);
+  if (!m) memos.set(key, (m = new WeakMap()));
+  if (m.has(n)) return m.get(n) as T;
+  const v = compute();
+  m.set(n, v);
+  return v;
+}
+
 /** Source text of a node (trimmed of trivia). */
-export function textOf(n: SNode): string { return String(n.ToString(Kusto.Language.Syntax.IncludeTrivia.Minimal) ?? "").trim(); }
+export function textOf(n: SNode): string {
+  let t = texts.get(n);
+  if (t === undefined) texts.set(n, (t = String(n.ToString(Kusto.Language.Syntax.IncludeTrivia.Minimal) ?? "").trim()));
+  return t;
+}
 
 let currentQuery = "";
 /** The query text positions are reported against (set by evaluate()). */
@@ -65,8 +88,12 @@ export function unsupported(n: SNode, what?: string): UnsupportedKqlError {
 
 /** Scalar type name of an expression, from the semantic analysis. */
 export function typeOfNode(n: SNode): KType {
-  const rt = n.ResultType as Kusto.Language.Symbols.TypeSymbol | null;
-  return toKType(rt ? String(rt.Name) : "");
+  let t = types.get(n);
+  if (t === undefined) {
+    const rt = n.ResultType as Kusto.Language.Symbols.TypeSymbol | null;
+    types.set(n, (t = toKType(rt ? String(rt.Name) : "")));
+  }
+  return t;
 }
 
 export function toKType(name: string): KType {
@@ -100,7 +127,9 @@ export function schemaOf(n: SNode): Column[] { return symbolColumns(n.ResultType
 
 /** Unbox a literal value from the Bridge runtime. */
 export function literalOf(n: SNode): unknown {
+  if (literals.has(n)) return literals.get(n);
   const v = n.LiteralValue;
-  if (v === null || v === undefined) return null;
-  return (globalThis as any).Bridge.unbox(v, true);
+  const out = v === null || v === undefined ? null : (globalThis as any).Bridge.unbox(v, true);
+  literals.set(n, out);
+  return out;
 }

@@ -65,7 +65,7 @@ export function evalTabular(n: SNode, env: Env): Table {
       }
       throw unsupported(n, `tabular reference '${name}'`);
     }
-    case "PipeExpression": return applyOperator(n.Operator, evalTabular(n.Expression, env), env);
+    case "PipeExpression": return env.pipeline?.(n) ?? applyOperator(n.Operator, evalTabular(n.Expression, env), env);
     case "DataTableExpression": return datatable(n, env);
     case "UnionOperator": return union(n, null, env);
     case "PrintOperator": return print(n, env);
@@ -120,7 +120,7 @@ function count(n: SNode, env: Env): number {
 
 // ---------------------------------------------------------------------------------------------
 
-function extend(op: SNode, input: Table, env: Env): Table {
+export function extend(op: SNode, input: Table, env: Env): Table {
   const cols = schemaOf(op);
   const exprs = listOf(op.Expressions).map(named);
   const inputNames = new Set(input.columns.map((c) => c.name));
@@ -130,11 +130,15 @@ function extend(op: SNode, input: Table, env: Env): Table {
   const targets = exprs.map((e) => e.name ?? resultName(e.expr) ?? generated.shift() ?? null);
   if (targets.some((t) => t === null)) throw new KqlQueryError("internal: could not name an extend column");
   const typeOf = new Map(cols.map((c) => [c.name, c.type]));
+  const targetTypes = exprs.map((e, i) => typeOf.get(targets[i]!) ?? typeOfNode(e.expr));
   const rows = input.rows.map((r) => {
-    const o: R = { ...r };
-    // Later expressions of one extend see the columns defined by earlier ones.
-    exprs.forEach((e, i) => { o[targets[i]!] = fit(evalScalar(e.expr, scopeOf(env, o)), typeOf.get(targets[i]!) ?? typeOfNode(e.expr)); });
-    return pick(o, cols);
+    // One copy per row, in the output's column order; later expressions of one extend see the
+    // columns defined by earlier ones.
+    const o: R = {};
+    for (const c of cols) { const v = r[c.name]; o[c.name] = v === undefined ? nullOf(c.type) : v; }
+    const scope = scopeOf(env, o);
+    for (let i = 0; i < exprs.length; i++) o[targets[i]!] = fit(evalScalar(exprs[i].expr, scope), targetTypes[i]);
+    return o;
   });
   return { columns: cols, rows };
 }

@@ -7,7 +7,8 @@
 //   AZDETECT_FROM_SOURCES=1            main.js runs the TypeScript sources (as after an edit without a build)
 //   BENCH_PULUMI_TYPESCRIPT=1          Pulumi itself runs index.ts through ts-node (`typescript: true`),
 //   PULUMI_NODEJS_TRANSPILE_ONLY=false   ... type-checking (what a default Pulumi TypeScript project does)
-//   BENCH_SUBSCRIPTIONS=N              the estate stack (estateConfig below): the full stack watching N listed subscriptions
+//   BENCH_STACK=<file.json>            the stack {config, secretKeys} (default full-stack.json; tests run others)
+//   BENCH_SUBSCRIPTIONS=N              that stack watching N listed subscriptions (estateConfig below)
 "use strict";
 const path = require("path");
 const fs = require("fs");
@@ -24,9 +25,14 @@ process.env.PULUMI_NODEJS_TYPESCRIPT = String(viaTs || runtimeOptions.typescript
 // <program> is Pulumi.yaml's `main` (else "."; then Pulumi takes package.json's exports or main).
 process.argv = [process.argv[0], require.resolve("@pulumi/pulumi/cmd/run"), "--monitor=mock", "--project=azdetect", "--stack=bench", viaTs ? "index.ts" : project.main ?? "."];
 
+// Config reaches the program as Pulumi's Node.js language host passes it: PULUMI_CONFIG (decrypted
+// values) and PULUMI_CONFIG_SECRET_KEYS (the keys that were encrypted), read when @pulumi/pulumi loads.
+const { config: stackConfig, secretKeys = [] } = JSON.parse(fs.readFileSync(process.env.BENCH_STACK || path.join(__dirname, "full-stack.json"), "utf8"));
+const config = process.env.BENCH_SUBSCRIPTIONS ? estateConfig(stackConfig, Number(process.env.BENCH_SUBSCRIPTIONS)) : stackConfig;
+process.env.PULUMI_CONFIG = JSON.stringify(Object.fromEntries(Object.entries(config).map(([k, v]) => [`azdetect:${k}`, typeof v === "string" ? v : JSON.stringify(v)])));
+process.env.PULUMI_CONFIG_SECRET_KEYS = JSON.stringify(secretKeys.map((k) => `azdetect:${k}`));
+
 const pulumi = require("@pulumi/pulumi");
-const { config: fullStack } = JSON.parse(fs.readFileSync(path.join(__dirname, "full-stack.json"), "utf8"));
-const config = process.env.BENCH_SUBSCRIPTIONS ? estateConfig(fullStack, Number(process.env.BENCH_SUBSCRIPTIONS)) : fullStack;
 let resources = 0;
 const counts = {};
 pulumi.runtime.setMocks({
@@ -37,7 +43,6 @@ pulumi.runtime.setMocks({
   },
   call: (a) => (a.token === "azure-native:authorization:getClientConfig" ? { subscriptionId: "00000000-1111-2222-3333-444444444444", tenantId: "t" } : {}),
 }, "azdetect", "bench", false);
-pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [`azdetect:${k}`, typeof v === "string" ? v : JSON.stringify(v)])), []);
 
 /**
  * The full stack watching `n` listed subscriptions, the first holding its diagnostics targets and

@@ -1,0 +1,215 @@
+// A workspace's tables as the evaluator reads them: every row typed once against its table's
+// schema, and indexed by event time (TimeGenerated) and arrival time (ingestion_time(): the row's
+// `_TimeReceived`, else its TimeGenerated). One evaluation of a query at one instant (`npm run
+// detect`, the samples) and thousands of them over a week of rows (`npm run backtest`) read the
+// same object; each evaluation takes only the rows it can see with a binary search instead of
+// typing and filtering every row again.
+import { tableSchemas } from "./language";
+import { SampleDataError, toKType } from "./evaluate/syntax";
+import { Column, KType, Row, Timespan, Value, convert, parseDateTime, parseDynamic, GUID_RE, formatDateTime } from "./evaluate/values";
+
+/** One typed row with the times the index orders it by (NaN when the row has none). */
+export interface IndexedRow { row: Record<string, Value>; seq: number; tg: number; ing: number }
+
+/** Inclusive bounds in epoch milliseconds; ±Infinity when open. */
+export interface TimeBounds { tgLo: number; tgHi: number; ingLo: number; ingHi: number }
+export const UNBOUNDED: TimeBounds = { tgLo: -Infinity, tgHi: Infinity, ingLo: -Infinity, ingHi: Infinity };
+
+/** Rows of one table (or of a cached row-wise prefix over it) ordered by event and by arrival time. */
+export class TimeIndex {
+  readonly byTg: IndexedRow[];
+  private byIngCache?: IndexedRow[];
+  /** Rows without a TimeGenerated: only an evaluation without a time range sees them. */
+  readonly untimed: IndexedRow[];
+  constructor(rows: IndexedRow[]) {
+    this.untimed = rows.filter((r) => Number.isNaN(r.tg));
+    this.byTg = rows.filter((r) => !Number.isNaN(r.tg)).sort((a, b) => a.tg - b.tg || a.seq - b.seq);
+  }
+  private get byIng(): IndexedRow[] {
+    return (this.byIngCache ??= this.byTg.filter((r) => !Number.isNaN(r.ing)).sort((a, b) => a.ing - b.ing || a.seq - b.seq));
+  }
+  get size(): number { return this.byTg.length + this.untimed.length; }
+
+  /** The rows within the bounds, in their original order. */
+  select(b: TimeBounds): Record<string, Value>[] {
+    let picked: IndexedRow[];
+    if (b.ingLo > -Infinity) {
+      // A lower bound on arrival (ingestion_time() > ago(...)) is the narrowest cut: use the arrival order.
+      const xs = this.byIng;
+      picked = [];
+      for (let i = lowerBound(xs, b.ingLo, (r) => r.ing); i < xs.length && xs[i].ing <= b.ingHi; i++) {
+        const r = xs[i];
+        if (r.tg >= b.tgLo && r.tg <= b.tgHi) picked.push(r);
+      }
+    } else {
+      const xs = this.byTg;
+      picked = [];
+      for (let i = lowerBound(xs, b.tgLo, (r) => r.tg); i < xs.length && xs[i].tg <= b.tgHi; i++) {
+        const r = xs[i];
+        if (!(r.ing > b.ingHi)) picked.push(r);
+      }
+      if (b.tgLo === -Infinity && b.tgHi === Infinity) for (const r of this.untimed) if (!(r.ing > b.ingHi)) picked.push(r);
+    }
+    picked.sort((x, y) => x.seq - y.seq);
+    return picked.map((r) => r.row);
+  }
+}
+
+function lowerBound(xs: IndexedRow[], v: number, key: (r: IndexedRow) => number): number {
+  let lo = 0, hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (key(xs[mid]) < v) lo = mid + 1; else hi = mid;
+  }
+  return lo;
+}
+
+export interface WorkspaceTablesOptions {
+  /**
+   * Keep only these columns per table (the ones the queries read). The other columns of a row are
+   * dropped when it is typed: a week of rows then fits in memory. Default: every schema column.
+   */
+  columns?: Record<string, ReadonlySet<string>>;
+}
+
+/**
+ * Collects rows one at a time (typing each as it comes, so a streamed export is never held raw)
+ * and builds the indexes once at the end.
+ */
+export class WorkspaceTablesBuilder {
+  private readonly pending = new Map<string, { kept: Column[]; known: Set<string>; rows: IndexedRow[] }>();
+  constructor(private readonly opts: WorkspaceTablesOptions = {}) {}
+
+  /**
+   * Type one row of `table`; `where` names it in errors (default: "<table> row <i>"). A column the
+   * schema does not know is an error, unless `exported.onUnknown` takes it; an exported row's empty
+   * cells ("") are absent values, as exports write a null.
+   */
+  add(table: string, raw: Row, where?: string, exported?: { onUnknown: (column: string) => void }): void {
+    const onUnknown = exported?.onUnknown;
+    const t = this.declare(table);
+    const i = t.rows.length;
+    const at = where ?? `${table} row ${i}`;
+    if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new SampleDataError(`${at}: not an object`);
+    for (const key in raw) {
+      if (t.known.has(key)) continue;
+      if (!onUnknown) throw new SampleDataError(`${at}: unknown column '${key}' (not in the ${table} schema)`);
+      onUnknown(key);
+    }
+    const r: Record<string, Value> = {};
+    for (const c of t.kept) {
+      const v = raw[c.name];
+      r[c.name] = typeInput(exported && v === "" ? null : v, c.type, `${at}, column '${c.name}' (${c.type})`);
+    }
+    const tg = r.TimeGenerated instanceof Date ? r.TimeGenerated.getTime() : NaN;
+    const received = r._TimeReceived instanceof Date ? r._TimeReceived.getTime() : NaN;
+    t.rows.push({ row: r, seq: i, tg, ing: Number.isNaN(received) ? tg : received });
+  }
+
+  /** A table that is present with no rows (an export of an empty table). */
+  declare(table: string) {
+    let t = this.pending.get(table);
+    if (!t) {
+      const schema = tableSchemas().get(table);
+      if (!schema) throw new SampleDataError(`unknown table '${table}' in sample rows (no schema in detections/schemas)`);
+      const columns = schema.columns.map((c) => ({ name: c.name, type: toKType(c.type) }));
+      const keep = this.opts.columns?.[table];
+      const kept = keep ? columns.filter((c) => keep.has(c.name) || c.name === "TimeGenerated" || c.name === "_TimeReceived") : columns;
+      this.pending.set(table, (t = { kept, known: new Set(columns.map((c) => c.name)), rows: [] }));
+    }
+    return t;
+  }
+
+  build(): WorkspaceTables {
+    const out = new WorkspaceTables({});
+    for (const [name, t] of this.pending) out.setIndex(name, new TimeIndex(t.rows));
+    this.pending.clear();
+    return out;
+  }
+}
+
+/** Typed, time-indexed rows per table. Build once; evaluate as often as needed. */
+export class WorkspaceTables {
+  private readonly indexes = new Map<string, TimeIndex>();
+  /** Per query node, the rows of a row-wise prefix over a table (kusto/evaluate/prefix.ts). */
+  readonly prefixCache = new WeakMap<object, TimeIndex>();
+
+  constructor(tables: Record<string, readonly Row[]>, opts: WorkspaceTablesOptions = {}) {
+    const names = Object.keys(tables);
+    if (names.length === 0) return;
+    const b = new WorkspaceTablesBuilder(opts);
+    for (const name of names) for (const r of tables[name]) b.add(name, r);
+    for (const name of names) if (tables[name].length === 0) b.declare(name);
+    for (const [name, ix] of b.build().indexes) this.indexes.set(name, ix);
+  }
+
+  /** @internal for the builder */
+  setIndex(name: string, ix: TimeIndex): void { this.indexes.set(name, ix); }
+
+  has(name: string): boolean { return this.indexes.has(name); }
+  names(): string[] { return [...this.indexes.keys()]; }
+  index(name: string): TimeIndex | undefined { return this.indexes.get(name); }
+  rowCount(name?: string): number {
+    if (name) return this.indexes.get(name)?.size ?? 0;
+    let n = 0;
+    for (const ix of this.indexes.values()) n += ix.size;
+    return n;
+  }
+  /** Earliest and latest arrival (ingestion) time over all tables, or undefined without timed rows. */
+  arrivalSpan(): { first: number; last: number } | undefined {
+    let first = Infinity, last = -Infinity;
+    for (const ix of this.indexes.values()) {
+      for (const r of ix.byTg) {
+        if (r.ing < first) first = r.ing;
+        if (r.ing > last) last = r.ing;
+      }
+    }
+    return first <= last ? { first, last } : undefined;
+  }
+}
+
+/** An exported value as the column's type; anything not clearly convertible is a SampleDataError. */
+export function typeInput(v: unknown, t: KType, where: string): Value {
+  if (v === null || v === undefined) return t === "string" ? "" : null;
+  const bad = () => new SampleDataError(`${where}: cannot use ${JSON.stringify(v)} (${Array.isArray(v) ? "array" : typeof v})`);
+  switch (t) {
+    case "string":
+      // Strictly strings: a number in a string column is usually the type trap the sample should reveal (ResultType "0" vs 0).
+      if (typeof v !== "string") throw bad();
+      return v;
+    case "dynamic":
+      if (typeof v === "string") return parseDynamic(v);
+      if (v instanceof Date) return formatDateTime(v);
+      return v as Value;
+    case "datetime": {
+      const d = v instanceof Date ? v : typeof v === "string" ? parseDateTime(v) : null;
+      if (!d) throw bad();
+      return d;
+    }
+    case "timespan": {
+      if (v instanceof Timespan) return v;
+      const s = typeof v === "string" ? convert(v, "timespan") : null;
+      if (!s) throw bad();
+      return s;
+    }
+    case "bool":
+      if (typeof v === "boolean") return v;
+      if (v === "true" || v === "True") return true;
+      if (v === "false" || v === "False") return false;
+      throw bad();
+    case "int": case "long": {
+      const n = typeof v === "number" ? v : typeof v === "string" && /^-?\d+$/.test(v.trim()) ? Number(v) : NaN;
+      if (!Number.isInteger(n)) throw bad();
+      if (t === "int" && (n > 2147483647 || n < -2147483648)) throw bad();
+      return n;
+    }
+    case "real": case "decimal": {
+      const n = typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" ? Number(v) : NaN;
+      if (Number.isNaN(n)) throw bad();
+      return n;
+    }
+    case "guid":
+      if (typeof v !== "string" || !GUID_RE.test(v.trim())) throw bad();
+      return v.trim().toLowerCase();
+  }
+}

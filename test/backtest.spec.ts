@@ -1,0 +1,154 @@
+// `npm run backtest`: each rule's schedule replayed over a tenant's rows (planning/backtest.ts),
+// the export formats (kusto/rows.ts) and the command line's handling of bad input.
+import { expect } from "chai";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { DETECTIONS } from "../detections";
+import { SAMPLE_NOW, tablesOf, type Detection, type SampleCase, type SampleRow } from "../detections/model";
+import { isoDurationMs } from "../detections/kql";
+import { evaluateAlert } from "../kusto/alert";
+import { WorkspaceTables } from "../kusto/tables";
+import { loadRows, rowsFromData } from "../kusto/rows";
+import { backtest, evaluationTimes } from "../planning/backtest";
+import { queryTimeRange, renderQuery, triggerOf, type ResolvedDetection } from "../planning/resolve";
+import { caseParameters, runCase } from "../planning/samples";
+import { backtestCommand, errorLine } from "../tools/backtest";
+
+const root = path.join(__dirname, "..");
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "azdetect-backtest-"));
+const file = (name: string, text: string) => { const f = path.join(tmp, name); fs.writeFileSync(f, text); return f; };
+const quiet = { stderr: { write: () => true, isTTY: false } };
+
+/** A detection as one case's parameters resolve it, deployed as a log search alert. */
+function resolved(d: Detection, c: SampleCase): ResolvedDetection {
+  const parameters = caseParameters(d, c.parameters);
+  return {
+    detection: d, key: d.key, severity: d.severity, evaluationFrequency: d.evaluationFrequency, windowSize: d.windowSize,
+    overrideQueryTimeRange: queryTimeRange(d), alertKind: "scheduledQuery", parameters, query: renderQuery(d, parameters), trigger: triggerOf(d),
+  };
+}
+
+/** The case with every time moved so that its `now` is an instant of the rule's schedule. */
+function onSchedule(d: Detection, c: SampleCase): { rows: Record<string, SampleRow[]>; now: string } {
+  const now = Date.parse(c.now ?? SAMPLE_NOW);
+  const f = isoDurationMs(d.evaluationFrequency);
+  const shift = Math.ceil(now / f) * f - now;
+  const move = (r: SampleRow): SampleRow => {
+    const o = { ...r };
+    for (const k of ["TimeGenerated", "_TimeReceived"]) if (typeof o[k] === "string") o[k] = new Date(Date.parse(o[k] as string) + shift).toISOString();
+    return o;
+  };
+  return { rows: Object.fromEntries(Object.entries(c.rows).map(([t, rs]) => [t, rs.map(move)])), now: new Date(now + shift).toISOString() };
+}
+
+describe("backtest: one engine, two views", () => {
+  it("a row that arrives after an evaluation is invisible to it, and seen by the next", () => {
+    const d = DETECTIONS.find((x) => x.key === "azt301-1-runcommand")!;
+    const row = { ...d.samples.fires[0].rows.AzureActivity!.find((r) => /success/i.test(String(r.ActivityStatusValue)))!, TimeGenerated: "2025-06-02T11:50:00Z", _TimeReceived: "2025-06-02T12:02:00Z" };
+    const at = (now: string) => evaluateAlert({ query: renderQuery(d, caseParameters(d, undefined)), trigger: triggerOf(d), window: d.windowSize, overrideQueryTimeRange: queryTimeRange(d), now, tables: { AzureActivity: [row] } }).fired;
+    expect(at("2025-06-02T12:00:00Z")).to.equal(false);
+    expect(at("2025-06-02T12:05:00Z")).to.equal(true);
+  });
+
+  it("evaluation instants step by the frequency from the first after the start through the end", () => {
+    expect(evaluationTimes(3e5, Date.parse("2025-06-02T11:58:00Z"), Date.parse("2025-06-02T12:10:00Z")).map((t) => new Date(t).toISOString()))
+      .to.deep.equal(["2025-06-02T12:00:00.000Z", "2025-06-02T12:05:00.000Z", "2025-06-02T12:10:00.000Z"]);
+  });
+
+  // For every detection: replaying its first fires sample on the rule's schedule, from its first
+  // row to its `now`, raises at every run exactly the alerts the single-instant evaluation at that
+  // instant predicts — at `now` the sample's own alerts; before it, any alert its history rows
+  // raised when they arrived.
+  for (const d of DETECTIONS) {
+    it(`${d.key}: the replayed schedule fires exactly what the single instant predicts`, () => {
+      const c = d.samples.fires[0];
+      const s = onSchedule(d, c);
+      const dims = (groups: { fired: boolean; dimensions: Record<string, unknown> }[]) => groups.filter((g) => g.fired).map((g) => JSON.stringify(g.dimensions)).sort();
+      const at = (now: string) => dims(runCase(d, { ...c, rows: s.rows, now }).evaluation.groups);
+      const expected = at(s.now);
+      expect(expected.length, `${c.name}: the sample itself fires`).to.be.greaterThan(0);
+      const empty = Object.fromEntries(d.requires.flatMap(tablesOf).map((t) => [t, [] as SampleRow[]]));
+      const tables = new WorkspaceTables({ ...empty, ...s.rows });
+      const first = Math.min(...Object.values(s.rows).flat().map((r) => Date.parse(String(r._TimeReceived ?? r.TimeGenerated))));
+      const report = backtest([resolved(d, c)], tables, { from: new Date(first - isoDurationMs(d.evaluationFrequency)), to: new Date(s.now) });
+      expect(report.notEvaluated, c.name).to.deep.equal([]);
+      const byTime = new Map<string, string[]>();
+      for (const a of report.detections[0].alertList) byTime.set(a.at, [...(byTime.get(a.at) ?? []), JSON.stringify(a.dimensions)]);
+      expect((byTime.get(new Date(s.now).toISOString()) ?? []).sort(), `${c.name} at now`).to.deep.equal(expected);
+      for (const [t, got] of byTime) expect(got.sort(), `${c.name} at ${t}`).to.deep.equal(at(t));
+    });
+  }
+});
+
+describe("backtest report", () => {
+  it("prints the issue's JSON shape: per rule evaluations, alerts, alerts/day, top entities with the entry that silences them; absent tables listed", async () => {
+    const dir = fs.mkdtempSync(path.join(tmp, "rows-"));
+    fs.copyFileSync(path.join(root, "test/fixtures/runcommand-export.json"), path.join(dir, "activity.json"));
+    const { output, complete } = await backtestCommand(["--rows", dir, "--format", "json", "--quiet"], quiet);
+    const r = JSON.parse(output);
+    expect(complete).to.equal(true);
+    const rc = r.detections.find((x: { key: string }) => x.key === "azt301-1-runcommand");
+    expect(rc).to.include({ evaluated: true, alerts: 2 });
+    expect(rc.evaluations).to.be.a("number").greaterThan(0);
+    expect(rc.alertsPerDay).to.be.a("number");
+    const mallory = rc.topEntities.find((e: { column: string; value: string }) => e.column === "Caller" && e.value === "mallory@contoso.onmicrosoft.com");
+    expect(mallory).to.deep.include({ alerts: 1, allowlist: 'allowlists.callers: ["mallory@contoso.onmicrosoft.com"]', verified: true });
+    expect(r.notEvaluated).to.deep.include({ key: "azt103-ssh-probed-from-internet", reason: "no rows for Syslog" });
+    expect(r.detections.every((x: { tables: string[] }) => x.tables.every((t) => t === "AzureActivity"))).to.equal(true);
+  });
+
+  it("text and html formats", async () => {
+    const rows = path.join(root, "test/fixtures/runcommand-export.json");
+    const text = (await backtestCommand(["--rows", rows, "--quiet"], quiet)).output;
+    expect(text).to.match(/azt301-1-runcommand/).and.match(/allowlists\.callers: \["mallory@contoso\.onmicrosoft\.com"\]/).and.match(/Not evaluated:/);
+    const html = (await backtestCommand(["--rows", rows, "--format", "html", "--quiet"], quiet)).output;
+    expect(html).to.match(/^<!doctype html>/).and.not.match(/<(link|img)\b|\bsrc=|https?:\/\//);
+  });
+});
+
+describe("backtest: export formats and bad input", () => {
+  const row = { Type: "AzureActivity", TimeGenerated: "2025-06-02T11:00:00Z", Caller: "a" };
+
+  it("reads a JSON array, a tables object, a query API response and JSON Lines, in a folder", async () => {
+    const dir = fs.mkdtempSync(path.join(tmp, "formats-"));
+    fs.writeFileSync(path.join(dir, "a.json"), JSON.stringify([row, { ...row, Extra: 1 }]));
+    fs.writeFileSync(path.join(dir, "b.json"), JSON.stringify({ SigninLogs: [{ TimeGenerated: "2025-06-02T11:00:00Z", UserPrincipalName: "u" }] }));
+    fs.writeFileSync(path.join(dir, "c.json"), JSON.stringify({ tables: [{ name: "PrimaryResult", columns: [{ name: "Type" }, { name: "TimeGenerated" }], rows: [["AuditLogs", "2025-06-02T11:00:00Z"]] }] }));
+    fs.writeFileSync(path.join(dir, "d.jsonl"), `${JSON.stringify(row)}\n\n${JSON.stringify(row)}\n`);
+    const r = await loadRows([dir]);
+    expect(r.counts).to.deep.equal({ AzureActivity: 4, SigninLogs: 1, AuditLogs: 1 });
+    expect(r.dropped).to.deep.equal(["AzureActivity.Extra"]);
+    expect(rowsFromData([row]).counts).to.deep.equal({ AzureActivity: 1 });
+  });
+
+  const cases: [string, () => string[], RegExp][] = [
+    ["a truncated export", () => ["--rows", file("truncated.json", JSON.stringify([row, row]).slice(0, 120))], /truncated\.json: truncated or malformed JSON after row 1/],
+    ["malformed JSON Lines", () => ["--rows", file("bad.jsonl", `${JSON.stringify(row)}\n{"Type": nope}\n`)], /bad\.jsonl line 2: not a JSON row/],
+    ["an unknown table", () => ["--rows", file("unknown.json", JSON.stringify([{ ...row, Type: "NoSuchTable" }]))], /unknown\.json row 1: unknown table 'NoSuchTable'/],
+    ["a column of the wrong type", () => ["--rows", file("type.json", JSON.stringify([{ Type: "MicrosoftGraphActivityLogs", TimeGenerated: "2025-06-02T11:00:00Z", ResponseStatusCode: "two hundred" }]))], /type\.json row 1 \(MicrosoftGraphActivityLogs\), column 'ResponseStatusCode' \(int\): cannot use "two hundred"/],
+    ["a row without its time", () => ["--rows", file("notime.json", JSON.stringify([row, { Type: "AzureActivity", Caller: "b" }]))], /notime\.json row 2 \(AzureActivity\): no TimeGenerated/],
+    ["a row without its table", () => ["--rows", file("notype.json", JSON.stringify([{ TimeGenerated: "2025-06-02T11:00:00Z" }]))], /row 1: the row has no Type column naming its table — pass --table/],
+    ["--days 0", () => ["--workspace", "/subscriptions/x/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/w", "--days", "0"], /--days "0" is not allowed/],
+    ["an unknown format", () => ["--rows", "x", "--format", "pdf"], /--format "pdf" is not allowed — expected text, json or html/],
+    ["a missing file", () => ["--rows", path.join(tmp, "nope.json")], /nope\.json: no such file or folder/],
+  ];
+  for (const [what, argv, message] of cases) {
+    it(`${what}: one line naming the file, row or flag`, async () => {
+      let err: unknown;
+      try { await backtestCommand(argv(), quiet); } catch (e) { err = e; }
+      const line = errorLine(err);
+      expect(line, String(err)).to.match(message);
+      expect(line!.split("\n")).to.have.length(1);
+    });
+  }
+
+  it("the command exits 1 with one line and no stack trace, printing no report", () => {
+    const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/backtest.ts", "--rows", file("cut.json", '[{"Type":"AzureActivity","TimeGenerated":"2025-06-02T11:00:00Z"},{"Type":"Azu')], { cwd: root, encoding: "utf8" });
+    expect(r.status).to.equal(1);
+    expect(r.stdout).to.equal("");
+    expect(r.stderr.trim().split("\n")).to.have.length(1);
+    expect(r.stderr).to.match(/^\s*backtest: .*cut\.json: truncated or malformed JSON after row 1/).and.not.match(/\n\s+at /);
+  });
+});

@@ -1,0 +1,142 @@
+// npm run backtest -- --rows <file|folder>... [--stack <name>] [--from <ISO>] [--to <ISO>]
+//                     [--format text|json|html] [--out <file>] [--table <name>] [--quiet]
+// npm run backtest -- --workspace <workspace resource id> --days <N> [same options]
+// How many alerts each rule the stack selects would have raised over your own rows, and who caused
+// them: every rule's schedule replayed over the rows (planning/backtest.ts). Rows come from exported
+// files (kusto/rows.ts: every format `npm run detect` reads) or, with --workspace, straight from a
+// Log Analytics workspace (tools/backtest/pull.ts). A thin command line over backtest().
+import * as fs from "fs";
+import * as path from "path";
+import { ConfigError, parseStackConfig } from "../config";
+import { readStackFile } from "../config/stackFile";
+import { resolveDetections } from "../planning/resolve";
+import { backtest, columnsRead, type BacktestReport } from "../planning/backtest";
+import { loadRows, RowsError } from "../kusto/rows";
+import { renderText, renderHtml } from "./backtest/report";
+import { progressBar } from "./backtest/progress";
+
+const root = path.join(__dirname, "..");
+
+/** A bad command line or input: printed as one line, exit code 1. */
+export class UsageError extends Error {}
+
+interface Args {
+  rows: string[];
+  stack: string;
+  from?: Date;
+  to?: Date;
+  format: "text" | "json" | "html";
+  out?: string;
+  table?: string;
+  quiet: boolean;
+  workspace?: string;
+  days?: number;
+}
+
+export function parseArgs(argv: string[]): Args {
+  const a: Args = { rows: [], stack: "dev", format: "text", quiet: false };
+  const value = (i: number, flag: string) => {
+    const v = argv[i + 1];
+    if (v === undefined || v.startsWith("--")) throw new UsageError(`${flag} needs a value`);
+    return v;
+  };
+  const date = (v: string, flag: string) => {
+    const d = new Date(v);
+    if (!/^\d{4}-\d{2}-\d{2}/.test(v) || isNaN(d.getTime())) throw new UsageError(`${flag} ${JSON.stringify(v)} is not an ISO date/time (e.g. 2025-06-01T00:00:00Z)`);
+    return d;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const f = argv[i];
+    switch (f) {
+      case "--rows":
+        a.rows.push(value(i, f));
+        i++;
+        while (argv[i + 1] !== undefined && !argv[i + 1].startsWith("--")) a.rows.push(argv[++i]);
+        break;
+      case "--stack": a.stack = value(i, f); i++; break;
+      case "--from": a.from = date(value(i, f), f); i++; break;
+      case "--to": a.to = date(value(i, f), f); i++; break;
+      case "--format": {
+        const v = value(i, f); i++;
+        if (v !== "text" && v !== "json" && v !== "html") throw new UsageError(`--format ${JSON.stringify(v)} is not allowed — expected text, json or html`);
+        a.format = v;
+        break;
+      }
+      case "--out": a.out = value(i, f); i++; break;
+      case "--table": a.table = value(i, f); i++; break;
+      case "--quiet": a.quiet = true; break;
+      case "--workspace": a.workspace = value(i, f); i++; break;
+      case "--days": {
+        const v = value(i, f); i++;
+        const n = Number(v);
+        if (!/^\d+(\.\d+)?$/.test(v) || !(n > 0) || n > 2 * 365) throw new UsageError(`--days ${JSON.stringify(v)} is not allowed — expected a number of days above 0 (at most 730)`);
+        a.days = n;
+        break;
+      }
+      default: throw new UsageError(`unknown option ${JSON.stringify(f)} — see the first lines of tools/backtest.ts or the README`);
+    }
+  }
+  if (a.from && a.to && a.from >= a.to) throw new UsageError(`--from ${a.from.toISOString()} is not before --to ${a.to.toISOString()}`);
+  if (a.workspace && a.rows.length) throw new UsageError("give either --rows or --workspace, not both");
+  if (!a.workspace && a.rows.length === 0) throw new UsageError("--rows <file|folder>... or --workspace <workspace resource id> --days <N> is required");
+  if (a.workspace && a.days === undefined) throw new UsageError("--workspace needs --days <N> (how many days back to pull)");
+  if (!a.workspace && a.days !== undefined) throw new UsageError("--days goes with --workspace (for exported rows use --from/--to)");
+  return a;
+}
+
+/** Run the command; returns the text to print (or writes --out) and whether the report is complete. Stack files are read from stackDir. */
+export async function backtestCommand(argv: string[], io: { stderr: NodeJS.WriteStream | { write(s: string): boolean; isTTY?: boolean } } = { stderr: process.stderr }, stackDir = root): Promise<{ output: string; complete: boolean }> {
+  const args = parseArgs(argv);
+  const stackFile = path.join(stackDir, `Pulumi.${args.stack}.yaml`);
+  if (!fs.existsSync(stackFile)) throw new UsageError(`--stack ${args.stack}: no stack file ${path.basename(stackFile)} — create it (see Pulumi.dev.yaml)`);
+  const rules = resolveDetections(parseStackConfig(readStackFile(stackFile), args.stack));
+  const columns = columnsRead(rules);
+  const bar = progressBar({ quiet: args.quiet, stream: io.stderr });
+  let loaded;
+  if (args.workspace) {
+    const { pullWorkspace } = await import("./backtest/pull");
+    const to = args.to ?? new Date();
+    const from = new Date(to.getTime() - args.days! * 864e5);
+    loaded = await pullWorkspace({ workspaceResourceId: args.workspace, from, to, columns, onProgress: (d, t) => bar.update("pulling rows", d, t) });
+  } else {
+    loaded = await loadRows(args.rows, { table: args.table, columns, onBytes: (d, t) => bar.update("reading rows", d, t) });
+  }
+  if (loaded.dropped.length && !args.quiet) io.stderr.write(`ignored columns the schemas do not know: ${loaded.dropped.slice(0, 10).join(", ")}${loaded.dropped.length > 10 ? ` and ${loaded.dropped.length - 10} more` : ""}\n`);
+  const report: BacktestReport = backtest(rules, loaded.tables, {
+    from: args.from ?? (args.workspace ? new Date((args.to ?? new Date()).getTime() - args.days! * 864e5) : undefined),
+    to: args.to,
+    onProgress: (d, t, key) => bar.update(`replaying ${key}`, d, t),
+  });
+  bar.stop();
+  const output = args.format === "json" ? JSON.stringify(report, null, 2) + "\n" : args.format === "html" ? renderHtml(report, args.stack) : renderText(report, args.stack);
+  if (args.out) {
+    fs.writeFileSync(args.out, output);
+    return { output: `wrote ${path.resolve(args.out)}\n`, complete: report.complete };
+  }
+  return { output, complete: report.complete };
+}
+
+/** One line for any error a user can cause; a stack trace only for a bug. */
+export function errorLine(e: unknown): string | undefined {
+  if (e instanceof UsageError || e instanceof RowsError) return `backtest: ${e.message}`;
+  if (e instanceof ConfigError) return e.message.split("\n").map((l) => `backtest: ${l}`).join("\n");
+  if (e instanceof Error && e.name === "PullError") return `backtest: ${e.message}`;
+  return undefined;
+}
+
+if (require.main === module) {
+  backtestCommand(process.argv.slice(2)).then(
+    ({ output, complete }) => {
+      process.stdout.write(output);
+      if (!complete) {
+        process.stderr.write("backtest: incomplete — some rules could not be evaluated (see notEvaluated)\n");
+        process.exitCode = 1;
+      }
+    },
+    (e) => {
+      const line = errorLine(e);
+      process.stderr.write(`\n${line ?? `backtest: internal error: ${(e as Error).stack}`}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
