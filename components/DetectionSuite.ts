@@ -20,6 +20,7 @@ import { TelemetryPolicy } from "./TelemetryPolicy";
 import { AlertRouting, type SuiteRouting } from "./AlertRouting";
 import { servicePrincipalIds, userObjectIds } from "./entraLookups";
 import { childNamer } from "./names";
+import { queryValidation } from "../planning/validation";
 
 /** A Log Analytics workspace the suite creates (and, by default, keeps on destroy). */
 export interface WorkspaceToCreate {
@@ -48,7 +49,13 @@ export interface DetectionSuiteArgs {
   telemetry?: TelemetryPlan;
   /** Entra ID names resolved at deploy time into the appIds/objectIds allowlists (none by default). */
   entraAllowlists?: EntraAllowlistLookups;
-  /** Ask Azure not to validate the queries when the rules are created (tables without data yet). */
+  /**
+   * Ask Azure not to validate the queries when the rules are created (true), or always validate
+   * (false). Default: decided per rule (planning/validation.ts): skipped when the suite creates the
+   * workspace, or starts sending a table the rule reads, or a table is a telemetry gap, or there is
+   * no telemetry plan; validated where the plan shows every table it reads already receives rows
+   * from outside the suite (telemetry.provided).
+   */
   skipQueryValidation?: boolean;
   /**
    * The subscriptions watched (default: the one the suite deploys to). Use the same estate the
@@ -97,7 +104,10 @@ export class DetectionSuite extends pulumi.ComponentResource {
 
     // An existing group is only referenced by name: the suite never manages or deletes it.
     this.resourceGroupName = "create" in args.resourceGroup
-      ? new resources.ResourceGroup(child("resource-group"), { resourceGroupName: args.resourceGroup.create.name, location: args.location, tags }, { parent: this }).name
+      // Kept on destroy (retainOnDelete): Azure deletes a group with everything in it, the kept
+      // workspace and its evidence included, and whatever else was put there since
+      // (pulumi/pulumi-azure-native#2522). Destroy removes the suite's resources one by one instead.
+      ? new resources.ResourceGroup(child("resource-group"), { resourceGroupName: args.resourceGroup.create.name, location: args.location, tags }, { parent: this, retainOnDelete: true }).name
       : pulumi.output(args.resourceGroup.name);
 
     // An existing workspace is referenced by id only. A created one keeps the evidence it holds
@@ -116,7 +126,7 @@ export class DetectionSuite extends pulumi.ComponentResource {
 
     const client = authorization.getClientConfigOutput({ parent: this });
     const subscriptionScope = pulumi.interpolate`/subscriptions/${client.subscriptionId}`;
-    const common = { stack: identity, childNamePrefix: prefix };
+    const common = { stack: identity, childNamePrefix: prefix, subscriptionId: client.subscriptionId };
 
     // ---- The watched subscriptions: with a list, one provider each (and, for activity-log alerts
     // deployed per subscription, a group of the stack's own in each); else the deploying one.
@@ -203,7 +213,7 @@ export class DetectionSuite extends pulumi.ComponentResource {
         activityLogSubscriptions: watched?.map((t) => ({ id: t.id, name: t.name, provider: t.provider, resourceGroupName: t.alertResourceGroupName! })),
         actionGroupIds: (d) => routing.actionGroupIdsFor(d.severity, d.detection.tactic),
         queryFor,
-        skipQueryValidation: args.skipQueryValidation ?? false,
+        skipQueryValidation: (d) => queryValidation(d, { skipQueryValidation: args.skipQueryValidation, workspaceCreated: "create" in args.workspace, telemetry: args.telemetry }).skip,
         tags,
       }, { parent: this });
       this.tactics[tactic] = component;

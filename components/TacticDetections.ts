@@ -5,8 +5,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as monitor from "@pulumi/azure-native/monitor";
 import type { Tactic } from "../detections/model";
 import { tacticSlug } from "../detections/model";
-import type { ResolvedDetection } from "../planning/resolve";
-import { childNamer, detectionTags, displayName, ruleName, type ComponentNaming } from "./names";
+import { ruleText, type ResolvedDetection } from "../planning/resolve";
+import { childNamer, detectionTags, stackNames, type ComponentNaming } from "./names";
 import { subscriptionColumnOf } from "../detections/patterns/subscription";
 
 export interface TacticDetectionsArgs extends ComponentNaming {
@@ -28,7 +28,11 @@ export interface TacticDetectionsArgs extends ComponentNaming {
   actionGroupIds: (d: ResolvedDetection) => pulumi.Input<string>[];
   /** The deployed query, when it needs deploy-time values (default: d.query). */
   queryFor?: (d: ResolvedDetection) => pulumi.Input<string>;
-  skipQueryValidation: boolean;
+  /**
+   * Ask Azure not to validate a rule's query at creation: for every rule, or per rule (the suite
+   * decides per rule with planning/validation.ts: skipped where the table may not exist yet).
+   */
+  skipQueryValidation: boolean | ((d: ResolvedDetection) => boolean);
   tags: Record<string, string>;
 }
 
@@ -57,12 +61,15 @@ export class TacticDetections extends pulumi.ComponentResource {
 
   constructor(name: string, args: TacticDetectionsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("azdetect:index:TacticDetections", name, {}, opts);
+    const names = stackNames(args.stack);
     const child = childNamer(args.childNamePrefix ?? `${name}-`);
     const ids: Record<string, pulumi.Output<string>> = {};
     for (const d of args.detections) {
+      const text = ruleText(d);
       const common = {
         resourceGroupName: args.resourceGroupName,
-        description: `${d.detection.description}\n\nTriage: ${d.detection.triage.join(" ")}`.slice(0, 2048),
+        // Ends in the markers maintenance windows match (this stack, severity, tactic).
+        description: `${text.description}\n\n${names.ruleMarkers(d.severity, d.key)}`,
         enabled: true,
         tags: detectionTags(d, args.stack, args.tags),
       };
@@ -73,7 +80,7 @@ export class TacticDetections extends pulumi.ComponentResource {
           new monitor.ActivityLogAlert(logicalName, {
             ...common,
             resourceGroupName: rg,
-            activityLogAlertName: ruleName(d.key, args.stack),
+            activityLogAlertName: names.rule(d.key, "activityLog"),
             location: "Global",
             scopes: [scope],
             condition: d.activityLogCondition!,
@@ -100,8 +107,8 @@ export class TacticDetections extends pulumi.ComponentResource {
       } else {
         this.rules[d.key] = new monitor.ScheduledQueryRule(child(d.key), {
           ...common,
-          ruleName: ruleName(d.key, args.stack),
-          displayName: displayName(d),
+          ruleName: names.rule(d.key, "scheduledQuery"),
+          displayName: text.displayName,
           location: args.location,
           kind: "LogAlert",
           severity: d.severity,
@@ -122,7 +129,7 @@ export class TacticDetections extends pulumi.ComponentResource {
           },
           // Security alerts are events, not states: never auto-resolve, so every firing notifies.
           autoMitigate: false,
-          skipQueryValidation: args.skipQueryValidation,
+          skipQueryValidation: typeof args.skipQueryValidation === "function" ? args.skipQueryValidation(d) : args.skipQueryValidation,
           actions: {
             actionGroups: args.actionGroupIds(d),
             customProperties: {

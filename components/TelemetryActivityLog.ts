@@ -3,11 +3,12 @@
 // subscription through that subscription's provider.
 import * as pulumi from "@pulumi/pulumi";
 import * as monitor from "@pulumi/azure-native/monitor";
-import { telemetrySettingName } from "./telemetryNames";
-import { childNamer, type ComponentNaming } from "./names";
+import { childNamer, deploySubscription, stackNames, type ComponentNaming } from "./names";
 import type { SubscriptionTarget } from "./WatchedSubscriptions";
 
 export interface TelemetryActivityLogArgs extends ComponentNaming {
+  /** The subscription the stack deploys to (default: the provider's): names that reach beyond the resource group carry it (config/names.ts). */
+  subscriptionId?: pulumi.Input<string>;
   workspaceId: pulumi.Input<string>;
   categories: string[];
   /** Watched subscriptions (stack config `subscriptions`); default: the deploying subscription only. */
@@ -23,14 +24,15 @@ export class TelemetryActivityLog extends pulumi.ComponentResource {
   constructor(name: string, args: TelemetryActivityLogArgs, opts?: pulumi.ComponentResourceOptions) {
     super("azdetect:index:TelemetryActivityLog", name, {}, opts);
     const child = childNamer(args.childNamePrefix ?? `${name}-`);
-    const setting = (logicalName: string, provider?: pulumi.ProviderResource) => new monitor.SubscriptionDiagnosticSetting(logicalName, {
-      name: telemetrySettingName(args.stack),
+    const names = stackNames(args.stack);
+    const setting = (logicalName: string, subscriptionId: pulumi.Input<string>, provider?: pulumi.ProviderResource) => new monitor.SubscriptionDiagnosticSetting(logicalName, {
+      name: pulumi.output(subscriptionId).apply((sub) => names.subscriptionDiagnosticSetting(sub)),
       workspaceId: args.workspaceId,
       logs: args.categories.map((category) => ({ category, enabled: true })),
     }, { parent: this, ...(provider ? { provider } : {}) }).id;
     const ids: Record<string, pulumi.Output<string>> = args.subscriptions
-      ? Object.fromEntries(args.subscriptions.map((s) => [s.id, setting(child(`activity-log-${s.id}`), s.provider)]))
-      : { "": setting(child("activity-log")) };
+      ? Object.fromEntries(args.subscriptions.map((s) => [s.id, setting(child(`activity-log-${s.id}`), s.id, s.provider)]))
+      : { "": setting(child("activity-log"), deploySubscription(args.subscriptionId, this)) };
     this.settingIds = pulumi.output(ids);
     this.settingId = Object.values(ids)[0];
     this.registerOutputs({ settingId: this.settingId, settingIds: this.settingIds });

@@ -9,11 +9,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as policyinsights from "@pulumi/azure-native/policyinsights";
-import { createHash } from "crypto";
 import type { Os } from "../planning/telemetry";
 import { ACTIVITY_LOG_POLICY, AGENT_INITIATIVES, RESOURCE_LOGS_INITIATIVE, WORKSPACE_ROLE, type BuiltInPolicy } from "../azure/telemetry-policies";
-import { stableGuid } from "./telemetryNames";
-import { childNamer, type ComponentNaming } from "./names";
+import { childNamer, stackNames, type ComponentNaming } from "./names";
 
 /** Where the assignments go. */
 export type PolicyScope =
@@ -36,36 +34,29 @@ export interface TelemetryPolicyArgs extends ComponentNaming {
   remediationRound?: number;
 }
 
-const sha = (s: string) => createHash("sha256").update(s).digest("hex");
-const ABBREVIATIONS: Record<string, string> = { "activity-log": "al", "resource-logs": "rl", "agent-windows": "aw", "agent-linux": "ax" };
-
-/** Azure name of an assignment: at most 24 characters at a management group, 64 elsewhere (Azure/azure-cli#10176). */
-export function policyAssignmentName(stack: string, what: string, scope: PolicyScope): string {
-  if (scope.kind === "managementGroup") return `azd-${ABBREVIATIONS[what] ?? what.slice(0, 2)}-${sha(`${stack}|${scope.managementGroupId.toLowerCase()}|${what}`).slice(0, 16)}`;
-  return `azdetect-${stack}-${what}`.slice(0, 64);
-}
-
 export class TelemetryPolicy extends pulumi.ComponentResource {
   public readonly assignmentIds: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: TelemetryPolicyArgs, opts?: pulumi.ComponentResourceOptions) {
     super("azdetect:index:TelemetryPolicy", name, {}, opts);
+    const names = stackNames(args.stack);
     const target: PolicyScope = args.scope ?? { kind: "subscription", subscriptionId: args.subscriptionId ?? "" };
     const atGroup = target.kind === "managementGroup";
+    // The key Azure names beyond the resource group carry: the subscription, or the group.
+    const scopeKey: pulumi.Output<string> = atGroup ? pulumi.output(`mg:${target.managementGroupId.toLowerCase()}`) : pulumi.output(target.subscriptionId);
     const scope = atGroup ? `/providers/Microsoft.Management/managementGroups/${target.managementGroupId}` : pulumi.interpolate`/subscriptions/${target.subscriptionId}`;
     const roleDefinition = (role: string) => atGroup
       ? `/providers/Microsoft.Authorization/roleDefinitions/${role}`
       : pulumi.interpolate`/subscriptions/${target.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${role}`;
-    // Role assignment names (GUIDs) of the deploying subscription keep their pre-estate value.
-    const scopeKey = atGroup ? [`mg:${target.managementGroupId.toLowerCase()}`] : args.scope ? [pulumi.output(target.subscriptionId)] : [];
     const child = childNamer(args.childNamePrefix ?? `${name}-`);
     const round = args.remediationRound ?? 1;
     const ids: Record<string, pulumi.Output<string>> = {};
 
     const assign = (what: string, policy: BuiltInPolicy, value: pulumi.Input<string>) => {
       const assignment = new authorization.PolicyAssignment(child(`policy-${what}`), {
-        policyAssignmentName: policyAssignmentName(args.stack, what, target),
-        displayName: `[azdetect ${args.stack}] ${policy.displayName}`.slice(0, 128),
+        // Fitted to Azure's rules: 24 characters at a management group, 64 at a subscription, 128 for the display name.
+        policyAssignmentName: atGroup ? names.managementGroupPolicyAssignment(target.managementGroupId, what) : scopeKey.apply((sub) => names.policyAssignment(sub, what)),
+        displayName: names.policyAssignmentDisplayName(policy.displayName),
         scope,
         policyDefinitionId: policy.id,
         identity: { type: "SystemAssigned" },
@@ -79,7 +70,7 @@ export class TelemetryPolicy extends pulumi.ComponentResource {
       }, { parent: this });
       const principalId = assignment.identity.apply((i) => i?.principalId ?? "");
       const roles = policy.roles.map((role) => new authorization.RoleAssignment(child(`policy-${what}-${role.name.toLowerCase().replace(/ /g, "-")}`), {
-        roleAssignmentName: pulumi.all(scopeKey).apply((key) => stableGuid("azdetect", args.stack, what, role.id, ...key)),
+        roleAssignmentName: scopeKey.apply((key) => names.roleAssignment(key, what, role.id)),
         scope,
         principalId,
         principalType: "ServicePrincipal",
@@ -89,7 +80,7 @@ export class TelemetryPolicy extends pulumi.ComponentResource {
       // The workspace may sit outside the assigned scope (the definitions say to grant this by hand).
       if (args.scope && policy.parameter === "logAnalytics") {
         roles.push(new authorization.RoleAssignment(child(`policy-${what}-workspace`), {
-          roleAssignmentName: pulumi.all(scopeKey).apply((key) => stableGuid("azdetect", args.stack, what, WORKSPACE_ROLE.id, "workspace", ...key)),
+          roleAssignmentName: scopeKey.apply((key) => names.roleAssignment(key, `${what}-workspace`, WORKSPACE_ROLE.id)),
           scope: args.workspaceId,
           principalId,
           principalType: "ServicePrincipal",
@@ -104,7 +95,7 @@ export class TelemetryPolicy extends pulumi.ComponentResource {
       // the tasks are left to the user (docs/telemetry.md): one more step after the assignment and
       // its roles would lengthen the stack's longest creation chain past its budget (README).
       for (const member of atGroup ? policy.remediate : []) {
-        const remediationName = `azdetect-${sha(`${args.stack}|${what}|${atGroup ? target.managementGroupId : ""}`).slice(0, 8)}-${what}${member.referenceId ? `-${member.what}` : ""}-r${round}`;
+        const remediationName = names.remediation((target as { managementGroupId: string }).managementGroupId, what, member.referenceId ? member.what : "", round);
         const common = { policyAssignmentId: assignment.id, remediationName, ...(member.referenceId ? { policyDefinitionReferenceId: member.referenceId } : {}) };
         const local = child(`remediation-${what}${member.referenceId ? `-${member.what}` : ""}`);
         new policyinsights.RemediationAtManagementGroup(local, {

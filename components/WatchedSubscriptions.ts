@@ -3,8 +3,8 @@
 // setting, its activity-log alerts, the agent extension on its VMs) is declared there and nowhere
 // else; and, when activity-log alerts are deployed per subscription, one resource group of the
 // stack's own in each to hold them (an activity-log alert must live in the subscription it watches).
-// Nothing a subscription already holds is touched: the group is new, stack-named, and destroyed
-// with the stack.
+// Nothing a subscription already holds is touched: the group is new and stack-named; `pulumi
+// destroy` deletes the alerts in it and leaves the (then empty) group, as it does the suite's own.
 import * as pulumi from "@pulumi/pulumi";
 import * as resources from "@pulumi/azure-native/resources";
 import { Provider, type ProviderArgs } from "@pulumi/azure-native/provider";
@@ -47,7 +47,9 @@ export class WatchedSubscriptions extends pulumi.ComponentResource {
             resourceGroupName: args.alertResourceGroup.name,
             location: args.alertResourceGroup.location,
             tags: { ...args.alertResourceGroup.tags, "azdetect-subscription": s.id },
-          }, { parent: this, provider })
+          // Kept on destroy like the suite's own group: Azure deletes a group with everything in
+          // it, and someone may have put something there; the alerts in it are deleted one by one.
+          }, { parent: this, provider, retainOnDelete: true })
         : undefined;
       return { id: s.id, ...(s.name ? { name: s.name } : {}), provider, ...(group ? { alertResourceGroupName: group.name } : {}) };
     });

@@ -8,7 +8,11 @@
 // ever contains them.
 import { z } from "zod";
 import { TACTICS, type Severity, type Tactic } from "../detections/model";
-import { GUID_PATTERN, obj, oneOf, resourceId } from "./schema";
+import { GUID_PATTERN, obj, oneOf, resourceId, text } from "./schema";
+import timeZones from "../azure/windows-time-zones.json";
+import { distance } from "fastest-levenshtein";
+
+const WINDOWS_TIME_ZONES = new Set(timeZones.windowsTimeZoneIds);
 import { keyPath } from "./errors";
 import { credentialUrl } from "./credentials";
 import { SMS_COUNTRY_CODES } from "../azure/limits";
@@ -198,7 +202,22 @@ const route = obj({
 });
 
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d:[0-5]\d$/, "must be a time of day HH:mm:ss, e.g. 22:00:00");
-const localDateTime = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d$/, "must be a date-time without time zone, yyyy-MM-ddTHH:mm:ss (the window's timeZone applies)");
+const localDateTime = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d$/, "must be a date-time without time zone, yyyy-MM-ddTHH:mm:ss (the window's timeZone applies)")
+  .refine((s) => {
+    // The pattern lets 2026-02-30 through; a date exists when the calendar gives it back unchanged.
+    const [y, m, d] = s.slice(0, 10).split("-").map(Number);
+    const date = new Date(Date.UTC(y, m - 1, d));
+    return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
+  }, { error: (iss) => `${JSON.stringify(iss.input)} is not a date that exists (${String(iss.input).slice(0, 10)})` });
+
+/** Windows time zone ids (what alert processing rules take), from the Unicode CLDR (azure/windows-time-zones.json). */
+const timeZone = z.string().refine((s) => WINDOWS_TIME_ZONES.has(s), {
+  error: (iss) => {
+    const given = String(iss.input).toLowerCase();
+    const near = [...WINDOWS_TIME_ZONES].map((z) => ({ z, d: distance(given, z.toLowerCase()) })).filter((x) => x.d <= 10).sort((a, b) => a.d - b.d).map((x) => x.z);
+    return `${JSON.stringify(iss.input)} is not a Windows time zone id — ${near.length ? `did you mean ${near.slice(0, 3).map((n) => JSON.stringify(n)).join(", ")}? ` : ""}expected e.g. "UTC", "W. Europe Standard Time", "Eastern Standard Time" (azure/windows-time-zones.json lists them)`;
+  },
+});
 export const DAYS_OF_WEEK = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"] as const;
 
 const recurrence = obj({
@@ -216,12 +235,12 @@ const recurrence = obj({
 });
 
 const maintenanceWindow = obj({
-  name: groupName,
+  name: text().pipe(groupName),
   description: z.string().max(2048).optional(),
   /** Default true. */
   enabled: z.boolean().optional(),
   /** Windows time zone id, e.g. "W. Europe Standard Time"; default UTC. */
-  timeZone: z.string().min(1).optional(),
+  timeZone: timeZone.optional(),
   effectiveFrom: localDateTime.optional(),
   effectiveUntil: localDateTime.optional(),
   recurrences: z.array(recurrence).min(1).optional(),

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { ACTIVITY_LOG_CATEGORIES, ENTRA_CATEGORIES, SYSLOG_LEVELS } from "../detections/model";
 import { DIAGNOSTIC_TYPES, STORAGE_ACCOUNT_TYPE, SYSLOG_FACILITIES, diagnosticTypeKey } from "../azure/telemetry-sources";
 import { xPathProblems } from "../azure/limits";
-import { obj, oneOf, parseResourceId, resourceId } from "./schema";
+import { obj, oneOf, parseResourceId, region, resourceId } from "./schema";
 
 /** A string matching `re`; the error shows the value and what was expected. */
 const matching = (re: RegExp, expected: string) => z.string().regex(re, { error: (iss) => `${JSON.stringify(iss.input)} ${expected}` });
@@ -43,7 +43,7 @@ const vm = obj({
   id: resourceId("Microsoft.Compute/virtualMachines"),
   os: oneOf(["windows", "linux"]),
   /** Region of the VM (the extension must be declared there); default: the stack's location. */
-  location: matching(/^[a-z0-9]+$/, "must be an Azure region name such as westeurope (lower case, no spaces)").optional(),
+  location: region.optional(),
   /** false when the Azure Monitor Agent is already installed (by policy, Defender, or by hand): only the DCR association is created. */
   installAgent: z.boolean().optional(),
 });

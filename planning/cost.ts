@@ -7,7 +7,7 @@ import { PRICE_TIERS, type PriceTier, type PricingOverrides } from "../config/pr
 import { isoDurationMs } from "../detections/kql";
 import type { Requirement } from "../detections/model";
 import type { ResolvedDetection } from "./resolve";
-import type { TelemetryPlan } from "./telemetry";
+import { gapIsAbout, stackInstances, type TelemetryPlan } from "./telemetry";
 import type { Estate } from "../config/estate";
 
 /** Azure bills a month as 730 hours. */
@@ -99,10 +99,6 @@ export function logSourcesRead(detections: readonly ResolvedDetection[]): LogSou
   return [...bySource.values()].sort((a, b) => a.source.localeCompare(b.source));
 }
 
-/** Whether a telemetry gap entry ("<source>[:<category>] (<reason>)") is about a source. */
-function gapIsAbout(gap: string, source: string): boolean {
-  return gap.startsWith(source + " (") || gap.startsWith(source + ":");
-}
 
 /**
  * The log sources the detections read, counted from the telemetry plan: each watched subscription,
@@ -113,12 +109,7 @@ function gapIsAbout(gap: string, source: string): boolean {
  */
 export function logSourcesDelivered(detections: readonly ResolvedDetection[], plan: TelemetryPlan, estate: Estate = { mode: "current" }): LogSourceUse[] {
   return logSourcesRead(detections).map((use) => {
-    const [kind, rest] = [use.source.split(":")[0], use.source.slice(use.source.indexOf(":") + 1)];
-    let deployed = 0;
-    if (kind === "activityLog" && plan.activityLog?.via === "settings") deployed = estate.mode === "subscriptions" ? estate.subscriptions.length : 1;
-    else if (kind === "entraId" && plan.entraId?.categories.includes(rest)) deployed = 1;
-    else if (kind === "diagnostics") deployed = new Set(plan.diagnostics.filter((d) => d.resourceType.toLowerCase() === rest.toLowerCase()).map((d) => d.resourceUri.toLowerCase())).size;
-    else if (kind === "agent") deployed = plan.agent.vms.filter((v) => v.os === rest).length;
+    const deployed = stackInstances(plan, use.source, estate);
     if (deployed > 0) return { ...use, instances: deployed, instancesAssumed: false };
     const missing = (k: string) => (plan.gaps[k] ?? []).filter((g) => !(plan.pending[k] ?? []).includes(g));
     const noneReceive = use.detections.every((k) => missing(k).some((g) => gapIsAbout(g, use.source)));

@@ -89,6 +89,36 @@ function providedCheck(provided: string[]): (source: string) => boolean {
   };
 }
 
+/**
+ * How many senders of a log source (`activityLog`, `entraId:<category>`, `diagnostics:<type>`,
+ * `agent:<os>`, as planning/cost.ts sourceIds names them) the plan deploys: the subscription's or
+ * tenant's export, each resource with a diagnostic setting, each VM with the agent. Policy
+ * assignments and sources delivered outside the stack are not counted.
+ */
+export function stackInstances(plan: TelemetryPlan, source: string, estate: Estate = { mode: "current" }): number {
+  const [kind, rest] = [source.split(":")[0], source.slice(source.indexOf(":") + 1)];
+  // One setting per watched subscription; a management group's come from the policy.
+  if (kind === "activityLog") return plan.activityLog?.via === "settings" ? (estate.mode === "subscriptions" ? estate.subscriptions.length : 1) : 0;
+  if (kind === "entraId") return plan.entraId?.categories.includes(rest) ? 1 : 0;
+  if (kind === "diagnostics") return new Set(plan.diagnostics.filter((d) => d.resourceType.toLowerCase() === rest.toLowerCase()).map((d) => d.resourceUri.toLowerCase())).size;
+  if (kind === "agent") return plan.agent.vms.filter((v) => v.os === rest).length;
+  return 0;
+}
+
+/** Whether a policy assignment of the plan sends a log source (resource logs to AzureDiagnostics, the agent's DCRs, a management group's Activity Log). */
+export function policyDelivers(plan: TelemetryPlan, source: string): boolean {
+  const [kind, rest] = [source.split(":")[0], source.slice(source.indexOf(":") + 1)];
+  if (kind === "diagnostics") return plan.policy.resourceLogs && (RESOURCE_LOGS_INITIATIVE_TYPES as readonly string[]).some((t) => t.toLowerCase() === rest.toLowerCase());
+  if (kind === "agent") return (plan.policy.agent as string[]).includes(rest);
+  if (kind === "activityLog") return plan.activityLog?.via === "policy";
+  return false;
+}
+
+/** Whether a telemetry gap entry ("<source>[:<category>] (<reason>)") is about a source. */
+export function gapIsAbout(gap: string, source: string): boolean {
+  return gap.startsWith(source + " (") || gap.startsWith(source + ":");
+}
+
 /** Where the stack's policy assignments sit, for messages. */
 export function policyScopeText(estate: Estate): string {
   return estate.mode === "managementGroup" ? `management group ${estate.managementGroupId}` : estate.mode === "subscriptions" ? "each listed subscription" : "the subscription";

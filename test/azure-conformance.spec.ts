@@ -57,6 +57,10 @@ describe("Azure conformance: every declared resource against its ARM schema and 
     ["azure-native:compute:VirtualMachineExtension", "a Linux agent version below Microsoft's sample", (i) => Object.assign(i, { type: "AzureMonitorLinuxAgent", typeHandlerVersion: "1.0" }), "ama-extension", "properties.typeHandlerVersion", /"1\.0" — expected a major\.minor version of at least 1\.21/],
     ["azure-native:authorization:PolicyAssignment", "an unknown enforcement mode", (i) => (i.enforcementMode = "Enforced"), "schema", "properties.enforcementMode", /"Enforced" is not allowed — expected one of: "Default", "DoNotEnforce"/],
     ["azure-native:policyinsights:RemediationAtManagementGroup", "a misspelt property", (i) => (i.policyAssignmentID = i.policyAssignmentId), "schema", "properties.policyAssignmentID", /is not a property of this API version/],
+    ["azure-native:monitor:ScheduledQueryRule", "a rule name with a character Azure refuses", (i) => (i.ruleName = "azdetect-dev-azt301/1"), "names", "ruleName", /contains "\/" — Azure accepts .* names of/],
+    ["azure-native:monitor:ActionGroup", "an action group name over 260 characters", (i) => (i.actionGroupName = "a".repeat(261)), "names", "actionGroupName", /is 261 characters/],
+    ["azure-native:authorization:PolicyAssignment", "a display name over 128 characters", (i) => (i.displayName = "x".repeat(129)), "names", "properties.displayName", /is 129 characters/],
+    ["azure-native:authorization:RoleAssignment", "a name that is not a GUID", (i) => (i.roleAssignmentName = "azdetect-dev-reader"), "names", "roleAssignmentName", /a role assignment name is a GUID/],
     ["azure-native:authorization:RoleAssignment", "an unknown principal type", (i) => (i.principalType = "ServicePrincipals"), "schema", "properties.principalType", /"ServicePrincipals" is not allowed/],
   ];
   for (const [token, what, mutate, rule, property, message] of broken) {

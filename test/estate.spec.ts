@@ -9,11 +9,12 @@ import { resolveDetections } from "../planning/resolve";
 import { DETECTIONS } from "../detections";
 import { runStack, TEST_SUBSCRIPTION, type Declared, type StackRun } from "../tools/mockStack";
 import { ACTIVITY_LOG_POLICY, BUILT_IN_POLICIES, RESOURCE_LOGS_INITIATIVE } from "../azure/telemetry-policies";
-import { policyAssignmentName } from "../components/TelemetryPolicy";
+import { StackNames, defaultIdentity } from "../config/names";
 import { buildPlan } from "../tools/planning";
 import { F } from "./telemetry-fixtures";
 
 const base = { location: "westeurope", resourceGroupName: "rg-azdetect" };
+const NAMES = new StackNames(defaultIdentity("test"));
 /** n distinct, valid subscription ids. */
 const subscriptions = (n: number) => Array.from({ length: n }, (_, i) => `${(i + 1).toString(16).padStart(8, "0")}-aaaa-4bbb-8ccc-${(i + 1).toString(16).padStart(12, "0")}`);
 const [A, B, C] = subscriptions(3);
@@ -154,7 +155,7 @@ describe("estate under mocks", function () {
     expect(run.secretPaths[providers[0].name]).to.include("clientSecret");
     const settings = run.ofType(SETTING);
     expect(settings.map((s) => subscriptionOf(run, s)).sort()).to.deep.equal([A, B, C]);
-    for (const s of settings) expect(s.inputs).to.include({ name: "azdetect-test", workspaceId: run.outputs.workspaceId });
+    for (const s of settings) expect(s.inputs).to.include({ name: NAMES.subscriptionDiagnosticSetting(subscriptionOf(run, s)), workspaceId: run.outputs.workspaceId });
     const activityDetections = run.program.detections.filter((d) => d.alertKind === "activityLog");
     expect(activityDetections.length).to.be.greaterThan(10);
     const alerts = run.ofType(ACTIVITY_ALERT);
@@ -200,7 +201,7 @@ describe("estate under mocks", function () {
     const assignment = run.byName("policy-activity-log");
     expect(assignment.inputs).to.deep.include({
       scope, policyDefinitionId: ACTIVITY_LOG_POLICY.id, identity: { type: "SystemAssigned" }, location: "westeurope",
-      policyAssignmentName: policyAssignmentName("test", "activity-log", { kind: "managementGroup", managementGroupId: "mg-landing-zones" }),
+      policyAssignmentName: NAMES.managementGroupPolicyAssignment("mg-landing-zones", "activity-log"),
     });
     expect(assignment.inputs.policyAssignmentName.length).to.be.at.most(24);
     expect(assignment.inputs.parameters).to.deep.equal({ logAnalytics: { value: run.outputs.workspaceId }, effect: { value: "DeployIfNotExists" }, logsEnabled: { value: "True" } });
@@ -262,12 +263,14 @@ describe("estate under mocks", function () {
       const allowed = new Set([SETTING, ACTIVITY_ALERT, "azure-native:resources:ResourceGroup", "azure-native:compute:VirtualMachineExtension"]);
       for (const r of run.resources.filter((x) => x.provider)) {
         expect(allowed.has(r.type), `${r.type} ${r.name}`).to.equal(true);
-        if (r.type === SETTING) expect(r.inputs.name).to.equal("azdetect-test");
+        if (r.type === SETTING) expect(r.inputs.name).to.equal(NAMES.subscriptionDiagnosticSetting(subscriptionOf(run, r)));
         if (r.type === "azure-native:resources:ResourceGroup") expect(r.inputs.resourceGroupName).to.equal("rg-azdetect-alerts");
         if (r.type === ACTIVITY_ALERT) expect(r.inputs.activityLogAlertName).to.match(/^azdetect-test-/);
       }
-      // Nothing existing is read into the stack's state (destroy deletes only what it created).
+      // Nothing existing is read into the stack's state, and destroy deletes all of it in a watched
+      // subscription but the agent extension (keepAgentOnDestroy) and the alert group (emptied).
       for (const r of run.resources) expect(r.inputs, r.name).to.not.have.property("id");
+      for (const r of run.resources.filter((x) => x.provider)) expect(r.retainOnDelete, r.name).to.equal(["azure-native:compute:VirtualMachineExtension", "azure-native:resources:ResourceGroup"].includes(r.type));
       // Policies: built-ins the stack knows, effect DeployIfNotExists, and none allows a Deny.
       for (const a of run.ofType("azure-native:authorization:PolicyAssignment")) {
         const policy = BUILT_IN_POLICIES.find((p) => p.id === a.inputs.policyDefinitionId)!;

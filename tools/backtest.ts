@@ -9,6 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { ConfigError, parseStackConfig } from "../config";
 import { readStackFile } from "../config/stackFile";
+import { StackFileError } from "../config/stackYaml";
 import { resolveDetections } from "../planning/resolve";
 import { backtest, columnsRead, type BacktestReport } from "../planning/backtest";
 import { loadRows, RowsError } from "../kusto/rows";
@@ -118,7 +119,7 @@ export async function backtestCommand(argv: string[], io: { stderr: NodeJS.Write
 
 /** One line for any error a user can cause; a stack trace only for a bug. */
 export function errorLine(e: unknown): string | undefined {
-  if (e instanceof UsageError || e instanceof RowsError) return `backtest: ${e.message}`;
+  if (e instanceof UsageError || e instanceof RowsError || e instanceof StackFileError) return `backtest: ${e.message}`;
   if (e instanceof ConfigError) return e.message.split("\n").map((l) => `backtest: ${l}`).join("\n");
   if (e instanceof Error && e.name === "PullError") return `backtest: ${e.message}`;
   return undefined;

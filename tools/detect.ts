@@ -13,15 +13,16 @@
 // rows ingested by then; --now should be shortly after the rows you want judged.
 import * as fs from "fs";
 import * as path from "path";
-import { ConfigError, parseStackConfig } from "../config";
+import { parseStackConfig } from "../config";
 import { detectionByKey, DETECTIONS } from "../detections";
 import { isoDurationMs } from "../detections/kql";
 import { resolveParameters } from "../planning/resolve";
 import { runCase } from "../planning/samples";
 import { readStackFile } from "../config/stackFile";
+import { runTool } from "./cli";
 import { ingestedBy, readRowsFile, withIngestionLag } from "../planning/rows";
 
-/** A usage or input error: the CLI prints it and exits 2. */
+/** A usage or input error: the CLI prints it as one `detect:` line and exits 1 (tools/cli.ts). */
 export class DetectError extends Error {}
 
 function fail(message: string): never {
@@ -67,6 +68,8 @@ export function detect(argv: string[], note: (line: string) => void = () => {}, 
     now,
     parameters: params,
     fired: r.fired,
+    // Whether it also fires if Azure counts only result rows in the evaluated bin (kusto/alert.ts).
+    firedIfOnlyTheEvaluatedBinCounts: r.readings.evaluatedBins.fired,
     ...(r.activityLogFired !== undefined ? { activityLogAlertFired: r.activityLogFired } : {}),
     alerts: r.evaluation.groups.filter((g) => g.fired),
     rows: r.evaluation.rows,
@@ -74,16 +77,8 @@ export function detect(argv: string[], note: (line: string) => void = () => {}, 
 }
 
 if (require.main === module) {
-  try {
+  runTool("detect", () => {
     const result = detect(process.argv.slice(2), (line) => process.stderr.write(line + "\n"));
-    process.stdout.write(JSON.stringify(result, (_, v) => (v && typeof v === "object" && "ms" in v && typeof v.toString === "function" && !Array.isArray(v) ? v.toString() : v), 2) + "\n");
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      process.stderr.write(e.message + "\n");
-      process.exit(1);
-    }
-    if (!(e instanceof DetectError)) throw e;
-    process.stderr.write(`detect: ${e.message}\n`);
-    process.exit(2);
-  }
+    return JSON.stringify(result, (_, v) => (v && typeof v === "object" && "ms" in v && typeof v.toString === "function" && !Array.isArray(v) ? v.toString() : v), 2) + "\n";
+  });
 }

@@ -4,7 +4,7 @@
 // subscription (its sources delivered, pending or missing there).
 import * as fs from "fs";
 import * as path from "path";
-import { ConfigError } from "../config";
+import { runTool } from "./cli";
 import type { TelemetryGaps } from "../planning/coverage";
 import { buildMatrix } from "../planning/matrix";
 import { placeholderKeys, placeholderNote, readStackFile, runOffline } from "./planning";
@@ -32,23 +32,14 @@ export async function writeMatrix(stackFile: string, stack: string, out: string,
   return path.resolve(out);
 }
 
-async function main(argv: string[]): Promise<void> {
+async function main(argv: string[]): Promise<string> {
   const opt = (name: string, dflt: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : dflt);
   const stack = opt("--stack", "dev");
   const out = opt("--out", path.join(root, "coverage.html"));
   const file = path.join(root, `Pulumi.${stack}.yaml`);
   if (!fs.existsSync(file)) throw new Error(`no stack file ${path.basename(file)} — create it (see Pulumi.dev.yaml) or pass --stack <name>`);
   const note = placeholderNote(placeholderKeys(readStackFile(file)));
-  if (note) process.stdout.write(note + "\n");
-  process.stdout.write(`wrote ${await writeMatrix(file, stack, out, argv.includes("--subscription") ? opt("--subscription", "") : undefined)}\n`);
+  return `${note ? note + "\n" : ""}wrote ${await writeMatrix(file, stack, out, argv.includes("--subscription") ? opt("--subscription", "") : undefined)}\n`;
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    () => process.exit(0),
-    (e) => {
-      process.stderr.write((e instanceof ConfigError ? e.message : `matrix: ${(e as Error).message}`) + "\n");
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runTool("matrix", () => main(process.argv.slice(2)));

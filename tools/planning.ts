@@ -8,7 +8,9 @@ import { logSourcesDelivered, type CostEstimate, type LogSourceUse } from "../pl
 import { CREDENTIAL_FIELDS } from "../config";
 import { credentialsIn, ENCRYPTED_PLACEHOLDER } from "../config/credentials";
 import { keyPath } from "../config/errors";
-import { runStack, type Declared, type StackRun } from "./mockStack";
+import { runStack, type CallMocks, type Declared, type Invoke, type StackRun } from "./mockStack";
+import { queryValidation, type QueryValidation } from "../planning/validation";
+import type { ResolvedDetection } from "../planning/resolve";
 
 // Reading a stack file needs no Pulumi: it lives with the config (tools that need no mocks import it from there).
 export { readStackFile } from "../config/stackFile";
@@ -37,6 +39,8 @@ export interface PlannedRule {
   evaluationFrequency: string;
   windowSize: string;
   actionGroups: string[];
+  /** Log search rules: whether Azure validates the query at creation (the declared skipQueryValidation), and why. */
+  queryValidation?: QueryValidation;
 }
 
 /** An action group as planned: receiver counts only (addresses and secret URIs stay out of the plan). */
@@ -77,6 +81,10 @@ export interface Plan {
     scopes: (ScopeTelemetry & { coverage: StateCounts })[];
   };
   cost: CostEstimate;
+  /** The deploy-time Entra ID lookups the plan answered with placeholders. */
+  entraLookups: string[];
+  /** What `pulumi destroy` removes and what it leaves in Azure. */
+  destroy: DestroyAudit;
   resources: { type: string; name: string }[];
   resourceCounts: Record<string, number>;
   outputs: Record<string, unknown>;
@@ -85,9 +93,96 @@ export interface Plan {
 /** Resource types that deliver telemetry to the workspace. */
 const TELEMETRY_TYPES = /:(DiagnosticSetting|SubscriptionDiagnosticSetting|DataCollectionRule|DataCollectionRuleAssociation|VirtualMachineExtension|PolicyAssignment|RoleAssignment|RemediationAtManagementGroup)$/;
 
+/** A labelled stand-in for a value only Entra ID knows: never a real id, and says what it stands for. */
+const placeholder = (what: string) => `offline-placeholder:${what}`;
+
+/**
+ * Entra ID lookups run at deploy time (components/entraLookups.ts). Offline there is no Entra ID:
+ * each lookup is answered by a labelled placeholder, so the plan shows what `up` declares around
+ * it, and the plan says which lookups it stood in for.
+ */
+export const OFFLINE_ENTRA_LOOKUPS: CallMocks = {
+  "azuread:index/getServicePrincipal:getServicePrincipal": (i) => ({
+    clientId: placeholder(`app-id-of:${i.displayName}`), objectId: placeholder(`object-id-of:${i.displayName}`), displayName: i.displayName,
+  }),
+  "azuread:index/getGroup:getGroup": (i) => ({
+    objectId: i.objectId ?? placeholder(`object-id-of:${i.displayName}`), members: [placeholder(`member-of:${i.displayName ?? i.objectId}`)],
+  }),
+  "azuread:index/getUsers:getUsers": (i) => ({
+    users: i.objectIds
+      ? (i.objectIds as string[]).map((id) => ({ objectId: id, userPrincipalName: id, mail: "entra-group-member@offline-placeholder.invalid" }))
+      : (i.userPrincipalNames as string[]).map((u) => ({ objectId: placeholder(`object-id-of:${u}`), userPrincipalName: u, mail: u })),
+  }),
+};
+
+/** The Entra ID lookups of a run, in words: `service principal "ci"`, `group "SOC"`, `2 users by UPN`. */
+export function entraLookups(invokes: readonly Invoke[]): string[] {
+  const out: string[] = [];
+  let upns = 0;
+  for (const { token, inputs } of invokes) {
+    if (token === "azuread:index/getServicePrincipal:getServicePrincipal") out.push(`service principal ${JSON.stringify(inputs.displayName)}`);
+    else if (token === "azuread:index/getGroup:getGroup") out.push(`group ${JSON.stringify(inputs.displayName ?? inputs.objectId)}`);
+    else if (token === "azuread:index/getUsers:getUsers" && inputs.userPrincipalNames) upns += (inputs.userPrincipalNames as string[]).length;
+  }
+  if (upns) out.push(`${upns} user${upns === 1 ? "" : "s"} by UPN`);
+  return [...new Set(out)];
+}
+
 /** Run the program offline for a stack's config, failing exactly as `pulumi up` would. */
 export function runOffline(config: Record<string, unknown>, stack: string): Promise<StackRun> {
-  return runStack(config, { stack, strictRouting: true });
+  return runStack(config, { stack, strictRouting: true, calls: OFFLINE_ENTRA_LOOKUPS });
+}
+
+export interface DestroyAuditEntry {
+  type: string;
+  /** Its Azure name. */
+  name: string;
+  /** Whether `pulumi destroy` deletes it. */
+  deleted: boolean;
+  /** What it holds: data, or the stack's resources inside it. */
+  contains: string;
+  /** Why it stays (kept ones only). */
+  keptBecause?: string;
+  /** Kept resources of the stack inside it, or deleted containers a kept resource sits in (must be none). */
+  insideDeleted?: string[];
+}
+
+export interface DestroyAudit {
+  entries: DestroyAuditEntry[];
+  /** Kept resources that sit inside a resource destroy deletes (Azure would delete them with it): must be empty. */
+  violations: string[];
+}
+
+/** Why a kind of resource is kept, when the stack keeps it. */
+const KEPT_BECAUSE: Record<string, string> = {
+  "azure-native:resources:ResourceGroup": "Azure deletes a group with everything in it (the workspace, and anything put there since); delete it yourself once it holds nothing you need",
+  "azure-native:operationalinsights:Workspace": "it holds the evidence (workspace.retainOnDelete)",
+  "azure-native:compute:VirtualMachineExtension": "other tools may rely on the agent once it is on the VM (telemetry.agent.keepAgentOnDestroy)",
+};
+
+/**
+ * Per resource the stack declares: does `pulumi destroy` delete it, and what does it hold. A kept
+ * resource inside a deleted one would be deleted by Azure with it: a violation.
+ */
+export function destroyAudit(run: StackRun): DestroyAudit {
+  const custom = run.resources.filter((r) => r.custom && r.id);
+  const inside = (outer: Declared, inner: Declared) =>
+    outer !== inner && (inner.id!.toLowerCase().startsWith(outer.id!.toLowerCase() + "/") ||
+      (outer.type === "azure-native:resources:ResourceGroup" && String(inner.inputs.resourceGroupName ?? "").toLowerCase() === outer.azureName.toLowerCase()));
+  const entries = custom.map((r): DestroyAuditEntry => {
+    const within = custom.filter((c) => inside(r, c));
+    const contains = r.type === "azure-native:operationalinsights:Workspace" ? "the logs the detections read (evidence)"
+      : within.length ? `${within.length} of the stack's resources${r.type === "azure-native:resources:ResourceGroup" ? ", and whatever else is put in it" : ""}`
+      : "configuration only";
+    // An extension is named after its type: the VM tells which one it is.
+    const name = r.type === "azure-native:compute:VirtualMachineExtension" ? `${r.inputs.vmName}/${r.azureName}` : r.azureName;
+    return { type: r.type, name, deleted: !r.retainOnDelete, contains, ...(r.retainOnDelete ? { keptBecause: KEPT_BECAUSE[r.type] ?? "retainOnDelete" } : {}) };
+  });
+  const violations = custom.filter((r) => r.retainOnDelete).flatMap((kept) =>
+    custom.filter((c) => !c.retainOnDelete && inside(c, kept)).map((c) => `${kept.type} ${kept.azureName} is kept but sits inside ${c.type} ${c.azureName}, which destroy deletes`));
+  // Registration order varies between runs: sorted, so the plan prints the same text every time.
+  entries.sort((a, b) => a.type.localeCompare(b.type) || a.name.localeCompare(b.name));
+  return { entries, violations: violations.sort() };
 }
 
 /** Evaluate the program for a stack's config and summarise what it declares. */
@@ -98,6 +193,12 @@ export async function buildPlan(config: Record<string, unknown>, stack: string):
 export function summarise(run: StackRun, stack: string, placeholders: string[] = []): Plan {
   const cfg = run.program.config;
   const detections = run.program.detections;
+  // What the rule declares, with the reason planning/validation.ts gives for it.
+  const plannedValidation = (d: ResolvedDetection, declared: Declared | undefined): QueryValidation => {
+    const why = queryValidation(d, { skipQueryValidation: cfg.skipQueryValidation, workspaceCreated: cfg.workspace.mode === "create", telemetry: run.program.telemetry });
+    const skip = declared?.inputs.skipQueryValidation === true;
+    return skip === why.skip ? why : { skip, reason: "declared by the program" };
+  };
   const ruleInputs = new Map<string, Declared>();
   for (const r of run.resources) if (r.type === "azure-native:monitor:ScheduledQueryRule" || r.type === "azure-native:monitor:ActivityLogAlert") ruleInputs.set(r.name, r);
   const idToName = new Map(run.resources.filter((r) => r.id).map((r) => [r.id!, r.name]));
@@ -129,6 +230,7 @@ export function summarise(run: StackRun, stack: string, placeholders: string[] =
         evaluationFrequency: d.evaluationFrequency,
         windowSize: d.overrideQueryTimeRange ?? d.windowSize,
         actionGroups: groupsOf(ruleInputs.get(d.key)),
+        ...(d.alertKind === "scheduledQuery" ? { queryValidation: plannedValidation(d, ruleInputs.get(d.key)) } : {}),
       })),
     })).filter((t) => t.rules.length > 0),
     routing: {
@@ -161,6 +263,8 @@ export function summarise(run: StackRun, stack: string, placeholders: string[] =
       scopes: run.program.estate.map((s) => ({ ...s, coverage: coverageSummary(detections, s.gaps).states })),
     },
     cost: run.program.cost,
+    entraLookups: entraLookups(run.invokes),
+    destroy: destroyAudit(run),
     resources: custom.map((r) => ({ type: r.type, name: r.name })),
     resourceCounts,
     outputs: run.outputs,
@@ -175,19 +279,22 @@ export function renderPlan(p: Plan): string {
   out.push(`azdetect plan for stack "${p.stack}" (${p.location}) — offline, nothing is deployed`);
   out.push(`resource group: ${p.resourceGroup.name} (${p.resourceGroup.created ? "created by the stack" : "existing, referenced"})`);
   out.push(`workspace: ${p.workspace.created ? `${p.workspace.name} (created by the stack)` : `${p.workspace.id} (existing, referenced)`}`);
+  if (p.entraLookups.length) out.push(`Entra ID lookups happen at deploy time; offline placeholders stand in for: ${p.entraLookups.join(", ")}`);
   const note = placeholderNote(p.placeholders);
   if (note) out.push(note);
   out.push("");
   for (const t of p.tactics) {
     out.push(`${t.tactic} — ${plural(t.rules.length, "rule")}`);
     for (const r of t.rules) {
+      const validated = r.queryValidation ? (r.queryValidation.skip ? ", not validated at creation" : ", validated at creation") : "";
       const kind = r.alertKind === "activityLog"
         ? `activity log${r.alerts && r.alerts > 1 ? ` x ${r.alerts} subscriptions` : ""}`
-        : `log search${r.logSearchBecause ? " (estate)" : ""} every ${r.evaluationFrequency} over ${r.windowSize}`;
+        : `log search${r.logSearchBecause ? " (estate)" : ""} every ${r.evaluationFrequency} over ${r.windowSize}${validated}`;
       out.push(`  ${r.technique.padEnd(9)} ${r.key.padEnd(44)} sev ${r.severity}  ${kind}${r.actionGroups.length ? `  -> ${r.actionGroups.join(", ")}` : "  -> no action group"}`);
     }
     out.push("");
   }
+  out.push(...renderValidation(p), "");
   out.push(...renderRouting(p.routing), "");
   out.push(...renderTelemetry(p.telemetry), "");
   out.push(...renderEstate(p.estate), "");
@@ -200,8 +307,33 @@ export function renderPlan(p: Plan): string {
   }
   const providers = p.resourceCounts["pulumi:providers:azure-native"];
   if (providers) out.push(`and ${plural(providers, "azure-native provider")}, one per listed subscription (Pulumi's, not Azure resources)`);
-  out.push("");
+  out.push("", ...renderDestroy(p.destroy), "");
   return out.join("\n");
+}
+
+/** How many log search rules Azure validates at creation, and why the others are not. */
+function renderValidation(p: Plan): string[] {
+  const byReason = new Map<string, { skip: boolean; rules: number }>();
+  for (const r of p.tactics.flatMap((t) => t.rules)) {
+    if (!r.queryValidation) continue;
+    const e = byReason.get(r.queryValidation.reason) ?? { skip: r.queryValidation.skip, rules: 0 };
+    e.rules++;
+    byReason.set(r.queryValidation.reason, e);
+  }
+  const out = ["Query validation when Azure creates a log search rule (skipQueryValidation):"];
+  if (!byReason.size) out.push("  no log search rules");
+  for (const [reason, e] of [...byReason].sort((a, b) => b[1].rules - a[1].rules)) out.push(`  ${plural(e.rules, "rule")} ${e.skip ? "not validated" : "validated"}: ${reason}`);
+  return out;
+}
+
+function renderDestroy(d: DestroyAudit): string[] {
+  const removed = d.entries.filter((e) => e.deleted);
+  const out = [`On \`pulumi destroy\`: removes the other ${plural(removed.length, "resource")} the stack created, one by one; keeps:`];
+  const kept = d.entries.filter((e) => !e.deleted);
+  if (!kept.length) out.push("  nothing");
+  for (const e of kept) out.push(`  ${e.type.replace(/^azure-native:/, "")}  ${e.name}: ${e.keptBecause}`);
+  out.push("  and never touches what the stack only references (an existing workspace, group, action group, VM or resource)");
+  return out;
 }
 
 function renderRouting(r: Plan["routing"]): string[] {

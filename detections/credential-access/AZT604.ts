@@ -54,7 +54,7 @@ function distinctReadsQuery(p: Record<string, unknown>, operations: string[], th
     `    FirstRead = min(TimeGenerated), LastRead = max(TimeGenerated), ${NEW_EVIDENCE.aggregate} by Identity, Upn, ObjectId, AppId`,
     `| where DistinctObjects >= ${kql.num(threshold)}`,
     NEW_EVIDENCE.since(frequency),
-    "| project TimeGenerated = LastRead, Identity, Upn, ObjectId, AppId, CallerIPAddress, Vaults, VaultIds, DistinctObjects, Reads, Objects, Operations, FirstRead, LastIngested",
+    `| project ${NEW_EVIDENCE.output("LastRead")}, Identity, Upn, ObjectId, AppId, CallerIPAddress, Vaults, VaultIds, DistinctObjects, Reads, Objects, Operations, FirstRead`,
   ].join("\n");
 }
 
@@ -185,8 +185,8 @@ const deniedThenRead: Detection = {
     query: (p) =>
       [
         // The later event: successful reads ingested since the previous run.
-        `let allowed = ${keyVaultEvents(READ_OPERATIONS, kvAllow(p), KV_READ_OK, ingestedSinceLastRun("PT1H"))}`,
-        "| summarize FirstAllowed = min(TimeGenerated), LastAllowed = max(TimeGenerated), CallerIPAddress = take_any(CallerIPAddress)",
+        `let allowed = ${keyVaultEvents(READ_OPERATIONS, kvAllow(p), KV_READ_OK, `${ingestedSinceLastRun("PT1H")}\n${NEW_EVIDENCE.extend}`)}`,
+        `| summarize FirstAllowed = min(TimeGenerated), LastAllowed = max(TimeGenerated), CallerIPAddress = take_any(CallerIPAddress), ${NEW_EVIDENCE.aggregate}`,
         "    by Identity, Upn, ObjectId, AppId, Vault = Resource, VaultId = ResourceId, OperationName, ObjectName;",
         // The earlier event, by TimeGenerated: a denial of the same request at most two hours before a new read.
         `let denied = ${keyVaultEvents(READ_OPERATIONS, kvAllow(p), KV_DENIED)}`,
@@ -195,10 +195,10 @@ const deniedThenRead: Detection = {
         "allowed",
         "| join kind=inner denied on Identity, Upn, ObjectId, AppId, Vault, OperationName, ObjectName",
         "| where DeniedTime < LastAllowed and DeniedTime >= FirstAllowed - 2h",
-        "| summarize FirstDenied = min(DeniedTime), Denials = sum(MinuteDenials) by Identity, Upn, ObjectId, AppId, Vault, VaultId, OperationName, ObjectName, LastAllowed, CallerIPAddress",
+        "| summarize FirstDenied = min(DeniedTime), Denials = sum(MinuteDenials) by Identity, Upn, ObjectId, AppId, Vault, VaultId, OperationName, ObjectName, LastAllowed, CallerIPAddress, LastIngested",
         '| summarize FirstDenied = min(FirstDenied), LastAllowed = max(LastAllowed), Denials = sum(Denials), Objects = make_set(strcat(OperationName, " ", ObjectName), 50),',
-        "    CallerIPAddress = take_any(CallerIPAddress) by Identity, Upn, ObjectId, AppId, Vault, VaultId",
-        "| project TimeGenerated = LastAllowed, Identity, Upn, ObjectId, AppId, CallerIPAddress, Vault, VaultId, FirstDenied, Denials, Objects",
+        "    CallerIPAddress = take_any(CallerIPAddress), LastIngested = max(LastIngested) by Identity, Upn, ObjectId, AppId, Vault, VaultId",
+        `| project ${NEW_EVIDENCE.output("LastAllowed")}, Identity, Upn, ObjectId, AppId, CallerIPAddress, Vault, VaultId, FirstDenied, Denials, Objects`,
       ].join("\n"),
     trigger: { operator: "GreaterThan", threshold: 0, timeAggregation: "Count", dimensions: ["Identity", "Vault"] },
   },
@@ -301,7 +301,7 @@ const certificateDump: Detection = {
         `    ${NEW_EVIDENCE.aggregate} by Identity, Upn, ObjectId, AppId, Vault = Resource, VaultId = ResourceId`,
         `| where CertificateCalls > 0 and DistinctSecrets >= ${kql.num(num(p, "minDistinctSecrets"))}`,
         NEW_EVIDENCE.since("PT1H"),
-        "| project TimeGenerated = LastRead, Identity, Upn, ObjectId, AppId, CallerIPAddress, Vault, VaultId, DistinctSecrets, CertificatesSeen, SecretsRead, FirstRead, LastIngested",
+        `| project ${NEW_EVIDENCE.output("LastRead")}, Identity, Upn, ObjectId, AppId, CallerIPAddress, Vault, VaultId, DistinctSecrets, CertificatesSeen, SecretsRead, FirstRead`,
       ].join("\n"),
     trigger: { operator: "GreaterThan", threshold: 0, timeAggregation: "Count", dimensions: ["Identity", "Vault"] },
   },

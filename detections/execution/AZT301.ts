@@ -2,7 +2,7 @@
 import * as kql from "../kql";
 import type { Detection, ParameterValues, SampleCase, TechniqueModule } from "../model";
 import { minutesAgo } from "../model";
-import { ingestedSinceLastRun, ingestionSchedule } from "../patterns/arrival";
+import { ARRIVAL_PROJECTION, arrivalWindow, ingestedSinceLastRun, ingestionSchedule } from "../patterns/arrival";
 import {
   ACTIVITY_LOG, ATRM, ATTACKER, CALLER_ENTITIES, VM_ID, activityRow, allowedCallers, anyRow, operationDetection, resourceId,
   scriptBlockDetection,
@@ -40,7 +40,7 @@ const runCommand: Detection = {
   references: [`${ATRM}/AZT301/AZT301-1/`, RUN_COMMAND_DOCS],
   severity: 1,
   evaluationFrequency: "PT5M",
-  windowSize: "PT5M",
+  windowSize: arrivalWindow("PT5M"),
   parameters: allowedCallers("use Run Command"),
   signal: {
     kind: "activityLog",
@@ -205,7 +205,7 @@ function extensionWriteQuery(x: ExtensionSpec, p: ParameterValues): string {
     `| where RequestBody has_any ${kql.strList(x.typeTerms)} or (isempty(RequestBody) and tolower(ExtensionName) contains ${kql.str(x.nameHint)})` +
       kql.excludeIn("Caller", p.allowedCallers as string[]),
     "| extend RequestExcerpt = substring(RequestBody, 0, 1000)",
-    "| project TimeGenerated, Caller, CallerIpAddress, OperationNameValue, ExtensionName, RequestExcerpt, _ResourceId, SubscriptionId, CorrelationId",
+    `| project ${ARRIVAL_PROJECTION}, Caller, CallerIpAddress, OperationNameValue, ExtensionName, RequestExcerpt, _ResourceId, SubscriptionId, CorrelationId`,
   ].join("\n");
 }
 
@@ -439,7 +439,7 @@ function galleryAssignedQuery(p: ParameterValues): string {
     "| extend RequestBody = tostring(Properties_d.requestbody)",
     `| where RequestBody has "galleryApplications"` + kql.excludeIn("Caller", p.allowedCallers as string[]),
     `| extend PackageReferenceId = extract(@'packageReferenceId"\\s*:\\s*"([^"]+)', 1, RequestBody)`,
-    "| project TimeGenerated, Caller, CallerIpAddress, OperationNameValue, PackageReferenceId, _ResourceId, SubscriptionId, CorrelationId",
+    `| project ${ARRIVAL_PROJECTION}, Caller, CallerIpAddress, OperationNameValue, PackageReferenceId, _ResourceId, SubscriptionId, CorrelationId`,
   ].join("\n");
 }
 

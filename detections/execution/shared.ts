@@ -3,6 +3,7 @@
 // correlation) so each technique file states only what differs.
 import type { Detection, Entities, Parameter, Requirement, SampleCase, Trigger } from "../model";
 import { minutesAgo } from "../model";
+import { arrivalWindow } from "../patterns/arrival";
 import {
   CORRELATION_TRIGGER, SCRIPT_BLOCK_REQUIREMENTS, correlationParameters, correlationSchedule, scriptBlockCorrelationQuery,
 } from "../patterns/correlation";
@@ -123,7 +124,7 @@ export function operationDetection(s: OperationDetectionSpec): Detection {
     key: s.key, technique: s.technique, tactic: "Execution", name: s.name, description: s.description,
     falsePositives: s.falsePositives, triage: s.triage, references: s.references, severity: s.severity,
     evaluationFrequency: "PT5M",
-    windowSize: "PT5M",
+    windowSize: arrivalWindow("PT5M"),
     parameters: allowedCallers(s.allowlistPurpose),
     signal: {
       kind: "activityLog",

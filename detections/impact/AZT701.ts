@@ -1,10 +1,10 @@
 // AZT701 SAS URI Generation: a shared access signature lets anyone holding the URL download a
 // disk or read a storage account without an identity, from anywhere.
 import * as kql from "../kql";
-import { arrivalSplit } from "../patterns/arrival";
-import type { Detection, SampleRow, TechniqueModule } from "../model";
+import { mergeLegs, type MergedColumn } from "../patterns/merge";
+import type { Detection, ParameterValues, SampleRow, TechniqueModule } from "../model";
 import { minutesAgo } from "../model";
-import { ingestionSchedule } from "../patterns/arrival";
+import { FIRST_ARRIVAL, arrivalSplit, ingestionSchedule } from "../patterns/arrival";
 import { activityRule } from "./activityRule";
 import { armId, storageRow } from "./sampleRows";
 import { CALLER_IP, SUCCEEDED } from "./storageKql";
@@ -75,6 +75,40 @@ function sasRow(minutes: number, over: Record<string, unknown> = {}): SampleRow 
 const SAS_RUN = "PT1H";
 const sasSplit = arrivalSplit(SAS_RUN);
 
+/** The columns each service's recent SAS requests are summarised into, and how mergeLegs combines them. */
+const SAS_COLUMNS: MergedColumn[] = [
+  { name: "FirstSeen", merge: "min" }, { name: "Requests", merge: "sum" }, { name: "BytesOut", merge: "sum" }, { name: "Operations", merge: "set" },
+  { name: "SampleObject", merge: "any" }, { name: "UserAgent", merge: "any" }, { name: "FirstIngested", merge: "min" },
+];
+
+/**
+ * SAS requests judged per service table (blob, file) without a union (log search alert rules refuse
+ * one: patterns/merge.ts): each table's requests ingested since the previous run are summarised and
+ * merged, and an account and address seen in either table's history is known.
+ */
+function sasNewIpQuery(p: ParameterValues): string {
+  const tables = [["blob", "StorageBlobLogs"], ["file", "StorageFileLogs"]] as const;
+  return [
+    ...tables.flatMap(([name, table]) => [
+      `let ${name} = ${table}`,
+      sasSplit.mark,
+      `| where AuthenticationType =~ "SAS"`,
+      CALLER_IP + ";",
+      `let ${name}Known = ${name}`,
+      sasSplit.history,
+      "| distinct AccountName, CallerIp;",
+      `let ${name}Recent = ${name}`,
+      sasSplit.recent,
+      SUCCEEDED + kql.excludeIn("CallerIp", p.allowedIpAddresses as string[]),
+      `| summarize FirstSeen = min(TimeGenerated), Requests = count(), BytesOut = sum(ResponseBodySize), Operations = make_set(OperationName, 10),`,
+      `    SampleObject = take_any(ObjectKey), UserAgent = take_any(UserAgentHeader), ${FIRST_ARRIVAL.aggregate} by AccountName, CallerIp, Service = Type, _ResourceId;`,
+    ]),
+    mergeLegs(tables.map(([name]) => `${name}Recent`), ["AccountName", "CallerIp", "Service", "_ResourceId"], SAS_COLUMNS),
+    ...tables.map(([name]) => `| join kind=leftanti ${name}Known on AccountName, CallerIp`),
+    `| project ${FIRST_ARRIVAL.output("FirstSeen")}, AccountName, CallerIp, Service, Requests, BytesOut, Operations = strcat_array(Operations, ", "), SampleObject, UserAgent, _ResourceId`,
+  ].join("\n");
+}
+
 const sasNewIp: Detection = {
   key: "azt701-2-sas-new-ip",
   technique: "AZT701.2",
@@ -115,27 +149,7 @@ const sasNewIp: Detection = {
   signal: {
     kind: "query",
     query: (p) =>
-      [
-        // ingestion_time() in the context of each table, before the union.
-        `let sasRequests = union (StorageBlobLogs ${sasSplit.mark}), (StorageFileLogs ${sasSplit.mark})`,
-        `| where AuthenticationType =~ "SAS"`,
-        CALLER_IP + ";",
-        "let known = sasRequests",
-        sasSplit.history,
-        "| distinct AccountName, CallerIp;",
-        "sasRequests",
-        sasSplit.recent,
-        SUCCEEDED,
-      ].join("\n") +
-      kql.excludeIn("CallerIp", p.allowedIpAddresses as string[]) +
-      "\n" +
-      [
-        "| summarize FirstSeen = min(TimeGenerated), Requests = count(), BytesOut = sum(ResponseBodySize),",
-        "    Operations = strcat_array(make_set(OperationName, 10), \", \"), SampleObject = take_any(ObjectKey), UserAgent = take_any(UserAgentHeader)",
-        "    by AccountName, CallerIp, Service = Type, _ResourceId",
-        "| join kind=leftanti known on AccountName, CallerIp",
-        "| project TimeGenerated = FirstSeen, AccountName, CallerIp, Service, Requests, BytesOut, Operations, SampleObject, UserAgent, _ResourceId",
-      ].join("\n"),
+      sasNewIpQuery(p),
     trigger: { operator: "GreaterThan", threshold: 0, timeAggregation: "Count", dimensions: ["AccountName", "CallerIp"] },
   },
   requires: [

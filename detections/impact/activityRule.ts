@@ -4,7 +4,7 @@
 import * as kql from "../kql";
 import { isoDurationMs } from "../kql";
 import type { Detection, SampleCase } from "../model";
-import { ingestedSinceLastRun, ingestionSchedule } from "../patterns/arrival";
+import { ARRIVAL_PROJECTION, arrivalWindow, ingestedSinceLastRun, ingestionSchedule } from "../patterns/arrival";
 import { activityRow, ATTACKER_UPN } from "./sampleRows";
 
 /** The model's descriptive fields, as a detection has them. */
@@ -38,7 +38,7 @@ export function activityRule(s: ActivityRuleSpec): Detection {
     references: s.references,
     severity: s.severity,
     evaluationFrequency: s.window,
-    windowSize: s.window,
+    windowSize: arrivalWindow(s.window),
     parameters: {
       allowedCallers: { type: "stringList", description: s.callersDescription, default: [], allowlist: "callers" },
     },
@@ -106,7 +106,7 @@ export function requestBodyMatch(
           `| where RequestBody matches regex ${kql.str(pattern)}`,
         ].join("\n") +
         kql.excludeIn("Caller", p.allowedCallers as string[]) +
-        "\n| project TimeGenerated, Caller, CallerIpAddress, OperationNameValue, _ResourceId, SubscriptionId, CorrelationId, RequestBody",
+        `\n| project ${ARRIVAL_PROJECTION}, Caller, CallerIpAddress, OperationNameValue, _ResourceId, SubscriptionId, CorrelationId, RequestBody`,
       trigger: { operator: "GreaterThan", threshold: 0, timeAggregation: "Count", dimensions: ["Caller", "CallerIpAddress", "_ResourceId"] },
     },
     requires: [{ source: "activityLog", categories: ["Administrative"] }],

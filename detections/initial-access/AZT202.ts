@@ -52,7 +52,7 @@ function sprayQuery(p: ParameterValues, requireAccepted: boolean): string {
   ];
   if (requireAccepted) lines.push("| where AcceptedUsers > 0");
   lines.push(NEW_EVIDENCE.since(SPRAY_FREQUENCY));
-  lines.push("| project IPAddress, FailedUsers, Failures, AcceptedUsers, AcceptedUserNames, FirstSeen, LastSeen, LastIngested, TargetedUsers, ResultTypes, Apps, UserAgents, Locations");
+  lines.push(`| project ${NEW_EVIDENCE.output("FirstSeen")}, IPAddress, FailedUsers, Failures, AcceptedUsers, AcceptedUserNames, FirstSeen, LastSeen, TargetedUsers, ResultTypes, Apps, UserAgents, Locations`);
   return lines.join("\n");
 }
 
@@ -195,7 +195,7 @@ const bruteForce: Detection = {
         `| where Failures >= ${kql.num(numberParameter(p, "minFailures"))}`,
         NEW_EVIDENCE.since(BRUTE_FORCE_FREQUENCY),
         "| extend SampleIPAddress = tostring(IPAddresses[0])",
-        "| project UserPrincipalName, Failures, Accepted, FirstSeen, LastSeen, LastIngested, SampleIPAddress, IPAddresses, ResultTypes, Apps, UserAgents",
+        `| project ${NEW_EVIDENCE.output("FirstSeen")}, UserPrincipalName, Failures, Accepted, FirstSeen, LastSeen, SampleIPAddress, IPAddresses, ResultTypes, Apps, UserAgents`,
       ].join("\n"),
     trigger: { operator: "GreaterThan", threshold: 0, timeAggregation: "Count", dimensions: ["UserPrincipalName"] },
   },
@@ -213,7 +213,7 @@ const bruteForce: Detection = {
     ],
     quiet: [
       { name: "19 wrong passwords (one below minFailures)", rows: { SigninLogs: Array.from({ length: 19 }, (_, i) => failed(10 + i, user(1))) } },
-      { name: "already alerted: 20 wrong passwords 16-35 minutes ago, all ingested before the previous run", rows: { SigninLogs: Array.from({ length: 20 }, (_, i) => failed(16 + i, user(1))) } },
+      { name: "already alerted: 20 wrong passwords 18-37 minutes ago, all ingested before the previous run and its 2-minute overlap", rows: { SigninLogs: Array.from({ length: 20 }, (_, i) => failed(18 + i, user(1))) } },
       { name: "20 failures spread over 20 accounts (a spray, not brute force)", rows: { SigninLogs: spray(20) } },
       { name: "allowlisted service account", parameters: { allowedUsers: [user(1)] }, rows: { SigninLogs: Array.from({ length: 25 }, (_, i) => failed(10 + i, user(1))) } },
       { name: "failures older than the 1-hour window", rows: { SigninLogs: Array.from({ length: 25 }, (_, i) => failed(70 + i, user(1))) } },

@@ -4,7 +4,7 @@ import * as kql from "../kql";
 import type { Detection, ParameterValues, SampleRow, TechniqueModule } from "../model";
 import { minutesAgo } from "../model";
 import { listParameter } from "../patterns/baseline";
-import { ingestedSinceLastRun, ingestionSchedule } from "../patterns/arrival";
+import { NEW_EVIDENCE, arrivalOutput, ingestedSinceLastRun, ingestionSchedule } from "../patterns/arrival";
 
 /** Both rules run every 15 minutes over the consents ingested since the previous run: each alerts once, however late it lands. */
 const FREQUENCY = "PT15M";
@@ -39,6 +39,7 @@ function consentRows(p: ParameterValues): string {
     [
       "AuditLogs",
       ingestedSinceLastRun(FREQUENCY),
+      NEW_EVIDENCE.extend,
       `| where OperationName =~ "Consent to application"`,
       `| where Result =~ "success"`,
       "| extend Props = tostring(TargetResources[0].modifiedProperties)",
@@ -53,7 +54,9 @@ function consentRows(p: ParameterValues): string {
     kql.excludeIn("AppObjectId", allowed)
   );
 }
-const CONSENT_COLUMNS = "TimeGenerated, Actor, ActorIpAddress, AppName, AppObjectId, ConsentType, GrantedScopes";
+const CONSENT_COLUMNS = "Actor, ActorIpAddress, AppName, AppObjectId, ConsentType, GrantedScopes";
+/** The consent row's arrival (taken before mv-expand) as TimeGenerated, its event time as EventTime, then CONSENT_COLUMNS. */
+const CONSENT_OUTPUT = `${arrivalOutput("Ingested", "TimeGenerated")}, ${CONSENT_COLUMNS}`;
 
 const SP_ID = "0f9e8d7c-6b5a-4c3d-8e2f-1a0b9c8d7e6f";
 const LOOKALIKE_SP_ID = "7e6d5c4b-3a29-4018-9f7e-6d5c4b3a2918";
@@ -145,8 +148,8 @@ const userConsentRiskyScopes: Detection = {
         "| mv-expand Scope = GrantedScopes",
         "| extend Scope = tostring(Scope)",
         `| where Scope in~ ${kql.strList(listParameter(p, "riskyScopes"))}`,
-        `| summarize RiskyScopes = make_set(Scope, 50), GrantedScopes = take_any(GrantedScopes) by ${CONSENT_COLUMNS.replace(", GrantedScopes", "")}, CorrelationId, Id`,
-        `| project ${CONSENT_COLUMNS}, RiskyScopes, CorrelationId`,
+        `| summarize RiskyScopes = make_set(Scope, 50), GrantedScopes = take_any(GrantedScopes) by TimeGenerated, Ingested, ${CONSENT_COLUMNS.replace(", GrantedScopes", "")}, CorrelationId, Id`,
+        `| project ${CONSENT_OUTPUT}, RiskyScopes, CorrelationId`,
       ].join("\n"),
     trigger: { operator: "GreaterThan", threshold: 0, timeAggregation: "Count", dimensions: ["Actor", "AppName", "AppObjectId"] },
   },
@@ -197,7 +200,7 @@ const tenantWideConsent: Detection = {
   parameters: ALLOWED_APPS,
   signal: {
     kind: "query",
-    query: (p) => consentRows(p) + `\n| where ConsentType =~ "AllPrincipals"\n| project ${CONSENT_COLUMNS}, CorrelationId`,
+    query: (p) => consentRows(p) + `\n| where ConsentType =~ "AllPrincipals"\n| project ${CONSENT_OUTPUT}, CorrelationId`,
     trigger: { operator: "GreaterThan", threshold: 0, timeAggregation: "Count", dimensions: ["Actor", "AppName", "AppObjectId"] },
   },
   requires: [{ source: "entraId", categories: ["AuditLogs"] }],

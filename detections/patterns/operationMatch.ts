@@ -3,7 +3,7 @@
 // equivalent KQL over AzureActivity (used when an allowlist or threshold needs a log search
 // alert, and by the analyser and the sample evaluator in either case).
 import * as kql from "../kql";
-import { INGESTION_LAG, ingestedSinceLastRun } from "./arrival";
+import { ARRIVAL_PROJECTION, INGESTION_LAG, ingestedSinceLastRun } from "./arrival";
 import type { ActivityLogSignal, ActivityOperationMatch, ParameterValues, Trigger } from "../model";
 
 /**
@@ -24,9 +24,9 @@ const ALERT_STATUS: Record<ActivityOperationMatch["outcome"], string> = {
   failed: "Failed",
 };
 
-/** Columns every operation-match alert projects: when, who, from where, what, on what. */
+/** Columns every operation-match alert projects: when (arrival and event), who, from where, what, on what. */
 export const OPERATION_COLUMNS = [
-  "TimeGenerated", "Caller", "CallerIpAddress", "OperationNameValue", "ActivityStatusValue",
+  ARRIVAL_PROJECTION, "Caller", "CallerIpAddress", "OperationNameValue", "ActivityStatusValue",
   "ResourceGroup", "_ResourceId", "SubscriptionId", "CorrelationId",
 ];
 

@@ -2,6 +2,7 @@
 // key-authenticated) HTTP request: Logic App Request triggers, Function App HTTP triggers, Automation
 // webhooks, App Service WebJobs.
 import type { Detection, TechniqueModule } from "../model";
+import { arrivalWindow } from "../patterns/arrival";
 import {
   atrmPage, ATTACKER, activityRow, operationMatchParts, operationQuietCases, requestBodyParts, resourceId, startRow,
 } from "./shared";
@@ -105,7 +106,7 @@ const logicAppCallbackUrl: Detection = {
   ],
   severity: 3,
   evaluationFrequency: "PT15M",
-  windowSize: "PT15M",
+  windowSize: arrivalWindow("PT15M"),
   ...operationMatchParts([LIST_CALLBACK], "retrieve Logic App trigger URLs"),
   samples: {
     source: "log-values.md 1.1-1.3, 1.5 (listCallbackUrl/action is a POST, logged); ATRM AZT503.1 Logs table",
@@ -220,7 +221,7 @@ const runbookWebhook: Detection = {
   ],
   severity: 2,
   evaluationFrequency: "PT5M",
-  windowSize: "PT5M",
+  windowSize: arrivalWindow("PT5M"),
   ...operationMatchParts([WEBHOOK_WRITE], "create Automation webhooks"),
   samples: {
     source: "log-values.md 1.1-1.3, 1.5 (Automation writes are logged); ATRM AZT503.3 (`Create or Update an Azure Automation webhook`)",
@@ -269,7 +270,7 @@ const webJob: Detection = {
   ],
   severity: 3,
   evaluationFrequency: "PT15M",
-  windowSize: "PT15M",
+  windowSize: arrivalWindow("PT15M"),
   ...operationMatchParts(WEBJOB_OPERATIONS, "create or run WebJobs and install site extensions"),
   samples: {
     source: "log-values.md 1.1-1.3, 1.5 (Microsoft.Web writes/actions are logged); ATRM AZT503.4 (triggered WebJob run REST call); " +

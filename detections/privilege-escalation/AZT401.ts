@@ -6,7 +6,7 @@ import type { Detection, Parameter, SampleRow, TechniqueModule } from "../model"
 import { ATTACKER_IP, ATTACKER_UPN, appInitiator, auditRow, target, userInitiator } from "../impact/sampleRows";
 import { minutesAgo } from "../model";
 import { ingestedSinceLastRun, ingestionSchedule } from "../patterns/arrival";
-import { AUDIT_ACTOR, EXPAND_TARGET_PROPERTIES, ROLE_NAME_AGGREGATES } from "./auditTargets";
+import { AUDIT_ACTOR, EXPAND_TARGET_PROPERTIES, RECORD_ARRIVAL, RECORD_OUTPUT, ROLE_NAME_AGGREGATES } from "./auditTargets";
 
 const REFS = [
   "https://microsoft.github.io/Azure-Threat-Research-Matrix/PrivilegeEscalation/AZT401/AZT401/",
@@ -39,12 +39,12 @@ function roleQuery(head: string[], p: Record<string, unknown>, excludeActors?: s
     ...head,
     AUDIT_ACTOR,
     EXPAND_TARGET_PROPERTIES,
-    `| summarize TimeGenerated = min(TimeGenerated), ${ROLE_NAME_AGGREGATES} by Id, OperationName, Category, LoggedByService, Actor, ActorIp, CorrelationId`,
+    `| summarize TimeGenerated = min(TimeGenerated), ${RECORD_ARRIVAL}, ${ROLE_NAME_AGGREGATES} by Id, OperationName, Category, LoggedByService, Actor, ActorIp, CorrelationId`,
     "| extend RoleName = coalesce(RoleTarget, RoleProperty)",
     `| where RoleName in~ ${kql.strList(p.privilegedRoles as string[])}`,
   ].join("\n") +
     (excludeActors ? kql.excludeIn("Actor", excludeActors) : "") +
-    "\n| project TimeGenerated, Actor, ActorIp, TargetUser, RoleName, OperationName, Category, LoggedByService, CorrelationId";
+    `\n| project ${RECORD_OUTPUT}, Actor, ActorIp, TargetUser, RoleName, OperationName, Category, LoggedByService, CorrelationId`;
 }
 
 /**

@@ -6,9 +6,9 @@
 import * as kql from "../kql";
 import type { Detection, Parameter, SampleRow, TechniqueModule } from "../model";
 import { minutesAgo } from "../model";
-import { arrivalSplit, ingestedSinceLastRun, ingestionSchedule, withLateArrival } from "../patterns/arrival";
+import { FIRST_ARRIVAL, arrivalSplit, ingestedSinceLastRun, ingestionSchedule, withLateArrival } from "../patterns/arrival";
 import { ATTACKER_IP, ATTACKER_UPN, appInitiator, auditRow, target, userInitiator } from "../impact/sampleRows";
-import { AUDIT_ACTOR, EXPAND_TARGET_PROPERTIES } from "./auditTargets";
+import { AUDIT_ACTOR, EXPAND_TARGET_PROPERTIES, RECORD_ARRIVAL, RECORD_OUTPUT } from "./auditTargets";
 
 const ATRM = "https://microsoft.github.io/Azure-Threat-Research-Matrix/PrivilegeEscalation/AZT405";
 
@@ -107,10 +107,10 @@ const appRoleUse: Detection = {
       kql.excludeIn("IPAddress", p.allowedIpAddresses as string[]) +
       "\n" +
       [
-        "| summarize FirstSeen = min(TimeGenerated), Requests = count(), SampleUri = take_any(RequestUri), Roles = take_any(Roles), UserAgent = take_any(UserAgent)",
+        `| summarize FirstSeen = min(TimeGenerated), Requests = count(), SampleUri = take_any(RequestUri), Roles = take_any(Roles), UserAgent = take_any(UserAgent), ${FIRST_ARRIVAL.aggregate}`,
         "    by ServicePrincipalId, AppId, IPAddress",
         "| join kind=leftanti known on ServicePrincipalId, IPAddress",
-        "| project TimeGenerated = FirstSeen, ServicePrincipalId, AppId, IPAddress, Requests, SampleUri, Roles, UserAgent",
+        `| project ${FIRST_ARRIVAL.output("FirstSeen")}, ServicePrincipalId, AppId, IPAddress, Requests, SampleUri, Roles, UserAgent`,
       ].join("\n"),
     trigger: { operator: "GreaterThan", threshold: 0, timeAggregation: "Count", dimensions: ["ServicePrincipalId", "AppId", "IPAddress"] },
   },
@@ -194,14 +194,14 @@ const permissionGrant: Detection = {
       "\n" +
       [
         EXPAND_TARGET_PROPERTIES,
-        "| summarize TimeGenerated = min(TimeGenerated),",
+        `| summarize TimeGenerated = min(TimeGenerated), ${RECORD_ARRIVAL},`,
         `    Permission = take_anyif(PropNew, PropName in~ ${kql.strList(PERMISSION_PROPERTIES)}),`,
         `    Application = take_anyif(PropNew, PropName =~ "ServicePrincipal.DisplayName"),`,
         `    ApplicationObjectId = take_anyif(PropNew, PropName =~ "ServicePrincipal.ObjectID"),`,
         "    Resource = take_anyif(tostring(Target.displayName), TargetType =~ \"ServicePrincipal\")",
         "    by Id, OperationName, Actor, ActorIp, CorrelationId",
         `| where Permission has_any ${kql.strList(p.privilegedPermissions as string[])}`,
-        "| project TimeGenerated, Actor, ActorIp, OperationName, Application, ApplicationObjectId, Resource, Permission, CorrelationId",
+        `| project ${RECORD_OUTPUT}, Actor, ActorIp, OperationName, Application, ApplicationObjectId, Resource, Permission, CorrelationId`,
       ].join("\n"),
     trigger: { operator: "GreaterThan", threshold: 0, timeAggregation: "Count", dimensions: ["Actor", "Application", "Permission"] },
   },
@@ -299,7 +299,7 @@ const ownerCredential: Detection = {
       "\n" +
       [
         EXPAND_TARGET_PROPERTIES,
-        "| summarize TimeGenerated = min(TimeGenerated),",
+        `| summarize TimeGenerated = min(TimeGenerated), ${RECORD_ARRIVAL},`,
         `    OldKeys = take_anyif(PropOld, PropName =~ "KeyDescription"), NewKeys = take_anyif(PropNew, PropName =~ "KeyDescription"),`,
         `    TargetName = take_anyif(tostring(Target.displayName), TargetType in~ ("Application", "ServicePrincipal")),`,
         `    TargetId = take_anyif(tostring(Target.id), TargetType in~ ("Application", "ServicePrincipal"))`,
@@ -307,7 +307,7 @@ const ownerCredential: Detection = {
         // KeyDescription holds the full key list before and after; more keys after means a credential was added.
         "| extend KeysBefore = coalesce(array_length(parse_json(OldKeys)), 0), KeysAfter = coalesce(array_length(parse_json(NewKeys)), 0)",
         `| where OperationName =~ "Add service principal credentials" or KeysAfter > KeysBefore`,
-        "| project TimeGenerated, Actor, ActorIp, OperationName, TargetName, TargetId, KeysBefore, KeysAfter, NewKeys, CorrelationId",
+        `| project ${RECORD_OUTPUT}, Actor, ActorIp, OperationName, TargetName, TargetId, KeysBefore, KeysAfter, NewKeys, CorrelationId`,
       ].join("\n"),
     trigger: { operator: "GreaterThan", threshold: 0, timeAggregation: "Count", dimensions: ["Actor", "TargetName", "ActorIp"] },
   },
