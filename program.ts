@@ -7,14 +7,16 @@ import { parse as parseYaml } from "yaml";
 import { CREDENTIAL_FIELDS, parseStackConfig, rawFromPulumiConfig, type StackConfig } from "./config";
 import { plaintextCredentialProblem, plaintextCredentials, readStackFileValues, type CredentialAt } from "./config/credentials";
 import { coverageSummary } from "./planning/coverage";
-import { estimateCost, logSourcesDelivered, priceTable, type CostEstimate } from "./planning/cost";
+import { DAYS_PER_MONTH, estimateCost, logSourcesDelivered, priceTable, type CostEstimate } from "./planning/cost";
 import { entraAllowlistLookups, resolveDetections, type ResolvedDetection } from "./planning/resolve";
 import { ConfigError } from "./config/errors";
 import { routeProblems } from "./config/routing";
 import { DetectionSuite, type DetectionSuiteArgs } from "./components/DetectionSuite";
+import type { ProviderSettings } from "./components/WatchedSubscriptions";
 import { withoutPromiseStacks } from "./components/promiseStacks";
 import type { Detection } from "./detections/model";
 import { applyTelemetry, type TelemetryPlan } from "./planning/telemetry";
+import { estateTelemetry, telemetryBySubscriptionOutput, withIngestionCost, type ScopeTelemetry } from "./planning/estate";
 
 export interface Program {
   config: StackConfig;
@@ -26,6 +28,8 @@ export interface Program {
   warnings: string[];
   /** The monthly cost estimate (also the stack output costEstimate). */
   cost: CostEstimate;
+  /** Per watched subscription (or the management group): sources delivered, pending, missing (also the stack output telemetryBySubscription). */
+  estate: ScopeTelemetry[];
 }
 
 /**
@@ -34,13 +38,15 @@ export interface Program {
  */
 export function runProgram(catalogue?: readonly Detection[], projectDir = process.cwd()): Program {
   const config = loadConfig(projectDir);
-  const telemetry = applyTelemetry(resolveDetections(config, catalogue), config.telemetry);
+  const telemetry = applyTelemetry(resolveDetections(config, catalogue), config.telemetry, config.estate);
   const detections = telemetry.detections;
   const unrouted = routeProblems(config.routing, detections);
   if (unrouted.length) throw new ConfigError(unrouted);
   for (const w of telemetry.warnings) void pulumi.log.warn(w);
   const suite = withoutPromiseStacks(() => new DetectionSuite("azdetect", suiteArgs(config, detections, telemetry.plan)));
-  const cost = estimateCost(detections, priceTable(config.pricing), logSourcesDelivered(detections, telemetry.plan));
+  const prices = priceTable(config.pricing);
+  const cost = estimateCost(detections, prices, logSourcesDelivered(detections, telemetry.plan, config.estate), config.estate);
+  const estate = withIngestionCost(estateTelemetry(detections, config.telemetry, config.estate, telemetry.plan), prices, DAYS_PER_MONTH);
   const outputs = {
     resourceGroupName: suite.resourceGroupName,
     workspaceId: suite.workspaceId,
@@ -49,9 +55,36 @@ export function runProgram(catalogue?: readonly Detection[], projectDir = proces
     actionGroups: suite.actionGroups,
     coverage: coverageSummary(detections, telemetry.plan.gaps),
     telemetryGaps: telemetry.plan.gaps,
+    telemetryBySubscription: telemetryBySubscriptionOutput(estate),
     costEstimate: cost,
   };
-  return { config, detections, suite, outputs, telemetry: telemetry.plan, warnings: telemetry.warnings, cost };
+  return { config, detections, suite, outputs, telemetry: telemetry.plan, warnings: telemetry.warnings, cost, estate };
+}
+
+/** Settings an explicit provider does not take from the stack's `azure-native:` config by itself. */
+const PROVIDER_KEYS = [
+  "auxiliaryTenantIds", "clientCertificatePath", "clientId", "disableInstanceDiscovery", "disablePulumiPartnerId", "environment", "location",
+  "metadataHost", "msiEndpoint", "oidcRequestUrl", "oidcTokenFilePath", "partnerId", "tenantId", "useDefaultAzureCredential", "useMsi", "useOidc",
+] as const;
+const PROVIDER_SECRET_KEYS = ["clientCertificatePassword", "clientSecret", "oidcRequestToken", "oidcToken"] as const;
+
+/**
+ * The `azure-native:` settings of the stack, for the per-subscription providers (which read only
+ * the environment otherwise); secrets stay secrets.
+ */
+function providerSettingsFromConfig(): ProviderSettings {
+  const c = new pulumi.Config("azure-native");
+  const out: Record<string, unknown> = {};
+  for (const k of PROVIDER_KEYS) {
+    const v = c.get(k);
+    if (v === undefined) continue;
+    out[k] = v === "true" || v === "false" ? v === "true" : k === "auxiliaryTenantIds" ? (JSON.parse(v) as string[]) : v;
+  }
+  for (const k of PROVIDER_SECRET_KEYS) {
+    const v = c.getSecret(k);
+    if (v !== undefined) out[k] = v;
+  }
+  return out as ProviderSettings;
 }
 
 /**
@@ -71,6 +104,9 @@ export function suiteArgs(config: StackConfig, detections: ResolvedDetection[], 
     entraAllowlists: entraAllowlistLookups(config),
     skipQueryValidation: config.skipQueryValidation,
     tags: config.tags,
+    estate: config.estate,
+    ...(config.estate.mode === "subscriptions" ? { providerSettings: providerSettingsFromConfig() } : {}),
+    policyRemediationRound: config.telemetry.policy.remediationRound,
     identity: config.stack,
     childNamePrefix: "",
   };

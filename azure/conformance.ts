@@ -240,8 +240,16 @@ function stackViolations(requests: { resource: DeclaredResource; request: ArmReq
   for (const [uri, e] of perResource) {
     if (e.names.length > DIAGNOSTIC_SETTINGS_PER_RESOURCE) out.push({ resource: e.first.name, armType: "Microsoft.Insights/diagnosticSettings", rule: "ds-per-resource", property: "resourceUri", message: `${uri} gets ${e.names.length} diagnostic settings — a resource takes at most ${DIAGNOSTIC_SETTINGS_PER_RESOURCE}` });
   }
-  const alerts = requests.filter((x) => x.resource.type === "azure-native:monitor:ActivityLogAlert");
-  if (alerts.length > ACTIVITY_LOG_ALERTS_PER_SUBSCRIPTION) out.push({ resource: alerts[ACTIVITY_LOG_ALERTS_PER_SUBSCRIPTION].resource.name, armType: "Microsoft.Insights/activityLogAlerts", rule: "ala-limits", property: "(count)", message: `${alerts.length} activity log alert rules — a subscription takes at most ${ACTIVITY_LOG_ALERTS_PER_SUBSCRIPTION}` });
+  // Counted per subscription: an alert lives in the subscription it watches (its scope).
+  const alertsBySubscription = new Map<string, typeof requests>();
+  for (const x of requests.filter((r) => r.resource.type === "azure-native:monitor:ActivityLogAlert")) {
+    const scope = String((x.resource.inputs.scopes as unknown[] | undefined)?.[0] ?? "");
+    const sub = scope.split("/")[2]?.toLowerCase() ?? "";
+    alertsBySubscription.set(sub, [...(alertsBySubscription.get(sub) ?? []), x]);
+  }
+  for (const [sub, alerts] of alertsBySubscription) {
+    if (alerts.length > ACTIVITY_LOG_ALERTS_PER_SUBSCRIPTION) out.push({ resource: alerts[ACTIVITY_LOG_ALERTS_PER_SUBSCRIPTION].resource.name, armType: "Microsoft.Insights/activityLogAlerts", rule: "ala-limits", property: "(count)", message: `${alerts.length} activity log alert rules${sub ? ` in subscription ${sub}` : ""} — a subscription takes at most ${ACTIVITY_LOG_ALERTS_PER_SUBSCRIPTION}` });
+  }
   return out;
 }
 

@@ -109,6 +109,18 @@ export const NAME_RULES = {
     says: "1-64 characters without < > * % & : \\ ? . + / or control characters, not ending with a space or '.'",
     source: `${NAMING} (Microsoft.Authorization, policyAssignments)`,
   },
+  policyAssignmentAtManagementGroup: {
+    what: "Microsoft.Authorization/policyAssignments (name at management group scope)", scope: "scope of assignment", min: 1, max: 24,
+    forbidden: "<>*%&:\\?.+/", notLast: ". ",
+    says: "1-24 characters without < > * % & : \\ ? . + / or control characters, not ending with a space or '.'",
+    source: `${NAMING} (Microsoft.Authorization, policyAssignments: 24 at management group scope); Azure/azure-cli#10176 (InvalidPolicyAssignmentName: "must not exceed '24' characters")`,
+  },
+  remediation: {
+    what: "Microsoft.PolicyInsights/remediations", scope: "scope of assignment", min: 1, max: 64,
+    allowed: `${ALNUM}-`, first: ALNUM, last: ALNUM,
+    says: "1-64 letters, digits or hyphens, starting and ending with a letter or digit",
+    source: "no documented rule found (Microsoft Learn naming rules, the PolicyInsights REST spec): held to the characters and length of the other policy names",
+  },
   policyAssignmentDisplayName: {
     what: "Microsoft.Authorization/policyAssignments (display name)", scope: "scope of assignment", min: 1, max: 128,
     says: "1-128 characters of any kind",
@@ -143,6 +155,7 @@ export const NAME_KIND_OF_TOKEN: Readonly<Record<string, NameKind>> = {
   "azure-native:monitor:DataCollectionRule": "dataCollectionRule",
   "azure-native:monitor:DataCollectionRuleAssociation": "dataCollectionRuleAssociation",
   "azure-native:authorization:PolicyAssignment": "policyAssignment",
+  "azure-native:policyinsights:RemediationAtManagementGroup": "remediation",
 };
 
 /** "Each resource, resource group, and subscription can have a maximum of 50 tag name/value pairs" (TAGS). */

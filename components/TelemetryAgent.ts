@@ -17,6 +17,11 @@ export interface TelemetryAgentArgs extends ComponentNaming {
   workspaceId: pulumi.Input<string>;
   /** The provider's subscription: the only one the extension can be declared in. */
   subscriptionId: pulumi.Input<string>;
+  /**
+   * The provider of a watched subscription (stack config `subscriptions`): a VM there gets its
+   * extension through it. Undefined (the default) = the deploying subscription only.
+   */
+  providerFor?: (subscriptionId: string) => pulumi.ProviderResource | undefined;
   agent: TelemetryPlan["agent"];
   tags: Record<string, string>;
 }
@@ -80,11 +85,13 @@ export class TelemetryAgent extends pulumi.ComponentResource {
       if (!dcr) continue;
       const parsed = parseResourceId(vm.id)!;
       if (vm.installAgent) {
+        // The VM's own subscription's provider when it is watched; else the deploying one's, checked.
+        const provider = args.providerFor?.(parsed.subscriptionId.toLowerCase());
         // Kept on destroy by default: other rules (Defender, Sentinel, a team's own DCR) may rely
         // on the agent once it is there; removing it would silently stop their collection.
         new compute.VirtualMachineExtension(child(logicalNameFor("ama", vm.id)), {
           resourceGroupName: parsed.resourceGroup,
-          vmName: pulumi.output(args.subscriptionId).apply((sub) => {
+          vmName: provider ? parsed.name : pulumi.output(args.subscriptionId).apply((sub) => {
             const problem = vmSubscriptionProblem(vm.id, sub);
             if (problem) throw new DeployTimeError(problem);
             return parsed.name;
@@ -97,7 +104,7 @@ export class TelemetryAgent extends pulumi.ComponentResource {
           autoUpgradeMinorVersion: true,
           enableAutomaticUpgrade: true,
           tags: args.tags,
-        }, { parent: this, retainOnDelete: agent.keepAgentOnDestroy });
+        }, { parent: this, retainOnDelete: agent.keepAgentOnDestroy, ...(provider ? { provider } : {}) });
       }
       new monitor.DataCollectionRuleAssociation(child(logicalNameFor("dcra", vm.id)), {
         resourceUri: vm.id,

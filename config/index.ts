@@ -14,6 +14,7 @@ import { telemetryConfig, telemetrySchema, type RawTelemetryConfig, type Telemet
 import { normaliseRouting, routingConfigShape, type RoutingConfig } from "./routing";
 import { credentialPaths, mayHoldCredential } from "./credentials";
 import { pricingSchema, type PricingOverrides } from "./pricing";
+import { DEFAULT_ACTIVITY_LOG_ALERT_SUBSCRIPTION_LIMIT, estateConfig, estateShape, estateTargetProblems, type Estate } from "./estate";
 
 export { ConfigError } from "./errors";
 
@@ -136,6 +137,8 @@ export const stackConfigSchema = obj({
   ...routingConfigShape,
   /** Overrides of the cost estimate's price table (config/pricing.ts). */
   pricing: pricingSchema.optional(),
+  /** The subscriptions watched: subscriptions, managementGroup, activityLogAlertSubscriptionLimit (config/estate.ts). */
+  ...estateShape,
 });
 
 export type RawStackConfig = z.infer<typeof stackConfigSchema>;
@@ -164,6 +167,10 @@ export interface StackConfig {
   routing: RoutingConfig;
   /** Price table overrides for the cost estimate (empty: pricing/azure-monitor.json as is). */
   pricing: PricingOverrides;
+  /** The subscriptions watched (default: the one the stack deploys to). */
+  estate: Estate;
+  /** Up to this many listed subscriptions, activity-log alerts are deployed per subscription. */
+  activityLogAlertSubscriptionLimit: number;
 }
 
 /**
@@ -197,7 +204,10 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string, ea
     telemetry: telemetryConfig(c.telemetry),
     routing: normaliseRouting(c, problems),
     pricing: c.pricing ?? {},
+    estate: estateConfig(c, problems),
+    activityLogAlertSubscriptionLimit: c.activityLogAlertSubscriptionLimit ?? DEFAULT_ACTIVITY_LOG_ALERT_SUBSCRIPTION_LIMIT,
   };
+  problems.push(...estateTargetProblems(cfg.estate, cfg.telemetry));
   problems.push(...overrideProblems(cfg.overrides));
   if (problems.length) throw new ConfigError(problems);
   return cfg;

@@ -117,6 +117,21 @@ export class StackNames {
     return fitName("policyAssignment", `${this.deployed(subscriptionId)}-${what}`);
   }
 
+  /**
+   * At a management group: at most 24 characters (azure/names.ts), so `azd-<what>-<hash of the
+   * token, group and policy>`, with `what` abbreviated (al Activity Log, rl resource logs, aw / ax
+   * the Windows / Linux agent).
+   */
+  managementGroupPolicyAssignment(managementGroupId: string, what: string): string {
+    const abbreviation = ({ "activity-log": "al", "resource-logs": "rl", "agent-windows": "aw", "agent-linux": "ax" } as Record<string, string>)[what] ?? what.slice(0, 2);
+    return fitName("policyAssignmentAtManagementGroup", `azd-${abbreviation}-${shortHash(this.token, managementGroupId.toLowerCase(), what)}`);
+  }
+
+  /** A remediation task of a management-group assignment: one per member and round. */
+  remediation(managementGroupId: string, what: string, member: string, round: number): string {
+    return fitName("remediation", `${this.prefix}-${shortHash(this.token, managementGroupId.toLowerCase())}-${what}${member ? `-${member}` : ""}-r${round}`);
+  }
+
   /** `[azdetect <identity>] <initiative>`, within 128 characters: the identity is shortened first. */
   policyAssignmentDisplayName(initiative: string): string {
     const max = 128;

@@ -200,6 +200,13 @@ export interface Entities {
   resource?: string;
   /** Machine name column. */
   host?: string;
+  /**
+   * Column holding the subscription the rows belong to: a subscription id, a resource id, or a
+   * list of resource ids (patterns/subscription.ts derives the SubscriptionId alert dimension from
+   * it). Default: `resource` when that is _ResourceId or SubscriptionId. Tenant-level detections
+   * (Entra ID, Intune) have none.
+   */
+  subscription?: string;
 }
 
 export interface Detection {

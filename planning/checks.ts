@@ -7,8 +7,9 @@ import { atrmEntry, atrmUrl } from "../detections/atrm";
 import { LIMITS, scheduleProblems } from "../azure/limits";
 import type { Detection } from "../detections/model";
 import { tablesOf } from "../detections/model";
-import { queryTimeRange, renderQuery, resolveParameters, triggerOf } from "./resolve";
+import { deployedForm, queryTimeRange, renderQuery, resolveParameters, triggerOf } from "./resolve";
 import { lintQuery, type Finding, type QueryFacts } from "../kusto/lint";
+import { readsSubscriptionData, subscriptionColumnOf } from "../detections/patterns/subscription";
 import { arrivalWindow, slotWindowProblem } from "../detections/patterns/arrival";
 
 export const KEY_PATTERN = /^azt\d{3}(-\d+)?-[a-z0-9]+(-[a-z0-9]+)*$/;
@@ -120,9 +121,12 @@ export function outputTimeProblems(facts: QueryFacts): string[] {
   return out;
 }
 
-/** Static analysis of the detection's default query and its consistency with the model. */
+/**
+ * Static analysis of the detection's default query, as deployed (with the subscription column every
+ * alert carries: patterns/subscription.ts), and its consistency with the model.
+ */
 export function queryCheck(d: Detection): QueryCheck {
-  const query = defaultQuery(d);
+  const query = deployedForm(d, defaultQuery(d), triggerOf(d), { mode: "current" }).query;
   const range = isoDurationMs(queryTimeRange(d) ?? d.windowSize);
   const { findings: all, facts } = lintQuery(query, { queryTimeRangeMs: range, maxLength: LIMITS.maxQueryLength, bestPractices: true });
   const findings = all.filter((f) => f.severity === "error");
@@ -142,5 +146,9 @@ export function queryCheck(d: Detection): QueryCheck {
   }
   for (const [kind, col] of Object.entries(d.entities)) if (col && !cols.has(col)) problems.push(`entities.${kind} column ${col} is not a result column`);
   problems.push(...outputTimeProblems(facts));
+  // One rule watches every subscription of the estate: its alerts must say which one.
+  const sub = subscriptionColumnOf(d);
+  if (readsSubscriptionData(d) && !sub) problems.push("reads subscription data but no result column holds the subscription: set entities.subscription (a SubscriptionId, resource id or resource id list column)");
+  else if (sub && !cols.has(sub)) problems.push(`subscription column ${sub} is not a result column`);
   return { query, findings, facts, problems, bestPractices };
 }

@@ -9,6 +9,9 @@ import { activityLogCondition, operationMatchQuery, OPERATION_TRIGGER, ACTIVITY_
 import { isoDurationMs, str } from "../detections/kql";
 import { LIMITS, MAX_QUERY_TIME_RANGE_MS, roundUpQueryTimeRange } from "../azure/limits";
 import { slotWindowProblem } from "../detections/patterns/arrival";
+import { activityLogAlertPlacement } from "./estate";
+import { SUBSCRIPTION_ID, SUBSCRIPTION_NAME, subscriptionColumnOf, subscriptionNamesExpression, withSubscriptionColumns } from "../detections/patterns/subscription";
+import { DEFAULT_ACTIVITY_LOG_ALERT_SUBSCRIPTION_LIMIT, type Estate } from "../config/estate";
 
 export type AlertKind = "scheduledQuery" | "activityLog";
 
@@ -26,6 +29,11 @@ export interface ResolvedDetection {
   trigger: Trigger;
   /** Set when alertKind is activityLog. */
   activityLogCondition?: ActivityLogAlertCondition;
+  /**
+   * Set when the detection would be an activity-log alert but the estate makes it a log search
+   * rule (a management group, or more subscriptions than activityLogAlertSubscriptionLimit): why.
+   */
+  logSearchBecause?: string;
 }
 
 /** Overrides that apply to a detection, least specific first: parent technique, technique, key. */
@@ -45,6 +53,31 @@ export interface Schedule {
 /** Build the KQL of a detection for given parameter values and schedule (default: its own). */
 export function renderQuery(d: Detection, p: ParameterValues, s: Schedule = d): string {
   return d.signal.kind === "query" ? d.signal.query(p) : operationMatchQuery(d.signal, p, s.evaluationFrequency);
+}
+
+/** Subscription names the estate's alerts can carry (from the stack file; none for a management group). */
+export function subscriptionNames(estate: Estate): { id: string; name: string }[] {
+  return estate.mode === "subscriptions" ? estate.subscriptions.filter((s): s is { id: string; name: string } => !!s.name) : [];
+}
+
+/**
+ * The query and trigger as deployed: the catalogue's, with the subscription the rows belong to
+ * added as the SubscriptionId dimension (and SubscriptionName when the stack file names its
+ * subscriptions and the lookup fits), so every alert of the one estate-wide rule says where.
+ */
+export function deployedForm(d: Detection, query: string, trigger: Trigger, estate: Estate): { query: string; trigger: Trigger } {
+  const column = subscriptionColumnOf(d);
+  if (!column) return { query, trigger };
+  const names = subscriptionNamesExpression(subscriptionNames(estate));
+  const added = [SUBSCRIPTION_ID, ...(names ? [SUBSCRIPTION_NAME] : [])];
+  const dimensions = [...(trigger.dimensions ?? []).filter((x) => !added.includes(x)), ...added];
+  if (dimensions.length > LIMITS.maxDimensions) throw new Error(`${d.key}: ${dimensions.length} dimensions with the subscription, over Azure's ${LIMITS.maxDimensions}`);
+  return { query: withSubscriptionColumns(query, column, names), trigger: { ...trigger, dimensions } };
+}
+
+/** The query a resolved detection deploys with given parameter values (deploy-time allowlists). */
+export function deployedQuery(d: ResolvedDetection, p: ParameterValues, estate: Estate): string {
+  return deployedForm(d.detection, renderQuery(d.detection, p, d), d.trigger, estate).query;
 }
 
 /**
@@ -175,12 +208,19 @@ export function deferredAllowlists(lookups: EntraAllowlistLookups): GlobalAllowl
  * What selects and tunes the detections: the stack config's tactics, overrides, allowlists and
  * alert-form preference (a whole StackConfig is one; config's parseDetectionSelection makes one).
  */
-export type DetectionSelection = DetectionSelectionConfig;
+export type DetectionSelection = DetectionSelectionConfig & {
+  /** The subscriptions watched (default: the deploying one): decides where activity-log alerts can go and the subscription names alerts carry. */
+  estate?: Estate;
+  /** Up to this many listed subscriptions activity-log alerts are deployed per subscription (default DEFAULT_ACTIVITY_LOG_ALERT_SUBSCRIPTION_LIMIT). */
+  activityLogAlertSubscriptionLimit?: number;
+};
 
 /** The detections a selection deploys. Throws ConfigError listing every problem. */
 export function resolveDetections(cfg: DetectionSelection, catalogue: readonly Detection[] = DETECTIONS): ResolvedDetection[] {
   const problems: string[] = [];
   const out: ResolvedDetection[] = [];
+  const estate: Estate = cfg.estate ?? { mode: "current" };
+  const placement = activityLogAlertPlacement(estate, cfg.activityLogAlertSubscriptionLimit ?? DEFAULT_ACTIVITY_LOG_ALERT_SUBSCRIPTION_LIMIT);
   const oversized = new Map<string, { rules: { key: string; bytes: number }[]; entries: number }>();
   for (const d of catalogue) {
     if (!cfg.tactics.includes(d.tactic)) continue;
@@ -201,6 +241,7 @@ export function resolveDetections(cfg: DetectionSelection, catalogue: readonly D
     const trigger: Trigger = o.threshold === undefined ? base : { ...base, threshold: o.threshold };
     const where = keyPath(["overrides", applied.find(([, v]) => v.alertKind)?.[0] ?? d.key, "alertKind"]);
     let alertKind: AlertKind = "scheduledQuery";
+    let logSearchBecause: string | undefined;
     if (d.signal.kind === "activityLog") {
       const blockers: string[] = [];
       // Allowlists that receive values at deploy time count as set.
@@ -209,6 +250,11 @@ export function resolveDetections(cfg: DetectionSelection, catalogue: readonly D
       if (o.threshold !== undefined) blockers.push("a threshold is set (activity-log alerts fire on every event)");
       if (o.alertKind === "activityLog" && blockers.length) problems.push(`${where}: ${d.key} cannot be an activity-log alert because ${blockers.join(" and ")} — use scheduledQuery or remove them`);
       alertKind = o.alertKind ?? (cfg.preferActivityLogAlerts && blockers.length === 0 ? "activityLog" : "scheduledQuery");
+      if (alertKind === "activityLog" && !placement.allowed) {
+        if (o.alertKind === "activityLog" && !blockers.length) problems.push(`${where}: ${d.key} cannot be an activity-log alert — ${placement.reason}; remove alertKind, or use scheduledQuery`);
+        alertKind = "scheduledQuery";
+        logSearchBecause = placement.reason;
+      }
     } else if (o.alertKind === "activityLog") {
       problems.push(`${where}: ${d.key} is a log search detection — activityLog is only possible for plain Activity Log operation matches`);
     }
@@ -232,8 +278,10 @@ export function resolveDetections(cfg: DetectionSelection, catalogue: readonly D
     const slot = alertKind === "scheduledQuery" && !lock && scheduledBy ? slotWindowProblem(schedule) : undefined;
     if (slot) problems.push(`${keyPath(["overrides", scheduledBy!])}: ${slot}`);
     let query = "";
+    let deployed = { query, trigger };
     try {
       query = renderQuery(d, parameters, schedule);
+      deployed = deployedForm(d, query, trigger, estate);
     } catch (e) {
       problems.push(`${keyPath(["overrides", d.key, "parameters"])}: ${(e as Error).message}`);
     }
@@ -246,9 +294,10 @@ export function resolveDetections(cfg: DetectionSelection, catalogue: readonly D
       overrideQueryTimeRange: queryTimeRange(d, schedule),
       alertKind,
       parameters,
-      query,
-      trigger,
+      query: deployed.query,
+      trigger: deployed.trigger,
       activityLogCondition: alertKind === "activityLog" && d.signal.kind === "activityLog" ? activityLogCondition(d.signal.match) : undefined,
+      ...(logSearchBecause ? { logSearchBecause } : {}),
     };
     out.push(resolved);
     if (alertKind === "scheduledQuery") oversizeRule(resolved, cfg, applied, oversized);

@@ -76,7 +76,7 @@ describe("main.js under Pulumi's language host (Pulumi.yaml main and runtime opt
     const run = host({});
     expect(run.program).to.equal(current ? "bin (compiled)" : "sources, transpile-only");
     // index.ts's exports are the stack outputs; the full stack declares well over a hundred resources.
-    expect(run.outputs).to.deep.equal(["actionGroups", "costEstimate", "coverage", "resourceGroupName", "rules", "telemetryGaps", "workspaceId"]);
+    expect(run.outputs).to.deep.equal(["actionGroups", "costEstimate", "coverage", "resourceGroupName", "rules", "telemetryBySubscription", "telemetryGaps", "workspaceId"]);
     expect(run.resources).to.be.greaterThan(100);
     const fromSources = host({ AZDETECT_FROM_SOURCES: "1" });
     expect(fromSources.program).to.equal("sources, transpile-only");

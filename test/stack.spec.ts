@@ -103,7 +103,7 @@ describe("stack: existing workspace and group, allowlist, overrides", () => {
     expect(c.operator).to.equal("GreaterThan");
     expect(c.threshold).to.equal(0);
     expect(c.timeAggregation).to.equal("Count");
-    expect(c.dimensions.map((d: any) => d.name)).to.deep.equal(["Caller", "CallerIpAddress", "_ResourceId"]);
+    expect(c.dimensions.map((d: any) => d.name)).to.deep.equal(["Caller", "CallerIpAddress", "_ResourceId", "SubscriptionId"]);
     expect(c.query).to.contain(`| where OperationNameValue in~ ("Microsoft.Compute/virtualMachines/runCommand/action")`);
     expect(c.query).to.contain(`| where Caller !in~ ("deploy@contoso.com")`);
     // A run is reported once, by the run that ingests its first row (normally the Start row), however late it lands:

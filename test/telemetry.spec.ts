@@ -22,6 +22,7 @@ const TELEMETRY_TYPES = [
   "azure-native:compute:VirtualMachineExtension",
   "azure-native:authorization:PolicyAssignment",
   "azure-native:authorization:RoleAssignment",
+  "azure-native:policyinsights:RemediationAtManagementGroup",
 ];
 /** Every Azure resource type the stack may declare: nothing the user owns is ever managed. */
 const STACK_OWNED_TYPES = [
@@ -151,7 +152,7 @@ describe("telemetry under mocks", () => {
   });
 
   it("policy scale path: initiatives at subscription scope with a system identity and its roles", async () => {
-    const run = await runStack({ ...base, telemetry: { policy: { enabled: true } } }, { catalogue: [F.jobs, F.scriptBlock] });
+    const run = await runStack({ ...base, telemetry: { policy: { enabled: true, remediated: ["resourceLogs", "agent"] } } }, { catalogue: [F.jobs, F.scriptBlock] });
     expect(run.outputs.telemetryGaps).to.deep.equal({});
     const scope = `/subscriptions/${TEST_SUBSCRIPTION}`;
     const assignments = Object.fromEntries(run.ofType("azure-native:authorization:PolicyAssignment").map((r) => [r.name, r.inputs]));
@@ -159,12 +160,14 @@ describe("telemetry under mocks", () => {
     expect(assignments["policy-resource-logs"]).to.deep.include({
       policyAssignmentName: NAMES.policyAssignment(TEST_SUBSCRIPTION, "resource-logs"), scope, location: "westeurope", identity: { type: "SystemAssigned" },
       policyDefinitionId: "/providers/Microsoft.Authorization/policySetDefinitions/0884adba-2312-4468-abeb-5422caed1038",
-      parameters: { logAnalytics: { value: WORKSPACE } },
+      parameters: { logAnalytics: { value: WORKSPACE }, effect: { value: "DeployIfNotExists" } },
     });
     expect(assignments["policy-agent-windows"]).to.deep.include({
       policyDefinitionId: "/providers/Microsoft.Authorization/policySetDefinitions/9575b8b7-78ab-4281-b53b-d3c1ace2260b",
-      parameters: { DcrResourceId: { value: dcrId("windows") } },
+      parameters: { DcrResourceId: { value: dcrId("windows") }, effect: { value: "DeployIfNotExists" } },
     });
+    // At the deploying subscription the remediation tasks are the user's (docs/telemetry.md).
+    expect(run.ofType("azure-native:policyinsights:RemediationAtSubscription")).to.deep.equal([]);
     const roles = run.ofType("azure-native:authorization:RoleAssignment").map((r) => [r.name, r.inputs.principalId, r.inputs.roleDefinitionId.split("/").pop(), r.inputs.scope, r.inputs.principalType]);
     expect(roles).to.have.deep.members([
       ["policy-resource-logs-log-analytics-contributor", "principal-policy-resource-logs", "92aaf0da-9dab-42b6-94a3-d43ce8d16293", scope, "ServicePrincipal"],

@@ -18,6 +18,8 @@ export interface Declared {
   azureName: string;
   /** Left in Azure by `pulumi destroy` (the retainOnDelete option as it reached the engine). */
   retainOnDelete: boolean;
+  /** The explicit provider it was declared with (`<provider urn>::<provider id>`), if any. */
+  provider?: string;
 }
 
 /** An invoke (data source) the program made, such as an Entra ID lookup. */
@@ -98,7 +100,7 @@ export interface MockedRun {
  */
 export async function runMocked<T extends { outputs: Record<string, unknown> }>(
   declare: () => T,
-  opts: { stack?: string; organization?: string; calls?: CallMocks; config?: Record<string, unknown>; secretKeys?: string[] } = {},
+  opts: { stack?: string; organization?: string; calls?: CallMocks; config?: Record<string, unknown>; secretKeys?: string[]; otherConfig?: Record<string, string> } = {},
 ): Promise<MockedRun & { result: T }> {
   const resources: Declared[] = [];
   const invokes: Invoke[] = [];
@@ -113,7 +115,7 @@ export async function runMocked<T extends { outputs: Record<string, unknown> }>(
       const inputs = unwrapSecrets(a.inputs, found);
       const azName = azureName(a.type, a.name, inputs);
       const id = a.custom === false ? undefined : mockId(a.type, azName, inputs);
-      resources.push({ type: a.type, name: a.name, inputs, custom: a.custom !== false, id, azureName: azName, retainOnDelete: retained.get(`${a.type}::${a.name}`) ?? false });
+      resources.push({ type: a.type, name: a.name, inputs, custom: a.custom !== false, id, azureName: azName, retainOnDelete: retained.get(`${a.type}::${a.name}`) ?? false, ...(a.provider ? { provider: a.provider } : {}) });
       if (found.length) secretPaths[a.name] = found;
       // Azure fills in the principal of a system-assigned identity.
       const identity = typeof inputs.identity?.type === "string" && inputs.identity.type.includes("SystemAssigned")
@@ -132,8 +134,12 @@ export async function runMocked<T extends { outputs: Record<string, unknown> }>(
     register(req, cb);
   };
   pulumi.runtime.setAllConfig(
-    Object.fromEntries(Object.entries(opts.config ?? {}).map(([k, v]) => [`azdetect:${k}`, typeof v === "string" ? v : JSON.stringify(v)])),
-    (opts.secretKeys ?? []).map((k) => `azdetect:${k}`),
+    {
+      ...Object.fromEntries(Object.entries(opts.config ?? {}).map(([k, v]) => [`azdetect:${k}`, typeof v === "string" ? v : JSON.stringify(v)])),
+      // Other projects' keys (e.g. azure-native:tenantId), as full keys.
+      ...(opts.otherConfig ?? {}),
+    },
+    (opts.secretKeys ?? []).map((k) => (k.includes(":") ? k : `azdetect:${k}`)),
   );
   let result: T;
   // Pulumi records `new Error().stack` on every internal promise (for its leak report), and under
@@ -206,7 +212,7 @@ export async function runMocked<T extends { outputs: Record<string, unknown> }>(
  * Evaluate the program for one stack config (values as in Pulumi.<stack>.yaml: strings, or
  * objects/lists that are passed as JSON, as the Pulumi CLI does).
  */
-export async function runStack(config: Record<string, unknown>, opts: { stack?: string; calls?: CallMocks; secretKeys?: string[]; catalogue?: readonly Detection[]; strictRouting?: boolean; projectDir?: string; organization?: string } = {}): Promise<StackRun> {
+export async function runStack(config: Record<string, unknown>, opts: { stack?: string; calls?: CallMocks; secretKeys?: string[]; catalogue?: readonly Detection[]; strictRouting?: boolean; projectDir?: string; organization?: string; otherConfig?: Record<string, string> } = {}): Promise<StackRun> {
   // A stack without routing config fails by design (every rule must notify someone). Tests that
   // are not about routing may omit it: they get allowUnroutedAlerts. Any routing key, or
   // strictRouting (the plan tool: it must fail exactly as `pulumi up` would), turns this off.
@@ -218,7 +224,7 @@ export async function runStack(config: Record<string, unknown>, opts: { stack?: 
     // Loaded after the mocks so every resource reaches them.
     const { runProgram } = require("../program") as typeof import("../program");
     return runProgram(opts.catalogue, opts.projectDir);
-  }, { stack: opts.stack, organization: opts.organization, calls: opts.calls, secretKeys, config });
+  }, { stack: opts.stack, organization: opts.organization, calls: opts.calls, secretKeys, config, otherConfig: opts.otherConfig });
   const { result: program, ...rest } = run;
   return { ...rest, program };
 }

@@ -2,7 +2,8 @@
 // `npm run plan`, `npm run matrix` and the tests, so they all describe the same deployment.
 import type { Route } from "../config/routing";
 import { TACTICS } from "../detections/model";
-import type { CoverageSummary, TelemetryGaps } from "../planning/coverage";
+import { coverageSummary, type CoverageSummary, type StateCounts, type TelemetryGaps } from "../planning/coverage";
+import { activityLogAlertPlacement, type ScopeTelemetry } from "../planning/estate";
 import { logSourcesDelivered, type CostEstimate, type LogSourceUse } from "../planning/cost";
 import { CREDENTIAL_FIELDS } from "../config";
 import { credentialsIn, ENCRYPTED_PLACEHOLDER } from "../config/credentials";
@@ -30,6 +31,10 @@ export interface PlannedRule {
   technique: string;
   name: string;
   alertKind: "scheduledQuery" | "activityLog";
+  /** Activity-log alerts: how many are deployed (one per watched subscription). */
+  alerts?: number;
+  /** An Activity Log operation match deployed as a log search rule because of the estate: why. */
+  logSearchBecause?: string;
   severity: number;
   evaluationFrequency: string;
   windowSize: string;
@@ -66,6 +71,15 @@ export interface Plan {
     gaps?: TelemetryGaps;
   };
   coverage: CoverageSummary;
+  /** The subscriptions watched, and per subscription (or for the management group) what is delivered, pending or missing. */
+  estate: {
+    mode: "current" | "subscriptions" | "managementGroup";
+    managementGroup?: string;
+    /** Watched subscriptions: listed ones, 1 for the deploying one, unknown for a management group. */
+    subscriptions: number | "unknown";
+    activityLogAlerts: { perSubscription: boolean; subscriptions: number | "unknown"; reason?: string };
+    scopes: (ScopeTelemetry & { coverage: StateCounts })[];
+  };
   cost: CostEstimate;
   /** The deploy-time Entra ID lookups the plan answered with placeholders. */
   entraLookups: string[];
@@ -77,7 +91,7 @@ export interface Plan {
 }
 
 /** Resource types that deliver telemetry to the workspace. */
-const TELEMETRY_TYPES = /:(DiagnosticSetting|SubscriptionDiagnosticSetting|DataCollectionRule|DataCollectionRuleAssociation|VirtualMachineExtension|PolicyAssignment)$/;
+const TELEMETRY_TYPES = /:(DiagnosticSetting|SubscriptionDiagnosticSetting|DataCollectionRule|DataCollectionRuleAssociation|VirtualMachineExtension|PolicyAssignment|RoleAssignment|RemediationAtManagementGroup)$/;
 
 /** A labelled stand-in for a value only Entra ID knows: never a real id, and says what it stands for. */
 const placeholder = (what: string) => `offline-placeholder:${what}`;
@@ -196,6 +210,7 @@ export function summarise(run: StackRun, stack: string, placeholders: string[] =
   const resourceCounts: Record<string, number> = {};
   for (const r of custom) resourceCounts[r.type] = (resourceCounts[r.type] ?? 0) + 1;
   const routing = cfg.routing;
+  const placement = activityLogAlertPlacement(cfg.estate, cfg.activityLogAlertSubscriptionLimit);
   return {
     stack,
     placeholders,
@@ -209,6 +224,8 @@ export function summarise(run: StackRun, stack: string, placeholders: string[] =
         technique: d.detection.technique,
         name: d.detection.name,
         alertKind: d.alertKind,
+        ...(d.alertKind === "activityLog" ? { alerts: placement.subscriptions === "unknown" ? 0 : placement.subscriptions } : {}),
+        ...(d.logSearchBecause ? { logSearchBecause: d.logSearchBecause } : {}),
         severity: d.severity,
         evaluationFrequency: d.evaluationFrequency,
         windowSize: d.overrideQueryTimeRange ?? d.windowSize,
@@ -233,11 +250,18 @@ export function summarise(run: StackRun, stack: string, placeholders: string[] =
       maintenanceWindows: routing.maintenanceWindows.map((w) => w.name),
     },
     telemetry: {
-      read: logSourcesDelivered(detections, run.program.telemetry),
+      read: logSourcesDelivered(detections, run.program.telemetry, cfg.estate),
       resources: custom.filter((r) => TELEMETRY_TYPES.test(r.type)).map((r) => ({ type: r.type, name: r.name })),
       ...(run.outputs.telemetryGaps ? { gaps: run.outputs.telemetryGaps as TelemetryGaps } : {}),
     },
     coverage: run.outputs.coverage as CoverageSummary,
+    estate: {
+      mode: cfg.estate.mode,
+      ...(cfg.estate.mode === "managementGroup" ? { managementGroup: cfg.estate.managementGroupId } : {}),
+      subscriptions: cfg.estate.mode === "subscriptions" ? cfg.estate.subscriptions.length : cfg.estate.mode === "current" ? 1 : "unknown",
+      activityLogAlerts: { perSubscription: placement.allowed, subscriptions: placement.subscriptions, ...(placement.reason ? { reason: placement.reason } : {}) },
+      scopes: run.program.estate.map((s) => ({ ...s, coverage: coverageSummary(detections, s.gaps).states })),
+    },
     cost: run.program.cost,
     entraLookups: entraLookups(run.invokes),
     destroy: destroyAudit(run),
@@ -263,7 +287,9 @@ export function renderPlan(p: Plan): string {
     out.push(`${t.tactic} — ${plural(t.rules.length, "rule")}`);
     for (const r of t.rules) {
       const validated = r.queryValidation ? (r.queryValidation.skip ? ", not validated at creation" : ", validated at creation") : "";
-      const kind = r.alertKind === "activityLog" ? "activity log" : `log search every ${r.evaluationFrequency} over ${r.windowSize}${validated}`;
+      const kind = r.alertKind === "activityLog"
+        ? `activity log${r.alerts && r.alerts > 1 ? ` x ${r.alerts} subscriptions` : ""}`
+        : `log search${r.logSearchBecause ? " (estate)" : ""} every ${r.evaluationFrequency} over ${r.windowSize}${validated}`;
       out.push(`  ${r.technique.padEnd(9)} ${r.key.padEnd(44)} sev ${r.severity}  ${kind}${r.actionGroups.length ? `  -> ${r.actionGroups.join(", ")}` : "  -> no action group"}`);
     }
     out.push("");
@@ -271,10 +297,16 @@ export function renderPlan(p: Plan): string {
   out.push(...renderValidation(p), "");
   out.push(...renderRouting(p.routing), "");
   out.push(...renderTelemetry(p.telemetry), "");
+  out.push(...renderEstate(p.estate), "");
   out.push(...renderCoverage(p.coverage), "");
   out.push(...renderCost(p.cost), "");
   out.push("Azure resources to create:");
-  for (const [type, n] of Object.entries(p.resourceCounts).sort()) out.push(`  ${String(n).padStart(4)}  ${type.replace(/^azure-native:/, "")}`);
+  for (const [type, n] of Object.entries(p.resourceCounts).sort()) {
+    if (type.startsWith("pulumi:providers:")) continue;
+    out.push(`  ${String(n).padStart(4)}  ${type.replace(/^azure-native:/, "")}`);
+  }
+  const providers = p.resourceCounts["pulumi:providers:azure-native"];
+  if (providers) out.push(`and ${plural(providers, "azure-native provider")}, one per listed subscription (Pulumi's, not Azure resources)`);
   out.push("", ...renderDestroy(p.destroy), "");
   return out.join("\n");
 }
@@ -345,6 +377,26 @@ function renderTelemetry(t: Plan["telemetry"]): string[] {
   return out;
 }
 
+const STATUS_MARK: Record<string, string> = { delivered: "delivered", pending: "PENDING", missing: "MISSING", provided: "provided" };
+
+function renderEstate(e: Plan["estate"]): string[] {
+  const watched = e.mode === "managementGroup"
+    ? `management group ${e.managementGroup} (every current and future subscription under it, by Azure Policy)`
+    : e.mode === "subscriptions" ? `${plural(e.subscriptions as number, "listed subscription")} (one provider and one stack-named Activity Log setting each)` : "the subscription the stack deploys to";
+  const out = [`Subscriptions watched: ${watched}`];
+  out.push(e.activityLogAlerts.perSubscription
+    ? `  activity-log alerts: one per detection ${e.mode === "current" ? "in the subscription" : `in each of the ${e.activityLogAlerts.subscriptions} subscriptions`}; log search rules: one per detection on the workspace`
+    : `  activity-log alerts: none — ${e.activityLogAlerts.reason}; log search rules: one per detection on the workspace`);
+  for (const s of e.scopes) {
+    const label = s.kind === "managementGroup" ? `management group ${s.id}` : s.kind === "deploying-subscription" ? "deploying subscription" : `subscription ${s.id}${s.name ? ` (${s.name})` : ""}`;
+    const cov = s.coverage;
+    const ingestion = s.ingestionMonthly ? `; ingestion ${s.ingestionMonthly.toFixed(2)}/month` : "";
+    out.push(`  ${label}: ${cov.deployed} techniques covered, ${cov["deployed-telemetry-missing"]} missing telemetry${ingestion}`);
+    for (const src of s.sources) out.push(`    ${src.source.padEnd(58)} ${STATUS_MARK[src.status].padEnd(9)} ${src.how}`);
+  }
+  return out;
+}
+
 function renderCoverage(c: CoverageSummary): string[] {
   const s = c.states;
   return [
@@ -358,7 +410,7 @@ function renderCost(c: CostEstimate): string[] {
   const rows: [string, string, string][] = [];
   const money = (x: number) => x.toFixed(2);
   for (const t of c.rules.tiers) rows.push([`${plural(t.rules, "log search rule")} at the ${t.tier} price`, `x ${money(t.pricePerRule)}`, money(t.monthly)]);
-  rows.push([`${plural(c.rules.activityLogFree, "activity-log alert")}`, "free", money(0)]);
+  rows.push([c.rules.activityLogAlerts === c.rules.activityLogFree ? plural(c.rules.activityLogFree, "activity-log alert") : `${plural(c.rules.activityLogAlerts, "activity-log alert")} (${c.rules.activityLogFree} detections x ${c.rules.activityLogAlerts / Math.max(1, c.rules.activityLogFree)} subscriptions)`, "free", money(0)]);
   const rules = rows.splice(0);
   for (const t of c.timeSeries.tiers) rows.push([`${plural(t.splitRules, "split rule")} at the ${t.tier} price`, `${t.extraSeries} extra series x ${money(t.pricePerSeries)}`, money(t.monthly)]);
   const series = rows.splice(0);
@@ -376,6 +428,7 @@ function renderCost(c: CostEstimate): string[] {
     `Estimated monthly cost (${c.currency}; ${provenance.join("; ")} — pricing/azure-monitor.json)`,
     `  Alert rules, exact from the price table: ${money(c.rules.monthly)}`,
     ...rules.map(line),
+    ...(c.rules.estateLogSearch ? [`    of which ${plural(c.rules.estateLogSearch.rules, "Activity Log operation match")} as log search rules for the estate: ${money(c.rules.estateLogSearch.monthly)} (${c.rules.estateLogSearch.reason})`] : []),
     `  Time series of split rules, estimate (${c.timeSeries.timeSeriesPerRule} per rule assumed, the first is in the rule price): ${money(c.timeSeries.monthly)}`,
     ...series.map(line),
     `  Log ingestion, estimate (GB/day per instance x instances x ${c.ingestion.daysPerMonth.toFixed(2)} days x ${money(c.ingestion.pricePerGb)}/GB): ${money(c.ingestion.monthly)}`,

@@ -118,7 +118,7 @@ const tokenNewIp: Detection = {
     trigger: { operator: "GreaterThan", threshold: 0, timeAggregation: "Count", dimensions: ["Caller", "CallerIpAddress"] },
   },
   requires: [ACTIVITY_ADMIN, { source: "entraId", categories: ["ManagedIdentitySignInLogs"] }],
-  entities: { account: "Caller", ip: "CallerIpAddress", resource: "Resources" },
+  entities: { account: "Caller", ip: "CallerIpAddress", resource: "Resources", subscription: "Resources" },
   samples: {
     source:
       "log-values.md 1.4 (Caller = service principal object id, Claims_d.appid), 3.3 (AADManagedIdentitySignInLogs columns); " +

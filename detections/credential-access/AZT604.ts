@@ -58,13 +58,13 @@ function distinctReadsQuery(p: Record<string, unknown>, operations: string[], th
     ...(perDay ? [day.today] : []),
     "| where isnotempty(ObjectName)",
     `| summarize DistinctObjects = dcount(${objectKey}), ${perDay ? `DistinctSeen = dcountif(${objectKey}, ${day.seen}), ` : ""}Reads = count(), Objects = make_set(ObjectName, 50),`,
-    "    Vaults = make_set(Resource, 20), Operations = make_set(OperationName, 10), CallerIPAddress = take_any(CallerIPAddress),",
+    "    Vaults = make_set(Resource, 20), VaultIds = make_set(ResourceId, 20), Operations = make_set(OperationName, 10), CallerIPAddress = take_any(CallerIPAddress),",
     `    FirstRead = min(TimeGenerated), LastRead = max(TimeGenerated), ${NEW_EVIDENCE.aggregate} by Identity, Upn, ObjectId, AppId`,
     `| where DistinctObjects >= ${kql.num(threshold)}`,
     // Per day: the count reached the threshold in this run (so some reads, the newest among them, arrived since the previous run).
     ...(perDay ? [`| where DistinctSeen < ${kql.num(threshold)}`] : []),
     NEW_EVIDENCE.since(frequency),
-    `| project ${NEW_EVIDENCE.output("LastRead")}, Identity, Upn, ObjectId, AppId, CallerIPAddress, Vaults, DistinctObjects, Reads, Objects, Operations, FirstRead`,
+    `| project ${NEW_EVIDENCE.output("LastRead")}, Identity, Upn, ObjectId, AppId, CallerIPAddress, Vaults, VaultIds, DistinctObjects, Reads, Objects, Operations, FirstRead`,
   ].join("\n");
 }
 
@@ -84,7 +84,7 @@ function arrivalCases(burst: (start: number, over?: SampleRow) => SampleRow[], f
 }
 
 const DUMP_TRIGGER = { operator: "GreaterThan" as const, threshold: 0, timeAggregation: "Count" as const, dimensions: ["Identity", "AppId"] };
-const ENTITIES = { account: "Identity", ip: "CallerIPAddress", resource: "Vaults" };
+const ENTITIES = { account: "Identity", ip: "CallerIPAddress", resource: "Vaults", subscription: "VaultIds" };
 
 const secretArrival = arrivalCases((start, over) => reads("SecretGet", "secrets", names("app-secret", 10), start, over), 60);
 
@@ -222,7 +222,7 @@ const deniedThenRead: Detection = {
         // The later event: successful reads ingested since the previous run.
         `let allowed = ${keyVaultEvents(READ_OPERATIONS, kvAllow(p), KV_READ_OK, `${ingestedSinceLastRun("PT1H")}\n${NEW_EVIDENCE.extend}`)}`,
         `| summarize FirstAllowed = min(TimeGenerated), LastAllowed = max(TimeGenerated), CallerIPAddress = take_any(CallerIPAddress), ${NEW_EVIDENCE.aggregate}`,
-        "    by Identity, Upn, ObjectId, AppId, Vault = Resource, OperationName, ObjectName;",
+        "    by Identity, Upn, ObjectId, AppId, Vault = Resource, VaultId = ResourceId, OperationName, ObjectName;",
         // The earlier event, by TimeGenerated: a denial of the same request at most two hours before a new read.
         `let denied = ${keyVaultEvents(READ_OPERATIONS, kvAllow(p), KV_DENIED)}`,
         // Reduced before the join: one row per request and minute.
@@ -230,15 +230,15 @@ const deniedThenRead: Detection = {
         "allowed",
         "| join kind=inner denied on Identity, Upn, ObjectId, AppId, Vault, OperationName, ObjectName",
         "| where DeniedTime < LastAllowed and DeniedTime >= FirstAllowed - 2h",
-        "| summarize FirstDenied = min(DeniedTime), Denials = sum(MinuteDenials) by Identity, Upn, ObjectId, AppId, Vault, OperationName, ObjectName, LastAllowed, CallerIPAddress, LastIngested",
+        "| summarize FirstDenied = min(DeniedTime), Denials = sum(MinuteDenials) by Identity, Upn, ObjectId, AppId, Vault, VaultId, OperationName, ObjectName, LastAllowed, CallerIPAddress, LastIngested",
         '| summarize FirstDenied = min(FirstDenied), LastAllowed = max(LastAllowed), Denials = sum(Denials), Objects = make_set(strcat(OperationName, " ", ObjectName), 50),',
-        "    CallerIPAddress = take_any(CallerIPAddress), LastIngested = max(LastIngested) by Identity, Upn, ObjectId, AppId, Vault",
-        `| project ${NEW_EVIDENCE.output("LastAllowed")}, Identity, Upn, ObjectId, AppId, CallerIPAddress, Vault, FirstDenied, Denials, Objects`,
+        "    CallerIPAddress = take_any(CallerIPAddress), LastIngested = max(LastIngested) by Identity, Upn, ObjectId, AppId, Vault, VaultId",
+        `| project ${NEW_EVIDENCE.output("LastAllowed")}, Identity, Upn, ObjectId, AppId, CallerIPAddress, Vault, VaultId, FirstDenied, Denials, Objects`,
       ].join("\n"),
     trigger: { operator: "GreaterThan", threshold: 0, timeAggregation: "Count", dimensions: ["Identity", "Vault"] },
   },
   requires: [KEYVAULT_AUDIT],
-  entities: { account: "Identity", ip: "CallerIPAddress", resource: "Vault" },
+  entities: { account: "Identity", ip: "CallerIPAddress", resource: "Vault", subscription: "VaultId" },
   samples: {
     source: SOURCE,
     fires: [
@@ -333,15 +333,15 @@ const certificateDump: Detection = {
         "| summarize CertificateCalls = countif(IsCertificate), CertificatesSeen = make_set_if(ObjectName, IsCertificate and isnotempty(ObjectName), 50),",
         "    SecretsRead = make_set_if(ObjectName, IsSecret, 50), DistinctSecrets = dcountif(ObjectName, IsSecret),",
         "    CallerIPAddress = take_any(CallerIPAddress), FirstRead = min(TimeGenerated), LastRead = max(TimeGenerated),",
-        `    ${NEW_EVIDENCE.aggregate} by Identity, Upn, ObjectId, AppId, Vault = Resource`,
+        `    ${NEW_EVIDENCE.aggregate} by Identity, Upn, ObjectId, AppId, Vault = Resource, VaultId = ResourceId`,
         `| where CertificateCalls > 0 and DistinctSecrets >= ${kql.num(num(p, "minDistinctSecrets"))}`,
         NEW_EVIDENCE.since("PT1H"),
-        `| project ${NEW_EVIDENCE.output("LastRead")}, Identity, Upn, ObjectId, AppId, CallerIPAddress, Vault, DistinctSecrets, CertificatesSeen, SecretsRead, FirstRead`,
+        `| project ${NEW_EVIDENCE.output("LastRead")}, Identity, Upn, ObjectId, AppId, CallerIPAddress, Vault, VaultId, DistinctSecrets, CertificatesSeen, SecretsRead, FirstRead`,
       ].join("\n"),
     trigger: { operator: "GreaterThan", threshold: 0, timeAggregation: "Count", dimensions: ["Identity", "Vault"] },
   },
   requires: [KEYVAULT_AUDIT],
-  entities: { account: "Identity", ip: "CallerIPAddress", resource: "Vault" },
+  entities: { account: "Identity", ip: "CallerIPAddress", resource: "Vault", subscription: "VaultId" },
   samples: {
     source: SOURCE,
     fires: [

@@ -294,7 +294,7 @@ const DISTINCT_TARGETS_FREQUENCY = "PT1H";
 /** Hourly, over the rows ingested since the previous run (Activity Log rows land 3-20 minutes late). */
 export const DISTINCT_TARGETS_SCHEDULE = ingestionSchedule(DISTINCT_TARGETS_FREQUENCY);
 export const DISTINCT_TARGETS_TRIGGER = { operator: "GreaterThan" as const, threshold: 0, timeAggregation: "Count" as const, dimensions: ["Caller", "CallerIpAddress"] };
-export const DISTINCT_TARGETS_ENTITIES = { account: "Caller", ip: "CallerIpAddress", resource: "Targets" };
+export const DISTINCT_TARGETS_ENTITIES = { account: "Caller", ip: "CallerIpAddress", resource: "Targets", subscription: "Targets" };
 
 /** Automation account id (group 1) and runbook name (group 1) out of an AzureActivity _ResourceId. */
 export const AUTOMATION_ACCOUNT = "(?i)^(.*/providers/microsoft\\.automation/automationaccounts/[^/]+)";
@@ -338,6 +338,6 @@ export function changeThenRunParts(
       trigger: CHANGE_THEN_RUN_TRIGGER,
     },
     requires: [ACTIVITY_ADMIN],
-    entities: { account: "Caller", ip: "CallerIpAddress", resource: "Container" },
+    entities: { account: "Caller", ip: "CallerIpAddress", resource: "Container", subscription: "Container" },
   };
 }

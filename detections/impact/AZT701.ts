@@ -227,7 +227,7 @@ const sasNewIp: Detection = {
       tables: ["StorageFileLogs"],
     },
   ],
-  entities: { ip: "CallerIp", resource: "AccountName" },
+  entities: { ip: "CallerIp", resource: "AccountName", subscription: "_ResourceId" },
   samples: {
     source:
       "log-values.md 5 (AuthenticationType SAS, CallerIpAddress with port, StatusCode string, ObjectKey form); StatusText SASSuccess/SASAuthorizationError " +

@@ -99,7 +99,7 @@ const smbMountNewIp: Detection = {
       tables: ["StorageFileLogs"],
     },
   ],
-  entities: { ip: "CallerIp", resource: "AccountName" },
+  entities: { ip: "CallerIp", resource: "AccountName", subscription: "_ResourceId" },
   samples: {
     source:
       "log-values.md 5 (SMB operation names SessionSetup/TreeConnect from the Storage logged-operations list; AuthenticationType AccountKey [S51]; " +

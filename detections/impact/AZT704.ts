@@ -224,7 +224,7 @@ const blobUndelete: Detection = {
       tables: ["StorageBlobLogs"],
     },
   ],
-  entities: { account: "Requester", ip: "CallerIp", resource: "AccountName" },
+  entities: { account: "Requester", ip: "CallerIp", resource: "AccountName", subscription: "_ResourceId" },
   samples: {
     source: "log-values.md 5 (UndeleteBlob in the logged-operations list, OAuth requester columns, CallerIpAddress with port); RestoreContainer name (unverified)",
     fires: [

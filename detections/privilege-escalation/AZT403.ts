@@ -76,7 +76,7 @@ const imageTamper: Detection = {
       tables: ["StorageFileLogs"],
     },
   ],
-  entities: { account: "Requester", ip: "CallerIp", resource: "ObjectKey" },
+  entities: { account: "Requester", ip: "CallerIp", resource: "ObjectKey", subscription: "_ResourceId" },
   samples: {
     source:
       "Cloud Shell image path from learn.microsoft.com persisting-shell-storage; StorageFileLogs columns and forms from log-values.md 5 " +

@@ -134,7 +134,7 @@ function impersonation(s: ImpersonationSpec): Detection {
       { source: "activityLog", categories: ["Administrative"] },
       { source: "entraId", categories: ["ManagedIdentitySignInLogs"] },
     ],
-    entities: { account: "Caller", ip: "CallerIpAddress", resource: "ChangedResource" },
+    entities: { account: "Caller", ip: "CallerIpAddress", resource: "ChangedResource", subscription: "ChangedResource" },
     samples: {
       source:
         "log-values.md 1.1-1.3 (upper-case OperationNameValue, Success, lower-case _ResourceId), 1.5 (these operations are logged), " +
