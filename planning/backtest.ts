@@ -345,7 +345,7 @@ function silencer(r: ResolvedDetection, e: { column: string; kind?: keyof Detect
   for (const p of candidateParameters(r, e.kind)) {
     const params: ParameterValues = { ...r.parameters, [p.name]: [...new Set([...(r.parameters[p.name] as string[]), e.value])] };
     let query: string;
-    try { query = renderQuery(r.detection, params, r); } catch { continue; }
+    try { query = queryWith(r, params); } catch { continue; }
     const silenced = r.alertKind === "activityLog"
       ? activityLogSilenced(r, params, e)
       : replaySchedule(r, tables, sample, opts.emulator, query).alerts.every((a) => !alertHasValue(a, e.column, e.value));
@@ -355,6 +355,16 @@ function silencer(r: ResolvedDetection, e: { column: string; kind?: keyof Detect
     }
   }
   return { allowlist: null, verified: false };
+}
+
+/**
+ * The rule's query with other parameter values, as deployed: what resolving added after rendering
+ * the catalogue's query (the estate's SubscriptionId column, which the rule's dimensions name) is kept.
+ */
+function queryWith(r: ResolvedDetection, params: ParameterValues): string {
+  const rendered = renderQuery(r.detection, r.parameters, r);
+  const added = r.query.startsWith(rendered) ? r.query.slice(rendered.length) : "";
+  return renderQuery(r.detection, params, r) + added;
 }
 
 function alertHasValue(a: FiredAlert, column: string, value: string): boolean {

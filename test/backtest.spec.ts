@@ -11,9 +11,11 @@ import { isoDurationMs } from "../detections/kql";
 import { evaluateAlert } from "../kusto/alert";
 import { WorkspaceTables } from "../kusto/tables";
 import { backtest, columnsRead, evaluationTimes } from "../planning/backtest";
-import { queryTimeRange, renderQuery, triggerOf, type ResolvedDetection } from "../planning/resolve";
+import { queryTimeRange, renderQuery, resolveDetections, triggerOf, type ResolvedDetection } from "../planning/resolve";
 import { caseParameters, runCase } from "../planning/samples";
 import { backtestCommand, errorLine } from "../tools/backtest";
+import { parseStackConfig } from "../config";
+import { readStackFile } from "../config/stackFile";
 
 const root = path.join(__dirname, "..");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "azdetect-backtest-"));
@@ -107,6 +109,21 @@ describe("backtest report", () => {
     expect(mallory).to.deep.include({ alerts: 1, allowlist: 'allowlists.callers: ["mallory@contoso.onmicrosoft.com"]', verified: true });
     expect(r.notEvaluated).to.deep.include({ key: "azt103-ssh-probed-from-internet", reason: "no rows for Syslog" });
     expect(r.detections.every((x: { tables: string[] }) => x.tables.every((t) => t === "AzureActivity"))).to.equal(true);
+  });
+
+  it("verifies an allowlist entry on the query as deployed (with the columns resolving adds, such as SubscriptionId)", () => {
+    // A rule whose catalogue query has no SubscriptionId: resolving appends it (a dimension of every
+    // estate-wide rule), and the re-run with an allowlist entry must keep it.
+    const rule = resolveDetections(parseStackConfig(readStackFile(path.join(root, "Pulumi.dev.yaml")), "dev")).find((r) => r.key === "azt701-2-sas-new-ip")!;
+    expect(rule.trigger.dimensions).to.include("SubscriptionId");
+    expect(renderQuery(rule.detection, rule.parameters, rule)).to.not.include("SubscriptionId");
+    const c = rule.detection.samples.fires[0];
+    const s = onSchedule(rule.detection, c);
+    const empty = Object.fromEntries(rule.detection.requires.flatMap(tablesOf).map((t) => [t, [] as SampleRow[]]));
+    const report = backtest([rule], new WorkspaceTables({ ...empty, ...s.rows }), { to: new Date(s.now) });
+    expect(report.notEvaluated).to.deep.equal([]);
+    const ip = report.detections[0].topEntities.find((e) => e.column === "CallerIp");
+    expect(ip, JSON.stringify(report.detections[0].topEntities)).to.deep.include({ allowlist: `allowlists.ipAddresses: ["${ip!.value}"]`, verified: true });
   });
 
   it("text and html formats", async () => {
