@@ -70,3 +70,13 @@ export type { ComponentNaming } from "./components/names";
 // stack under Pulumi's mocks, which replace the engine of the process) ------------------------
 
 export { buildPlan, renderPlan, readStackFile, type Plan } from "./tools/planning";
+
+// ---- Tune before you deploy: a stack's rules over a tenant's own rows (README, "Tune before you
+// deploy"). Rows come from exports (loadRows) or in memory (WorkspaceTables); the reports are
+// plain functions of the backtest's result -------------------------------------------------
+
+export { loadRows, rowsFromData, RowsError, type LoadedRows, type ReadOptions } from "./kusto/rows";
+export { WorkspaceTables } from "./kusto/tables";
+export { backtest, columnsRead, type BacktestReport, type BacktestOptions, type DetectionBacktest, type TopEntity, type Alert as BacktestAlert } from "./planning/backtest";
+export { renderText as renderBacktestText, renderHtml as renderBacktestHtml } from "./tools/backtest/report";
+export { detect, DetectError } from "./tools/detect";

@@ -84,6 +84,14 @@ export const SOURCES = {
   windowsEvents: docs("Collect Windows events with Azure Monitor Agent (security events, XPath queries)", "articles/azure-monitor/agents/data-collection-windows-events.md", "0f835f4c7e883f94fe02c7827179f21c50854521"),
   agentSamples: docs("Resource Manager template samples for agents (Azure Monitor Agent extension)", "articles/azure-monitor/agents/resource-manager-agent.md", "30a5ec20eb63aced1c900ea06a83c3b273ca2049"),
   workspaceTiers: docs("Azure Monitor Logs cost calculations (legacy pricing tiers, commitment tiers)", "articles/azure-monitor/logs/cost-logs.md", "0488e07bf841a42b1ad21a31063e9f304f4b132d"),
+  queryApiLimits: docs("Azure Monitor service limits: Log Analytics workspaces, Query API", "articles/azure-monitor/logs/includes/azure-monitor-limits-workspaces.md", "1566e016ac25e7b5ccf984640aa3ec267eda2d45"),
+  queryThrottling: docs("Azure Monitor service limits: log queries, user query throttling", "articles/azure-monitor/logs/includes/azure-monitor-limits-log-queries.md", "005411c2ae0b1234548af8c9312231d443eee023"),
+  queryTimeouts: docs("Log Analytics API: timeouts (Prefer: wait, 504 Gateway Timeout)", "articles/azure-monitor/logs/api/timeouts.md", "fd0af3bfd6cbc94a2a815bd55f498ff8f4d0a454"),
+  queryResponseFormat: docs("Log Analytics API response format (tables, columns, rows; a partial error)", "articles/azure-monitor/logs/api/response-format.md", "498534b635514e0acea5b632541121ad5281f4da"),
+  queryErrors: docs("Log Analytics API errors (403 InsufficientAccessError, 404 PathNotFoundError)", "articles/azure-monitor/logs/api/errors.md", "04f72d4a9174fd66a95e055400e9b8af4c39872c"),
+  queryPermissions: docs("Permissions required to query (Microsoft.OperationalInsights/workspaces/query/*/read, Log Analytics Reader)", "articles/azure-monitor/logs/includes/log-analytics-query-permissions.md", "c34bb2246f2c0741d5b4d3182daf163c8b1967eb"),
+  tablePlans: docs("Azure Monitor Logs overview: table plans (query price included for Analytics, not for Basic and Auxiliary)", "articles/azure-monitor/logs/data-platform-logs.md", "08c110a05b45ea5510ca37baf267337d21cc66f2"),
+  basicLogsQuery: docs("Query data in a Basic and Auxiliary table: pricing model (charged per GB the query scans)", "articles/azure-monitor/logs/basic-logs-query.md", "128b0495c67ee6fc9b938c98363ecd2ffe73cd61"),
 } satisfies Record<string, Source>;
 
 const MIN = 60_000;
@@ -106,6 +114,22 @@ export const MUTE_MINUTES = [5, 10, 15, 30, 45, 60, 120, 180, 240, 300, 360, 144
 
 /** "The alert time range is limited to a maximum of two days" (logAlertRule, Override query time range). */
 export const MAX_QUERY_TIME_RANGE_MS = 2880 * MIN;
+
+/**
+ * The Log Analytics query API (what `npm run backtest -- --workspace` pulls rows with). A response
+ * over a limit comes back as a partial result, not as an error status (queryResponseFormat).
+ */
+export const QUERY_API = {
+  /** "Maximum records returned in a single query: 500,000" (queryApiLimits). */
+  maxRows: 500_000,
+  /** "~104 MB (~100 MiB) ... The API returns up to 64 MB of compressed data, which translates to up to 100 MB of raw data" (queryApiLimits). */
+  maxResponseBytes: 100 * 2 ** 20,
+  /** "Maximum query running time: 10 minutes" (queryApiLimits); "The default timeout is 3 minutes. The maximum timeout is 10 minutes", set with `Prefer: wait=<seconds>`, a query over it fails with 504 (queryTimeouts). */
+  maxServerTimeoutSeconds: 600,
+  /** "200 requests per 30 seconds per Microsoft Entra user or client IP address" (queryApiLimits); beyond it, and beyond 5 concurrent queries queued for 3 minutes, HTTP 429 (queryThrottling). */
+  maxRequestsPer30s: 200,
+  maxConcurrentQueries: 5,
+};
 
 export const LIMITS = {
   /** "You can apply up to six dimensions per alert rule" (logAlertRule). */

@@ -70,6 +70,11 @@ export interface WorkspaceTablesOptions {
    * dropped when it is typed: a week of rows then fits in memory. Default: every schema column.
    */
   columns?: Record<string, ReadonlySet<string>>;
+  /**
+   * A row without `_TimeReceived` is taken as ingested this long after its TimeGenerated, and its
+   * `_TimeReceived` set so (exports carry no ingestion time). Default: at its TimeGenerated.
+   */
+  ingestionLagMs?: number;
 }
 
 /**
@@ -82,27 +87,40 @@ export class WorkspaceTablesBuilder {
 
   /**
    * Type one row of `table`; `where` names it in errors (default: "<table> row <i>"). A column the
-   * schema does not know is an error, unless `exported.onUnknown` takes it; an exported row's empty
+   * schema does not know is an error, unless `exported.onUnknown` takes it: it returns the schema
+   * column the name spells (an export's alias), or nothing to drop it. An exported row's empty
    * cells ("") are absent values, as exports write a null.
    */
-  add(table: string, raw: Row, where?: string, exported?: { onUnknown: (column: string) => void }): void {
+  add(table: string, raw: Row, where?: string, exported?: { onUnknown: (column: string, value: unknown) => string | undefined }): void {
     const onUnknown = exported?.onUnknown;
     const t = this.declare(table);
     const i = t.rows.length;
     const at = where ?? `${table} row ${i}`;
     if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new SampleDataError(`${at}: not an object`);
+    let src = raw;
     for (const key in raw) {
       if (t.known.has(key)) continue;
       if (!onUnknown) throw new SampleDataError(`${at}: unknown column '${key}' (not in the ${table} schema)`);
-      onUnknown(key);
+      const v = raw[key];
+      const alias = onUnknown(key, v);
+      if (alias === undefined || !t.known.has(alias) || v === null || v === undefined || v === "") continue;
+      const given = src[alias];
+      if (given !== null && given !== undefined && given !== "") throw new SampleDataError(`${at}: column '${alias}' given twice ('${alias}' and '${key}')`);
+      if (src === raw) src = { ...raw };
+      src[alias] = v;
     }
     const r: Record<string, Value> = {};
     for (const c of t.kept) {
-      const v = raw[c.name];
+      const v = src[c.name];
       r[c.name] = typeInput(exported && v === "" ? null : v, c.type, `${at}, column '${c.name}' (${c.type})`);
     }
     const tg = r.TimeGenerated instanceof Date ? r.TimeGenerated.getTime() : NaN;
-    const received = r._TimeReceived instanceof Date ? r._TimeReceived.getTime() : NaN;
+    let received = r._TimeReceived instanceof Date ? r._TimeReceived.getTime() : NaN;
+    const lag = this.opts.ingestionLagMs;
+    if (Number.isNaN(received) && lag !== undefined && !Number.isNaN(tg)) {
+      received = tg + lag;
+      if ("_TimeReceived" in r) r._TimeReceived = new Date(received);
+    }
     t.rows.push({ row: r, seq: i, tg, ing: Number.isNaN(received) ? tg : received });
   }
 

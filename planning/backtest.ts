@@ -15,7 +15,7 @@ import { tablesOf, type Detection, type GlobalAllowlist, type ParameterValues } 
 import type { ResolvedDetection } from "./resolve";
 import { renderQuery } from "./resolve";
 import { conditionMatches, FIELD_COLUMNS } from "./samples";
-import { analyze } from "../kusto/language";
+import { analyze, syntaxKindName } from "../kusto/language";
 import { tableSchemas } from "../kusto/language";
 
 /** Options of the alert emulator that a replay passes on unchanged (e.g. how results are binned). */
@@ -120,13 +120,32 @@ export function columnsRead(rules: ResolvedDetection[]): Record<string, Set<stri
   return out;
 }
 
-type Node = { ChildCount: number; GetChild(i: number): Node | null; IsToken: boolean; Kind: number; SimpleName?: string; ReferencedSymbol?: { Kind: number } | null };
+type Node = { ChildCount: number; GetChild(i: number): Node | null; IsToken: boolean; Kind: number; SimpleName?: string; ReferencedSymbol?: { Kind: number } | null; LiteralValue?: unknown };
+/**
+ * Column references, and the names `column_ifexists("<name>", ...)` reads: a column that exists
+ * only once a record has carried it (AzureDiagnostics' identity_claim_* columns) is named in a
+ * string, not referenced.
+ */
 function collectColumnNames(n: Node, into: Set<string>): void {
   if (n.ReferencedSymbol && n.ReferencedSymbol.Kind === Kusto.Language.Symbols.SymbolKind.Column && n.SimpleName) into.add(String(n.SimpleName));
+  if (syntaxKindName(n.Kind) === "FunctionCallExpression" && n.GetChild(0)?.SimpleName === "column_ifexists") {
+    const first = firstStringLiteral(n.GetChild(1));
+    if (first !== undefined) into.add(first);
+  }
   for (let i = 0; i < n.ChildCount; i++) {
     const c = n.GetChild(i);
     if (c && !c.IsToken) collectColumnNames(c, into);
   }
+}
+
+function firstStringLiteral(n: Node | null): string | undefined {
+  if (!n) return undefined;
+  if (syntaxKindName(n.Kind) === "StringLiteralExpression" && typeof n.LiteralValue === "string") return n.LiteralValue;
+  for (let i = 0; i < n.ChildCount; i++) {
+    const found = firstStringLiteral(n.GetChild(i));
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 /** Evaluation instants of a schedule: multiples of the frequency (from the epoch) from the first after `from` through `to`. */
@@ -326,7 +345,7 @@ function silencer(r: ResolvedDetection, e: { column: string; kind?: keyof Detect
   for (const p of candidateParameters(r, e.kind)) {
     const params: ParameterValues = { ...r.parameters, [p.name]: [...new Set([...(r.parameters[p.name] as string[]), e.value])] };
     let query: string;
-    try { query = renderQuery(r.detection, params, r); } catch { continue; }
+    try { query = queryWith(r, params); } catch { continue; }
     const silenced = r.alertKind === "activityLog"
       ? activityLogSilenced(r, params, e)
       : replaySchedule(r, tables, sample, opts.emulator, query).alerts.every((a) => !alertHasValue(a, e.column, e.value));
@@ -336,6 +355,16 @@ function silencer(r: ResolvedDetection, e: { column: string; kind?: keyof Detect
     }
   }
   return { allowlist: null, verified: false };
+}
+
+/**
+ * The rule's query with other parameter values, as deployed: what resolving added after rendering
+ * the catalogue's query (the estate's SubscriptionId column, which the rule's dimensions name) is kept.
+ */
+function queryWith(r: ResolvedDetection, params: ParameterValues): string {
+  const rendered = renderQuery(r.detection, r.parameters, r);
+  const added = r.query.startsWith(rendered) ? r.query.slice(rendered.length) : "";
+  return renderQuery(r.detection, params, r) + added;
 }
 
 function alertHasValue(a: FiredAlert, column: string, value: string): boolean {

@@ -4,7 +4,7 @@
 // generated from it (`npm run docs`).
 //
 // Replay. Recordings carry no ingestion time: each row is taken as ingested `ingestionLag` (the
-// manifest's, default PT5M) after its TimeGenerated (planning/rows.ts withIngestionLag). A rule runs
+// manifest's, default PT5M) after its TimeGenerated (kusto/rows.ts ingestionLagMs). A rule runs
 // at instants stepped by its evaluationFrequency; since every log search rule selects rows by
 // arrival (a catalogue test enforces it), only a run whose last period ingested a row of its tables
 // can alert, so those runs are the ones evaluated; each sees the rows ingested by its instant.
@@ -15,8 +15,10 @@ import * as path from "path";
 import { DETECTIONS } from "../detections";
 import { isoDurationMs } from "../detections/kql";
 import { tablesOf, type Detection, type SampleRow } from "../detections/model";
+import { activityLogEventRows, resourceLogRecordRows } from "../azure/published-events";
+import { loadRows, plainRows, rowsFromData, type LoadedRows, type ReadOptions } from "../kusto/rows";
+import { WorkspaceTables } from "../kusto/tables";
 import { runCase } from "./samples";
-import { ingestedBy, rowsFromActivityLogEvents, rowsFromCsv, rowsFromResourceLogRecords, withIngestionLag } from "./rows";
 
 export const RECORDINGS_DIR = path.join(__dirname, "..", "azure", "recordings");
 
@@ -24,7 +26,7 @@ export const RECORDINGS_DIR = path.join(__dirname, "..", "azure", "recordings");
  * What a recording is. A recorded export: rows a Log Analytics workspace returned (the portal's CSV
  * export), as Azure wrote them. A documented example: an event published in documentation or an
  * attack-simulation write-up (often redacted), in the form Azure sends outside Log Analytics,
- * converted to the table's columns by a stated mapping (planning/rows.ts). Claims about what Azure
+ * converted to the table's columns by a stated mapping (azure/published-events.ts). Claims about what Azure
  * writes rest on recorded exports; documented examples show that a detection matches the operation,
  * names and values the documentation gives.
  */
@@ -78,29 +80,25 @@ export function loadManifest(): Manifest {
 
 /** The recording's rows as the evaluator takes them, with `_TimeReceived` = TimeGenerated + lag. */
 export function recordingRows(r: Recording, lagMs: number): { tables: Record<string, SampleRow[]>; dropped: string[] } {
-  const { tables, dropped } = readRecording(r);
-  if (Object.keys(tables).some((t) => t !== r.table)) throw new Error(`${r.file}: holds rows of ${Object.keys(tables).join(", ")}, the manifest says ${r.table}`);
-  for (const [t, rows] of Object.entries(tables)) {
-    tables[t] = rows.map((row, i) => {
-      if (row.TimeGenerated !== undefined) return row;
-      if (!r.at) throw new Error(`${r.file}: row ${i + 1} has no TimeGenerated; give the manifest a timeColumn or an 'at'`);
-      return { ...row, TimeGenerated: new Date(r.at).toISOString() };
-    });
-  }
-  return { tables: withIngestionLag(tables, lagMs), dropped };
+  const { tables, dropped } = readRecording(r, lagMs);
+  const names = tables.names().filter((t) => tables.rowCount(t) > 0);
+  if (names.some((t) => t !== r.table)) throw new Error(`${r.file}: holds rows of ${names.join(", ")}, the manifest says ${r.table}`);
+  return { tables: plainRows(tables), dropped };
 }
 
-function readRecording(r: Recording): { tables: Record<string, SampleRow[]>; dropped: string[] } {
-  const content = fs.readFileSync(path.join(RECORDINGS_DIR, r.file), "utf8");
+/** Read through kusto/rows.ts, the reader of every export; documented examples first go through their converter. */
+function readRecording(r: Recording, lagMs: number): LoadedRows {
+  const file = path.join(RECORDINGS_DIR, r.file);
   const format = r.format ?? "csv";
   if ((format === "csv") !== (r.evidence === "recorded export")) throw new Error(`${r.file}: a recorded export is a CSV export, a documented example is not (format ${format}, evidence ${r.evidence})`);
+  const opts: ReadOptions = { table: r.table, timeColumn: r.timeColumn, undatedAt: r.at && new Date(r.at).toISOString(), ingestionLagMs: lagMs };
   switch (format) {
     case "csv":
-      return rowsFromCsv(content, { table: r.table, timeColumn: r.timeColumn });
+      return loadRows([file], opts);
     case "activity-log-events":
-      return rowsFromActivityLogEvents(JSON.parse(content));
+      return rowsFromData({ AzureActivity: activityLogEventRows(JSON.parse(fs.readFileSync(file, "utf8"))) }, opts, r.file);
     case "resource-log-records":
-      return rowsFromResourceLogRecords(JSON.parse(content));
+      return rowsFromData({ AzureDiagnostics: resourceLogRecordRows(JSON.parse(fs.readFileSync(file, "utf8"))) }, opts, r.file);
   }
 }
 
@@ -126,9 +124,11 @@ export function replay(d: Detection, tables: Record<string, SampleRow[]>): { run
     for (const r of rows) instants.add(Math.ceil(Date.parse(String(r._TimeReceived ?? r.TimeGenerated)) / freq) * freq);
   }
   const alerts: ReplayAlert[] = [];
+  // Typed and indexed once; each run sees only the rows ingested by its instant (the evaluator's rule).
+  const workspace = new WorkspaceTables(tables);
   for (const at of [...instants].sort((a, b) => a - b)) {
     const now = new Date(at).toISOString();
-    const result = runCase(d, { rows: ingestedBy(tables, now), now });
+    const result = runCase(d, { rows: workspace, now });
     for (const g of result.evaluation.groups.filter((x) => x.fired)) alerts.push({ now, form: "log search", dimensions: g.dimensions });
   }
   // The activity-log alert form is not scheduled: Azure evaluates each Activity Log event as it is
@@ -195,10 +195,10 @@ export function recordingsMarkdown(m: Manifest = loadManifest(), results: Record
     "- **Documented example**: an event published in Microsoft documentation or an attack-simulation write-up",
     "  (often redacted), in the form Azure sends outside Log Analytics (the Activity Log's REST/portal or",
     "  streamed form, a resource-log record), converted to the table's columns by the stated mapping in",
-    "  `planning/rows.ts`, values kept as published. It shows that a detection matches the operation, names",
+    "  `azure/published-events.ts`, values kept as published. It shows that a detection matches the operation, names",
     "  and values the documentation gives; it is not a recording of a tenant.",
     "",
-    `Replay: each file is converted by \`planning/rows.ts\` (the converter \`npm run detect\` uses),`,
+    `Replay: each file is read by \`kusto/rows.ts\` (the reader \`npm run detect\` and \`npm run backtest\` use),`,
     `each row is taken as ingested ${m.ingestionLag} after its TimeGenerated (neither kind carries an ingestion time),`,
     "and each detection runs at the instants of its own schedule (stepped by its evaluationFrequency)",
     "whose last period ingested a row, with its default parameters and no allowlist. A detection that",

@@ -2,6 +2,7 @@
 // the offline KQL evaluator, and — for Activity Log operation matches — the activity-log alert
 // condition as Azure evaluates it on each event. Used by the tests and by `npm run detect`.
 import { BINNINGS, evaluateAlertReadings, type AlertEvaluation, type Binning } from "../kusto/alert";
+import { UNBOUNDED, WorkspaceTables } from "../kusto/tables";
 import { isoDurationMs } from "../detections/kql";
 import type { Detection, ParameterValues, SampleCase, SampleRow } from "../detections/model";
 import { SAMPLE_NOW } from "../detections/model";
@@ -26,12 +27,15 @@ export function caseParameters(d: Detection, values: Record<string, unknown> | u
   return p;
 }
 
+/** A case's rows: sample rows, or tables already typed and indexed (an export read by kusto/rows.ts). */
+export type CaseRows = SampleCase["rows"] | WorkspaceTables;
+
 /**
  * Runs a case at its `now`, judged under both readings of how Azure bins result rows
  * (kusto/alert.ts): every result row counts, or only those whose TimeGenerated is in the
  * evaluated bin (a result without a datetime TimeGenerated column is an error under that reading).
  */
-export function runCase(d: Detection, c: Pick<SampleCase, "rows" | "now" | "parameters">, params?: ParameterValues): CaseResult {
+export function runCase(d: Detection, c: Pick<SampleCase, "now" | "parameters"> & { rows: CaseRows }, params?: ParameterValues): CaseResult {
   const p = params ?? caseParameters(d, c.parameters);
   const now = c.now ?? SAMPLE_NOW;
   const readings = evaluateAlertReadings({
@@ -50,10 +54,11 @@ export function runCase(d: Detection, c: Pick<SampleCase, "rows" | "now" | "para
     const range = isoDurationMs(d.evaluationFrequency);
     const end = Date.parse(now);
     const inRange = (r: SampleRow) => {
-      const t = Date.parse(String(r.TimeGenerated));
+      const t = r.TimeGenerated instanceof Date ? r.TimeGenerated.getTime() : Date.parse(String(r.TimeGenerated));
       return t > end - range && t <= end;
     };
-    result.activityLogFired = (c.rows.AzureActivity ?? []).filter(inRange).some((r) => conditionMatches(activityLogCondition(d.signal.kind === "activityLog" ? d.signal.match : (undefined as never)), r));
+    const events: SampleRow[] = c.rows instanceof WorkspaceTables ? (c.rows.index("AzureActivity")?.select(UNBOUNDED) ?? []) : (c.rows.AzureActivity ?? []);
+    result.activityLogFired = events.filter(inRange).some((r) => conditionMatches(activityLogCondition(d.signal.kind === "activityLog" ? d.signal.match : (undefined as never)), r));
   }
   return result;
 }

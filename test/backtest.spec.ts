@@ -1,5 +1,5 @@
 // `npm run backtest`: each rule's schedule replayed over a tenant's rows (planning/backtest.ts),
-// the export formats (kusto/rows.ts) and the command line's handling of bad input.
+// and the command line's handling of bad input (the export formats: test/rows.spec.ts).
 import { expect } from "chai";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -10,11 +10,12 @@ import { SAMPLE_NOW, tablesOf, type Detection, type SampleCase, type SampleRow }
 import { isoDurationMs } from "../detections/kql";
 import { evaluateAlert } from "../kusto/alert";
 import { WorkspaceTables } from "../kusto/tables";
-import { loadRows, rowsFromData } from "../kusto/rows";
-import { backtest, evaluationTimes } from "../planning/backtest";
-import { queryTimeRange, renderQuery, triggerOf, type ResolvedDetection } from "../planning/resolve";
+import { backtest, columnsRead, evaluationTimes } from "../planning/backtest";
+import { queryTimeRange, renderQuery, resolveDetections, triggerOf, type ResolvedDetection } from "../planning/resolve";
 import { caseParameters, runCase } from "../planning/samples";
 import { backtestCommand, errorLine } from "../tools/backtest";
+import { parseStackConfig } from "../config";
+import { readStackFile } from "../config/stackFile";
 
 const root = path.join(__dirname, "..");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "azdetect-backtest-"));
@@ -52,6 +53,13 @@ describe("backtest: one engine, two views", () => {
     expect(at("2025-06-02T12:05:00Z")).to.equal(true);
   });
 
+  it("the columns a rule reads include those its query names in column_ifexists (columns AzureDiagnostics creates on demand)", () => {
+    const d = DETECTIONS.find((x) => x.key === "azt604-3-vault-object-backup")!;
+    const cols = columnsRead([resolved(d, d.samples.fires[0])]).AzureDiagnostics;
+    expect(renderQuery(d, caseParameters(d, undefined))).to.include('column_ifexists("identity_claim_appid_g"');
+    expect([...cols]).to.include.members(["identity_claim_appid_g", "id_s", "OperationName", "TimeGenerated", "_TimeReceived"]);
+  });
+
   it("evaluation instants step by the frequency from the first after the start through the end", () => {
     expect(evaluationTimes(3e5, Date.parse("2025-06-02T11:58:00Z"), Date.parse("2025-06-02T12:10:00Z")).map((t) => new Date(t).toISOString()))
       .to.deep.equal(["2025-06-02T12:00:00.000Z", "2025-06-02T12:05:00.000Z", "2025-06-02T12:10:00.000Z"]);
@@ -78,6 +86,10 @@ describe("backtest: one engine, two views", () => {
       for (const a of report.detections[0].alertList) byTime.set(a.at, [...(byTime.get(a.at) ?? []), JSON.stringify(a.dimensions)]);
       expect((byTime.get(new Date(s.now).toISOString()) ?? []).sort(), `${c.name} at now`).to.deep.equal(expected);
       for (const [t, got] of byTime) expect(got.sort(), `${c.name} at ${t}`).to.deep.equal(at(t));
+      // Keeping only the columns the rule reads (what a backtest of exports and the live pull keep) changes nothing.
+      const rule = resolved(d, c);
+      const narrow = backtest([rule], new WorkspaceTables({ ...empty, ...s.rows }, { columns: columnsRead([rule]) }), { from: new Date(first - isoDurationMs(d.evaluationFrequency)), to: new Date(s.now) });
+      expect(narrow.detections[0].alertList, `${c.name} with only the columns read`).to.deep.equal(report.detections[0].alertList);
     });
   }
 });
@@ -99,6 +111,21 @@ describe("backtest report", () => {
     expect(r.detections.every((x: { tables: string[] }) => x.tables.every((t) => t === "AzureActivity"))).to.equal(true);
   });
 
+  it("verifies an allowlist entry on the query as deployed (with the columns resolving adds, such as SubscriptionId)", () => {
+    // A rule whose catalogue query has no SubscriptionId: resolving appends it (a dimension of every
+    // estate-wide rule), and the re-run with an allowlist entry must keep it.
+    const rule = resolveDetections(parseStackConfig(readStackFile(path.join(root, "Pulumi.dev.yaml")), "dev")).find((r) => r.key === "azt701-2-sas-new-ip")!;
+    expect(rule.trigger.dimensions).to.include("SubscriptionId");
+    expect(renderQuery(rule.detection, rule.parameters, rule)).to.not.include("SubscriptionId");
+    const c = rule.detection.samples.fires[0];
+    const s = onSchedule(rule.detection, c);
+    const empty = Object.fromEntries(rule.detection.requires.flatMap(tablesOf).map((t) => [t, [] as SampleRow[]]));
+    const report = backtest([rule], new WorkspaceTables({ ...empty, ...s.rows }), { to: new Date(s.now) });
+    expect(report.notEvaluated).to.deep.equal([]);
+    const ip = report.detections[0].topEntities.find((e) => e.column === "CallerIp");
+    expect(ip, JSON.stringify(report.detections[0].topEntities)).to.deep.include({ allowlist: `allowlists.ipAddresses: ["${ip!.value}"]`, verified: true });
+  });
+
   it("text and html formats", async () => {
     const rows = path.join(root, "test/fixtures/runcommand-export.json");
     const text = (await backtestCommand(["--rows", rows, "--quiet"], quiet)).output;
@@ -111,18 +138,7 @@ describe("backtest report", () => {
 describe("backtest: export formats and bad input", () => {
   const row = { Type: "AzureActivity", TimeGenerated: "2025-06-02T11:00:00Z", Caller: "a" };
 
-  it("reads a JSON array, a tables object, a query API response and JSON Lines, in a folder", async () => {
-    const dir = fs.mkdtempSync(path.join(tmp, "formats-"));
-    fs.writeFileSync(path.join(dir, "a.json"), JSON.stringify([row, { ...row, Extra: 1 }]));
-    fs.writeFileSync(path.join(dir, "b.json"), JSON.stringify({ SigninLogs: [{ TimeGenerated: "2025-06-02T11:00:00Z", UserPrincipalName: "u" }] }));
-    fs.writeFileSync(path.join(dir, "c.json"), JSON.stringify({ tables: [{ name: "PrimaryResult", columns: [{ name: "Type" }, { name: "TimeGenerated" }], rows: [["AuditLogs", "2025-06-02T11:00:00Z"]] }] }));
-    fs.writeFileSync(path.join(dir, "d.jsonl"), `${JSON.stringify(row)}\n\n${JSON.stringify(row)}\n`);
-    const r = await loadRows([dir]);
-    expect(r.counts).to.deep.equal({ AzureActivity: 4, SigninLogs: 1, AuditLogs: 1 });
-    expect(r.dropped).to.deep.equal(["AzureActivity.Extra"]);
-    expect(rowsFromData([row]).counts).to.deep.equal({ AzureActivity: 1 });
-  });
-
+  // The formats themselves: test/rows.spec.ts (kusto/rows.ts is the one reader).
   const cases: [string, () => string[], RegExp][] = [
     ["a truncated export", () => ["--rows", file("truncated.json", JSON.stringify([row, row]).slice(0, 120))], /truncated\.json: truncated or malformed JSON after row 1/],
     ["malformed JSON Lines", () => ["--rows", file("bad.jsonl", `${JSON.stringify(row)}\n{"Type": nope}\n`)], /bad\.jsonl line 2: not a JSON row/],

@@ -1,14 +1,16 @@
 // `npm run detect`: a team runs one detection over rows exported from its own workspace.
 import { expect } from "chai";
-import { execFileSync } from "child_process";
+import { execFileSync, spawnSync } from "child_process";
 import * as path from "path";
-import { rowsByTable } from "../planning/rows";
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { buildProblem } = require("../build-stamp") as { buildProblem: (root: string) => string | undefined };
 const root = path.join(__dirname, "..");
+const ARGS = ["--detection", "azt301-1-runcommand", "--rows", "test/fixtures/runcommand-export.json", "--now", "2025-06-02T12:00:00Z"];
 
 describe("npm run detect", () => {
   it("prints the alerts the stack's allowlist would leave (Pulumi.dev.yaml callers)", () => {
-    const out = execFileSync("npm", ["run", "--silent", "detect", "--", "--detection", "azt301-1-runcommand", "--rows", "test/fixtures/runcommand-export.json", "--now", "2025-06-02T12:00:00Z"], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    const out = execFileSync("npm", ["run", "--silent", "detect", "--", ...ARGS], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
     const r = JSON.parse(out);
     expect(r.fired).to.equal(true);
     expect(r.firedIfOnlyTheEvaluatedBinCounts).to.equal(true);
@@ -16,13 +18,18 @@ describe("npm run detect", () => {
     expect(r.parameters.allowedCallers).to.include("7d3c1f9e-2b4a-4c8d-9e0f-1a2b3c4d5e6f");
   });
 
-  it("accepts the three export shapes and drops columns the schema does not know", () => {
-    const row = { Type: "AzureActivity", TimeGenerated: "2025-06-02T11:00:00Z", Caller: "a", Extra: 1 };
-    expect(rowsByTable([row])).to.deep.equal({ tables: { AzureActivity: [{ Type: "AzureActivity", TimeGenerated: "2025-06-02T11:00:00.000Z", Caller: "a" }] }, dropped: ["AzureActivity.Extra"] });
-    expect(rowsByTable({ AzureActivity: [{ Caller: "b" }] }).tables).to.deep.equal({ AzureActivity: [{ Caller: "b" }] });
-    const api = { tables: [{ name: "PrimaryResult", columns: [{ name: "Caller" }, { name: "TimeGenerated" }], rows: [["c", "2025-06-02T11:00:00Z"]] }] };
-    expect(rowsByTable(api, "AzureActivity").tables).to.deep.equal({ AzureActivity: [{ Caller: "c", TimeGenerated: "2025-06-02T11:00:00.000Z" }] });
-    expect(() => rowsByTable([{ Caller: "x" }])).to.throw(/--table/);
-    expect(() => rowsByTable({ Nope: [{}] })).to.throw(/unknown table Nope/);
+  it("runs compiled (bin/) when the build is current, else from the sources with a note; the same answer either way", () => {
+    const run = (env: Record<string, string>) => spawnSync(process.execPath, ["tools/launch.js", "detect", ...ARGS], { cwd: root, encoding: "utf8", env: { ...process.env, ...env } });
+    const stale = buildProblem(root);
+    const launched = run({});
+    expect(launched.status, launched.stderr).to.equal(0);
+    if (stale) expect(launched.stderr).to.include(`detect: running from the TypeScript sources (${stale})`);
+    else expect(launched.stderr).to.not.include("running from the TypeScript sources");
+    const fromSources = run({ AZDETECT_FROM_SOURCES: "1" });
+    expect(fromSources.stderr).to.not.include("running from the TypeScript sources");
+    expect(JSON.parse(fromSources.stdout)).to.deep.equal(JSON.parse(launched.stdout));
+    const unknown = spawnSync(process.execPath, ["tools/launch.js", "nope"], { cwd: root, encoding: "utf8" });
+    expect(unknown.status).to.equal(1);
+    expect(unknown.stderr).to.equal('launch: no tool "nope" in tools/\n');
   });
 });

@@ -1,13 +1,17 @@
 // npm run backtest -- --rows <file|folder>... [--stack <name>] [--from <ISO>] [--to <ISO>]
 //                     [--format text|json|html] [--out <file>] [--table <name>] [--quiet]
-// npm run backtest -- --workspace <workspace resource id> --days <N> [same options]
+// npm run backtest -- --workspace <workspace resource id> --days <N> [--to <ISO>] [--stack, --format, --out, --quiet]
 // How many alerts each rule the stack selects would have raised over your own rows, and who caused
 // them: every rule's schedule replayed over the rows (planning/backtest.ts). Rows come from exported
 // files (kusto/rows.ts: every format `npm run detect` reads) or, with --workspace, straight from a
-// Log Analytics workspace (tools/backtest/pull.ts). A thin command line over backtest().
+// Log Analytics workspace (tools/backtest/pull.ts: the last N days up to --to, default now). A thin
+// command line over backtest().
 import * as fs from "fs";
 import * as path from "path";
+import type { TokenCredential } from "@azure/identity";
+import type { HttpClient } from "@azure/core-rest-pipeline";
 import { ConfigError, parseStackConfig } from "../config";
+import { parseResourceId } from "../config/schema";
 import { readStackFile } from "../config/stackFile";
 import { StackFileError } from "../config/stackYaml";
 import { resolveDetections } from "../planning/resolve";
@@ -82,11 +86,24 @@ export function parseArgs(argv: string[]): Args {
   if (!a.workspace && a.rows.length === 0) throw new UsageError("--rows <file|folder>... or --workspace <workspace resource id> --days <N> is required");
   if (a.workspace && a.days === undefined) throw new UsageError("--workspace needs --days <N> (how many days back to pull)");
   if (!a.workspace && a.days !== undefined) throw new UsageError("--days goes with --workspace (for exported rows use --from/--to)");
+  if (a.workspace) {
+    const expected = "/subscriptions/<subscription id>/resourceGroups/<group>/providers/Microsoft.OperationalInsights/workspaces/<name>";
+    const id = parseResourceId(a.workspace);
+    if (!id) throw new UsageError(`--workspace ${JSON.stringify(a.workspace)} is not an Azure resource id — expected a Log Analytics workspace: ${expected}`);
+    if (id.type.toLowerCase() !== "microsoft.operationalinsights/workspaces") throw new UsageError(`--workspace ${JSON.stringify(a.workspace)} is a ${id.type} resource id — expected a Log Analytics workspace: ${expected}`);
+    if (a.from) throw new UsageError("--from goes with --rows (with --workspace, --days counts back from --to, default now)");
+  }
   return a;
 }
 
+/** Where the command writes progress, and (tests) how the live mode reaches Azure: a credential and the query client's HTTP client. */
+export interface CommandIO {
+  stderr: NodeJS.WriteStream | { write(s: string): boolean; isTTY?: boolean };
+  azure?: { credential?: TokenCredential; httpClient?: HttpClient };
+}
+
 /** Run the command; returns the text to print (or writes --out) and whether the report is complete. Stack files are read from stackDir. */
-export async function backtestCommand(argv: string[], io: { stderr: NodeJS.WriteStream | { write(s: string): boolean; isTTY?: boolean } } = { stderr: process.stderr }, stackDir = root): Promise<{ output: string; complete: boolean }> {
+export async function backtestCommand(argv: string[], io: CommandIO = { stderr: process.stderr }, stackDir = root): Promise<{ output: string; complete: boolean }> {
   const args = parseArgs(argv);
   const stackFile = path.join(stackDir, `Pulumi.${args.stack}.yaml`);
   if (!fs.existsSync(stackFile)) throw new UsageError(`--stack ${args.stack}: no stack file ${path.basename(stackFile)} — create it (see Pulumi.dev.yaml)`);
@@ -98,7 +115,7 @@ export async function backtestCommand(argv: string[], io: { stderr: NodeJS.Write
     const { pullWorkspace } = await import("./backtest/pull");
     const to = args.to ?? new Date();
     const from = new Date(to.getTime() - args.days! * 864e5);
-    loaded = await pullWorkspace({ workspaceResourceId: args.workspace, from, to, columns, onProgress: (d, t) => bar.update("pulling rows", d, t) });
+    loaded = await pullWorkspace({ workspaceResourceId: args.workspace, from, to, columns, ...io.azure, onProgress: (d, t) => bar.update("pulling rows", d, t) });
   } else {
     loaded = await loadRows(args.rows, { table: args.table, columns, onBytes: (d, t) => bar.update("reading rows", d, t) });
   }

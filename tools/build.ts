@@ -9,6 +9,8 @@ import * as ts from "typescript";
 const { writeStamp } = require("../build-stamp") as { writeStamp: (root: string, files: string[]) => void };
 
 const root = path.join(__dirname, "..");
+/** Folders of JSON read at run time by path (kusto/language.ts reads every table schema). */
+const RUNTIME_DATA = ["detections/schemas"];
 
 /** Build into root/bin; returns the diagnostics text (empty on success) and the source files used. */
 export function build(): { errors: string; files: string[] } {
@@ -27,6 +29,15 @@ export function build(): { errors: string; files: string[] } {
   const files = program.getSourceFiles()
     .map((f) => path.relative(root, f.fileName).split(path.sep).join("/"))
     .filter((f) => !f.startsWith("..") && !f.startsWith("node_modules/") && !f.endsWith(".d.ts"));
+  // Data the compiled code reads from disk rather than imports: copied beside it, and stamped.
+  for (const dir of RUNTIME_DATA) {
+    for (const name of fs.readdirSync(path.join(root, dir)).filter((n) => n.endsWith(".json")).sort()) {
+      const rel = `${dir}/${name}`;
+      fs.mkdirSync(path.join(root, "bin", dir), { recursive: true });
+      fs.copyFileSync(path.join(root, rel), path.join(root, "bin", rel));
+      files.push(rel);
+    }
+  }
   return { errors: diagnostics.length ? ts.formatDiagnosticsWithColorAndContext(diagnostics, host) : "", files };
 }
 

@@ -3,11 +3,12 @@
 // Runs one detection, with the stack's parameters and allowlists, over rows exported from your
 // own workspace, and prints what would alert. Use it to tune an allowlist before deploying it.
 //
-// Rows file (planning/rows.ts): a JSON array of rows (columns as keys, as Log Analytics exports them;
-// each row's `Type` column or --table names the table), an object {"<Table>": [rows]}, a Log
-// Analytics query API response ({"tables": [{"columns": [{"name"}], "rows": [[...]]}]}), or the
-// portal's CSV export ("TimeGenerated [UTC]" columns in its en-US format, dynamic columns as JSON).
-// --time-column copies a CSV time column into a missing TimeGenerated (e.g. CreatedDateTime).
+// Rows file, read by kusto/rows.ts like `npm run backtest` reads it: a JSON array of rows (columns as
+// keys, as Log Analytics exports them; each row's `Type` column or --table names the table), an
+// object {"<Table>": [rows]}, a Log Analytics query API response ({"tables": [{"columns": [{"name"}],
+// "rows": [[...]]}]}), JSON Lines, or the portal's CSV export ("TimeGenerated [UTC]" columns in its
+// en-US format, dynamic columns as JSON). --time-column copies a time column into a missing
+// TimeGenerated (e.g. CreatedDateTime).
 // Exports carry no ingestion time: every rule selects rows by ingestion_time(), which is taken as
 // TimeGenerated + --lag (default PT0M: ingested when generated), and a run at --now sees only the
 // rows ingested by then; --now should be shortly after the rows you want judged.
@@ -20,7 +21,10 @@ import { resolveParameters } from "../planning/resolve";
 import { runCase } from "../planning/samples";
 import { readStackFile } from "../config/stackFile";
 import { runTool } from "./cli";
-import { ingestedBy, readRowsFile, withIngestionLag } from "../planning/rows";
+import { loadRows, RowsError } from "../kusto/rows";
+
+/** Where the stack files are: above tools/ in the sources, above bin/tools/ when compiled (tools/launch.js). */
+const REPOSITORY = path.join(__dirname, path.basename(path.dirname(__dirname)) === "bin" ? "../.." : "..");
 
 /** A usage or input error: the CLI prints it as one `detect:` line and exits 1 (tools/cli.ts). */
 export class DetectError extends Error {}
@@ -30,7 +34,7 @@ function fail(message: string): never {
 }
 
 /** What `npm run detect` prints, for the given arguments; notes (ignored columns, stack) go to `note`. Stack files are read from root. */
-export function detect(argv: string[], note: (line: string) => void = () => {}, root = path.join(__dirname, "..")): Record<string, unknown> {
+export function detect(argv: string[], note: (line: string) => void = () => {}, root = REPOSITORY): Record<string, unknown> {
   const opt = (name: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
   const key = opt("--detection") ?? fail("--detection <key> is required (npm run catalog lists the keys)");
   const rowsFile = opt("--rows") ?? fail("--rows <file.json|file.csv> is required");
@@ -55,14 +59,15 @@ export function detect(argv: string[], note: (line: string) => void = () => {}, 
   }
   let loaded;
   try {
-    loaded = readRowsFile(rowsFile, { table: opt("--table"), timeColumn: opt("--time-column") });
+    loaded = loadRows([rowsFile], { table: opt("--table"), timeColumn: opt("--time-column"), ingestionLagMs: lagMs });
   } catch (e) {
-    fail(`${rowsFile}: ${(e as Error).message}`);
+    if (e instanceof RowsError) fail(e.message);
+    throw e;
   }
   if (loaded.dropped.length) note(`ignored columns the schema does not know: ${loaded.dropped.join(", ")}`);
-  const tables = withIngestionLag(loaded.tables, lagMs);
   const now = opt("--now") ?? new Date().toISOString();
-  const r = runCase(d, { rows: ingestedBy(tables, now), now }, params);
+  // The evaluator shows the run at --now only the rows ingested by then.
+  const r = runCase(d, { rows: loaded.tables, now }, params);
   return {
     detection: d.key,
     now,
@@ -76,9 +81,12 @@ export function detect(argv: string[], note: (line: string) => void = () => {}, 
   };
 }
 
-if (require.main === module) {
+/** The command line (tools/launch.js runs it compiled when the build is current): JSON on stdout, or one `detect:` line and exit 1. */
+export function main(argv: string[]): void {
   runTool("detect", () => {
-    const result = detect(process.argv.slice(2), (line) => process.stderr.write(line + "\n"));
+    const result = detect(argv, (line) => process.stderr.write(line + "\n"));
     return JSON.stringify(result, (_, v) => (v && typeof v === "object" && "ms" in v && typeof v.toString === "function" && !Array.isArray(v) ? v.toString() : v), 2) + "\n";
   });
 }
+
+if (require.main === module) main(process.argv.slice(2));

@@ -4,6 +4,7 @@
 import type { BacktestReport, DetectionBacktest } from "../../planning/backtest";
 
 const n = (x: number) => x.toLocaleString("en-US");
+const days = (d: number) => `${d} ${d === 1 ? "day" : "days"}`;
 const minute = (s?: string) => (s ? s.slice(0, 16).replace("T", " ") : "—");
 
 /** Rules sorted noisiest first (alerts per day, then alerts, then key). */
@@ -14,7 +15,7 @@ export function byNoise(ds: DetectionBacktest[]): DetectionBacktest[] {
 export function renderText(r: BacktestReport, stack: string): string {
   const rows = Object.values(r.rows).reduce((a, b) => a + b, 0);
   const out: string[] = [];
-  out.push(`azdetect backtest for stack "${stack}": ${minute(r.from)} .. ${minute(r.to)} UTC (${r.days} days), ${n(rows)} rows in ${Object.keys(r.rows).length} tables`);
+  out.push(`azdetect backtest for stack "${stack}": ${minute(r.from)} .. ${minute(r.to)} UTC (${days(r.days)}), ${n(rows)} rows in ${Object.keys(r.rows).length} ${Object.keys(r.rows).length === 1 ? "table" : "tables"}`);
   const noisy = r.detections.filter((d) => d.alerts > 0).length;
   out.push(`${r.detections.length} rules evaluated (${noisy} would alert, ${r.detections.length - noisy} quiet), ${r.notEvaluated.length} not evaluated${r.complete ? "" : " — INCOMPLETE: some rules failed, see below"}`);
   out.push("");
@@ -62,7 +63,13 @@ function timeline(d: DetectionBacktest, from: number, to: number): string {
   const W = 560, H = 36, w = W / bins;
   const bars = counts.map((c, i) => (c ? `<rect x="${(i * w).toFixed(2)}" y="${(H - (c / max) * H).toFixed(2)}" width="${Math.max(w - 0.5, 0.8).toFixed(2)}" height="${((c / max) * H).toFixed(2)}"><title>${esc(new Date(from + (i * (to - from)) / bins).toISOString().slice(0, 16).replace("T", " "))}: ${c} alert${c === 1 ? "" : "s"}</title></rect>` : "")).join("");
   const label = d.alerts ? `${d.alerts} alerts from ${minute(d.firstAlert)} to ${minute(d.lastAlert)} UTC` : "no alerts";
-  return `<svg class="timeline" role="img" aria-label="${esc(label)}" viewBox="0 0 ${W} ${H + 1}" width="${W}" height="${H + 1}" data-bars="${counts.filter((c) => c > 0).length}"><line x1="0" y1="${H + 0.5}" x2="${W}" y2="${H + 0.5}" class="axis"/>${bars}</svg>`;
+  // A faint line at every UTC midnight, so a bar can be read as a day and an hour.
+  const days: string[] = [];
+  for (let t = Math.ceil(from / 864e5) * 864e5; t < to; t += 864e5) {
+    const x = (((t - from) / Math.max(to - from, 1)) * W).toFixed(2);
+    days.push(`<line x1="${x}" y1="0" x2="${x}" y2="${H}" class="day"><title>${esc(new Date(t).toISOString().slice(0, 10))} 00:00 UTC</title></line>`);
+  }
+  return `<svg class="timeline" role="img" aria-label="${esc(label)}" viewBox="0 0 ${W} ${H + 1}" width="${W}" height="${H + 1}" data-bars="${counts.filter((c) => c > 0).length}">${days.join("")}<line x1="0" y1="${H + 0.5}" x2="${W}" y2="${H + 0.5}" class="axis"/>${bars}</svg>`;
 }
 
 export function renderHtml(r: BacktestReport, stack: string): string {
@@ -95,7 +102,7 @@ th button{font:inherit;font-weight:600;background:none;border:0;padding:0;cursor
 th[aria-sort=descending] button::after{content:" ▼"} th[aria-sort=ascending] button::after{content:" ▲"}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 .name{color:#444;font-size:.9em}
-svg.timeline rect{fill:#b3261e} svg.timeline .axis{stroke:#777}
+svg.timeline rect{fill:#b3261e} svg.timeline .axis{stroke:#777} svg.timeline .day{stroke:#ddd}
 ul.entities{margin:.3rem 0 0;padding-left:1.1rem;font-size:.9em}
 .count{font-variant-numeric:tabular-nums;font-weight:600}
 .nofix{color:#555}
@@ -104,7 +111,7 @@ code{font-size:.95em;background:#f4f4f4;padding:0 .2em}
 </style></head>
 <body>
 <h1>Backtest of stack “${esc(stack)}”</h1>
-<p class="summary">${esc(minute(r.from))} to ${esc(minute(r.to))} UTC (${r.days} days), ${n(rowsTotal)} rows in ${Object.keys(r.rows).length} tables. ${r.detections.length} rules evaluated, ${r.detections.filter((d) => d.alerts > 0).length} would alert; ${r.notEvaluated.length} not evaluated.${r.complete ? "" : ` <span class="incomplete">Incomplete: some rules failed (listed below).</span>`}</p>
+<p class="summary">${esc(minute(r.from))} to ${esc(minute(r.to))} UTC (${days(r.days)}), ${n(rowsTotal)} rows in ${Object.keys(r.rows).length} ${Object.keys(r.rows).length === 1 ? "table" : "tables"}. ${r.detections.length} rules evaluated, ${r.detections.filter((d) => d.alerts > 0).length} would alert; ${r.notEvaluated.length} not evaluated.${r.complete ? "" : ` <span class="incomplete">Incomplete: some rules failed (listed below).</span>`}</p>
 <table id="rules">
 <thead><tr>
 <th scope="col" data-type="text"><button type="button">Rule</button></th>
@@ -113,7 +120,7 @@ code{font-size:.95em;background:#f4f4f4;padding:0 .2em}
 <th scope="col" data-type="num" aria-sort="descending"><button type="button">Alerts/day</button></th>
 <th scope="col" data-type="num"><button type="button">Alerts</button></th>
 <th scope="col" data-type="num"><button type="button">Runs</button></th>
-<th scope="col">Alert timeline and top entities</th>
+<th scope="col">Alert timeline (${esc(minute(r.from))} to ${esc(minute(r.to))} UTC, a bar per ${r.days > 7 ? "stretch" : "hour"} with alerts, a line at each midnight) and top entities</th>
 </tr></thead>
 <tbody>
 ${body}

@@ -50,10 +50,20 @@ export interface Injection {
   dimensions: Record<string, unknown>[];
 }
 
-export interface TenantOptions { rows: number; days: number; start: Date; seed?: number; dir: string }
+export interface TenantOptions {
+  rows: number; days: number; start: Date; seed?: number; dir: string;
+  /**
+   * GUIDs the rules' queries name (well-known app and role ids, allowlisted callers), lower-case:
+   * kept as they are in the injected rows. Every other GUID of an injection is replaced by one of its
+   * own (the same within the injection), so two samples that share an id (the same CorrelationId,
+   * the same service principal) do not merge into one operation or one history across injections.
+   */
+  keepIds?: ReadonlySet<string>;
+}
 
 export interface Tenant { files: string[]; rows: number; injected: Injection[]; start: string; end: string }
 
+const GUID_IN_TEXT = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 const guid = (r: () => number) => "xxxxxxxx-xxxx-4xxx-8xxx-xxxxxxxxxxxx".replace(/x/g, () => Math.floor(r() * 16).toString(16));
 
 /**
@@ -163,8 +173,23 @@ export function writeTenant(opts: TenantOptions, expectedAlerts: (d: Detection, 
     if (at > start + span - 36e5) continue;
     const now = c.now ?? SAMPLE_NOW;
     const shift = at - Date.parse(now);
+    const ids = new Map<string, string>();
+    const ownIds = (v: unknown): unknown => {
+      if (typeof v === "string") {
+        return v.replace(GUID_IN_TEXT, (g) => {
+          const lower = g.toLowerCase();
+          if (opts.keepIds?.has(lower)) return g;
+          let own = ids.get(lower);
+          if (!own) ids.set(lower, (own = guid(r)));
+          return g === g.toUpperCase() ? own.toUpperCase() : own;
+        });
+      }
+      if (Array.isArray(v)) return v.map(ownIds);
+      if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, ownIds(x)]));
+      return v;
+    };
     const moved = (row: SampleRow): SampleRow => {
-      const o: SampleRow = { ...row };
+      const o = ownIds(row) as SampleRow;
       for (const k of ["TimeGenerated", "_TimeReceived"]) if (typeof o[k] === "string") o[k] = new Date(Date.parse(o[k] as string) + shift).toISOString();
       return o;
     };
