@@ -15,43 +15,54 @@ export interface IndexedRow { row: Record<string, Value>; seq: number; tg: numbe
 export interface TimeBounds { tgLo: number; tgHi: number; ingLo: number; ingHi: number }
 export const UNBOUNDED: TimeBounds = { tgLo: -Infinity, tgHi: Infinity, ingLo: -Infinity, ingHi: Infinity };
 
-/** Rows of one table (or of a cached row-wise prefix over it) ordered by event and by arrival time. */
+/** Rows of one table (or of a row-wise view over it, kusto/evaluate/prefix.ts) ordered by event and by arrival time. */
 export class TimeIndex {
+  /** Every row, in order (seq ascending). */
+  private readonly all: IndexedRow[];
   readonly byTg: IndexedRow[];
   private byIngCache?: IndexedRow[];
   /** Rows without a TimeGenerated: only an evaluation without a time range sees them. */
   readonly untimed: IndexedRow[];
+  /** `rows` in order (seq ascending). */
   constructor(rows: IndexedRow[]) {
+    this.all = rows;
     this.untimed = rows.filter((r) => Number.isNaN(r.tg));
     this.byTg = rows.filter((r) => !Number.isNaN(r.tg)).sort((a, b) => a.tg - b.tg || a.seq - b.seq);
   }
   private get byIng(): IndexedRow[] {
-    return (this.byIngCache ??= this.byTg.filter((r) => !Number.isNaN(r.ing)).sort((a, b) => a.ing - b.ing || a.seq - b.seq));
+    return (this.byIngCache ??= this.all.filter((r) => !Number.isNaN(r.ing)).sort((a, b) => a.ing - b.ing || a.seq - b.seq));
   }
-  get size(): number { return this.byTg.length + this.untimed.length; }
+  get size(): number { return this.all.length; }
+  /** Every row, in order. */
+  inOrder(): IndexedRow[] { return this.all; }
 
-  /** The rows within the bounds, in their original order. */
-  select(b: TimeBounds): Record<string, Value>[] {
-    let picked: IndexedRow[];
+  /**
+   * The rows within the bounds, in their original order. A row without an event (arrival) time is
+   * outside any finite bound on it, and outside `needsTg` (`needsIng`): a comparison with a missing
+   * time is null, which a where drops.
+   */
+  select(b: TimeBounds, needsTg = false, needsIng = false): Record<string, Value>[] {
+    const tgOpen = b.tgLo === -Infinity && b.tgHi === Infinity && !needsTg;
+    const ingOk = (r: IndexedRow) => (Number.isNaN(r.ing) ? !needsIng && b.ingLo === -Infinity : r.ing >= b.ingLo && r.ing <= b.ingHi);
+    const tgOk = (r: IndexedRow) => (Number.isNaN(r.tg) ? tgOpen : r.tg >= b.tgLo && r.tg <= b.tgHi);
+    const picked: IndexedRow[] = [];
     if (b.ingLo > -Infinity) {
       // A lower bound on arrival (ingestion_time() > ago(...)) is the narrowest cut: use the arrival order.
       const xs = this.byIng;
-      picked = [];
-      for (let i = lowerBound(xs, b.ingLo, (r) => r.ing); i < xs.length && xs[i].ing <= b.ingHi; i++) {
-        const r = xs[i];
-        if (r.tg >= b.tgLo && r.tg <= b.tgHi) picked.push(r);
-      }
+      for (let i = lowerBound(xs, b.ingLo, (r) => r.ing); i < xs.length && xs[i].ing <= b.ingHi; i++) if (tgOk(xs[i])) picked.push(xs[i]);
+    } else if (tgOpen) {
+      const out: Record<string, Value>[] = [];
+      for (const r of this.all) if (ingOk(r)) out.push(r.row);
+      return out;
     } else {
       const xs = this.byTg;
-      picked = [];
-      for (let i = lowerBound(xs, b.tgLo, (r) => r.tg); i < xs.length && xs[i].tg <= b.tgHi; i++) {
-        const r = xs[i];
-        if (!(r.ing > b.ingHi)) picked.push(r);
-      }
-      if (b.tgLo === -Infinity && b.tgHi === Infinity) for (const r of this.untimed) if (!(r.ing > b.ingHi)) picked.push(r);
+      for (let i = lowerBound(xs, b.tgLo, (r) => r.tg); i < xs.length && xs[i].tg <= b.tgHi; i++) if (ingOk(xs[i])) picked.push(xs[i]);
     }
+    // TimSort: a range whose rows came in time order is already (almost) sorted.
     picked.sort((x, y) => x.seq - y.seq);
-    return picked.map((r) => r.row);
+    const out = new Array<Record<string, Value>>(picked.length);
+    for (let i = 0; i < picked.length; i++) out[i] = picked[i].row;
+    return out;
   }
 }
 
@@ -131,8 +142,8 @@ export class WorkspaceTablesBuilder {
 /** Typed, time-indexed rows per table. Build once; evaluate as often as needed. */
 export class WorkspaceTables {
   private readonly indexes = new Map<string, TimeIndex>();
-  /** Per query node, the rows of a row-wise prefix over a table (kusto/evaluate/prefix.ts). */
-  readonly prefixCache = new WeakMap<object, TimeIndex>();
+  /** The rows of row-wise views over these tables (kusto/evaluate/prefix.ts), kept while they are used. */
+  readonly viewCache = new ViewCache();
 
   constructor(tables: Record<string, readonly Row[]>, opts: WorkspaceTablesOptions = {}) {
     const names = Object.keys(tables);
@@ -165,6 +176,31 @@ export class WorkspaceTables {
       }
     }
     return first <= last ? { first, last } : undefined;
+  }
+}
+
+/**
+ * Computed views by their core, least recently used first. A backtest runs each rule's evaluations
+ * one after the other, so a view is reused while its rule runs and dropped when newer ones fill the
+ * room (its rows are a copy of the table's, filtered and extended).
+ */
+export class ViewCache {
+  private readonly entries = new Map<object, TimeIndex>();
+  private rows = 0;
+  constructor(private readonly maxRows = 2_000_000) {}
+  get(core: object): TimeIndex | undefined {
+    const ix = this.entries.get(core);
+    if (ix) { this.entries.delete(core); this.entries.set(core, ix); }
+    return ix;
+  }
+  set(core: object, ix: TimeIndex): void {
+    this.entries.set(core, ix);
+    this.rows += ix.size;
+    for (const [k, old] of this.entries) {
+      if (this.rows <= this.maxRows || k === core) break;
+      this.entries.delete(k);
+      this.rows -= old.size;
+    }
   }
 }
 

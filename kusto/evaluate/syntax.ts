@@ -43,24 +43,12 @@ export function namedParameters(list: SNode | null | undefined): Map<string, SNo
   return m;
 }
 
-// The evaluator asks the same nodes for their text, type and literal value on every row; in
-// Kusto.Language's JavaScript build each answer is computed by Bridge.NET code (a replay of a week
-// of rows spent most of its time there). An analysed tree never changes, so each answer is kept
-// per node.
+// Compiling a query asks the same nodes for their text, type and literal value many times; in
+// Kusto.Language's JavaScript build each answer is computed by Bridge.NET code. An analysed tree
+// never changes, so each answer is kept per node.
 const texts = new WeakMap<object, string>();
 const types = new WeakMap<object, KType>();
 const literals = new WeakMap<object, unknown>();
-const memos = new Map<string, WeakMap<object, unknown>>();
-
-/** `compute()` once per node and key (for per-row reads of an analysed tree). */
-export function memo<T>(n: object, key: string, compute: () => T): T {
-  let m = memos.get(key);
-  if (!m) memos.set(key, (m = new WeakMap()));
-  if (m.has(n)) return m.get(n) as T;
-  const v = compute();
-  m.set(n, v);
-  return v;
-}
 
 /** Source text of a node (trimmed of trivia). */
 export function textOf(n: SNode): string {
