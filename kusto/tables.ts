@@ -88,7 +88,7 @@ export interface WorkspaceTablesOptions {
  * and builds the indexes once at the end.
  */
 export class WorkspaceTablesBuilder {
-  private readonly pending = new Map<string, { kept: Column[]; known: Set<string>; rows: IndexedRow[] }>();
+  private readonly pending = new Map<string, { kept: Column[]; known: Set<string>; rows: IndexedRow[]; pools: (Map<string, string> | null)[] }>();
   constructor(private readonly opts: WorkspaceTablesOptions = {}) {}
 
   /**
@@ -108,9 +108,12 @@ export class WorkspaceTablesBuilder {
       onUnknown(key);
     }
     const r: Record<string, Value> = {};
-    for (const c of t.kept) {
+    for (let j = 0; j < t.kept.length; j++) {
+      const c = t.kept[j];
       const v = raw[c.name];
-      r[c.name] = typeInput(exported && v === "" ? null : v, c.type, `${at}, column '${c.name}' (${c.type})`);
+      const typed = typeInput(exported && v === "" ? null : v, c.type, () => `${at}, column '${c.name}' (${c.type})`);
+      const pool = t.pools[j];
+      r[c.name] = pool && typeof typed === "string" ? intern(t.pools, j, typed) : typed;
     }
     const tg = r.TimeGenerated instanceof Date ? r.TimeGenerated.getTime() : NaN;
     const received = r._TimeReceived instanceof Date ? r._TimeReceived.getTime() : NaN;
@@ -126,7 +129,8 @@ export class WorkspaceTablesBuilder {
       const columns = schema.columns.map((c) => ({ name: c.name, type: toKType(c.type) }));
       const keep = this.opts.columns?.[table];
       const kept = keep ? columns.filter((c) => keep.has(c.name) || c.name === "TimeGenerated" || c.name === "_TimeReceived") : columns;
-      this.pending.set(table, (t = { kept, known: new Set(columns.map((c) => c.name)), rows: [] }));
+      const pools = kept.map((c) => (c.type === "string" || c.type === "guid" ? new Map<string, string>() : null));
+      this.pending.set(table, (t = { kept, known: new Set(columns.map((c) => c.name)), rows: [], pools }));
     }
     return t;
   }
@@ -180,34 +184,65 @@ export class WorkspaceTables {
 }
 
 /**
- * Computed views by their core, least recently used first. A backtest runs each rule's evaluations
- * one after the other, so a view is reused while its rule runs and dropped when newer ones fill the
- * room (its rows are a copy of the table's, filtered and extended).
+ * Rows of row-wise views (kusto/evaluate/prefix.ts) by what they compute, least recently used
+ * first. A backtest runs each rule's evaluations one after the other, so a view's rows are reused
+ * while its rule runs (and by the rules that start the same way) and dropped when newer ones fill
+ * the room. Rows a filter kept cost a reference each; rows an extend or project made cost a new
+ * row each, and an index three references per row.
  */
 export class ViewCache {
-  private readonly entries = new Map<object, TimeIndex>();
-  private rows = 0;
-  constructor(private readonly maxRows = 2_000_000) {}
-  get(core: object): TimeIndex | undefined {
-    const ix = this.entries.get(core);
-    if (ix) { this.entries.delete(core); this.entries.set(core, ix); }
-    return ix;
+  private readonly entries = new Map<string, { rows: IndexedRow[]; index?: TimeIndex; weight: number }>();
+  private weight = 0;
+  constructor(private readonly maxWeight = 6_000_000) {}
+
+  rows(key: string): IndexedRow[] | undefined { return this.touch(key)?.rows; }
+  index(key: string): TimeIndex | undefined { return this.touch(key)?.index; }
+
+  /** Keep a view's rows; `made` when its last step made new rows (an extend or project). */
+  setRows(key: string, rows: IndexedRow[], made: boolean): void {
+    this.add(key, { rows, weight: rows.length * (made ? 5 : 1) });
   }
-  set(core: object, ix: TimeIndex): void {
-    this.entries.set(core, ix);
-    this.rows += ix.size;
+  setIndex(key: string, index: TimeIndex): void {
+    const e = this.entries.get(key);
+    if (e) { this.entries.delete(key); this.weight -= e.weight; }
+    this.add(key, { rows: index.inOrder(), index, weight: (e?.weight ?? 0) + index.size * 3 });
+  }
+
+  private touch(key: string) {
+    const e = this.entries.get(key);
+    if (e) { this.entries.delete(key); this.entries.set(key, e); }
+    return e;
+  }
+  private add(key: string, e: { rows: IndexedRow[]; index?: TimeIndex; weight: number }): void {
+    this.entries.set(key, e);
+    this.weight += e.weight;
     for (const [k, old] of this.entries) {
-      if (this.rows <= this.maxRows || k === core) break;
+      if (this.weight <= this.maxWeight || k === key) break;
       this.entries.delete(k);
-      this.rows -= old.size;
+      this.weight -= old.weight;
     }
   }
 }
 
+/**
+ * One copy of each repeated text value of a column: a week of rows repeats the same user names,
+ * app ids, IPs and operation names millions of times, each parsed into its own string. A column
+ * whose values keep being new (ids, correlation ids) stops being pooled.
+ */
+const POOL_LIMIT = 100_000;
+function intern(pools: (Map<string, string> | null)[], j: number, s: string): string {
+  const pool = pools[j]!;
+  const known = pool.get(s);
+  if (known !== undefined) return known;
+  if (pool.size >= POOL_LIMIT) { pools[j] = null; return s; }
+  pool.set(s, s);
+  return s;
+}
+
 /** An exported value as the column's type; anything not clearly convertible is a SampleDataError. */
-export function typeInput(v: unknown, t: KType, where: string): Value {
+export function typeInput(v: unknown, t: KType, where: string | (() => string)): Value {
   if (v === null || v === undefined) return t === "string" ? "" : null;
-  const bad = () => new SampleDataError(`${where}: cannot use ${JSON.stringify(v)} (${Array.isArray(v) ? "array" : typeof v})`);
+  const bad = () => new SampleDataError(`${typeof where === "string" ? where : where()}: cannot use ${JSON.stringify(v)} (${Array.isArray(v) ? "array" : typeof v})`);
   switch (t) {
     case "string":
       // Strictly strings: a number in a string column is usually the type trap the sample should reveal (ResultType "0" vs 0).

@@ -20,13 +20,21 @@ import { SNode, kindOf, typeOfNode } from "./syntax";
 import type { Column, Table } from "./values";
 import { IndexedRow, TimeBounds, TimeIndex, WorkspaceTables } from "../tables";
 
-/** A row-wise step: the row it makes of an input row, or null when it drops it. */
-export type Step = (row: R, ctx: Ctx) => R | null;
+/** A row-wise step: a filter (keeps the rows it is true for) or a map (the row it makes of each row). */
+export type Step = { filter: Scalar } | { map: (row: R, ctx: Ctx) => R };
 
-/** What a view computes once per table set: the source rows, transformed row by row. */
+/**
+ * What a view computes once per table set: its source's rows, then one step per core down a chain.
+ * `key` says what the core computes (the source and the text of each step), so queries that share a
+ * start share its rows: the variants of a rule that the backtest re-runs with an allowlist entry,
+ * and rules that filter a table the same way.
+ */
 export interface ViewCore {
-  source: { table: string } | { union: View[]; sourceColumn: string | null; legNames: string[] };
-  steps: Step[];
+  key: string;
+  parent: ViewCore | null;
+  /** The source (a chain's first core): a table, or a union of views. */
+  source?: { table: string } | { union: View[]; sourceColumn: string | null; legNames: string[] };
+  step?: Step;
 }
 
 export interface TimeBound { on: "tg" | "ing"; op: ">" | ">=" | "<" | "<="; bound: Scalar }
@@ -47,7 +55,7 @@ export interface View {
 export function tableView(table: string, columns: Column[]): View {
   const has = (name: string) => columns.some((c) => c.name === name && c.type === "datetime");
   return {
-    core: { source: { table }, steps: [] },
+    core: { key: table, parent: null, source: { table } },
     bounds: [],
     columns,
     tg: new Set(has("TimeGenerated") ? ["TimeGenerated"] : []),
@@ -56,13 +64,29 @@ export function tableView(table: string, columns: Column[]): View {
   };
 }
 
-/**
- * The view extended with one more row-wise step (a new core: its rows are computed apart). Its time
- * bounds carry over: they test the source rows' times, which no step changes.
- */
-export function withStep(v: View, step: Step, next: Pick<View, "columns" | "tg" | "ing" | "ingestionExact">): View {
+/** The view of a union of views without time bounds of their own: their rows one after the other. */
+export function unionView(legs: View[], legNames: string[], sourceColumn: string | null, columns: Column[]): View {
+  const names = new Set(columns.map((c) => c.name));
+  const inAll = (pick: (v: View) => ReadonlySet<string>) => new Set([...pick(legs[0])].filter((x) => names.has(x) && x !== sourceColumn && legs.every((v) => pick(v).has(x))));
+  const key = `union withsource=${sourceColumn ?? ""} (${legs.map((l, i) => `${legNames[i]}: ${l.core.key}`).join(") (")})`;
   return {
-    core: { source: v.core.source, steps: [...v.core.steps, step] },
+    core: { key, parent: null, source: { union: legs, sourceColumn, legNames } },
+    bounds: [],
+    columns,
+    tg: inAll((v) => v.tg),
+    ing: inAll((v) => v.ing),
+    ingestionExact: legs.every((v) => v.ingestionExact) && sourceColumn !== "TimeGenerated" && sourceColumn !== "_TimeReceived",
+  };
+}
+
+/**
+ * The view extended with one more row-wise step, `text` saying what it computes (the operator's or
+ * conjunct's source text). Its time bounds carry over: they test the source rows' times, which no
+ * step changes.
+ */
+export function withStep(v: View, step: Step, text: string, next: Pick<View, "columns" | "tg" | "ing" | "ingestionExact">): View {
+  return {
+    core: { key: `${v.core.key}\n| ${text}`, parent: v.core, step },
     bounds: v.bounds,
     columns: next.columns,
     tg: next.tg,
@@ -78,12 +102,17 @@ export function isRowWise(n: SNode): boolean {
   if (!n || n.IsToken) return true;
   const k = kindOf(n);
   if (k === "ToScalarExpression" || k === "MaterializeExpression") return false;
-  if (k === "FunctionCallExpression" && CLOCK_FUNCTIONS.has(String(n.Name.SimpleName))) return false;
+  if (k === "FunctionCallExpression") {
+    // The function's name is a reference to a function symbol: only its arguments matter.
+    const sym = n.ReferencedSymbol as Kusto.Language.Symbols.Symbol | null;
+    if (!sym || sym.Kind !== Kusto.Language.Symbols.SymbolKind.Function || CLOCK_FUNCTIONS.has(String(n.Name.SimpleName))) return false;
+    return isRowWise(n.ArgumentList);
+  }
   if (k === "NameReference") {
     const sym = n.ReferencedSymbol as Kusto.Language.Symbols.Symbol | null;
     if (!sym || sym.Kind !== Kusto.Language.Symbols.SymbolKind.Column) return false;
   }
-  if (k !== "NameReference" && k !== "FunctionCallExpression" && isTabularResult(n)) return false;
+  if (k !== "NameReference" && isTabularResult(n)) return false;
   for (let i = 0; i < n.ChildCount; i++) {
     const c = n.GetChild(i) as SNode | null;
     if (c && !c.IsToken && !isRowWise(c)) return false;
@@ -146,11 +175,6 @@ export function timeBound(c: SNode, v: View, s: ScalarScope): TimeBound | null {
   return null;
 }
 
-/** A where conjunct as a row-wise step. */
-export function filterStep(f: Scalar): Step {
-  return (row, ctx) => (asBool(f(row, ctx)) === true ? row : null);
-}
-
 // ---------------------------------------------------------------------------------------------
 // Running a view
 
@@ -179,49 +203,53 @@ export function runView(v: View, ctx: Ctx): Table {
 /** The core's rows, indexed; undefined when its table is not among the given ones. */
 function coreIndex(core: ViewCore, ctx: Ctx): TimeIndex | undefined {
   const tables = ctx.tables;
-  if ("table" in core.source && core.steps.length === 0) return tables.index(core.source.table);
-  const cached = tables.viewCache.get(core);
+  if (core.source && "table" in core.source) return tables.index(core.source.table);
+  const cached = tables.viewCache.index(core.key);
   if (cached) return cached;
   const rows = coreRows(core, ctx);
   if (!rows) return undefined;
   const index = new TimeIndex(rows);
-  tables.viewCache.set(core, index);
+  tables.viewCache.setIndex(core.key, index);
   return index;
 }
 
-/** Every row of the core, in order (seq renumbered), with its source row's times. */
+/**
+ * Every row of the core, in order, with its source row's times; computed from the nearest core
+ * up the chain whose rows are kept (the intermediate rows are kept too: the next query may branch
+ * off anywhere).
+ */
 function coreRows(core: ViewCore, ctx: Ctx): IndexedRow[] | undefined {
   const src = core.source;
-  let input: IndexedRow[];
-  if ("table" in src) {
-    const ix = ctx.tables.index(src.table);
-    if (!ix) return undefined;
-    input = ix.inOrder();
-  } else {
-    // Legs are not kept apart: only the union's rows are.
-    input = [];
+  if (src && "table" in src) return ctx.tables.index(src.table)?.inOrder();
+  const cache = ctx.tables.viewCache;
+  const kept = cache.rows(core.key);
+  if (kept) return kept;
+  let out: IndexedRow[];
+  let made = true;
+  if (src) {
+    // A union: its legs' rows one after the other, numbered again.
+    out = [];
     src.union.forEach((leg, i) => {
       const legRows = coreRows(leg.core, ctx);
       if (!legRows) return;
       const name = src.legNames[i];
-      for (const ir of legRows) input.push(src.sourceColumn ? { ...ir, row: { ...ir.row, [src.sourceColumn]: name } } : ir);
+      for (const ir of legRows) out.push({ row: src.sourceColumn ? { ...ir.row, [src.sourceColumn]: name } : ir.row, seq: out.length, tg: ir.tg, ing: ir.ing });
     });
+  } else {
+    const input = coreRows(core.parent!, ctx);
+    if (!input) return undefined;
+    const step = core.step!;
+    if ("filter" in step) {
+      // A filter keeps the rows' order (and so their numbers).
+      const f = step.filter;
+      out = input.filter((ir) => asBool(f(ir.row, ctx)) === true);
+      made = false;
+    } else {
+      const m = step.map;
+      out = input.map((ir) => ({ row: m(ir.row, ctx), seq: ir.seq, tg: ir.tg, ing: ir.ing }));
+    }
   }
-  const steps = core.steps;
-  if (steps.length === 0) return "table" in src ? input : input.map((ir, seq) => ({ ...ir, seq }));
-  const out: IndexedRow[] = [];
-  for (const ir of input) {
-    let row: R | null = ir.row;
-    for (let i = 0; i < steps.length && row; i++) row = steps[i](row, ctx);
-    if (row) out.push({ row, seq: out.length, tg: ir.tg, ing: ir.ing });
-  }
+  cache.setRows(core.key, out, made);
   return out;
 }
 
-/** True when every table the view reads is present (a missing table reads as empty). */
-export function viewTables(v: View): string[] {
-  const src = v.core.source;
-  return "table" in src ? [src.table] : src.union.flatMap(viewTables);
-}
-
-export type { WorkspaceTables };

@@ -14,7 +14,7 @@ import {
   SNode, kindOf, listOf, namedParameters, schemaOf, symbolColumns, typeOfNode, unsupported, literalOf, KqlQueryError, textOf,
 } from "./syntax";
 import { Column, KType, Table, Value, convert, compareValues, keyOf, nullOf, toKString, isBag, Dyn, Timespan } from "./values";
-import { View, tableView, withStep, isRowWise, timeBound, filterStep, runView, Step } from "./prefix";
+import { View, tableView, unionView, withStep, isRowWise, timeBound, runView } from "./prefix";
 import { tableSchemas } from "../language";
 import { toKType } from "./syntax";
 
@@ -214,7 +214,7 @@ function fold(op: SNode, v: View, q: QueryScope): Compiled | null {
     for (const c of conjunctsOf(op.Condition)) {
       const b = timeBound(c, view, scalarScope(null, q));
       if (b) view = { ...view, bounds: [...view.bounds, b] };
-      else if (isRowWise(c)) view = withStep(view, filterStep(compileScalar(c, rowScope)), view);
+      else if (isRowWise(c)) view = withStep(view, { filter: compileScalar(c, rowScope) }, `where ${textOf(c)}`, view);
       else rest.push(c);
     }
     if (view === v) return null;
@@ -243,7 +243,7 @@ function fold(op: SNode, v: View, q: QueryScope): Compiled | null {
       if (from === "ing") ing.add(target);
       if (target === "TimeGenerated" || target === "_TimeReceived") exact = false;
     }
-    return done(withStep(v, e.row, { columns: e.columns, tg, ing, ingestionExact: exact }));
+    return done(withStep(v, { map: e.row }, textOf(op), { columns: e.columns, tg, ing, ingestionExact: exact }));
   }
   if (k === "ProjectOperator") {
     const exprs = listOf(op.Expressions);
@@ -258,14 +258,14 @@ function fold(op: SNode, v: View, q: QueryScope): Compiled | null {
     // ingestion_time() reads the row's _TimeReceived, else its TimeGenerated: both must still be the source's.
     const same = (name: string) => p.assignments.some((a) => a.target === name && kindOf(a.expr) === "NameReference" && String(a.expr.SimpleName) === name);
     const exact = v.ingestionExact && same("TimeGenerated") && same("_TimeReceived");
-    return done(withStep(v, p.row, { columns: p.columns, tg, ing, ingestionExact: exact }));
+    return done(withStep(v, { map: p.row }, textOf(op), { columns: p.columns, tg, ing, ingestionExact: exact }));
   }
   if (k === "ProjectAwayOperator" || k === "ProjectKeepOperator" || k === "ProjectReorderOperator") {
     const cols = schemaOf(op);
     const names = cols.map((c) => c.name);
     const kept = new Set(names);
     const exact = v.ingestionExact && kept.has("TimeGenerated") && kept.has("_TimeReceived");
-    return done(withStep(v, (r) => keep(r, names), {
+    return done(withStep(v, { map: (r) => keep(r, names) }, textOf(op), {
       columns: cols, tg: new Set([...v.tg].filter((x) => kept.has(x))), ing: new Set([...v.ing].filter((x) => kept.has(x))), ingestionExact: exact,
     }));
   }
@@ -274,7 +274,7 @@ function fold(op: SNode, v: View, q: QueryScope): Compiled | null {
     const rename = (s: ReadonlySet<string>) => new Set([...s].map((x) => p.renames.get(x) ?? x));
     const touched = [...p.renames.keys(), ...p.renames.values()];
     const exact = v.ingestionExact && !touched.includes("TimeGenerated") && !touched.includes("_TimeReceived");
-    return done(withStep(v, p.row, { columns: p.columns, tg: rename(v.tg), ing: rename(v.ing), ingestionExact: exact }));
+    return done(withStep(v, { map: p.row }, textOf(op), { columns: p.columns, tg: rename(v.tg), ing: rename(v.ing), ingestionExact: exact }));
   }
   if (k === "UnionOperator") {
     const u = union(op, v.columns, q, v);
@@ -666,16 +666,7 @@ function union(op: SNode, inputColumns: Column[] | null, q: QueryScope, inputVie
 
   const views = legs.map((l) => l.compiled?.view);
   if (views.every((v): v is View => !!v && v.bounds.length === 0)) {
-    const names = new Set(cols.map((c) => c.name));
-    const inAll = (pick: (v: View) => ReadonlySet<string>) => new Set([...pick(views[0])].filter((x) => names.has(x) && x !== sourceCol && views.every((v) => pick(v).has(x))));
-    const view: View = {
-      core: { source: { union: views, sourceColumn: sourceCol, legNames: legs.map((l) => l.name) }, steps: [] },
-      bounds: [],
-      columns: cols,
-      tg: inAll((v) => v.tg),
-      ing: inAll((v) => v.ing),
-      ingestionExact: views.every((v) => v.ingestionExact) && sourceCol !== "TimeGenerated" && sourceCol !== "_TimeReceived",
-    };
+    const view = unionView(views, legs.map((l) => l.name), sourceCol, cols);
     return { columns: cols, run: (ctx) => runView(view, ctx), view };
   }
 
@@ -839,4 +830,3 @@ function print(n: SNode, q: QueryScope): Compiled {
   };
 }
 
-export type { Step };
