@@ -8,8 +8,13 @@ import { tableSchemas } from "./language";
 import { SampleDataError, toKType } from "./evaluate/syntax";
 import { Column, KType, Row, Timespan, Value, convert, parseDateTime, parseDynamic, GUID_RE, formatDateTime } from "./evaluate/values";
 
-/** One typed row with the times the index orders it by (NaN when the row has none). */
-export interface IndexedRow { row: Record<string, Value>; seq: number; tg: number; ing: number }
+/**
+ * Typed rows in order with the times an index orders them by: the event time (TimeGenerated) and
+ * the arrival time (`_TimeReceived`, else TimeGenerated) of each row's source row, epoch
+ * milliseconds, NaN when the row has none. Times are kept apart from the rows, in typed arrays:
+ * a week of rows is millions of them.
+ */
+export interface RowSet { rows: Record<string, Value>[]; tg: Float64Array; ing: Float64Array }
 
 /** Inclusive bounds in epoch milliseconds; ±Infinity when open. */
 export interface TimeBounds { tgLo: number; tgHi: number; ingLo: number; ingHi: number }
@@ -17,24 +22,15 @@ export const UNBOUNDED: TimeBounds = { tgLo: -Infinity, tgHi: Infinity, ingLo: -
 
 /** Rows of one table (or of a row-wise view over it, kusto/evaluate/prefix.ts) ordered by event and by arrival time. */
 export class TimeIndex {
-  /** Every row, in order (seq ascending). */
-  private readonly all: IndexedRow[];
-  readonly byTg: IndexedRow[];
-  private byIngCache?: IndexedRow[];
-  /** Rows without a TimeGenerated: only an evaluation without a time range sees them. */
-  readonly untimed: IndexedRow[];
-  /** `rows` in order (seq ascending). */
-  constructor(rows: IndexedRow[]) {
-    this.all = rows;
-    this.untimed = rows.filter((r) => Number.isNaN(r.tg));
-    this.byTg = rows.filter((r) => !Number.isNaN(r.tg)).sort((a, b) => a.tg - b.tg || a.seq - b.seq);
+  /** Positions of the rows with an event time, by event time (then position). */
+  private readonly byTg: Int32Array;
+  private byIngCache?: Int32Array;
+  constructor(readonly set: RowSet) {
+    this.byTg = sortedPositions(set.tg);
   }
-  private get byIng(): IndexedRow[] {
-    return (this.byIngCache ??= this.all.filter((r) => !Number.isNaN(r.ing)).sort((a, b) => a.ing - b.ing || a.seq - b.seq));
-  }
-  get size(): number { return this.all.length; }
-  /** Every row, in order. */
-  inOrder(): IndexedRow[] { return this.all; }
+  /** Positions of the rows with an arrival time, by arrival time (then position). */
+  private get byIng(): Int32Array { return (this.byIngCache ??= sortedPositions(this.set.ing)); }
+  get size(): number { return this.set.rows.length; }
 
   /**
    * The rows within the bounds, in their original order. A row without an event (arrival) time is
@@ -42,35 +38,94 @@ export class TimeIndex {
    * time is null, which a where drops.
    */
   select(b: TimeBounds, needsTg = false, needsIng = false): Record<string, Value>[] {
+    const { rows, tg, ing } = this.set;
     const tgOpen = b.tgLo === -Infinity && b.tgHi === Infinity && !needsTg;
-    const ingOk = (r: IndexedRow) => (Number.isNaN(r.ing) ? !needsIng && b.ingLo === -Infinity : r.ing >= b.ingLo && r.ing <= b.ingHi);
-    const tgOk = (r: IndexedRow) => (Number.isNaN(r.tg) ? tgOpen : r.tg >= b.tgLo && r.tg <= b.tgHi);
-    const picked: IndexedRow[] = [];
+    const ingOk = (i: number) => { const x = ing[i]; return x !== x ? !needsIng && b.ingLo === -Infinity : x >= b.ingLo && x <= b.ingHi; };
+    if (tgOpen && b.ingLo === -Infinity) {
+      const out: Record<string, Value>[] = [];
+      for (let i = 0; i < rows.length; i++) if (ingOk(i)) out.push(rows[i]);
+      return out;
+    }
+    let picked: Int32Array;
+    let n = 0;
     if (b.ingLo > -Infinity) {
       // A lower bound on arrival (ingestion_time() > ago(...)) is the narrowest cut: use the arrival order.
       const xs = this.byIng;
-      for (let i = lowerBound(xs, b.ingLo, (r) => r.ing); i < xs.length && xs[i].ing <= b.ingHi; i++) if (tgOk(xs[i])) picked.push(xs[i]);
-    } else if (tgOpen) {
-      const out: Record<string, Value>[] = [];
-      for (const r of this.all) if (ingOk(r)) out.push(r.row);
-      return out;
+      const from = lowerBound(xs, ing, b.ingLo);
+      picked = new Int32Array(upperBound(xs, ing, b.ingHi) - from);
+      for (let k = from; k < from + picked.length; k++) {
+        const i = xs[k], t = tg[i];
+        if (t !== t ? tgOpen : t >= b.tgLo && t <= b.tgHi) picked[n++] = i;
+      }
     } else {
       const xs = this.byTg;
-      for (let i = lowerBound(xs, b.tgLo, (r) => r.tg); i < xs.length && xs[i].tg <= b.tgHi; i++) if (ingOk(xs[i])) picked.push(xs[i]);
+      const from = lowerBound(xs, tg, b.tgLo);
+      picked = new Int32Array(upperBound(xs, tg, b.tgHi) - from);
+      for (let k = from; k < from + picked.length; k++) if (ingOk(xs[k])) picked[n++] = xs[k];
     }
-    // TimSort: a range whose rows came in time order is already (almost) sorted.
-    picked.sort((x, y) => x.seq - y.seq);
-    const out = new Array<Record<string, Value>>(picked.length);
-    for (let i = 0; i < picked.length; i++) out[i] = picked[i].row;
+    const order = picked.subarray(0, n).sort();
+    const out = new Array<Record<string, Value>>(n);
+    for (let k = 0; k < n; k++) out[k] = rows[order[k]];
+    return out;
+  }
+
+  /** Earliest and latest arrival of the rows with an event time, or undefined without any. */
+  arrivalSpan(): { first: number; last: number } | undefined {
+    let first = Infinity, last = -Infinity;
+    const { tg, ing } = this.set;
+    for (let i = 0; i < tg.length; i++) {
+      if (tg[i] !== tg[i]) continue;
+      if (ing[i] < first) first = ing[i];
+      if (ing[i] > last) last = ing[i];
+    }
+    return first <= last ? { first, last } : undefined;
+  }
+
+  /** The rows with an event time that arrived within [from, to], in arrival order (then original order). */
+  arrivals(from: number, to: number): { row: Record<string, Value>; ing: number }[] {
+    const { rows, tg, ing } = this.set;
+    const xs = this.byIng;
+    const out: { row: Record<string, Value>; ing: number }[] = [];
+    for (let k = lowerBound(xs, ing, from); k < xs.length && ing[xs[k]] <= to; k++) {
+      const i = xs[k];
+      if (tg[i] === tg[i]) out.push({ row: rows[i], ing: ing[i] });
+    }
     return out;
   }
 }
 
-function lowerBound(xs: IndexedRow[], v: number, key: (r: IndexedRow) => number): number {
+/** Positions of the non-NaN times, ordered by time then position. */
+function sortedPositions(times: Float64Array): Int32Array {
+  let n = 0;
+  for (let i = 0; i < times.length; i++) if (times[i] === times[i]) n++;
+  const out = new Int32Array(n);
+  let k = 0, sorted = true;
+  for (let i = 0; i < times.length; i++) {
+    if (times[i] !== times[i]) continue;
+    if (k > 0 && times[i] < times[out[k - 1]]) sorted = false;
+    out[k++] = i;
+  }
+  // Rows usually come in time order: then positions are already sorted.
+  if (!sorted) out.sort((a, b) => times[a] - times[b] || a - b);
+  return out;
+}
+
+/** First k with times[xs[k]] >= v. */
+function lowerBound(xs: Int32Array, times: Float64Array, v: number): number {
   let lo = 0, hi = xs.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (key(xs[mid]) < v) lo = mid + 1; else hi = mid;
+    if (times[xs[mid]] < v) lo = mid + 1; else hi = mid;
+  }
+  return lo;
+}
+
+/** First k with times[xs[k]] > v. */
+function upperBound(xs: Int32Array, times: Float64Array, v: number): number {
+  let lo = 0, hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (times[xs[mid]] <= v) lo = mid + 1; else hi = mid;
   }
   return lo;
 }
@@ -88,7 +143,7 @@ export interface WorkspaceTablesOptions {
  * and builds the indexes once at the end.
  */
 export class WorkspaceTablesBuilder {
-  private readonly pending = new Map<string, { kept: Column[]; known: Set<string>; rows: IndexedRow[]; pools: (Map<string, string> | null)[] }>();
+  private readonly pending = new Map<string, { kept: Column[]; known: Set<string>; rows: Record<string, Value>[]; tg: number[]; ing: number[]; pools: (Map<string, string> | null)[] }>();
   constructor(private readonly opts: WorkspaceTablesOptions = {}) {}
 
   /**
@@ -117,7 +172,9 @@ export class WorkspaceTablesBuilder {
     }
     const tg = r.TimeGenerated instanceof Date ? r.TimeGenerated.getTime() : NaN;
     const received = r._TimeReceived instanceof Date ? r._TimeReceived.getTime() : NaN;
-    t.rows.push({ row: r, seq: i, tg, ing: Number.isNaN(received) ? tg : received });
+    t.rows.push(r);
+    t.tg.push(tg);
+    t.ing.push(Number.isNaN(received) ? tg : received);
   }
 
   /** A table that is present with no rows (an export of an empty table). */
@@ -130,14 +187,14 @@ export class WorkspaceTablesBuilder {
       const keep = this.opts.columns?.[table];
       const kept = keep ? columns.filter((c) => keep.has(c.name) || c.name === "TimeGenerated" || c.name === "_TimeReceived") : columns;
       const pools = kept.map((c) => (c.type === "string" || c.type === "guid" ? new Map<string, string>() : null));
-      this.pending.set(table, (t = { kept, known: new Set(columns.map((c) => c.name)), rows: [], pools }));
+      this.pending.set(table, (t = { kept, known: new Set(columns.map((c) => c.name)), rows: [], tg: [], ing: [], pools }));
     }
     return t;
   }
 
   build(): WorkspaceTables {
     const out = new WorkspaceTables({});
-    for (const [name, t] of this.pending) out.setIndex(name, new TimeIndex(t.rows));
+    for (const [name, t] of this.pending) out.setIndex(name, new TimeIndex({ rows: t.rows, tg: Float64Array.from(t.tg), ing: Float64Array.from(t.ing) }));
     this.pending.clear();
     return out;
   }
@@ -170,14 +227,14 @@ export class WorkspaceTables {
     for (const ix of this.indexes.values()) n += ix.size;
     return n;
   }
-  /** Earliest and latest arrival (ingestion) time over all tables, or undefined without timed rows. */
-  arrivalSpan(): { first: number; last: number } | undefined {
+  /** Earliest and latest arrival (ingestion) time over the rows of these tables (all by default) that have an event time. */
+  arrivalSpan(names: string[] = this.names()): { first: number; last: number } | undefined {
     let first = Infinity, last = -Infinity;
-    for (const ix of this.indexes.values()) {
-      for (const r of ix.byTg) {
-        if (r.ing < first) first = r.ing;
-        if (r.ing > last) last = r.ing;
-      }
+    for (const n of names) {
+      const span = this.indexes.get(n)?.arrivalSpan();
+      if (!span) continue;
+      first = Math.min(first, span.first);
+      last = Math.max(last, span.last);
     }
     return first <= last ? { first, last } : undefined;
   }
@@ -187,25 +244,25 @@ export class WorkspaceTables {
  * Rows of row-wise views (kusto/evaluate/prefix.ts) by what they compute, least recently used
  * first. A backtest runs each rule's evaluations one after the other, so a view's rows are reused
  * while its rule runs (and by the rules that start the same way) and dropped when newer ones fill
- * the room. Rows a filter kept cost a reference each; rows an extend or project made cost a new
- * row each, and an index three references per row.
+ * the room. Rows a filter kept cost a reference and their times each; rows an extend or project
+ * made cost a new row each.
  */
 export class ViewCache {
-  private readonly entries = new Map<string, { rows: IndexedRow[]; index?: TimeIndex; weight: number }>();
+  private readonly entries = new Map<string, { set: RowSet; index?: TimeIndex; weight: number }>();
   private weight = 0;
   constructor(private readonly maxWeight = 6_000_000) {}
 
-  rows(key: string): IndexedRow[] | undefined { return this.touch(key)?.rows; }
+  rows(key: string): RowSet | undefined { return this.touch(key)?.set; }
   index(key: string): TimeIndex | undefined { return this.touch(key)?.index; }
 
   /** Keep a view's rows; `made` when its last step made new rows (an extend or project). */
-  setRows(key: string, rows: IndexedRow[], made: boolean): void {
-    this.add(key, { rows, weight: rows.length * (made ? 5 : 1) });
+  setRows(key: string, set: RowSet, made: boolean): void {
+    this.add(key, { set, weight: set.rows.length * (made ? 5 : 1) });
   }
   setIndex(key: string, index: TimeIndex): void {
     const e = this.entries.get(key);
     if (e) { this.entries.delete(key); this.weight -= e.weight; }
-    this.add(key, { rows: index.inOrder(), index, weight: (e?.weight ?? 0) + index.size * 3 });
+    this.add(key, { set: index.set, index, weight: (e?.weight ?? 0) + index.size });
   }
 
   private touch(key: string) {
@@ -213,7 +270,7 @@ export class ViewCache {
     if (e) { this.entries.delete(key); this.entries.set(key, e); }
     return e;
   }
-  private add(key: string, e: { rows: IndexedRow[]; index?: TimeIndex; weight: number }): void {
+  private add(key: string, e: { set: RowSet; index?: TimeIndex; weight: number }): void {
     this.entries.set(key, e);
     this.weight += e.weight;
     for (const [k, old] of this.entries) {

@@ -18,7 +18,7 @@ import type { Ctx, R, Scalar } from "./context";
 import { compileScalar, asBool, ScalarScope } from "./scalar";
 import { SNode, kindOf, typeOfNode } from "./syntax";
 import type { Column, Table } from "./values";
-import { IndexedRow, TimeBounds, TimeIndex, WorkspaceTables } from "../tables";
+import { RowSet, TimeBounds, TimeIndex } from "../tables";
 
 /** A row-wise step: a filter (keeps the rows it is true for) or a map (the row it makes of each row). */
 export type Step = { filter: Scalar } | { map: (row: R, ctx: Ctx) => R };
@@ -206,9 +206,9 @@ function coreIndex(core: ViewCore, ctx: Ctx): TimeIndex | undefined {
   if (core.source && "table" in core.source) return tables.index(core.source.table);
   const cached = tables.viewCache.index(core.key);
   if (cached) return cached;
-  const rows = coreRows(core, ctx);
-  if (!rows) return undefined;
-  const index = new TimeIndex(rows);
+  const set = coreRows(core, ctx);
+  if (!set) return undefined;
+  const index = new TimeIndex(set);
   tables.viewCache.setIndex(core.key, index);
   return index;
 }
@@ -218,38 +218,43 @@ function coreIndex(core: ViewCore, ctx: Ctx): TimeIndex | undefined {
  * up the chain whose rows are kept (the intermediate rows are kept too: the next query may branch
  * off anywhere).
  */
-function coreRows(core: ViewCore, ctx: Ctx): IndexedRow[] | undefined {
+function coreRows(core: ViewCore, ctx: Ctx): RowSet | undefined {
   const src = core.source;
-  if (src && "table" in src) return ctx.tables.index(src.table)?.inOrder();
+  if (src && "table" in src) return ctx.tables.index(src.table)?.set;
   const cache = ctx.tables.viewCache;
   const kept = cache.rows(core.key);
   if (kept) return kept;
-  let out: IndexedRow[];
+  let out: RowSet;
   let made = true;
   if (src) {
-    // A union: its legs' rows one after the other, numbered again.
-    out = [];
-    src.union.forEach((leg, i) => {
-      const legRows = coreRows(leg.core, ctx);
-      if (!legRows) return;
-      const name = src.legNames[i];
-      for (const ir of legRows) out.push({ row: src.sourceColumn ? { ...ir.row, [src.sourceColumn]: name } : ir.row, seq: out.length, tg: ir.tg, ing: ir.ing });
+    // A union: its legs' rows one after the other.
+    const legs = src.union.map((leg) => coreRows(leg.core, ctx));
+    const n = legs.reduce((k, l) => k + (l?.rows.length ?? 0), 0);
+    out = { rows: new Array(n), tg: new Float64Array(n), ing: new Float64Array(n) };
+    let k = 0;
+    legs.forEach((leg, j) => {
+      if (!leg) return;
+      const name = src.legNames[j];
+      out.tg.set(leg.tg, k);
+      out.ing.set(leg.ing, k);
+      for (const r of leg.rows) out.rows[k++] = src.sourceColumn ? { ...r, [src.sourceColumn]: name } : r;
     });
   } else {
     const input = coreRows(core.parent!, ctx);
     if (!input) return undefined;
     const step = core.step!;
     if ("filter" in step) {
-      // A filter keeps the rows' order (and so their numbers).
       const f = step.filter;
-      out = input.filter((ir) => asBool(f(ir.row, ctx)) === true);
+      const keep: number[] = [];
+      for (let i = 0; i < input.rows.length; i++) if (asBool(f(input.rows[i], ctx)) === true) keep.push(i);
+      out = { rows: keep.map((i) => input.rows[i]), tg: Float64Array.from(keep, (i) => input.tg[i]), ing: Float64Array.from(keep, (i) => input.ing[i]) };
       made = false;
     } else {
+      // A map keeps the rows' times (its rows stand for the same source rows).
       const m = step.map;
-      out = input.map((ir) => ({ row: m(ir.row, ctx), seq: ir.seq, tg: ir.tg, ing: ir.ing }));
+      out = { rows: input.rows.map((r) => m(r, ctx)), tg: input.tg, ing: input.ing };
     }
   }
   cache.setRows(core.key, out, made);
   return out;
 }
-
