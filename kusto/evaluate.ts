@@ -82,20 +82,25 @@ interface CompiledQuery {
 }
 
 const compiledCache = new Map<string, CompiledQuery>();
+/** Compiled queries kept, least recently used dropped (each holds on to its syntax tree). */
+const COMPILED_CACHE_MAX = 64;
 /**
  * Parse + analyse (≈5 ms), check the whole tree against the supported subset (a construct the
  * evaluator lacks must fail even when no sample row reaches it), then compile: once per query text.
  */
 function compiled(query: string): CompiledQuery {
   let c = compiledCache.get(query);
-  if (!c) {
-    const code = analyze(query);
+  if (c) {
+    compiledCache.delete(query);
+    compiledCache.set(query, c);
+  } else {
+    const code = analyze(query, { keep: false });
     checkDiagnostics(code, query);
     const root = code.Syntax as SNode;
     const letNames = new Set(listOf(root.Statements).filter((s) => kindOf(s) === "LetStatement").map((s) => String(s.Name.SimpleName)));
     checkSupported(root, letNames);
     c = compileQuery(root, letNames);
-    if (compiledCache.size > 500) compiledCache.clear();
+    if (compiledCache.size >= COMPILED_CACHE_MAX) compiledCache.delete(compiledCache.keys().next().value!);
     compiledCache.set(query, c);
   }
   return c;
@@ -146,6 +151,8 @@ function checkDiagnostics(code: Kusto.Language.KustoCode, query: string): void {
   if (errors.length) throw new KqlQueryError(`query does not analyse cleanly:\n  ${errors.join("\n  ")}`);
 }
 
+let evaluations = 0;
+
 /** Evaluate a query against sample rows; returns the single result table's rows. */
 export function evaluate(query: string, opts: EvaluateOptions): Row[] {
   return evaluateTable(query, opts).rows;
@@ -164,7 +171,7 @@ export function evaluateTable(query: string, opts: EvaluateOptions): Table {
   const visible: TimeBounds = opts.timeRange
     ? { tgLo: opts.timeRange.from.getTime() + 1, tgHi: opts.timeRange.to.getTime(), ingLo: -Infinity, ingHi: opts.timeRange.to.getTime() }
     : UNBOUNDED;
-  const ctx: Ctx = { now, vars: new Map<string, Binding>(), tables, visible, group: null, once: new Map() };
+  const ctx: Ctx = { id: ++evaluations, now, vars: new Map<string, Binding>(), tables, visible, group: null, once: new Map() };
   for (const st of c.statements) st(ctx);
   const t = c.result(ctx);
   const columns = t.columns;

@@ -244,25 +244,25 @@ export class WorkspaceTables {
  * Rows of row-wise views (kusto/evaluate/prefix.ts) by what they compute, least recently used
  * first. A backtest runs each rule's evaluations one after the other, so a view's rows are reused
  * while its rule runs (and by the rules that start the same way) and dropped when newer ones fill
- * the room. Rows a filter kept cost a reference and their times each; rows an extend or project
- * made cost a new row each.
+ * the room. The room is counted in estimated bytes: rows a filter kept cost a reference and their
+ * two times; rows an extend or project made cost a new row too; an index two positions per row.
  */
 export class ViewCache {
-  private readonly entries = new Map<string, { set: RowSet; index?: TimeIndex; weight: number }>();
-  private weight = 0;
-  constructor(private readonly maxWeight = 6_000_000) {}
+  private readonly entries = new Map<string, { set: RowSet; index?: TimeIndex; bytes: number }>();
+  private bytes = 0;
+  constructor(private readonly maxBytes = 160 * 2 ** 20) {}
 
   rows(key: string): RowSet | undefined { return this.touch(key)?.set; }
   index(key: string): TimeIndex | undefined { return this.touch(key)?.index; }
 
   /** Keep a view's rows; `made` when its last step made new rows (an extend or project). */
   setRows(key: string, set: RowSet, made: boolean): void {
-    this.add(key, { set, weight: set.rows.length * (made ? 5 : 1) });
+    this.add(key, { set, bytes: set.rows.length * (made ? 24 + 400 : 24) });
   }
   setIndex(key: string, index: TimeIndex): void {
     const e = this.entries.get(key);
-    if (e) { this.entries.delete(key); this.weight -= e.weight; }
-    this.add(key, { set: index.set, index, weight: (e?.weight ?? 0) + index.size });
+    if (e) { this.entries.delete(key); this.bytes -= e.bytes; }
+    this.add(key, { set: index.set, index, bytes: (e?.bytes ?? 24 * index.size) + 8 * index.size });
   }
 
   private touch(key: string) {
@@ -270,13 +270,13 @@ export class ViewCache {
     if (e) { this.entries.delete(key); this.entries.set(key, e); }
     return e;
   }
-  private add(key: string, e: { set: RowSet; index?: TimeIndex; weight: number }): void {
+  private add(key: string, e: { set: RowSet; index?: TimeIndex; bytes: number }): void {
     this.entries.set(key, e);
-    this.weight += e.weight;
+    this.bytes += e.bytes;
     for (const [k, old] of this.entries) {
-      if (this.weight <= this.maxWeight || k === key) break;
+      if (this.bytes <= this.maxBytes || k === key) break;
       this.entries.delete(k);
-      this.weight -= old.weight;
+      this.bytes -= old.bytes;
     }
   }
 }

@@ -1,9 +1,9 @@
-// Aggregation functions, evaluated over the rows of one summarize group (ctx.group).
+// Aggregation functions, evaluated over the rows of one summarize group.
 // Null handling and empty-group defaults follow kusto/query/summarize-operator.md
 // ("Default values of aggregations") and scalar-data-types/null-values.md.
 // arg_max/arg_min/take_any(*) return several columns and are handled by summarize itself.
 import type { Ctx, R, Scalar } from "./context";
-import { compileScalar, asBool, ScalarScope } from "./scalar";
+import { compileScalar, asBool, ScalarScope, once } from "./scalar";
 import { SNode, unsupported, typeOfNode, kindOf } from "./syntax";
 import { Dyn, Value, keyOf, compareValues, convert, KType } from "./values";
 
@@ -18,107 +18,145 @@ export const TUPLE_AGGREGATES = new Set(["arg_max", "arg_min"]);
 
 function typed(v: number, t: KType): number { return t === "int" || t === "long" ? Math.trunc(v) : v; }
 
-/** An aggregate call inside a summarize aggregate expression: a closure over the current group. */
+/**
+ * An aggregate call inside a summarize aggregate expression (`round(100.0 * countif(x) / count(), 1)`):
+ * a closure over the current group's rows (ctx.group).
+ */
 export function compileAggregate(name: string, n: SNode, argNodes: SNode[], s: ScalarScope): Scalar {
+  const agg = compileAggregator(name, n, argNodes, s);
+  if (!agg) throw unsupported(n, `aggregate '${name}' inside an expression`);
+  return (_r, c) => {
+    let state = agg.init;
+    for (const row of c.group!) state = agg.add(state, row, c);
+    return agg.result(state);
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// An aggregate folds each row of a group into a small state, in the rows' order. A summarize
+// aggregate that is an aggregate call by itself (`X = countif(...)`) is fed as the rows are
+// grouped, without keeping each group's rows. A group's state starts as `init` and is replaced by
+// what add() returns (a number for counts, the best value for min/max; an object made at the first
+// row that needs one).
+
+export interface Aggregator {
+  init: unknown;
+  add(state: unknown, row: R, ctx: Ctx): unknown;
+  result(state: unknown): Value;
+}
+
+/** The aggregator of an aggregate call, or null for one that is not computed row by row here. */
+export function compileAggregator(name: string, n: SNode, argNodes: SNode[], s: ScalarScope): Aggregator | null {
   const rt = typeOfNode(n);
-  // Arguments are evaluated per row of the group; they cannot hold aggregates themselves.
   const rowScope: ScalarScope = { ...s, aggregates: false };
   const arg = (i: number): Scalar => compileScalar(argNodes[i], rowScope);
-  const group = (c: Ctx): R[] => c.group!;
-  const over = (f: Scalar) => (c: Ctx): Value[] => group(c).map((row) => f(row, c));
-  const predicate = (f: Scalar) => (c: Ctx): boolean[] => group(c).map((row) => asBool(f(row, c)) === true);
-  /** The size limit argument: evaluated without a row (a constant). */
-  const maxSize = (i: number) => {
-    if (argNodes.length <= i) return () => 1048576;
-    const f = compileScalar(argNodes[i], rowScope);
-    return (c: Ctx) => { const v = f(null, c); return typeof v === "number" ? v : 1048576; };
-  };
+  const test = (i: number) => { const f = arg(i); return (row: R, c: Ctx) => asBool(f(row, c)) === true; };
   switch (name) {
-    case "count": return (_r, c) => group(c).length;            // count(expr) counts nulls too (summarize docs)
+    case "count": return { init: 0, add: (k) => (k as number) + 1, result: (k) => k as number };
     case "countif": {
-      const p = arg(0);
-      return (_r, c) => { let k = 0; for (const row of group(c)) if (asBool(p(row, c)) === true) k++; return k; };
+      const p = test(0);
+      return { init: 0, add: (k, row, c) => (p(row, c) ? (k as number) + 1 : k), result: (k) => k as number };
     }
     case "dcount": case "count_distinct": case "dcountif": {
-      // Exact distinct count (dcount is an estimate in Kusto; exact is within its error bound). Nulls are ignored.
-      const vals = over(arg(0));
-      const keep = name === "dcountif" ? predicate(arg(1)) : null;
-      return (_r, c) => {
-        const vs = vals(c), ks = keep ? keep(c) : null;
-        const set = new Set<string>();
-        vs.forEach((v, i) => { if (v !== null && (!ks || ks[i])) set.add(keyOf(v)); });
-        return set.size;
+      const f = arg(0);
+      const p = name === "dcountif" ? test(1) : null;
+      return {
+        init: null,
+        add: (set, row, c) => {
+          const v = f(row, c);
+          if (v === null || (p && !p(row, c))) return set;
+          const s2 = (set as Set<string> | null) ?? new Set<string>();
+          s2.add(keyOf(v));
+          return s2;
+        },
+        result: (set) => (set as Set<string> | null)?.size ?? 0,
       };
     }
     case "make_set": case "make_set_if": case "make_list": case "make_list_if": {
       const isIf = name.endsWith("_if");
-      const vals = over(arg(0));
-      const keep = isIf ? predicate(arg(1)) : null;
-      const limitOf = maxSize(isIf ? 2 : 1);
+      const f = arg(0);
+      const p = isIf ? test(1) : null;
+      const limitAt = isIf ? 2 : 1;
+      const limitF = argNodes.length > limitAt ? compileScalar(argNodes[limitAt], rowScope) : null;
+      const limitKey = {};
+      const limitOf = (c: Ctx) => once(c, limitKey, () => { const v = limitF ? limitF(null, c) : null; return typeof v === "number" ? v : 1048576; });
       const isSet = name.startsWith("make_set");
-      // make_set of an array-typed expression collects the elements (make-set docs, "Set from array column").
       const spread = isSet && typeOfNode(argNodes[0]) === "dynamic";
-      return (_r, c) => {
-        const vs = vals(c), ks = keep ? keep(c) : null;
-        const limit = limitOf(c);
-        const out: Dyn[] = [];
-        const seen = new Set<string>();
-        const add = (v: Dyn) => {
-          if (v === null || out.length >= limit) return;
-          if (isSet) { const k = keyOf(v); if (seen.has(k)) return; seen.add(k); }
-          out.push(v);
-        };
-        vs.forEach((v, i) => {
-          if (ks && !ks[i]) return;
-          if (spread && Array.isArray(v)) v.forEach(add); else add(v);
-        });
-        return out;
+      type State = { out: Dyn[]; seen: Set<string> | null; limit: number };
+      const put = (st: State, v: Dyn) => {
+        if (v === null || st.out.length >= st.limit) return;
+        if (st.seen) { const k = keyOf(v); if (st.seen.has(k)) return; st.seen.add(k); }
+        st.out.push(v);
+      };
+      return {
+        init: null,
+        add: (state, row, c) => {
+          const v = f(row, c);
+          if (p && !p(row, c)) return state;
+          const st = (state as State | null) ?? { out: [], seen: isSet ? new Set<string>() : null, limit: limitOf(c) };
+          if (spread && Array.isArray(v)) v.forEach((x) => put(st, x)); else put(st, v);
+          return st;
+        },
+        result: (state) => (state as State | null)?.out ?? [],
       };
     }
     case "min": case "max": case "minif": case "maxif": {
       const f = arg(0);
-      const p = name.endsWith("if") ? arg(1) : null;
+      const p = name.endsWith("if") ? test(1) : null;
       const sign = name.startsWith("max") ? 1 : -1;
-      return (_r, c) => {
-        let best: Value = null;
-        for (const row of group(c)) {
+      return {
+        init: null,
+        add: (best, row, c) => {
           const v = f(row, c);
-          if (p && asBool(p(row, c)) !== true) continue;
-          if (v !== null && (best === null || sign * compareValues(v, best) > 0)) best = v;
-        }
-        return best;
+          if (p && !p(row, c)) return best;
+          return v !== null && (best === null || sign * compareValues(v, best as Value) > 0) ? v : best;
+        },
+        result: (best) => best as Value,
       };
     }
     case "sum": case "sumif": case "avg": case "avgif": {
       const f = arg(0);
-      const p = name.endsWith("if") ? arg(1) : null;
+      const p = name.endsWith("if") ? test(1) : null;
       const average = name.startsWith("avg");
-      return (_r, c) => {
-        let total = 0, count = 0;
-        for (const row of group(c)) {
+      type State = { total: number; count: number };
+      return {
+        init: null,
+        add: (state, row, c) => {
           const v = f(row, c);
-          if (p && asBool(p(row, c)) !== true) continue;
-          if (v !== null) { total += typeof v === "number" ? v : ((convert(v, "real") as number | null) ?? 0); count++; }
-        }
-        return average ? total / count : typed(total, rt);   // avg of an empty group: 0/0 = NaN, as the summarize docs show
+          if ((p && !p(row, c)) || v === null) return state;
+          const st = (state as State | null) ?? { total: 0, count: 0 };
+          st.total += typeof v === "number" ? v : ((convert(v, "real") as number | null) ?? 0);
+          st.count++;
+          return st;
+        },
+        // avg of an empty group: 0/0 = NaN, as the summarize docs show.
+        result: (state) => { const st = (state as State | null) ?? { total: 0, count: 0 }; return average ? st.total / st.count : typed(st.total, rt); },
       };
     }
     case "any": case "take_any": case "anyif": case "take_anyif": {
-      // take_any(*) over a one-column input is typed as a scalar, not a tuple: the single column's value.
-      if (kindOf(argNodes[0]) === "StarExpression") {
-        const first = s.columns?.[0]?.name;
-        return (_r, c) => { const r = group(c)[0]; return r && first !== undefined ? r[first] ?? null : null; };
-      }
-      const vals = over(arg(0));
-      const keep = name.endsWith("if") ? predicate(arg(1)) : null;
       // take_any picks an arbitrary row; we take the first, preferring a non-null value (documented for any()).
-      return (_r, c) => {
-        const vs = vals(c), ks = keep ? keep(c) : null;
-        const idx = vs.findIndex((v, i) => v !== null && (!ks || ks[i]));
-        return idx >= 0 ? vs[idx] : null;
+      const NONE = NOTHING;
+      if (kindOf(argNodes[0]) === "StarExpression") {
+        // take_any(*) over a one-column input is typed as a scalar, not a tuple: the single column's value.
+        const first = s.columns?.[0]?.name;
+        return { init: NONE, add: (v, row) => (v !== NONE ? v : first !== undefined ? row[first] ?? null : null), result: (v) => (v === NONE ? null : v as Value) };
+      }
+      const f = arg(0);
+      const p = name.endsWith("if") ? test(1) : null;
+      return {
+        init: NONE,
+        add: (found, row, c) => {
+          if (found !== NONE) return found;
+          const v = f(row, c);
+          return v !== null && (!p || p(row, c)) ? v : NONE;
+        },
+        result: (v) => (v === NONE ? null : v as Value),
       };
     }
     default:
-      throw unsupported(n, `aggregate '${name}' inside an expression`);
+      return null;
   }
 }
+
+/** The state of an aggregate that has not taken a value yet. */
+const NOTHING = Symbol("nothing");

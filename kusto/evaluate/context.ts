@@ -8,6 +8,8 @@ export type R = Record<string, Value>;
 
 /** One evaluation of a compiled query. */
 export interface Ctx {
+  /** Different for every evaluation (a per-evaluation value is kept with the id it was computed for). */
+  id: number;
   now: Date;
   /** let-bound values of this evaluation. */
   vars: Map<string, Binding>;

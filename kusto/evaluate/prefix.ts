@@ -16,7 +16,7 @@
 // evaluation sees.
 import type { Ctx, R, Scalar } from "./context";
 import { compileScalar, asBool, ScalarScope } from "./scalar";
-import { SNode, kindOf, typeOfNode } from "./syntax";
+import { SNode, kindOf, typeOfNode, isRowFree } from "./syntax";
 import type { Column, Table } from "./values";
 import { RowSet, TimeBounds, TimeIndex } from "../tables";
 
@@ -93,55 +93,6 @@ export function withStep(v: View, step: Step, text: string, next: Pick<View, "co
     ing: next.ing,
     ingestionExact: next.ingestionExact,
   };
-}
-
-const CLOCK_FUNCTIONS = new Set(["now", "ago"]);
-
-/** True when the expression depends only on the row: no clock, no let name, no subquery. */
-export function isRowWise(n: SNode): boolean {
-  if (!n || n.IsToken) return true;
-  const k = kindOf(n);
-  if (k === "ToScalarExpression" || k === "MaterializeExpression") return false;
-  if (k === "FunctionCallExpression") {
-    // The function's name is a reference to a function symbol: only its arguments matter.
-    const sym = n.ReferencedSymbol as Kusto.Language.Symbols.Symbol | null;
-    if (!sym || sym.Kind !== Kusto.Language.Symbols.SymbolKind.Function || CLOCK_FUNCTIONS.has(String(n.Name.SimpleName))) return false;
-    return isRowWise(n.ArgumentList);
-  }
-  if (k === "NameReference") {
-    const sym = n.ReferencedSymbol as Kusto.Language.Symbols.Symbol | null;
-    if (!sym || sym.Kind !== Kusto.Language.Symbols.SymbolKind.Column) return false;
-  }
-  if (k !== "NameReference" && isTabularResult(n)) return false;
-  for (let i = 0; i < n.ChildCount; i++) {
-    const c = n.GetChild(i) as SNode | null;
-    if (c && !c.IsToken && !isRowWise(c)) return false;
-  }
-  return true;
-}
-
-function isTabularResult(n: SNode): boolean {
-  const rt = n.ResultType as Kusto.Language.Symbols.Symbol | null;
-  return !!rt && rt.Kind === Kusto.Language.Symbols.SymbolKind.Table;
-}
-
-/** An expression without row references (evaluated once per evaluation, e.g. ago(1h), a let scalar). */
-function isRowFree(n: SNode): boolean {
-  if (!n || n.IsToken) return true;
-  const k = kindOf(n);
-  if (k === "ToScalarExpression" || k === "MaterializeExpression") return false;
-  if (k === "FunctionCallExpression" && String(n.Name.SimpleName) === "ingestion_time") return false;
-  if (k === "NameReference") {
-    const sym = n.ReferencedSymbol as Kusto.Language.Symbols.Symbol | null;
-    const SK = Kusto.Language.Symbols.SymbolKind;
-    if (!sym || (sym.Kind !== SK.Function && sym.Kind !== SK.Variable)) return false;
-  }
-  if (k !== "NameReference" && k !== "FunctionCallExpression" && isTabularResult(n)) return false;
-  for (let i = 0; i < n.ChildCount; i++) {
-    const c = n.GetChild(i) as SNode | null;
-    if (c && !c.IsToken && !isRowFree(c)) return false;
-  }
-  return true;
 }
 
 const FLIP = { ">": "<", ">=": "<=", "<": ">", "<=": ">=" } as const;

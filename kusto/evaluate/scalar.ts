@@ -9,7 +9,7 @@ import { FUNCTIONS, CallInfo } from "./functions";
 import {
   Column, KType, Timespan, Value, Dyn, convert, isBag, isNumericType, isIntegerType, keyOf, nullOf, toKString, compareValues, valuesEqual,
 } from "./values";
-import { SNode, kindOf, listOf, literalOf, typeOfNode, unsupported, isTabularNode, textOf, KqlQueryError } from "./syntax";
+import { SNode, kindOf, listOf, literalOf, typeOfNode, unsupported, isTabularNode, textOf, KqlQueryError, isRowFree } from "./syntax";
 
 /** What a scalar expression is compiled against. */
 export interface ScalarScope {
@@ -24,6 +24,22 @@ export interface ScalarScope {
 }
 
 export function compileScalar(n: SNode, s: ScalarScope): Scalar {
+  const f = compileNode(n, s);
+  // An expression that reads no row (ago(1d), now() - 5m, a let value) is the same for every row
+  // of an evaluation: computed at its first row. Not inside an aggregate expression (count() reads the group).
+  const k = kindOf(n);
+  if (!s.aggregates && !k.endsWith("LiteralExpression") && k !== "NameReference" && k !== "ParenthesizedExpression" && k !== "DynamicExpression" && isRowFree(n)) {
+    let at = -1;
+    let value: Value = null;
+    return (r, c) => {
+      if (c.id !== at) { value = f(r, c); at = c.id; }
+      return value;
+    };
+  }
+  return f;
+}
+
+function compileNode(n: SNode, s: ScalarScope): Scalar {
   const k = kindOf(n);
   switch (k) {
     case "ParenthesizedExpression": return compileScalar(n.Expression, s);
@@ -413,9 +429,10 @@ function fix(v: number, t: KType): number {
 
 /**
  * Values of an `in`/has_any list: scalars, dynamic arrays (flattened) and tabular subqueries (first
- * column, evaluated once per evaluation). `constant` when every element is a literal.
+ * column). `constant` when every element is a literal; `perEvaluation` when no element reads the
+ * row (the values are then the same for every row of an evaluation).
  */
-function compileList(list: SNode, s: ScalarScope): { values: (r: R | null, c: Ctx) => Value[]; constant: Value[] | null } {
+function compileList(list: SNode, s: ScalarScope): { values: (r: R | null, c: Ctx) => Value[]; constant: Value[] | null; perEvaluation: boolean } {
   const exprs = kindOf(list) === "ExpressionList" ? listOf(list.Expressions) : [list];
   const parts = exprs.map((e): ((r: R | null, c: Ctx, out: Value[]) => void) => {
     if (isTabularNode(e)) {
@@ -440,7 +457,8 @@ function compileList(list: SNode, s: ScalarScope): { values: (r: R | null, c: Ct
   });
   const values = (r: R | null, c: Ctx) => { const out: Value[] = []; for (const p of parts) p(r, c, out); return out; };
   const literalOnly = exprs.every((e) => isLiteralTree(e));
-  return { values, constant: literalOnly ? values(null, null as unknown as Ctx) : null };
+  const perEvaluation = exprs.every((e) => isTabularNode(e) || isRowFree(e));
+  return { values, constant: literalOnly ? values(null, null as unknown as Ctx) : null, perEvaluation };
 }
 
 /** A literal, or a dynamic literal without datetimes (safe to evaluate once, at compile time). */
@@ -460,28 +478,37 @@ function compileIn(n: SNode, s: ScalarScope): Scalar {
   const lt = typeOfNode(n.Left);
   const left = compileScalar(n.Left, s);
   const list = compileList(n.Right, s);
-  if (ci) {
-    const lowered = list.constant ? new Set(list.constant.map((v) => toKString(v).toLowerCase())) : null;
-    return (r, c) => {
-      const l = toKString(left(r, c)).toLowerCase();
-      const found = lowered ? lowered.has(l) : list.values(r, c).some((v) => toKString(v).toLowerCase() === l);
-      return found !== negate;
-    };
-  }
-  const matches = (x: Value, values: Value[]): boolean => {
-    if (x === null) return false;
-    const lk = keyOf(x);
-    return values.some((v) => {
-      const cv = lt === "dynamic" ? v : typeof v === typeof x && !(v instanceof Date) ? v : convert(v, isNumericType(lt) ? "real" : lt);
-      return cv !== null && (keyOf(cv) === lk || (typeof cv === "number" && typeof x === "number" && cv === x));
-    });
+  // The list as a set of keys: computed once (constant), once per evaluation, or per row.
+  const lookup = <T>(build: (values: Value[]) => T): ((r: R | null, c: Ctx) => T) => {
+    if (list.constant) { const v = build(list.constant); return () => v; }
+    if (list.perEvaluation) { const key = {}; return (r, c) => once(c, key, () => build(list.values(r, c))); }
+    return (r, c) => build(list.values(r, c));
   };
-  // A constant list of strings against a string: a set lookup gives the same answer.
-  if (list.constant && lt === "string" && list.constant.every((v) => typeof v === "string")) {
-    const set = new Set(list.constant as string[]);
-    return (r, c) => { const x = left(r, c); return (typeof x === "string" ? set.has(x) : matches(x, list.constant!)) !== negate; };
+  if (ci) {
+    const lowered = lookup((values) => new Set(values.map((v) => toKString(v).toLowerCase())));
+    return (r, c) => lowered(r, c).has(toKString(left(r, c)).toLowerCase()) !== negate;
   }
-  return (r, c) => matches(left(r, c), list.constant ?? list.values(r, c)) !== negate;
+  // A list value matches when, brought to the left operand's type, it has the left value's key.
+  // The conversion depends on the left value's JS type, which its column type fixes in practice:
+  // one key set per JS type met.
+  const keysFor = (values: Value[], jsType: string): Set<string> => {
+    const set = new Set<string>();
+    for (const v of values) {
+      const cv = lt === "dynamic" ? v : typeof v === jsType && !(v instanceof Date) ? v : convert(v, isNumericType(lt) ? "real" : lt);
+      if (cv !== null) set.add(keyOf(cv));
+    }
+    return set;
+  };
+  const sets = lookup((values) => ({ values, byType: new Map<string, Set<string>>() }));
+  return (r, c) => {
+    const x = left(r, c);
+    if (x === null) return negate;
+    const l = sets(r, c);
+    const t = typeof x;
+    let set = l.byType.get(t);
+    if (!set) l.byType.set(t, (set = keysFor(l.values, t)));
+    return set.has(keyOf(x)) !== negate;
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

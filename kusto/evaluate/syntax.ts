@@ -121,3 +121,51 @@ export function literalOf(n: SNode): unknown {
   literals.set(n, out);
   return out;
 }
+
+// What an expression reads, for evaluating it less often than once per row (prefix.ts, scalar.ts).
+
+const CLOCK_FUNCTIONS = new Set(["now", "ago"]);
+const ROW_FUNCTIONS = new Set(["ingestion_time", "column_ifexists"]);
+
+/** True when the expression depends only on the row: no clock, no let name, no subquery. */
+export function isRowWise(n: SNode): boolean {
+  if (!n || n.IsToken) return true;
+  const k = kindOf(n);
+  if (k === "ToScalarExpression" || k === "MaterializeExpression") return false;
+  if (k === "FunctionCallExpression") {
+    // The function's name is a reference to a function symbol: only its arguments matter.
+    const sym = n.ReferencedSymbol as Kusto.Language.Symbols.Symbol | null;
+    if (!sym || sym.Kind !== Kusto.Language.Symbols.SymbolKind.Function || CLOCK_FUNCTIONS.has(String(n.Name.SimpleName))) return false;
+    return isRowWise(n.ArgumentList);
+  }
+  if (k === "NameReference") {
+    const sym = n.ReferencedSymbol as Kusto.Language.Symbols.Symbol | null;
+    if (!sym || sym.Kind !== Kusto.Language.Symbols.SymbolKind.Column) return false;
+  }
+  if (k !== "NameReference" && isTabularNode(n)) return false;
+  for (let i = 0; i < n.ChildCount; i++) {
+    const c = n.GetChild(i) as SNode | null;
+    if (c && !c.IsToken && !isRowWise(c)) return false;
+  }
+  return true;
+}
+
+/** An expression without row references (evaluated once per evaluation, e.g. ago(1h), a let scalar). */
+export function isRowFree(n: SNode): boolean {
+  if (!n || n.IsToken) return true;
+  const k = kindOf(n);
+  if (k === "ToScalarExpression" || k === "MaterializeExpression") return false;
+  // Functions that read the row without naming a column.
+  if (k === "FunctionCallExpression" && ROW_FUNCTIONS.has(String(n.Name.SimpleName))) return false;
+  if (k === "NameReference") {
+    const sym = n.ReferencedSymbol as Kusto.Language.Symbols.Symbol | null;
+    const SK = Kusto.Language.Symbols.SymbolKind;
+    if (!sym || (sym.Kind !== SK.Function && sym.Kind !== SK.Variable)) return false;
+  }
+  if (k !== "NameReference" && k !== "FunctionCallExpression" && isTabularNode(n)) return false;
+  for (let i = 0; i < n.ChildCount; i++) {
+    const c = n.GetChild(i) as SNode | null;
+    if (c && !c.IsToken && !isRowFree(c)) return false;
+  }
+  return true;
+}

@@ -9,17 +9,23 @@
 // schema does not have.
 import type { Ctx, R, Scalar, Tabular } from "./context";
 import { compileScalar, asBool, ScalarScope } from "./scalar";
-import { TUPLE_AGGREGATES } from "./aggregates";
+import { AGGREGATES, TUPLE_AGGREGATES, compileAggregator, Aggregator } from "./aggregates";
 import {
-  SNode, kindOf, listOf, namedParameters, schemaOf, symbolColumns, typeOfNode, unsupported, literalOf, KqlQueryError, textOf,
+  SNode, kindOf, listOf, namedParameters, schemaOf, symbolColumns, typeOfNode, unsupported, literalOf, KqlQueryError, textOf, isRowWise,
 } from "./syntax";
 import { Column, KType, Table, Value, convert, compareValues, keyOf, nullOf, toKString, isBag, Dyn, Timespan } from "./values";
-import { View, tableView, unionView, withStep, isRowWise, timeBound, runView } from "./prefix";
+import { View, tableView, unionView, withStep, timeBound, runView } from "./prefix";
 import { tableSchemas } from "../language";
 import { toKType } from "./syntax";
 
 /** A compiled tabular expression: its schema, how to run it, and its row-wise view when it has one. */
-export interface Compiled { columns: Column[]; run: Tabular; view?: View }
+export interface Compiled {
+  columns: Column[];
+  run: Tabular;
+  view?: View;
+  /** An extend (or several in a row) over `base`, run per evaluation. */
+  extended?: { base: Compiled; parts: ExtendPart[] };
+}
 
 /** The query being compiled: its let names, and what each tabular let compiled to (so far). */
 export interface QueryScope {
@@ -125,6 +131,7 @@ export function compileTabular(n: SNode, q: QueryScope): Compiled {
         const folded = fold(op, input.view, q);
         if (folded) return folded;
       }
+      if (kindOf(op) === "ExtendOperator") return extendRows(input, extend(op, input.columns, q));
       const apply = compileOperator(op, input.columns, q);
       const inputRun = input.run;
       return { columns: schemaOf(op), run: (ctx) => apply(inputRun(ctx), ctx) };
@@ -143,10 +150,6 @@ function compileOperator(op: SNode, inputColumns: Column[], q: QueryScope): Oper
       if (listOf(op.Parameters).length) throw unsupported(op, "where with parameters");
       const f = compileScalar(op.Condition, rowScope);
       return (input, ctx) => ({ columns: input.columns, rows: input.rows.filter((r) => asBool(f(r, ctx)) === true) });
-    }
-    case "ExtendOperator": {
-      const e = extend(op, inputColumns, q);
-      return (input, ctx) => ({ columns: e.columns, rows: input.rows.map((r) => e.row(r, ctx)) });
     }
     case "ProjectOperator": {
       const p = project(op, inputColumns, q);
@@ -311,8 +314,34 @@ function conjunctsOf(c: SNode): SNode[] {
 // extend, project, project-rename
 
 interface RowMap { columns: Column[]; row: (r: R, ctx: Ctx) => R; assignments: { target: string; expr: SNode }[] }
+type ExtendPart = { target: string; type: KType; f: Scalar };
 
-function extend(op: SNode, inputColumns: Column[], q: QueryScope): RowMap {
+/**
+ * An extend run per evaluation. Consecutive extends make one copy of each row: each one's
+ * expressions see the columns the earlier ones assigned, as they would in copies of their own.
+ */
+function extendRows(input: Compiled, e: RowMap & { parts: ExtendPart[] }): Compiled {
+  const base = input.extended?.base ?? input;
+  const parts = [...(input.extended?.parts ?? []), ...e.parts];
+  const baseRun = base.run;
+  return {
+    columns: e.columns,
+    run: (ctx) => {
+      const t = baseRun(ctx);
+      return {
+        columns: e.columns,
+        rows: t.rows.map((r) => {
+          const o: R = { ...r };
+          for (const p of parts) o[p.target] = fit(p.f(o, ctx), p.type);
+          return o;
+        }),
+      };
+    },
+    extended: { base, parts },
+  };
+}
+
+function extend(op: SNode, inputColumns: Column[], q: QueryScope): RowMap & { parts: ExtendPart[] } {
   const cols = schemaOf(op);
   const exprs = listOf(op.Expressions).map(named);
   const inputNames = new Set(inputColumns.map((c) => c.name));
@@ -325,13 +354,13 @@ function extend(op: SNode, inputColumns: Column[], q: QueryScope): RowMap {
   // Later expressions of one extend see the columns defined by earlier ones: each is compiled
   // against the output schema (a column not yet assigned reads from the input row).
   const scope = scalarScope(cols, q);
-  const parts = exprs.map((e, i) => ({ target: targets[i]!, type: typeOf.get(targets[i]!) ?? typeOfNode(e.expr), f: compileScalar(e.expr, scope) }));
+  const parts: ExtendPart[] = exprs.map((e, i) => ({ target: targets[i]!, type: typeOf.get(targets[i]!) ?? typeOfNode(e.expr), f: compileScalar(e.expr, scope) }));
   const row = (r: R, ctx: Ctx): R => {
     const o: R = { ...r };
     for (const p of parts) o[p.target] = fit(p.f(o, ctx), p.type);
     return o;
   };
-  return { columns: cols, row, assignments: parts.map((p, i) => ({ target: p.target, expr: exprs[i].expr })) };
+  return { columns: cols, row, parts, assignments: parts.map((p, i) => ({ target: p.target, expr: exprs[i].expr })) };
 }
 
 function project(op: SNode, inputColumns: Column[], q: QueryScope): RowMap {
@@ -385,40 +414,75 @@ function summarize(op: SNode, inputColumns: Column[], q: QueryScope): Operator {
   const byFns = bys.map((b) => compileScalar(b.expr, rowScope));
   const byTypes = bys.map((_b, i) => cols[i].type);
   const byNames = bys.map((_b, i) => cols[i].name);
+  // Group keys: the values themselves where equal values are equal keys (a Map compares numbers,
+  // strings and booleans by value; NaN with NaN, -0 with 0), else keyOf().
+  const rawKey = byTypes.map((t): ((v: Value) => unknown) =>
+    t === "dynamic" ? keyOf : t === "datetime" ? (v) => (v === null ? null : (v as Date).getTime()) : t === "timespan" ? (v) => (v === null ? null : (v as Timespan).ms) : (v) => v);
+
+  // Each aggregate fills its output columns of a group's row: fed row by row (its state kept in
+  // the group), or (an expression over aggregates) computed from the group's rows at the end.
+  type Agg = { agg: Aggregator; fill: (state: unknown, o: R, ctx: Ctx) => void } | { fromRows: (rows: R[], o: R, ctx: Ctx) => void };
   let c = bys.length;
-  const aggFns = aggs.map((a, j): ((rows: R[], o: R, ctx: Ctx) => void) => {
+  const aggFns = aggs.map((a, j): Agg => {
     const slice = cols.slice(c, c + aggWidths[j]);
     c += aggWidths[j];
     if (isTuple(a.expr)) return tupleAggregate(a.expr, slice, rowScope);
-    const f = compileScalar(a.expr, groupScope);
     const { name, type } = slice[0];
-    return (rows, o, ctx) => {
-      const saved = ctx.group;
-      ctx.group = rows;
-      try { o[name] = fit(f(rows[0] ?? null, ctx), type); } finally { ctx.group = saved; }
+    if (kindOf(a.expr) === "FunctionCallExpression") {
+      const fname = String(a.expr.Name.SimpleName);
+      const agg = AGGREGATES.has(fname) ? compileAggregator(fname, a.expr, listOf(a.expr.ArgumentList.Expressions), groupScope) : null;
+      if (agg) return { agg, fill: (state, o) => { o[name] = fit(agg.result(state), type); } };
+    }
+    const f = compileScalar(a.expr, groupScope);
+    return {
+      fromRows: (rows, o, ctx) => {
+        const saved = ctx.group;
+        ctx.group = rows;
+        try { o[name] = fit(f(rows[0] ?? null, ctx), type); } finally { ctx.group = saved; }
+      },
     };
   });
+  const streamed = aggFns.map((a) => ("agg" in a ? a.agg : null));
+  const keepRows = aggFns.some((a) => "fromRows" in a);
 
+  interface Group { keys: Value[]; states: unknown[]; rows: R[] }
   return (input, ctx) => {
-    const groups = new Map<string, { keys: Value[]; rows: R[] }>();
+    const groups: Group[] = [];
+    const index = new Map<unknown, unknown>();
+    const newGroup = (keys: Value[]): Group => {
+      const g: Group = { keys, states: streamed.map((a) => a?.init), rows: [] };
+      groups.push(g);
+      return g;
+    };
+    const nk = byFns.length;
+    const keys = new Array<Value>(nk);
     for (const r of input.rows) {
-      const keys = new Array<Value>(byFns.length);
-      let k = "";
-      for (let i = 0; i < byFns.length; i++) {
-        keys[i] = fit(byFns[i](r, ctx), byTypes[i]);
-        k = i === 0 ? keyOf(keys[i]) : k + "\u0001" + keyOf(keys[i]);
+      let level = index;
+      let g: Group | undefined = nk === 0 ? groups[0] ?? newGroup([]) : undefined;
+      for (let i = 0; i < nk; i++) {
+        const v = fit(byFns[i](r, ctx), byTypes[i]);
+        keys[i] = v;
+        const k = rawKey[i](v);
+        if (i === nk - 1) {
+          g = level.get(k) as Group | undefined;
+          if (!g) { g = newGroup(keys.slice()); level.set(k, g); }
+        } else {
+          let next = level.get(k) as Map<unknown, unknown> | undefined;
+          if (!next) level.set(k, (next = new Map()));
+          level = next;
+        }
       }
-      let g = groups.get(k);
-      if (!g) groups.set(k, (g = { keys, rows: [] }));
-      g.rows.push(r);
+      const states = g!.states;
+      for (let j = 0; j < streamed.length; j++) { const a = streamed[j]; if (a) states[j] = a.add(states[j], r, ctx); }
+      if (keepRows) g!.rows.push(r);
     }
     // No by-clause: exactly one output row, even for empty input (aggregates then take their defaults).
-    if (byFns.length === 0 && groups.size === 0) groups.set("", { keys: [], rows: [] });
+    if (nk === 0 && groups.length === 0) newGroup([]);
     const rows: R[] = [];
-    for (const g of groups.values()) {
+    for (const g of groups) {
       const o: R = {};
-      for (let i = 0; i < byNames.length; i++) o[byNames[i]] = g.keys[i];
-      for (const f of aggFns) f(g.rows, o, ctx);
+      for (let i = 0; i < nk; i++) o[byNames[i]] = g.keys[i];
+      aggFns.forEach((a, j) => { if ("fromRows" in a) a.fromRows(g.rows, o, ctx); else a.fill(g.states[j], o, ctx); });
       rows.push(o);
     }
     return { columns: cols, rows };
@@ -426,7 +490,7 @@ function summarize(op: SNode, inputColumns: Column[], q: QueryScope): Operator {
 }
 
 /** arg_max / arg_min / take_any with several outputs: pick one row, then read the requested columns from it. */
-function tupleAggregate(call: SNode, out: Column[], rowScope: ScalarScope): (rows: R[], o: R, ctx: Ctx) => void {
+function tupleAggregate(call: SNode, out: Column[], rowScope: ScalarScope): { agg: Aggregator; fill: (state: unknown, o: R, ctx: Ctx) => void } {
   const name = String(call.Name.SimpleName);
   const argNodes = listOf(call.ArgumentList.Expressions);
   const elems = symbolColumns(call.ResultType);
@@ -436,29 +500,35 @@ function tupleAggregate(call: SNode, out: Column[], rowScope: ScalarScope): (row
     throw unsupported(call, `${name} mixing * with other columns`);
   }
   const args = argNodes.map((a) => (kindOf(a) === "StarExpression" ? null : compileScalar(a, rowScope)));
+  const maximize = TUPLE_AGGREGATES.has(name);
   const sign = name === "arg_max" ? 1 : -1;
   const by = args[0];
   // Per output column: how to read it from the chosen row.
-  const readers = out.map((col, i): ((r: R, ctx: Ctx) => Value) => {
+  const readers = out.map((_col, i): ((r: R, ctx: Ctx) => Value) => {
     if (!star) return (r, ctx) => args[i]!(r, ctx);
-    if (TUPLE_AGGREGATES.has(name) && i === 0) return (r, ctx) => by!(r, ctx);
+    if (maximize && i === 0) return (r, ctx) => by!(r, ctx);
     const elem = elems[i].name;
     return (r) => r[elem] ?? null;
   });
-  return (rows, o, ctx) => {
-    let chosen: R | null = null;
-    if (TUPLE_AGGREGATES.has(name)) {
+  type State = { chosen: R; best: Value };
+  const agg: Aggregator = {
+    init: null,
+    add: (state, r, ctx) => {
+      if (!maximize) return state ?? { chosen: r, best: null };
       // arg-max-aggregation-function.md: nulls in the maximized expression are skipped; if all are null, a row is still returned.
-      let best: Value = null;
-      for (const r of rows) {
-        const v = by!(r, ctx);
-        if (chosen === null) chosen = r;
-        if (v !== null && (best === null || sign * compareValues(v, best) > 0)) { best = v; chosen = r; }
-      }
-    } else {
-      chosen = rows[0] ?? null;
-    }
-    out.forEach((col, i) => { o[col.name] = fit(chosen ? readers[i](chosen, ctx) : null, col.type); });
+      const v = by!(r, ctx);
+      const st = (state as State | null) ?? { chosen: r, best: null };
+      if (v !== null && (st.best === null || sign * compareValues(v, st.best) > 0)) { st.best = v; st.chosen = r; }
+      return st;
+    },
+    result: () => null,
+  };
+  return {
+    agg,
+    fill: (state, o, ctx) => {
+      const chosen = (state as State | null)?.chosen ?? null;
+      out.forEach((col, i) => { o[col.name] = fit(chosen ? readers[i](chosen, ctx) : null, col.type); });
+    },
   };
 }
 
