@@ -10,4 +10,5 @@ export const rules = outputs.rules;
 export const actionGroups = outputs.actionGroups;
 export const coverage = outputs.coverage;
 export const telemetryGaps = outputs.telemetryGaps;
+export const telemetryBySubscription = outputs.telemetryBySubscription;
 export const costEstimate = outputs.costEstimate;

@@ -29,6 +29,8 @@ export {
 } from "./config";
 export type { RoutingConfig, ActionGroupSpec, Route, MaintenanceWindow } from "./config/routing";
 export type { TelemetryConfig, RawTelemetryConfig } from "./config/telemetry";
+/** The subscriptions a stack watches: the deploying one, a list, or a management group. */
+export type { Estate, EstateSubscription } from "./config/estate";
 
 // ---- Planning: a selection applied to the catalogue (pure, offline) --------------------------
 
@@ -37,6 +39,7 @@ export { applyTelemetry, planTelemetry, type TelemetryPlan, type AppliedTelemetr
 export { estimateCost, priceTable, logSourcesDelivered, logSourcesRead, type CostEstimate, type PriceTable, type LogSourceUse } from "./planning/cost";
 export { coverageSummary, leafCoverage, type CoverageSummary, type LeafCoverage, type CoverageState, type TelemetryGaps } from "./planning/coverage";
 export { buildMatrix, type Matrix } from "./planning/matrix";
+export { activityLogAlertPlacement, estateTelemetry, type ActivityLogAlertPlacement, type ScopeTelemetry, type SourceDelivery } from "./planning/estate";
 
 import { parseDetectionSelection, type RawDetectionSelection } from "./config";
 import { resolveDetections, type ResolvedDetection } from "./planning/resolve";
@@ -60,6 +63,7 @@ export { TelemetryEntraId, type TelemetryEntraIdArgs } from "./components/Teleme
 export { TelemetryDiagnostics, type TelemetryDiagnosticsArgs } from "./components/TelemetryDiagnostics";
 export { TelemetryAgent, type TelemetryAgentArgs } from "./components/TelemetryAgent";
 export { TelemetryPolicy, type TelemetryPolicyArgs } from "./components/TelemetryPolicy";
+export { WatchedSubscriptions, type WatchedSubscriptionsArgs, type SubscriptionTarget, type ProviderSettings } from "./components/WatchedSubscriptions";
 export type { ComponentNaming } from "./components/names";
 
 // ---- The offline tools as functions (scripts and CI, not inside a Pulumi program: `plan` runs a

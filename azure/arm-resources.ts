@@ -132,6 +132,11 @@ export const ARM_RESOURCE_TYPES: readonly ArmResourceType[] = [
     pathParams: ["scope", "policyAssignmentName"], topLevel: ["location", "identity"],
   },
   {
+    token: "azure-native:policyinsights:RemediationAtManagementGroup", armType: "Microsoft.PolicyInsights/remediations", apiVersion: "2024-10-01",
+    schema: { file: "Microsoft.PolicyInsights.json", section: "managementGroup_resourceDefinitions", resource: "remediations" },
+    pathParams: ["managementGroupsNamespace", "managementGroupId", "remediationName"], topLevel: [],
+  },
+  {
     token: "azure-native:authorization:RoleAssignment", armType: "Microsoft.Authorization/roleAssignments", apiVersion: "2022-04-01",
     schema: { file: "Microsoft.Authorization.json", section: "subscription_resourceDefinitions", resource: "roleAssignments" },
     pathParams: ["scope", "roleAssignmentName"], topLevel: [],

@@ -4,6 +4,7 @@
 // and test/azure-conformance.spec.ts run it on the resources a stack declares under mocks.
 import { schemaFileOf, toArmRequest, type ArmRequest } from "./arm-resources";
 import { schemaViolations } from "./arm-schema";
+import { nameProblem, NAME_KIND_OF_TOKEN, ROLE_ASSIGNMENT_NAME } from "./names";
 import {
   ACTION_GROUP_RECEIVERS, ACTION_GROUPS_PER_RULE, ACTIVITY_LOG_ALERT_FIELDS, ACTIVITY_LOG_ALERT_LOCATIONS, ACTIVITY_LOG_ALERTS_PER_SUBSCRIPTION,
   DIAGNOSTIC_SETTINGS_PER_RESOURCE, EMAIL_ADDRESS_MAX, GROUP_SHORT_NAME_MAX, LIMITS, MUTE_MINUTES, SMS_COUNTRY_CODES, SYSLOG_STREAM,
@@ -208,6 +209,24 @@ export function limitViolations(r: ArmRequest, inputs: Record<string, unknown>):
   }
 }
 
+/** The resource's Azure name (and a policy assignment's display name) against Azure's naming rules (azure/names.ts). */
+function nameViolations(r: ArmRequest, inputs: Record<string, unknown>): Found[] {
+  const out: Found[] = [];
+  const kind = NAME_KIND_OF_TOKEN[r.type.token];
+  const nameParam = r.type.pathParams[r.type.pathParams.length - 1];
+  if (r.type.token === "azure-native:authorization:RoleAssignment") {
+    if (!ROLE_ASSIGNMENT_NAME.test(r.name)) out.push(at("names", nameParam, `${JSON.stringify(r.name)} — a role assignment name is a GUID`));
+  } else if (kind) {
+    const problem = nameProblem(kind, r.name);
+    if (problem) out.push(at("names", nameParam, problem));
+  }
+  if (r.type.token === "azure-native:authorization:PolicyAssignment" && typeof inputs.displayName === "string") {
+    const problem = nameProblem("policyAssignmentDisplayName", inputs.displayName);
+    if (problem) out.push(at("names", "properties.displayName", problem));
+  }
+  return out;
+}
+
 /** Rules over all declared resources together: settings per resource, activity log alerts per subscription. */
 function stackViolations(requests: { resource: DeclaredResource; request: ArmRequest }[]): Violation[] {
   const out: Violation[] = [];
@@ -221,8 +240,16 @@ function stackViolations(requests: { resource: DeclaredResource; request: ArmReq
   for (const [uri, e] of perResource) {
     if (e.names.length > DIAGNOSTIC_SETTINGS_PER_RESOURCE) out.push({ resource: e.first.name, armType: "Microsoft.Insights/diagnosticSettings", rule: "ds-per-resource", property: "resourceUri", message: `${uri} gets ${e.names.length} diagnostic settings — a resource takes at most ${DIAGNOSTIC_SETTINGS_PER_RESOURCE}` });
   }
-  const alerts = requests.filter((x) => x.resource.type === "azure-native:monitor:ActivityLogAlert");
-  if (alerts.length > ACTIVITY_LOG_ALERTS_PER_SUBSCRIPTION) out.push({ resource: alerts[ACTIVITY_LOG_ALERTS_PER_SUBSCRIPTION].resource.name, armType: "Microsoft.Insights/activityLogAlerts", rule: "ala-limits", property: "(count)", message: `${alerts.length} activity log alert rules — a subscription takes at most ${ACTIVITY_LOG_ALERTS_PER_SUBSCRIPTION}` });
+  // Counted per subscription: an alert lives in the subscription it watches (its scope).
+  const alertsBySubscription = new Map<string, typeof requests>();
+  for (const x of requests.filter((r) => r.resource.type === "azure-native:monitor:ActivityLogAlert")) {
+    const scope = String((x.resource.inputs.scopes as unknown[] | undefined)?.[0] ?? "");
+    const sub = scope.split("/")[2]?.toLowerCase() ?? "";
+    alertsBySubscription.set(sub, [...(alertsBySubscription.get(sub) ?? []), x]);
+  }
+  for (const [sub, alerts] of alertsBySubscription) {
+    if (alerts.length > ACTIVITY_LOG_ALERTS_PER_SUBSCRIPTION) out.push({ resource: alerts[ACTIVITY_LOG_ALERTS_PER_SUBSCRIPTION].resource.name, armType: "Microsoft.Insights/activityLogAlerts", rule: "ala-limits", property: "(count)", message: `${alerts.length} activity log alert rules${sub ? ` in subscription ${sub}` : ""} — a subscription takes at most ${ACTIVITY_LOG_ALERTS_PER_SUBSCRIPTION}` });
+  }
   return out;
 }
 
@@ -242,6 +269,7 @@ export function checkResources(declared: readonly DeclaredResource[]): Conforman
     const base = { resource: resource.name, armType: request.type.armType };
     for (const v of schemaViolations(request)) violations.push({ ...base, ...v, rule: "schema" });
     for (const v of limitViolations(request, resource.inputs)) violations.push({ ...base, ...v });
+    for (const v of nameViolations(request, resource.inputs)) violations.push({ ...base, ...v });
   }
   violations.push(...stackViolations(requests));
   const byToken = new Map<string, ConformanceReport["byType"][number]>();

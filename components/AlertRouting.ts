@@ -5,12 +5,13 @@ import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as monitor from "@pulumi/azure-native/monitor";
 import * as alertsmanagement from "@pulumi/azure-native/alertsmanagement";
-import { ConfigError, keyPath } from "../config/errors";
+import { ConfigError, DeployTimeError, keyPath } from "../config/errors";
+import { keyPrefix, type StackNames } from "../config/names";
 import { actionGroupNamesFor, RECEIVER_LIMITS, routeProblems, type ActionGroupSpec, type MaintenanceWindow, type RoutingConfig } from "../config/routing";
 import type { Severity, Tactic } from "../detections/model";
 import type { ResolvedDetection } from "../planning/resolve";
 import { groupRecipients, userRecipients, type EntraRecipient } from "./entraLookups";
-import { childNamer, ruleName, type ComponentNaming } from "./names";
+import { childNamer, stackNames, type ComponentNaming } from "./names";
 
 /**
  * Alert routing as the suite takes it: the stack config's routing (config's parseRouting gives one),
@@ -38,7 +39,8 @@ export class AlertRouting extends pulumi.ComponentResource {
 
   constructor(name: string, args: AlertRoutingArgs, opts?: pulumi.ComponentResourceOptions) {
     const routing: RoutingConfig<pulumi.Input<string>> = { allowUnroutedAlerts: false, maintenanceWindows: [], ...args.routing };
-    const problems = [...routeProblems(routing, args.detections), ...routing.maintenanceWindows.flatMap((w, i) => windowRuleNames(w, i, args).problems)];
+    const names = stackNames(args.stack);
+    const problems = [...routeProblems(routing, args.detections), ...routing.maintenanceWindows.flatMap((w, i) => windowConditions(w, i, args.detections, names).problems)];
     if (problems.length) throw new ConfigError(problems);
     super("azdetect:index:AlertRouting", name, {}, opts);
     this.routing = routing;
@@ -48,22 +50,21 @@ export class AlertRouting extends pulumi.ComponentResource {
     this.ids = {};
     for (const g of Object.values(routing.actionGroups)) {
       if (!used.has(g.name)) pulumi.log.warn(`${keyPath(["actionGroups", g.name])} is not used by any route`, this);
-      this.ids[g.name] = g.mode === "existing" ? pulumi.output(g.id) : this.declareActionGroup(child(`action-group-${g.name}`), g, args);
+      this.ids[g.name] = g.mode === "existing" ? pulumi.output(g.id) : this.declareActionGroup(child(`action-group-${g.name}`), g, args, names);
     }
     this.actionGroupIds = pulumi.output(this.ids) as pulumi.Output<Record<string, string>>;
 
-    routing.maintenanceWindows.forEach((w, i) => {
-      new alertsmanagement.AlertProcessingRuleByName(child(`maintenance-${w.name}`), {
-        alertProcessingRuleName: `azdetect-${args.stack}-maintenance-${w.name}`,
+    routing.maintenanceWindows.forEach((w, i) => windowConditions(w, i, args.detections, names).conditions.forEach((conditions, part) => {
+      const suffix = part === 0 ? "" : `-${part + 1}`;
+      new alertsmanagement.AlertProcessingRuleByName(child(`maintenance-${w.name}${suffix}`), {
+        alertProcessingRuleName: names.maintenanceWindow(`${w.name}${suffix}`),
         resourceGroupName: args.resourceGroupName,
         location: "Global",
         properties: {
           description: w.description ?? `azdetect ${args.stack}: no notifications from this stack's rules during this window`,
           enabled: w.enabled,
           scopes: [args.subscriptionScope],
-          // Exact rule names: only this stack's rules (and, with severities/tactics, a subset)
-          // are silenced. Configured severities, not Azure's: activity-log alerts show as Sev4.
-          conditions: [{ field: "AlertRuleName", operator: "Equals", values: windowRuleNames(w, i, args).names }],
+          conditions,
           actions: [{ actionType: "RemoveAllActionGroups" }],
           schedule: {
             timeZone: w.timeZone,
@@ -79,7 +80,7 @@ export class AlertRouting extends pulumi.ComponentResource {
         },
         tags: args.tags,
       }, { parent: this });
-    });
+    }));
 
     this.registerOutputs({ actionGroupIds: this.actionGroupIds });
   }
@@ -89,7 +90,7 @@ export class AlertRouting extends pulumi.ComponentResource {
     return actionGroupNamesFor(this.routing, severity, tactic).map((n) => this.ids[n]);
   }
 
-  private declareActionGroup(logicalName: string, g: Extract<ActionGroupSpec, { mode: "managed" }>, args: AlertRoutingArgs): pulumi.Output<string> {
+  private declareActionGroup(logicalName: string, g: Extract<ActionGroupSpec, { mode: "managed" }>, args: AlertRoutingArgs, names: StackNames): pulumi.Output<string> {
     const invokeOpts = { parent: this };
     const entra = pulumi.all([
       g.entraGroup ? groupRecipients(g.entraGroup, invokeOpts) : pulumi.output([] as EntraRecipient[]),
@@ -105,7 +106,7 @@ export class AlertRouting extends pulumi.ComponentResource {
       : pulumi.output(emailReceivers(g.name, g.emails, [], otherReceivers).receivers);
 
     return new monitor.ActionGroup(logicalName, {
-      actionGroupName: actionGroupAzureName(args.stack, g.name),
+      actionGroupName: names.actionGroup(g.name),
       resourceGroupName: args.resourceGroupName,
       location: "Global",
       groupShortName: g.shortName,
@@ -141,11 +142,6 @@ export class AlertRouting extends pulumi.ComponentResource {
   }
 }
 
-/** Azure name of a managed action group: stable per stack and config name. */
-export function actionGroupAzureName(stack: string, name: string): string {
-  return `azdetect-${stack}-${name}`;
-}
-
 /** Receiver name of an email resolved from Entra ID: stable while the address is (membership order does not matter). */
 export function entraReceiverName(address: string): string {
   return `entra-${createHash("sha256").update(address.toLowerCase()).digest("hex").slice(0, 12)}`;
@@ -176,19 +172,43 @@ export function emailReceivers(
   }
   const where = keyPath(["actionGroups", group]);
   if (receivers.length > RECEIVER_LIMITS.emails) {
-    throw new Error(`${where}: ${receivers.length} email receivers after resolving Entra ID recipients — Azure allows at most ${RECEIVER_LIMITS.emails} per action group; use a smaller group or a distribution list address`);
+    throw new DeployTimeError(`${where}: ${receivers.length} email receivers after resolving Entra ID recipients — Azure allows at most ${RECEIVER_LIMITS.emails} per action group; use a smaller group or a distribution list address`);
   }
   if (receivers.length === 0 && otherReceivers === 0) {
-    throw new Error(`${where}: resolved to no receivers — its Entra ID group/users have no member with a mail address, so alerts routed here would reach nobody`);
+    throw new DeployTimeError(`${where}: resolved to no receivers — its Entra ID group/users have no member with a mail address, so alerts routed here would reach nobody`);
   }
   return { receivers, withoutMail };
 }
 
-/** Azure names of the deployed rules a maintenance window silences. */
-function windowRuleNames(w: MaintenanceWindow, index: number, args: Pick<AlertRoutingArgs, "detections" | "stack">): { names: string[]; problems: string[] } {
-  const names = args.detections
-    .filter((d) => (!w.severities || w.severities.includes(d.severity)) && (!w.tactics || w.tactics.includes(d.detection.tactic)))
-    .map((d) => ruleName(d.key, args.stack));
-  const problems = names.length ? [] : [`${keyPath(["maintenanceWindows", index])}: matches no deployed rule (severities ${JSON.stringify(w.severities ?? "all")}, tactics ${JSON.stringify(w.tactics ?? "all")}) — widen it or remove it`];
-  return { names, problems };
+/** Azure allows at most 5 values in one alert processing rule filter (Microsoft Learn, Alert processing rules, filters). */
+export const MAX_FILTER_VALUES = 5;
+
+type Condition = { field: "Description"; operator: "Contains"; values: string[] };
+
+/**
+ * The filters of the alert processing rule(s) of a window. Every rule's description ends in
+ * markers of this stack's token with its configured severity and key prefix, in both orders
+ * (config/names.ts ruleMarkers): `azdetect-<token>-` selects every rule of this stack and no
+ * other's, `...-s2-` its severity-2 rules, `...-azt3-` its Execution rules, `...-s2-azt3` both.
+ * Configured severities, not Azure's: activity-log alerts show as Sev4. A filter's values are ORed,
+ * at most 5: a window needing more becomes several rules with the same schedule.
+ */
+export function windowConditions(w: MaintenanceWindow, index: number, detections: readonly ResolvedDetection[], names: StackNames): { conditions: Condition[][]; problems: string[] } {
+  const where = keyPath(["maintenanceWindows", index]);
+  const matched = detections.filter((d) => (!w.severities || w.severities.includes(d.severity)) && (!w.tactics || w.tactics.includes(d.detection.tactic)));
+  if (matched.length === 0) return { conditions: [], problems: [`${where}: matches no deployed rule (severities ${JSON.stringify(w.severities ?? "all")}, tactics ${JSON.stringify(w.tactics ?? "all")}) — widen it or remove it`] };
+  let prefixes: string[] = [];
+  if (w.tactics) {
+    prefixes = [...new Set(detections.filter((d) => w.tactics!.includes(d.detection.tactic)).map((d) => keyPrefix(d.key)))].sort();
+    const shared = detections.find((d) => !w.tactics!.includes(d.detection.tactic) && prefixes.includes(keyPrefix(d.key)));
+    if (shared) return { conditions: [], problems: [`${where}.tactics: ${shared.key} (${shared.detection.tactic}) shares its key prefix with the window's tactics, so the window cannot tell them apart — remove tactics from the window`] };
+  }
+  const severities = w.severities ? [...new Set(w.severities)].sort().map((n) => `s${n}`) : [];
+  const values = severities.length && prefixes.length ? severities.flatMap((s) => prefixes.map((p) => names.marker(s, p)))
+    : severities.length ? severities.map((s) => names.marker(s) + "-")
+    : prefixes.length ? prefixes.map((p) => names.marker(p) + "-")
+    : [names.marker() + "-"];
+  const conditions: Condition[][] = [];
+  for (let i = 0; i < values.length; i += MAX_FILTER_VALUES) conditions.push([{ field: "Description", operator: "Contains", values: values.slice(i, i + MAX_FILTER_VALUES) }]);
+  return { conditions, problems: [] };
 }

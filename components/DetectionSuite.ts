@@ -7,7 +7,9 @@ import * as resources from "@pulumi/azure-native/resources";
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import * as authorization from "@pulumi/azure-native/authorization";
 import { TACTICS, type GlobalAllowlist } from "../detections/model";
-import { allowlistParameters, deferredAllowlists, renderQuery, withAllowlistValues, type EntraAllowlistLookups, type ResolvedDetection } from "../planning/resolve";
+import { allowlistParameters, deferredAllowlists, deployedQuery, withAllowlistValues, type EntraAllowlistLookups, type ResolvedDetection } from "../planning/resolve";
+import type { Estate } from "../config/estate";
+import { WatchedSubscriptions, alertResourceGroupName, type ProviderSettings, type SubscriptionTarget } from "./WatchedSubscriptions";
 import { TacticDetections, tacticComponentName } from "./TacticDetections";
 import type { TelemetryPlan } from "../planning/telemetry";
 import { TelemetryActivityLog } from "./TelemetryActivityLog";
@@ -18,6 +20,7 @@ import { TelemetryPolicy } from "./TelemetryPolicy";
 import { AlertRouting, type SuiteRouting } from "./AlertRouting";
 import { servicePrincipalIds, userObjectIds } from "./entraLookups";
 import { childNamer } from "./names";
+import { queryValidation } from "../planning/validation";
 
 /** A Log Analytics workspace the suite creates (and, by default, keeps on destroy). */
 export interface WorkspaceToCreate {
@@ -46,8 +49,26 @@ export interface DetectionSuiteArgs {
   telemetry?: TelemetryPlan;
   /** Entra ID names resolved at deploy time into the appIds/objectIds allowlists (none by default). */
   entraAllowlists?: EntraAllowlistLookups;
-  /** Ask Azure not to validate the queries when the rules are created (tables without data yet). */
+  /**
+   * Ask Azure not to validate the queries when the rules are created (true), or always validate
+   * (false). Default: decided per rule (planning/validation.ts): skipped when the suite creates the
+   * workspace, or starts sending a table the rule reads, or a table is a telemetry gap, or there is
+   * no telemetry plan; validated where the plan shows every table it reads already receives rows
+   * from outside the suite (telemetry.provided).
+   */
   skipQueryValidation?: boolean;
+  /**
+   * The subscriptions watched (default: the one the suite deploys to). Use the same estate the
+   * detections and the telemetry plan were resolved with.
+   */
+  estate?: Estate;
+  /**
+   * Settings of the explicit provider each listed subscription gets (credentials, environment); an
+   * explicit provider does not read the stack's `azure-native:` config by itself.
+   */
+  providerSettings?: ProviderSettings;
+  /** Part of the policy remediation tasks' names: a new value starts new tasks (default 1). */
+  policyRemediationRound?: number;
   /** Tags on every resource the suite creates. */
   tags?: Record<string, string>;
   /**
@@ -79,10 +100,14 @@ export class DetectionSuite extends pulumi.ComponentResource {
     const prefix = args.childNamePrefix ?? `${name}-`;
     const child = childNamer(prefix);
     const tags = { ...args.tags, "azdetect-stack": identity };
+    const estate: Estate = args.estate ?? { mode: "current" };
 
     // An existing group is only referenced by name: the suite never manages or deletes it.
     this.resourceGroupName = "create" in args.resourceGroup
-      ? new resources.ResourceGroup(child("resource-group"), { resourceGroupName: args.resourceGroup.create.name, location: args.location, tags }, { parent: this }).name
+      // Kept on destroy (retainOnDelete): Azure deletes a group with everything in it, the kept
+      // workspace and its evidence included, and whatever else was put there since
+      // (pulumi/pulumi-azure-native#2522). Destroy removes the suite's resources one by one instead.
+      ? new resources.ResourceGroup(child("resource-group"), { resourceGroupName: args.resourceGroup.create.name, location: args.location, tags }, { parent: this, retainOnDelete: true }).name
       : pulumi.output(args.resourceGroup.name);
 
     // An existing workspace is referenced by id only. A created one keeps the evidence it holds
@@ -101,13 +126,25 @@ export class DetectionSuite extends pulumi.ComponentResource {
 
     const client = authorization.getClientConfigOutput({ parent: this });
     const subscriptionScope = pulumi.interpolate`/subscriptions/${client.subscriptionId}`;
-    const common = { stack: identity, childNamePrefix: prefix };
+    const common = { stack: identity, childNamePrefix: prefix, subscriptionId: client.subscriptionId };
+
+    // ---- The watched subscriptions: with a list, one provider each (and, for activity-log alerts
+    // deployed per subscription, a group of the stack's own in each); else the deploying one.
+    const perSubscriptionAlerts = args.detections.some((d) => d.alertKind === "activityLog");
+    const watched: SubscriptionTarget[] | undefined = estate.mode === "subscriptions"
+      ? new WatchedSubscriptions(child("subscriptions"), {
+          ...common,
+          subscriptions: estate.subscriptions,
+          providerSettings: args.providerSettings,
+          alertResourceGroup: perSubscriptionAlerts ? { name: alertResourceGroupName(this.resourceGroupName), location: args.location, tags } : undefined,
+        }, { parent: this }).targets
+      : undefined;
 
     // ---- Telemetry: one component per source, each declared only when the plan has it.
     const plan = args.telemetry;
     const workspaceId = this.workspaceId;
-    if (plan?.activityLog) {
-      new TelemetryActivityLog(child("telemetry-activity-log"), { ...common, workspaceId, categories: plan.activityLog.categories }, { parent: this });
+    if (plan?.activityLog?.via === "settings") {
+      new TelemetryActivityLog(child("telemetry-activity-log"), { ...common, workspaceId, categories: plan.activityLog.categories, subscriptions: watched }, { parent: this });
     }
     if (plan?.entraId) {
       new TelemetryEntraId(child("telemetry-entra-id"), { ...common, workspaceId, categories: plan.entraId.categories }, { parent: this });
@@ -116,14 +153,28 @@ export class DetectionSuite extends pulumi.ComponentResource {
       new TelemetryDiagnostics(child("telemetry-diagnostics"), { ...common, workspaceId, settings: plan.diagnostics }, { parent: this });
     }
     const agent = plan && (plan.agent.windows || plan.agent.linux)
-      ? new TelemetryAgent(child("telemetry-agent"), { ...common, location: args.location, resourceGroupName: this.resourceGroupName, workspaceId, subscriptionId: client.subscriptionId, agent: plan.agent, tags }, { parent: this })
+      ? new TelemetryAgent(child("telemetry-agent"), {
+          ...common, location: args.location, resourceGroupName: this.resourceGroupName, workspaceId, subscriptionId: client.subscriptionId, agent: plan.agent, tags,
+          providerFor: watched && ((sub) => watched.find((t) => t.id === sub)?.provider),
+        }, { parent: this })
       : undefined;
-    if (plan && (plan.policy.resourceLogs || plan.policy.agent.length)) {
-      new TelemetryPolicy(child("telemetry-policy"), {
-        ...common, location: args.location, subscriptionId: client.subscriptionId, workspaceId,
+    // Policies: at the management group (the Activity Log policy, and the initiatives with
+    // telemetry.policy), else the initiatives at the deploying subscription (a subscription list
+    // uses explicit targets: config/estate.ts).
+    if (plan && (plan.policy.resourceLogs || plan.policy.agent.length || plan.activityLog?.via === "policy")) {
+      const policyArgs = {
+        location: args.location, workspaceId,
         resourceLogs: plan.policy.resourceLogs,
         dataCollectionRuleIds: Object.fromEntries(plan.policy.agent.map((os) => [os, agent!.dataCollectionRuleIds[os]!])),
-      }, { parent: this });
+        remediationRound: args.policyRemediationRound,
+      };
+      if (estate.mode === "managementGroup") {
+        new TelemetryPolicy(child("telemetry-policy"), {
+          ...common, ...policyArgs, activityLog: plan.activityLog?.via === "policy", scope: { kind: "managementGroup", managementGroupId: estate.managementGroupId },
+        }, { parent: this });
+      } else {
+        new TelemetryPolicy(child("telemetry-policy"), { ...common, ...policyArgs, subscriptionId: client.subscriptionId }, { parent: this });
+      }
     }
     // ---- end telemetry.
     const routing = new AlertRouting(child("alert-routing"), {
@@ -144,7 +195,7 @@ export class DetectionSuite extends pulumi.ComponentResource {
       const lists = (Object.keys(deferred) as GlobalAllowlist[]).filter((a) => allowlistParameters(d.detection, a).length);
       if (lists.length === 0) return d.query;
       return pulumi.all(lists.map((a) => deferred[a]!)).apply((values) =>
-        renderQuery(d.detection, lists.reduce((p, a, i) => withAllowlistValues({ ...d, parameters: p }, a, values[i]), d.parameters), d));
+        deployedQuery(d, lists.reduce((p, a, i) => withAllowlistValues({ ...d, parameters: p }, a, values[i]), d.parameters), estate));
     };
 
     const rules: Record<string, pulumi.Output<Record<string, string>>> = {};
@@ -159,9 +210,10 @@ export class DetectionSuite extends pulumi.ComponentResource {
         resourceGroupName: this.resourceGroupName,
         workspaceId: this.workspaceId,
         subscriptionScope,
+        activityLogSubscriptions: watched?.map((t) => ({ id: t.id, name: t.name, provider: t.provider, resourceGroupName: t.alertResourceGroupName! })),
         actionGroupIds: (d) => routing.actionGroupIdsFor(d.severity, d.detection.tactic),
         queryFor,
-        skipQueryValidation: args.skipQueryValidation ?? false,
+        skipQueryValidation: (d) => queryValidation(d, { skipQueryValidation: args.skipQueryValidation, workspaceCreated: "create" in args.workspace, telemetry: args.telemetry }).skip,
         tags,
       }, { parent: this });
       this.tactics[tactic] = component;
@@ -184,7 +236,7 @@ export class DetectionSuite extends pulumi.ComponentResource {
       const upns = lookups.userPrincipalNames;
       const users = upns.length ? userObjectIds(upns, opts) : pulumi.output({ objectIds: [] as string[], unknown: [] as string[] });
       out.objectIds = pulumi.all([sps, users]).apply(([s, u]) => {
-        if (u.unknown.length) void pulumi.log.warn(`allowlists: ${u.unknown.join(", ")} not found in Entra ID: they stay allowlisted where a table logs UPNs, but not in tables that log object ids (MicrosoftGraphActivityLogs) — add their object ids to allowlists.objectIds if they act in this tenant`, this);
+        if (u.unknown.length) void pulumi.log.warn(`azdetect:allowlists (callers, userPrincipalNames): ${u.unknown.join(", ")} not found in Entra ID: they stay allowlisted where a table logs UPNs, but not in tables that log object ids (MicrosoftGraphActivityLogs) — add their object ids to allowlists.objectIds if they act in this tenant`, this);
         return [...new Set([...s.map((x) => x.objectId), ...u.objectIds])];
       });
     }

@@ -5,10 +5,11 @@ import * as pulumi from "@pulumi/pulumi";
 import * as compute from "@pulumi/azure-native/compute";
 import * as monitor from "@pulumi/azure-native/monitor";
 import { parseResourceId } from "../config/schema";
+import { DeployTimeError } from "../config/errors";
 import type { Os, TelemetryPlan, WindowsStream } from "../planning/telemetry";
 import { logicalNameFor } from "./telemetryNames";
 import { AGENT_EXTENSION } from "../azure/telemetry-sources";
-import { childNamer, type ComponentNaming } from "./names";
+import { childNamer, stackNames, type ComponentNaming } from "./names";
 
 export interface TelemetryAgentArgs extends ComponentNaming {
   location: string;
@@ -16,6 +17,11 @@ export interface TelemetryAgentArgs extends ComponentNaming {
   workspaceId: pulumi.Input<string>;
   /** The provider's subscription: the only one the extension can be declared in. */
   subscriptionId: pulumi.Input<string>;
+  /**
+   * The provider of a watched subscription (stack config `subscriptions`): a VM there gets its
+   * extension through it. Undefined (the default) = the deploying subscription only.
+   */
+  providerFor?: (subscriptionId: string) => pulumi.ProviderResource | undefined;
   agent: TelemetryPlan["agent"];
   tags: Record<string, string>;
 }
@@ -33,16 +39,13 @@ export function vmSubscriptionProblem(vmId: string, subscriptionId: string): str
   return `azdetect:telemetry.agent.vms: ${vmId} is in subscription ${vmSub}, but the stack deploys to ${subscriptionId} — the agent extension can only be installed in the stack's subscription; set installAgent: false for this VM (the association still works) and install the agent there`;
 }
 
-export function dataCollectionRuleName(stack: string, os: Os): string {
-  return `azdetect-${stack}-${os}`;
-}
-
 export class TelemetryAgent extends pulumi.ComponentResource {
   /** DCR id per OS that has one (the policy path associates VMs with these too). */
   public readonly dataCollectionRuleIds: Partial<Record<Os, pulumi.Output<string>>> = {};
 
   constructor(name: string, args: TelemetryAgentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("azdetect:index:TelemetryAgent", name, {}, opts);
+    const names = stackNames(args.stack);
     const { agent } = args;
     const child = childNamer(args.childNamePrefix ?? `${name}-`);
     const destinations = { logAnalytics: [{ name: DESTINATION, workspaceResourceId: args.workspaceId }] };
@@ -50,7 +53,7 @@ export class TelemetryAgent extends pulumi.ComponentResource {
     if (agent.windows) {
       const streams = Object.entries(agent.windows.xPathQueries).filter(([, q]) => q && q.length) as [WindowsStream, string[]][];
       this.dataCollectionRuleIds.windows = new monitor.DataCollectionRule(child("dcr-windows"), {
-        dataCollectionRuleName: dataCollectionRuleName(args.stack, "windows"),
+        dataCollectionRuleName: names.dataCollectionRule("windows"),
         resourceGroupName: args.resourceGroupName,
         location: args.location,
         kind: "Windows",
@@ -63,7 +66,7 @@ export class TelemetryAgent extends pulumi.ComponentResource {
     }
     if (agent.linux) {
       this.dataCollectionRuleIds.linux = new monitor.DataCollectionRule(child("dcr-linux"), {
-        dataCollectionRuleName: dataCollectionRuleName(args.stack, "linux"),
+        dataCollectionRuleName: names.dataCollectionRule("linux"),
         resourceGroupName: args.resourceGroupName,
         location: args.location,
         kind: "Linux",
@@ -82,13 +85,15 @@ export class TelemetryAgent extends pulumi.ComponentResource {
       if (!dcr) continue;
       const parsed = parseResourceId(vm.id)!;
       if (vm.installAgent) {
+        // The VM's own subscription's provider when it is watched; else the deploying one's, checked.
+        const provider = args.providerFor?.(parsed.subscriptionId.toLowerCase());
         // Kept on destroy by default: other rules (Defender, Sentinel, a team's own DCR) may rely
         // on the agent once it is there; removing it would silently stop their collection.
         new compute.VirtualMachineExtension(child(logicalNameFor("ama", vm.id)), {
           resourceGroupName: parsed.resourceGroup,
-          vmName: pulumi.output(args.subscriptionId).apply((sub) => {
+          vmName: provider ? parsed.name : pulumi.output(args.subscriptionId).apply((sub) => {
             const problem = vmSubscriptionProblem(vm.id, sub);
-            if (problem) throw new Error(problem);
+            if (problem) throw new DeployTimeError(problem);
             return parsed.name;
           }),
           vmExtensionName: AGENT_EXTENSION[vm.os].type,
@@ -99,11 +104,11 @@ export class TelemetryAgent extends pulumi.ComponentResource {
           autoUpgradeMinorVersion: true,
           enableAutomaticUpgrade: true,
           tags: args.tags,
-        }, { parent: this, retainOnDelete: agent.keepAgentOnDestroy });
+        }, { parent: this, retainOnDelete: agent.keepAgentOnDestroy, ...(provider ? { provider } : {}) });
       }
       new monitor.DataCollectionRuleAssociation(child(logicalNameFor("dcra", vm.id)), {
         resourceUri: vm.id,
-        associationName: dataCollectionRuleName(args.stack, vm.os),
+        associationName: pulumi.output(args.subscriptionId).apply((sub) => names.dataCollectionRuleAssociation(sub, vm.os)),
         dataCollectionRuleId: dcr,
         description: "azdetect: collect what the deployed detections read",
       }, { parent: this });

@@ -4,10 +4,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as monitor from "@pulumi/azure-native/monitor";
 import type { DiagnosticSettingPlan } from "../planning/telemetry";
-import { logicalNameFor, telemetrySettingName } from "./telemetryNames";
-import { childNamer, type ComponentNaming } from "./names";
+import { logicalNameFor } from "./telemetryNames";
+import { childNamer, deploySubscription, stackNames, type ComponentNaming } from "./names";
 
 export interface TelemetryDiagnosticsArgs extends ComponentNaming {
+  /** The subscription the stack deploys to (default: the provider's): names that reach beyond the resource group carry it (config/names.ts). */
+  subscriptionId?: pulumi.Input<string>;
   workspaceId: pulumi.Input<string>;
   settings: DiagnosticSettingPlan[];
 }
@@ -20,11 +22,13 @@ export class TelemetryDiagnostics extends pulumi.ComponentResource {
     super("azdetect:index:TelemetryDiagnostics", name, {}, opts);
     const child = childNamer(args.childNamePrefix ?? `${name}-`);
     const ids: Record<string, pulumi.Output<string>> = {};
+    const names = stackNames(args.stack);
+    const subscription = deploySubscription(args.subscriptionId, this);
     for (const s of args.settings) {
       const dedicated = s.destination === "resourceSpecific";
       ids[`${s.resourceUri}|${s.destination}`] = new monitor.DiagnosticSetting(child(logicalNameFor("diag", s.resourceUri, dedicated ? "dedicated" : "")), {
         resourceUri: s.resourceUri,
-        name: telemetrySettingName(args.stack, s.destination),
+        name: subscription.apply((sub) => names.resourceDiagnosticSetting(sub, dedicated)),
         workspaceId: args.workspaceId,
         // Categories only, never a categoryGroup: one setting cannot mix them.
         logs: s.categories.map((category) => ({ category, enabled: true })),

@@ -2,6 +2,7 @@
 // and app ids of allowlisted service principals. Under test they reach the mocks' `call`.
 import * as pulumi from "@pulumi/pulumi";
 import * as azuread from "@pulumi/azuread";
+import { DeployTimeError } from "../config/errors";
 
 /** A person who can receive mail; `mail` is empty for users without a mailbox. */
 export interface EntraRecipient { objectId: string; userPrincipalName: string; mail: string }
@@ -44,7 +45,7 @@ export function servicePrincipalIds(displayNames: string[], opts: pulumi.InvokeO
     return pulumi.all([sp.clientId, sp.objectId]);
   })).apply((found) =>
     found.map(([appId, objectId], i) => {
-      if (!appId || !objectId) throw new Error(`azdetect:allowlists.servicePrincipalNames[${i}]: Entra ID returned no app id or object id for service principal ${JSON.stringify(displayNames[i])}`);
+      if (!appId || !objectId) throw new DeployTimeError(`azdetect:allowlists.servicePrincipalNames[${i}]: Entra ID returned no app id or object id for service principal ${JSON.stringify(displayNames[i])}`);
       return { appId, objectId };
     }));
 }

@@ -1,4 +1,8 @@
-// Deterministic Azure names and tags for everything the stack creates.
+// Pulumi names of a component's children, the Azure names of what a suite creates (config/names.ts
+// StackNames) for an identity, and the tags on its rules.
+import * as pulumi from "@pulumi/pulumi";
+import * as authorization from "@pulumi/azure-native/authorization";
+import { StackNames } from "../config/names";
 import type { ResolvedDetection } from "../planning/resolve";
 
 /**
@@ -18,12 +22,26 @@ export interface ComponentNaming {
   childNamePrefix?: string;
 }
 
-/** Azure name of a detection's rule: stable per key and stack, so two stacks can share a group. */
-export function ruleName(key: string, stack: string): string {
-  return `azdetect-${stack}-${key}`;
+/**
+ * The Azure names of a suite whose names carry `identity`, with the Pulumi organization and project
+ * in the hash of the names that reach beyond its resource group (config/names.ts).
+ */
+export function stackNames(identity: string): StackNames {
+  let organization = "organization";
+  try {
+    organization = pulumi.getOrganization();
+  } catch {
+    // Older CLIs (and mocks) pass no organization: "organization" is what self-managed backends use.
+  }
+  return new StackNames({ organization, project: pulumi.getProject(), stack: identity });
 }
 
-/** Tags on a detection's rule, on top of the stack's tags. */
+/** The subscription a component deploys to: the one given, else the provider's. */
+export function deploySubscription(given: pulumi.Input<string> | undefined, parent: pulumi.Resource): pulumi.Output<string> {
+  return given !== undefined ? pulumi.output(given) : authorization.getClientConfigOutput({ parent }).subscriptionId;
+}
+
+/** Tags on a detection's rule, on top of the stack's tags (config STACK_TAGS lists their names). */
 export function detectionTags(d: ResolvedDetection, stack: string, base: Record<string, string>): Record<string, string> {
   return {
     ...base,
@@ -34,7 +52,3 @@ export function detectionTags(d: ResolvedDetection, stack: string, base: Record<
   };
 }
 
-/** Display name shown in the Azure portal and in notifications. */
-export function displayName(d: ResolvedDetection): string {
-  return `[azdetect] ${d.detection.technique} ${d.detection.name}`;
-}

@@ -2,9 +2,33 @@
 import type { core } from "zod";
 
 export class ConfigError extends Error {
+  /**
+   * Pulumi's language host prints a RunError as its message alone, without a stack trace or an
+   * "unhandled exception" banner; it recognises one by this field (RunError.isInstance), so config
+   * needs no Pulumi import for it.
+   */
+  readonly __pulumiRunError = true;
+
   constructor(readonly problems: string[]) {
     super(`invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n  - ` + problems.join("\n  - "));
     this.name = "ConfigError";
+  }
+}
+
+/**
+ * A problem only deployment can reveal (an Entra ID lookup's result, the subscription the
+ * provider deploys to), found inside a resource input: one line naming the config key. Pulumi
+ * prefixes the message of an error raised while it serialises an input with the property path,
+ * once per resource that shares the failed value ("error serializing property ...", 26 times for
+ * an allowlist every rule uses); the message here ignores that, so the line stays the problem.
+ */
+export class DeployTimeError extends Error {
+  readonly __pulumiRunError = true;
+
+  constructor(message: string) {
+    super(message);
+    this.name = "DeployTimeError";
+    Object.defineProperty(this, "message", { get: () => message, set: () => undefined, enumerable: false, configurable: true });
   }
 }
 

@@ -6,10 +6,15 @@ import { DETECTIONS, detectionByKey, detectionsForTechnique } from "../detection
 import { GLOBAL_ALLOWLISTS, TACTICS } from "../detections/model";
 import { scheduleProblems } from "../azure/limits";
 import { ConfigError, formatIssue, keyPath, REDACTED } from "./errors";
-import { isoDuration, obj, oneOf, resourceId } from "./schema";
+import { azureName, isoDuration, nameRefinement, obj, oneOf, region, resourceId, text } from "./schema";
+import { MAX_TAGS_PER_RESOURCE } from "../azure/names";
+import { defaultResourceGroupName, defaultWorkspaceName } from "./names";
+import { namespaceProblems } from "./namespace";
 import { telemetryConfig, telemetrySchema, type RawTelemetryConfig, type TelemetryConfig } from "./telemetry";
-import { isSecretBearingPath, normaliseRouting, routingConfigShape, type RoutingConfig } from "./routing";
+import { normaliseRouting, routingConfigShape, type RoutingConfig } from "./routing";
+import { credentialPaths, mayHoldCredential } from "./credentials";
 import { pricingSchema, type PricingOverrides } from "./pricing";
+import { DEFAULT_ACTIVITY_LOG_ALERT_SUBSCRIPTION_LIMIT, estateConfig, estateShape, estateTargetProblems, type Estate } from "./estate";
 
 export { ConfigError } from "./errors";
 
@@ -23,7 +28,7 @@ const detectionOverride = obj({
   windowSize: isoDuration.optional(),
   overrideQueryTimeRange: isoDuration.optional(),
   /** Replaces the trigger threshold of a log search alert. */
-  threshold: z.number().min(0).optional(),
+  threshold: z.number().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
   /** Force a form; by default activity-log alerts are used where the detection allows. */
   alertKind: oneOf(["scheduledQuery", "activityLog"]).optional(),
   /** Values for the detection's parameters (allowlists, thresholds, ...). */
@@ -46,7 +51,7 @@ const workspace = obj({
   /** Use this existing workspace (referenced, never modified or deleted by the stack). */
   existingId: resourceId("Microsoft.OperationalInsights/workspaces").optional(),
   /** Name of the workspace the stack creates (default azdetect-<stack>). */
-  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]{2,61}[A-Za-z0-9]$/, "must be 4-63 letters, digits or hyphens, starting and ending with a letter or digit").optional(),
+  name: azureName("workspace").optional(),
   sku: z.string().superRefine((sku, ctx) => {
     if (sku === "PerGB2018") return;
     ctx.addIssue({ code: "custom", message: `${JSON.stringify(sku)} is not allowed — expected PerGB2018. ${WORKSPACE_SKU_REFUSED[sku] ?? "Other pricing tiers are legacy or need settings this stack does not manage."} To use another tier, create the workspace yourself and set workspace.existingId` });
@@ -60,7 +65,20 @@ const workspace = obj({
   }
 });
 
-const stringList = z.array(z.string().min(1));
+/**
+ * An allowlist: entries compared case-insensitively (`!in~`), so an entry that is only white space
+ * (it matches no caller, yet a non-empty list turns a free activity-log alert into a paid log
+ * search rule) or a repeat of another is a mistake.
+ */
+const stringList = z.array(text().pipe(z.string().min(1))).superRefine((xs, ctx) => {
+  const seen = new Map<string, number>();
+  xs.forEach((x, i) => {
+    if (x.length && !x.trim()) ctx.addIssue({ code: "custom", path: [i], message: `${JSON.stringify(x)} is only white space — remove it` });
+    const k = x.toLowerCase();
+    if (seen.has(k)) ctx.addIssue({ code: "custom", path: [i], message: `${JSON.stringify(x)} repeats entry ${seen.get(k)} (entries are compared ignoring case) — remove it` });
+    else seen.set(k, i);
+  });
+});
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
@@ -74,11 +92,15 @@ function effectiveAllowlists(given: Partial<Record<(typeof GLOBAL_ALLOWLISTS)[nu
   return lists;
 }
 
+/** Tags the stack puts on its rules on top of config's (components/names.ts detectionTags); tag names are case-insensitive. */
+export const STACK_TAGS = ["azdetect-stack", "azdetect-detection", "azdetect-technique", "azdetect-tactic"];
+const MAX_USER_TAGS = MAX_TAGS_PER_RESOURCE - STACK_TAGS.length;
+
 export const stackConfigSchema = obj({
   /** Azure region of the resource group, workspace and rules, e.g. westeurope. */
-  location: z.string().regex(/^[a-z0-9]+$/, "must be an Azure region name such as westeurope or eastus2 (lower case, no spaces)"),
+  location: region,
   /** Resource group holding everything the stack creates. */
-  resourceGroupName: z.string().regex(/^[-\w.()]{1,89}[-\w()]$/, "must be 1-90 letters, digits, '-', '_', '.', '(' or ')', not ending with '.'").optional(),
+  resourceGroupName: azureName("resourceGroup").optional(),
   /** Create (and own) the resource group; false = it must already exist and is only referenced. */
   createResourceGroup: z.boolean().optional(),
   workspace: workspace.optional(),
@@ -103,16 +125,26 @@ export const stackConfigSchema = obj({
   /** Per-detection settings, keyed by detection key (azt301-1-runcommand) or technique id (AZT301.1, AZT301). */
   overrides: z.record(z.string(), detectionOverride).optional(),
   /** Tags on every resource the stack creates. */
-  tags: z.record(z.string().min(1).max(512), z.string().max(256)).optional(),
+  tags: z.record(z.string(), azureName("tagValue")).superRefine((t, ctx) => {
+    const n = Object.keys(t).length;
+    for (const k of Object.keys(t)) nameRefinement("tagName")(k, { addIssue: (i: { message: string }) => ctx.addIssue({ code: "custom", path: [k], message: i.message }) } as unknown as z.RefinementCtx);
+    if (n > MAX_USER_TAGS) ctx.addIssue({ code: "custom", message: `${n} tags — Azure allows ${MAX_TAGS_PER_RESOURCE} per resource and the stack adds ${STACK_TAGS.length} of its own to each rule (${STACK_TAGS.join(", ")}): at most ${MAX_USER_TAGS}` });
+    for (const k of Object.keys(t)) if (STACK_TAGS.includes(k.toLowerCase())) ctx.addIssue({ code: "custom", path: [k], message: `is a tag the stack sets itself — choose another name` });
+  }).optional(),
   /** Telemetry the detections read, deployed in the same graph (config/telemetry.ts). */
   telemetry: telemetrySchema.optional(),
   /** Alert routing: actionGroups, routes, allowUnroutedAlerts, maintenanceWindows (config/routing.ts). */
   ...routingConfigShape,
   /** Overrides of the cost estimate's price table (config/pricing.ts). */
   pricing: pricingSchema.optional(),
+  /** The subscriptions watched: subscriptions, managementGroup, activityLogAlertSubscriptionLimit (config/estate.ts). */
+  ...estateShape,
 });
 
 export type RawStackConfig = z.infer<typeof stackConfigSchema>;
+
+/** Every config field that holds a credential (the credentialUrl fields of the schema). */
+export const CREDENTIAL_FIELDS = credentialPaths(stackConfigSchema);
 
 export interface StackConfig {
   stack: string;
@@ -124,7 +156,8 @@ export interface StackConfig {
     | { mode: "create"; name: string; sku: string; retentionInDays: number; retainOnDelete: boolean };
   tactics: (typeof TACTICS)[number][];
   preferActivityLogAlerts: boolean;
-  skipQueryValidation: boolean;
+  /** Set: every rule's skipQueryValidation. Unset: decided per rule (planning/validation.ts). */
+  skipQueryValidation?: boolean;
   allowlists: Record<(typeof GLOBAL_ALLOWLISTS)[number], string[]>;
   overrides: Record<string, DetectionOverride>;
   tags: Record<string, string>;
@@ -134,36 +167,47 @@ export interface StackConfig {
   routing: RoutingConfig;
   /** Price table overrides for the cost estimate (empty: pricing/azure-monitor.json as is). */
   pricing: PricingOverrides;
+  /** The subscriptions watched (default: the one the stack deploys to). */
+  estate: Estate;
+  /** Up to this many listed subscriptions, activity-log alerts are deployed per subscription. */
+  activityLogAlertSubscriptionLimit: number;
 }
 
 /**
  * Validate raw config values (objects already parsed from JSON) and apply defaults. Throws a
- * ConfigError listing every problem.
+ * ConfigError listing every problem, after `earlier` ones found by the caller (plain-text credentials).
  */
-export function parseStackConfig(raw: Record<string, unknown>, stack: string): StackConfig {
-  const c = parsePart(stackConfigSchema, raw);
-  const problems: string[] = [];
+export function parseStackConfig(raw: Record<string, unknown>, stack: string, earlier: string[] = []): StackConfig {
+  const c = parsePart(stackConfigSchema, raw, earlier);
+  const problems: string[] = [...earlier];
+  if (c.createResourceGroup === false && c.resourceGroupName === undefined) {
+    problems.push(`${keyPath(["createResourceGroup"])}: false means the group exists already, but azdetect:resourceGroupName does not name it — set resourceGroupName to that group, or remove createResourceGroup to let the stack create ${defaultResourceGroupName(stack)}`);
+  }
   const cfg: StackConfig = {
     stack,
     location: c.location,
-    resourceGroupName: c.resourceGroupName ?? `azdetect-${stack}`,
+    resourceGroupName: c.resourceGroupName ?? defaultResourceGroupName(stack),
     createResourceGroup: c.createResourceGroup ?? true,
     workspace: c.workspace?.existingId
       ? { mode: "existing", id: c.workspace.existingId }
       : {
           mode: "create",
-          name: c.workspace?.name ?? `azdetect-${stack}`,
+          name: c.workspace?.name ?? defaultWorkspaceName(stack),
           sku: c.workspace?.sku ?? "PerGB2018",
           retentionInDays: c.workspace?.retentionInDays ?? 90,
           retainOnDelete: c.workspace?.retainOnDelete ?? true,
         },
     ...selectionFrom(c),
-    skipQueryValidation: c.skipQueryValidation ?? false,
+    // Unset: decided per rule (planning/validation.ts).
+    skipQueryValidation: c.skipQueryValidation,
     tags: c.tags ?? {},
     telemetry: telemetryConfig(c.telemetry),
     routing: normaliseRouting(c, problems),
     pricing: c.pricing ?? {},
+    estate: estateConfig(c, problems),
+    activityLogAlertSubscriptionLimit: c.activityLogAlertSubscriptionLimit ?? DEFAULT_ACTIVITY_LOG_ALERT_SUBSCRIPTION_LIMIT,
   };
+  problems.push(...estateTargetProblems(cfg.estate, cfg.telemetry));
   problems.push(...overrideProblems(cfg.overrides));
   if (problems.length) throw new ConfigError(problems);
   return cfg;
@@ -198,12 +242,13 @@ export function parseDetectionSelection(raw: RawDetectionSelection = {}): Detect
 }
 
 /**
- * Validate the stack config or a part of it; throws a ConfigError naming each bad key. Issues under
- * values that may hold a credential (webhook URIs, ...) never echo the input.
+ * Validate the stack config or a part of it; throws a ConfigError naming each bad key, after the
+ * `earlier` problems. Issues at or around a credential (a webhook URI, the receiver holding it, ...)
+ * never echo the input.
  */
-function parsePart<S extends z.ZodType>(schema: S, raw: unknown): z.output<S> {
+function parsePart<S extends z.ZodType>(schema: S, raw: unknown, earlier: string[] = []): z.output<S> {
   const parsed = schema.safeParse(raw, { reportInput: true });
-  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => formatIssue(isSecretBearingPath(i.path) ? ({ ...i, input: REDACTED } as typeof i) : i)));
+  if (!parsed.success) throw new ConfigError([...earlier, ...parsed.error.issues.map((i) => formatIssue(mayHoldCredential(i.path, CREDENTIAL_FIELDS) ? ({ ...i, input: REDACTED } as typeof i) : i))]);
   return parsed.data;
 }
 
@@ -249,18 +294,29 @@ function overrideProblems(overrides: Record<string, DetectionOverride>): string[
   return [...new Set(problems)];
 }
 
-/** Read `azdetect:*` keys from a flat Pulumi config map, parsing JSON values (objects, lists, numbers, booleans). */
+/** Top-level keys whose value is text: a value that reads as a number (a group named 12345) stays text. */
+const TEXT_KEYS = new Set(["location", "resourceGroupName"]);
+
+/**
+ * Read `azdetect:*` keys from a flat Pulumi config map, parsing JSON values (objects, lists,
+ * numbers, booleans). A key whose namespace looks like a misspelling of the project's
+ * (`azdetct:tactics`) is an error: Pulumi hands it over under that namespace and it would be
+ * silently ignored.
+ */
 export function rawFromPulumiConfig(all: Record<string, string>, project = "azdetect"): Record<string, unknown> {
+  const misspelt = namespaceProblems(Object.keys(all), project);
+  if (misspelt.length) throw new ConfigError(misspelt);
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(all)) {
     if (!k.startsWith(project + ":")) continue;
+    const key = k.slice(project.length + 1);
     let value: unknown = v;
     try {
       value = JSON.parse(v);
     } catch {
       // A plain string value (e.g. location: westeurope).
     }
-    out[k.slice(project.length + 1)] = value;
+    out[key] = typeof value === "number" && TEXT_KEYS.has(key) ? v : value;
   }
   return out;
 }

@@ -4,12 +4,17 @@
 // declared; errors name the key path.
 //
 // Secrets: webhook/runbook service URIs and Logic App callback URLs carry their credential in
-// the URL. No message produced here ever contains them (see REDACTED in errors.ts and
-// isSecretBearingPath below).
+// the URL: they are credentialUrl fields (config/credentials.ts), and no message produced here
+// ever contains them.
 import { z } from "zod";
 import { TACTICS, type Severity, type Tactic } from "../detections/model";
-import { GUID_PATTERN, obj, oneOf, resourceId } from "./schema";
+import { GUID_PATTERN, obj, oneOf, resourceId, text } from "./schema";
+import timeZones from "../azure/windows-time-zones.json";
+import { distance } from "fastest-levenshtein";
+
+const WINDOWS_TIME_ZONES = new Set(timeZones.windowsTimeZoneIds);
 import { keyPath } from "./errors";
+import { credentialUrl } from "./credentials";
 import { SMS_COUNTRY_CODES } from "../azure/limits";
 
 /**
@@ -46,21 +51,6 @@ const emailAddress = z.string().superRefine((s, ctx) => {
 /** Receiver names are unique within a group; Azure shows them in the portal and notifications. */
 const receiverName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9 _.()-]{0,63}$/, "must be 1-64 letters, digits, spaces, '_', '.', '-', '(' or ')', starting with a letter or digit");
 
-/**
- * An https URL that may carry a credential (webhook token, SAS signature). Its errors never
- * repeat the value.
- */
-const secretHttpsUrl = z.string().superRefine((s, ctx) => {
-  let url: URL | undefined;
-  try {
-    url = new URL(s);
-  } catch {
-    // reported below
-  }
-  if (!url) ctx.addIssue({ code: "custom", message: "is not a URL — expected https://<host>/<path> (value not shown: it may contain a secret)" });
-  else if (url.protocol !== "https:") ctx.addIssue({ code: "custom", message: `uses ${url.protocol.replace(":", "")} — Azure calls receivers with the alert payload, so only https:// is allowed (value not shown: it may contain a secret)` });
-});
-
 /** Phone numbers: digits only; YAML integers are accepted and read as digits. */
 const digits = (what: string, example: string) =>
   z.union([z.string(), z.number().int().nonnegative()]).transform((v, ctx) => {
@@ -95,14 +85,14 @@ const runbook = obj({
   runbookName: z.string().min(1),
   webhookResourceId: resourceId("Microsoft.Automation/automationAccounts/webhooks"),
   /** The runbook webhook's URL (contains its token): set it with `pulumi config set --secret --path`. */
-  serviceUri: secretHttpsUrl,
+  serviceUri: credentialUrl("runbook webhook URL, which carries its token"),
   isGlobalRunbook: z.boolean(),
 });
 
 const webhook = obj({
   name: receiverName.optional(),
   /** Contains a token in most integrations: set it with `pulumi config set --secret --path`. */
-  serviceUri: secretHttpsUrl,
+  serviceUri: credentialUrl("webhook URL, which carries its token"),
   /** Secure webhook: Azure authenticates to the endpoint with an Entra ID token. */
   useAadAuth: z.boolean().optional(),
   /** Object id of the Entra application the token is issued for (secure webhook only). */
@@ -125,7 +115,7 @@ const logicApp = obj({
   name: receiverName.optional(),
   resourceId: resourceId("Microsoft.Logic/workflows"),
   /** The trigger's callback URL (contains its SAS signature): set it with `pulumi config set --secret --path`. */
-  callbackUrl: secretHttpsUrl,
+  callbackUrl: credentialUrl("Logic App trigger URL, which carries its SAS signature"),
 });
 
 const upn = z.string().regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, "must be a user principal name such as alice@contoso.onmicrosoft.com");
@@ -212,7 +202,22 @@ const route = obj({
 });
 
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d:[0-5]\d$/, "must be a time of day HH:mm:ss, e.g. 22:00:00");
-const localDateTime = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d$/, "must be a date-time without time zone, yyyy-MM-ddTHH:mm:ss (the window's timeZone applies)");
+const localDateTime = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d$/, "must be a date-time without time zone, yyyy-MM-ddTHH:mm:ss (the window's timeZone applies)")
+  .refine((s) => {
+    // The pattern lets 2026-02-30 through; a date exists when the calendar gives it back unchanged.
+    const [y, m, d] = s.slice(0, 10).split("-").map(Number);
+    const date = new Date(Date.UTC(y, m - 1, d));
+    return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
+  }, { error: (iss) => `${JSON.stringify(iss.input)} is not a date that exists (${String(iss.input).slice(0, 10)})` });
+
+/** Windows time zone ids (what alert processing rules take), from the Unicode CLDR (azure/windows-time-zones.json). */
+const timeZone = z.string().refine((s) => WINDOWS_TIME_ZONES.has(s), {
+  error: (iss) => {
+    const given = String(iss.input).toLowerCase();
+    const near = [...WINDOWS_TIME_ZONES].map((z) => ({ z, d: distance(given, z.toLowerCase()) })).filter((x) => x.d <= 10).sort((a, b) => a.d - b.d).map((x) => x.z);
+    return `${JSON.stringify(iss.input)} is not a Windows time zone id — ${near.length ? `did you mean ${near.slice(0, 3).map((n) => JSON.stringify(n)).join(", ")}? ` : ""}expected e.g. "UTC", "W. Europe Standard Time", "Eastern Standard Time" (azure/windows-time-zones.json lists them)`;
+  },
+});
 export const DAYS_OF_WEEK = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"] as const;
 
 const recurrence = obj({
@@ -230,12 +235,12 @@ const recurrence = obj({
 });
 
 const maintenanceWindow = obj({
-  name: groupName,
+  name: text().pipe(groupName),
   description: z.string().max(2048).optional(),
   /** Default true. */
   enabled: z.boolean().optional(),
   /** Windows time zone id, e.g. "W. Europe Standard Time"; default UTC. */
-  timeZone: z.string().min(1).optional(),
+  timeZone: timeZone.optional(),
   effectiveFrom: localDateTime.optional(),
   effectiveUntil: localDateTime.optional(),
   recurrences: z.array(recurrence).min(1).optional(),
@@ -394,14 +399,4 @@ export function routeProblems(routing: Pick<RoutingConfig<unknown>, "actionGroup
     );
   }
   return problems;
-}
-
-/**
- * Config paths whose values may hold a credential (service URIs, callback URLs): zod errors at or
- * below them never echo the input.
- */
-export function isSecretBearingPath(path: readonly PropertyKey[]): boolean {
-  if (path[0] !== "actionGroups") return false;
-  if (path.length <= 2) return true; // the whole map or a whole group
-  return path[2] === "webhooks" || path[2] === "runbooks" || path[2] === "logicApps";
 }

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { ACTIVITY_LOG_CATEGORIES, ENTRA_CATEGORIES, SYSLOG_LEVELS } from "../detections/model";
 import { DIAGNOSTIC_TYPES, STORAGE_ACCOUNT_TYPE, SYSLOG_FACILITIES, diagnosticTypeKey } from "../azure/telemetry-sources";
 import { xPathProblems } from "../azure/limits";
-import { obj, oneOf, parseResourceId, resourceId } from "./schema";
+import { obj, oneOf, parseResourceId, region, resourceId } from "./schema";
 
 /** A string matching `re`; the error shows the value and what was expected. */
 const matching = (re: RegExp, expected: string) => z.string().regex(re, { error: (iss) => `${JSON.stringify(iss.input)} ${expected}` });
@@ -43,7 +43,7 @@ const vm = obj({
   id: resourceId("Microsoft.Compute/virtualMachines"),
   os: oneOf(["windows", "linux"]),
   /** Region of the VM (the extension must be declared there); default: the stack's location. */
-  location: matching(/^[a-z0-9]+$/, "must be an Azure region name such as westeurope (lower case, no spaces)").optional(),
+  location: region.optional(),
   /** false when the Azure Monitor Agent is already installed (by policy, Defender, or by hand): only the DCR association is created. */
   installAgent: z.boolean().optional(),
 });
@@ -69,6 +69,10 @@ const uniqueBy = <T>(key: (x: T) => string, what: string) => (xs: T[], ctx: z.Re
     else seen.set(k, i);
   });
 };
+
+/** What a policy assignment of the stack can deliver: the Activity Log (management group), resource logs, the agent. */
+export const POLICY_SOURCES = ["activityLog", "resourceLogs", "agent"] as const;
+export type PolicySource = (typeof POLICY_SOURCES)[number];
 
 /** Telemetry delivered to the workspace outside this stack: not deployed, not reported as a gap. */
 const PROVIDED = /^(activityLog(:[A-Za-z]+)?|entraId(:[A-Za-z]+)?|diagnostics:[A-Za-z0-9.]+(\/[A-Za-z0-9/]+)?|agent:(windows|linux))$/;
@@ -104,6 +108,13 @@ export const telemetrySchema = obj({
     resourceLogs: z.boolean().optional(),
     /** Azure Monitor Agent + association with the stack's DCRs on every Windows/Linux VM (default true when enabled). */
     agent: z.boolean().optional(),
+    /**
+     * Policy-delivered sources you have seen compliant (every assignment's compliance at 100%):
+     * until listed they are reported as pending, not delivered (default none).
+     */
+    remediated: z.array(oneOf(POLICY_SOURCES)).optional(),
+    /** Part of the remediation tasks' names: a new value creates new tasks (run one after Azure's first compliance scan). Default 1. */
+    remediationRound: z.number().int().min(1).max(9999).optional(),
   }).optional(),
   /** Sources already delivered to the workspace by something else, e.g. "activityLog", "entraId:SignInLogs", "diagnostics:Microsoft.KeyVault/vaults", "agent:windows". */
   provided: z.array(matching(PROVIDED, "must be activityLog[:<category>], entraId[:<category>], diagnostics:<resource type> or agent:windows|linux")).optional(),
@@ -123,7 +134,7 @@ export interface TelemetryConfig {
     syslog: { facility: string; minimumLevel: (typeof SYSLOG_LEVELS)[number] }[];
     keepAgentOnDestroy: boolean;
   };
-  policy: { enabled: boolean; resourceLogs: boolean; agent: boolean };
+  policy: { enabled: boolean; resourceLogs: boolean; agent: boolean; remediated: PolicySource[]; remediationRound: number };
   provided: string[];
   skipDetectionsWithoutTelemetry: boolean;
 }
@@ -141,7 +152,13 @@ export function telemetryConfig(t: RawTelemetryConfig | undefined): TelemetryCon
       syslog: t?.agent?.syslog ?? [],
       keepAgentOnDestroy: t?.agent?.keepAgentOnDestroy ?? true,
     },
-    policy: { enabled: policyOn, resourceLogs: policyOn && (t?.policy?.resourceLogs ?? true), agent: policyOn && (t?.policy?.agent ?? true) },
+    policy: {
+      enabled: policyOn,
+      resourceLogs: policyOn && (t?.policy?.resourceLogs ?? true),
+      agent: policyOn && (t?.policy?.agent ?? true),
+      remediated: [...new Set(t?.policy?.remediated ?? [])],
+      remediationRound: t?.policy?.remediationRound ?? 1,
+    },
     provided: t?.provided ?? [],
     skipDetectionsWithoutTelemetry: t?.skipDetectionsWithoutTelemetry ?? false,
   };

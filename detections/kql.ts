@@ -40,6 +40,9 @@ export function dynamicList(values: readonly string[]): string {
 /** A finite number literal. */
 export function num(value: number): string {
   if (typeof value !== "number" || !Number.isFinite(value)) throw new KqlValueError(`expected a finite number, got ${String(value)}`);
+  // Past 2^53 the digits are not the number written, and a long literal past 2^63 is not read as
+  // one: Kusto would compare against something else.
+  if (Math.abs(value) > Number.MAX_SAFE_INTEGER) throw new KqlValueError(`${String(value)} is outside the safe integer range (±${Number.MAX_SAFE_INTEGER})`);
   // Exponent notation is valid KQL for reals, but keep integers plain and reals in decimal form.
   return Number.isInteger(value) ? String(value) : value.toString().includes("e") ? value.toFixed(12) : String(value);
 }

@@ -125,8 +125,9 @@ export interface ActivityOperationMatch {
   operations: string[];
   /**
    * Which outcome to alert on. `succeeded` matches ActivityStatusValue Success/Succeeded;
-   * `attempted` matches the Start row too (the request body is only on Start rows), so it also
-   * sees failed attempts.
+   * `attempted` alerts on the operation whatever its outcome, once: the activity-log alert on its
+   * Start event, the log search form in the run that ingests the operation's first row (the Start
+   * row, or a completion row when no earlier row of the operation is in the query range).
    */
   outcome: "succeeded" | "attempted" | "failed";
   category?: ActivityLogCategory;
@@ -139,6 +140,13 @@ export interface QuerySignal {
   trigger: Trigger;
 }
 
+/**
+ * What an operation match can exclude on: the caller, its address, or CallerAppId, the application
+ * (client) id of the caller's token (AzureActivity Claims_d.appid, log-values.md 1.4), which names a
+ * Microsoft service acting as itself where Caller holds only its tenant-specific object id.
+ */
+export type ExclusionColumn = "Caller" | "CallerIpAddress" | "CallerAppId";
+
 export interface ActivityLogSignal {
   kind: "activityLog";
   match: ActivityOperationMatch;
@@ -147,7 +155,7 @@ export interface ActivityLogSignal {
    * parameter are dropped. When any of them is non-empty after config is applied, the detection
    * is deployed as a log search alert, because activity-log alerts have no "not equal" condition.
    */
-  exclusions?: { column: "Caller" | "CallerIpAddress"; parameter: string }[];
+  exclusions?: { column: ExclusionColumn; parameter: string }[];
 }
 
 export type Signal = QuerySignal | ActivityLogSignal;
@@ -192,6 +200,13 @@ export interface Entities {
   resource?: string;
   /** Machine name column. */
   host?: string;
+  /**
+   * Column holding the subscription the rows belong to: a subscription id, a resource id, or a
+   * list of resource ids (patterns/subscription.ts derives the SubscriptionId alert dimension from
+   * it). Default: `resource` when that is _ResourceId or SubscriptionId. Tenant-level detections
+   * (Entra ID, Intune) have none.
+   */
+  subscription?: string;
 }
 
 export interface Detection {
@@ -222,9 +237,34 @@ export interface Detection {
   requires: Requirement[];
   entities: Entities;
   samples: Samples;
+  /** Set when the detection is deployed only if stack config enables it. */
+  offByDefault?: OffByDefault;
+  /** Documented changes of behaviour (docs/detections.md lists them). */
+  revisions?: Revision[];
 }
 
 export type ScheduleField = "evaluationFrequency" | "windowSize" | "overrideQueryTimeRange";
+
+/**
+ * A detection a real tenant cannot keep on as shipped: its noise is inherent (it alerts on routine
+ * activity) or it needs a list only the tenant knows. It is deployed only when stack config enables
+ * it (`overrides.<key or technique>.enabled: true`).
+ */
+export interface OffByDefault {
+  /** Why it ships off. */
+  reason: string;
+  /** The alert volume to expect once it is enabled, for a SOC to plan with. */
+  expectedVolume: string;
+  /** List parameters that must be non-empty when it is enabled (checked as a config error). */
+  requiredParameters?: string[];
+}
+
+/** A change of a detection's behaviour: what changed, why, and the outside source that showed it. */
+export interface Revision {
+  change: string;
+  why: string;
+  source: string;
+}
 
 /** A technique Azure telemetry cannot see, with the honest reason. */
 export interface Uncovered {

@@ -5,7 +5,12 @@
 import * as fs from "fs";
 import * as path from "path";
 
-export interface ColumnSchema { name: string; type: string }
+export interface ColumnSchema {
+  name: string;
+  type: string;
+  /** Not in every workspace's copy of the table: present only once a resource sent it (AzureDiagnostics). */
+  sparse?: boolean;
+}
 export interface TableSchema { name: string; source: string; asOf: string; note?: string; columns: ColumnSchema[] }
 
 export const SCHEMA_DIR = path.join(__dirname, "..", "detections", "schemas");
@@ -32,17 +37,31 @@ export function tableSchemas(): Map<string, TableSchema> {
 }
 
 let globalsCache: Kusto.Language.GlobalState | undefined;
+const sparseSymbols = new Map<unknown, { table: string; column: string; type: string }>();
 /** A GlobalState whose default database is the workspace: every schema table in scope unqualified. */
 export function workspaceGlobals(): Kusto.Language.GlobalState {
   if (globalsCache) return globalsCache;
   load();
   const S = Kusto.Language.Symbols;
   const tables = [...tableSchemas().values()].map((t) =>
-    new S.TableSymbol.$ctor4(t.name, t.columns.map((c) =>
-      new S.ColumnSymbol(c.name, S.ScalarTypes.GetSymbol(c.type), null, null, null, null))));
+    new S.TableSymbol.$ctor4(t.name, t.columns.map((c) => {
+      const symbol = new S.ColumnSymbol(c.name, S.ScalarTypes.GetSymbol(c.type), null, null, null, null);
+      if (c.sparse) sparseSymbols.set(symbol, { table: t.name, column: c.name, type: c.type });
+      return symbol;
+    })));
   const db = new S.DatabaseSymbol.ctor("workspace", tables as any);
   globalsCache = Kusto.Language.GlobalState.Default!.WithDatabase(db)!.WithCache()!;
   return globalsCache;
+}
+
+/**
+ * The column symbols of sparse schema columns, with their table, name and type: a reference that
+ * resolves to one reads the column directly (the analyser keeps a table's symbols through the
+ * operators that pass a column on).
+ */
+export function sparseColumnSymbols(): ReadonlyMap<unknown, { table: string; column: string; type: string }> {
+  workspaceGlobals();
+  return sparseSymbols;
 }
 
 const analysisCache = new Map<string, Kusto.Language.KustoCode>();

@@ -3,13 +3,16 @@
 // lints it lacks — comparisons of mismatched types (it accepts `ResultType == 0` on a string
 // column), exactly one tabular result, ago() look-backs beyond the rule's query time range, and
 // the query size, and joins whose inputs are not reduced (a summarize, distinct, top... on each
-// side: no join of raw rows with raw rows). Also extracts facts from the syntax tree: tables read, result columns, string
-// literals.
-import { analyze, syntaxKindName, workspaceGlobals } from "./language";
+// side: no join of raw rows with raw rows), `union` and `search` (log search alert rules refuse
+// them), sparse columns read directly (they exist only in workspaces that received them), and
+// ingestion_time() where the rows are no longer table records (it is null there).
+// Also extracts facts from the syntax tree: tables read, result columns (and which of them carry
+// the rows' arrival time), string literals.
+import { analyze, sparseColumnSymbols, syntaxKindName, workspaceGlobals } from "./language";
 
 export type FindingSeverity = "error" | "warning";
 export interface Finding {
-  /** KSnnn for analyser diagnostics; TYPEMIX, RESULTCOUNT, LOOKBACK, QUERYSIZE, JOIN for ours. */
+  /** KSnnn for analyser diagnostics; TYPEMIX, RESULTCOUNT, LOOKBACK, QUERYSIZE, JOIN, UNION, SPARSE, INGESTION for ours. */
   code: string;
   severity: FindingSeverity;
   message: string;
@@ -28,6 +31,17 @@ export interface QueryFacts {
   stringLiterals: string[];
   /** Longest static ago() span in milliseconds (0 when the query has none). */
   maxAgoMs: number;
+  /**
+   * Result columns whose every value is an arrival time: it flows from ingestion_time() alone,
+   * through columns, max/min/take_any(if), max_of/min_of, coalesce, iff/case branches and
+   * todatetime() (arrivalLineage).
+   */
+  arrivalColumns: string[];
+  /**
+   * Arrival gates: `where` comparisons of an arrival value with ago(...) (ingestion_time() >
+   * ago(17m), LastIngested > ago(62m)), the ways a query selects rows or groups by arrival.
+   */
+  arrivalGates: string[];
 }
 
 export interface LintOptions {
@@ -78,6 +92,87 @@ function reducedBy(lets: Map<string, any>) {
   return reduced;
 }
 
+/** Aggregates and scalar functions whose value is one of their (value) arguments. */
+const VALUE_OF_ALL_ARGS = new Set(["max", "min", "take_any", "any", "max_of", "min_of", "coalesce", "todatetime"]);
+const VALUE_OF_FIRST_ARG = new Set(["maxif", "minif", "take_anyif", "anyif"]);
+
+/**
+ * Which column symbols hold an arrival time: declared (`Name = expr` in extend, project,
+ * summarize...) from ingestion_time() alone. Follows symbols, not names, so a column of the same
+ * name from another table or branch never passes for an arrival column.
+ */
+function arrivalLineage(root: any): { column: (symbol: any) => boolean; value: (expr: any) => boolean } {
+  const declared = new Map<any, any>();
+  root.WalkElements((n: any) => {
+    if (!n.IsToken && syntaxKindName(n.Kind) === "SimpleNamedExpression" && n.Name?.ReferencedSymbol) declared.set(n.Name.ReferencedSymbol, n.Expression);
+  });
+  const memo = new Map<any, boolean>();
+  const column = (symbol: any): boolean => {
+    if (memo.has(symbol)) return memo.get(symbol)!;
+    memo.set(symbol, false); // a cycle (never in valid KQL) is not an arrival
+    const expr = declared.get(symbol);
+    // A column a join renamed (L -> L1) is not declared: it carries its original column(s).
+    const originals = listItems(symbol.OriginalColumns);
+    const result = expr !== undefined ? value(expr) : originals.length > 0 && originals.every(column);
+    memo.set(symbol, result);
+    return result;
+  };
+  const value = (e: any): boolean => {
+    switch (syntaxKindName(e.Kind)) {
+      case "ParenthesizedExpression": return value(e.Expression);
+      case "NameReference": return e.ReferencedSymbol?.Kind === Kusto.Language.Symbols.SymbolKind.Column && column(e.ReferencedSymbol);
+      case "FunctionCallExpression": {
+        const name = String(e.Name?.SimpleName ?? "");
+        const args = listElements(e.ArgumentList.Expressions);
+        if (name === "ingestion_time") return args.length === 0;
+        if (VALUE_OF_ALL_ARGS.has(name)) return args.length > 0 && args.every(value);
+        if (VALUE_OF_FIRST_ARG.has(name)) return args.length > 0 && value(args[0]);
+        if (name === "iff" || name === "iif") return args.length === 3 && value(args[1]) && value(args[2]);
+        if (name === "case") return args.length >= 3 && args.every((a, i) => (i % 2 === 1 || i === args.length - 1 ? value(a) : true));
+        return false;
+      }
+      default: return false;
+    }
+  };
+  return { column, value };
+}
+
+/**
+ * Operators after which a row is still the table's record. ingestion_time() "must be used in the
+ * context of a table ... Otherwise, this function produces null values" (dataexplorer-docs
+ * kusto/query/ingestion-time-function.md@15cb146a): after summarize, join, mv-expand, union... the
+ * rows are new, and even `project` is not relied on here (it may drop the hidden ingestion time).
+ */
+const KEEPS_RECORD = new Set(["FilterOperator", "ExtendOperator", "ParseOperator", "ParseWhereOperator"]);
+
+/** Whether the rows of a tabular expression are still table records (a table, then only KEEPS_RECORD operators; lets followed). */
+function tableRecords(lets: Map<string, any>, globals: any) {
+  const records = (e: any, seen: Set<string> = new Set()): boolean => {
+    if (!e) return false;
+    switch (syntaxKindName(e.Kind)) {
+      case "PipeExpression": return KEEPS_RECORD.has(syntaxKindName(e.Operator.Kind)) && records(e.Expression, seen);
+      case "ParenthesizedExpression": return records(e.Expression, seen);
+      case "NameReference": {
+        if (e.ReferencedSymbol && globals.IsDatabaseTable(e.ReferencedSymbol)) return true;
+        const name = e.SimpleName;
+        if (!lets.has(name) || seen.has(name)) return false;
+        return records(lets.get(name), new Set([...seen, name]));
+      }
+      default: return false;
+    }
+  };
+  return records;
+}
+
+/** Whether an ingestion_time() call sees table records: the pipeline left of its operator keeps them. */
+function ingestionTimeInContext(call: any, records: (e: any) => boolean): boolean {
+  for (let n = call; n?.Parent; n = n.Parent) {
+    const parent = n.Parent;
+    if (syntaxKindName(parent.Kind) === "PipeExpression" && parent.Operator === n) return records(parent.Expression);
+  }
+  return false;
+}
+
 export function lintQuery(query: string, opts: LintOptions = {}): { findings: Finding[]; facts: QueryFacts } {
   const code = analyze(query);
   const findings: Finding[] = [];
@@ -115,11 +210,46 @@ export function lintQuery(query: string, opts: LintOptions = {}): { findings: Fi
     if (!el.IsToken && syntaxKindName(el.Kind) === "LetStatement") lets.set(el.Name?.SimpleName, el.Expression);
   });
   const reduced = reducedBy(lets);
+  const records = tableRecords(lets, globals);
+  const lineage = arrivalLineage(code.Syntax);
+  const arrivalGates: string[] = [];
+  const isAgo = (e: any) => e && syntaxKindName(e.Kind) === "FunctionCallExpression" && e.ReferencedSymbol?.Name === "ago";
+  const inFilter = (n: any) => { for (let p = n.Parent; p; p = p.Parent) if (syntaxKindName(p.Kind) === "FilterOperator") return true; return false; };
+  const sparse = sparseColumnSymbols();
   code.Syntax!.WalkElements((node) => {
     const el = node as any;
     if (el.IsToken) return;
     const kind = syntaxKindName(el.Kind);
     if (kind === "NameReference" && el.ReferencedSymbol && globals.IsDatabaseTable(el.ReferencedSymbol)) tables.add(el.ReferencedSymbol.Name);
+    if (kind === "NameReference" && sparse.has(el.ReferencedSymbol)) {
+      const { table, column, type } = sparse.get(el.ReferencedSymbol)!;
+      findings.push({
+        code: "SPARSE",
+        severity: "error",
+        message: `${table}.${column} exists only in workspaces that already received it (a sparse column): read it as column_ifexists("${column}", ${typedNull(type)}), or the rule fails to create ("Failed to resolve scalar expression") where it never arrived`,
+        ...at(el.TextStart),
+      });
+    }
+    if (COMPARISONS.has(kind) && !kind.includes("In") && inFilter(el) && ((lineage.value(el.Left) && isAgo(el.Right)) || (lineage.value(el.Right) && isAgo(el.Left)))) {
+      arrivalGates.push(query.slice(el.TextStart, el.End).replace(/\s+/g, " ").trim());
+    }
+    if (kind === "FunctionCallExpression" && el.ReferencedSymbol?.Name === "ingestion_time" && !ingestionTimeInContext(el, records)) {
+      findings.push({
+        code: "INGESTION",
+        severity: "error",
+        message: "ingestion_time() where the rows are no longer table records (after a summarize, join, mv-expand, project...): it is null there — take it into a column (| extend Ingested = ingestion_time()) right after the table and its filters, and carry that column",
+        ...at(el.TextStart),
+      });
+    }
+    if (kind === "UnionOperator" || kind === "SearchOperator") {
+      const op = kind === "UnionOperator" ? "union" : "search";
+      findings.push({
+        code: "UNION",
+        severity: "error",
+        message: `\`${op}\`: log search alert rules that use search or union cannot be created or modified, except for cross-resource queries (azure-monitor-docs alerts-log-query.md) — one rule per table, or a join of reduced sides`,
+        ...at(el.TextStart),
+      });
+    }
     if (kind === "StringLiteralExpression" && typeof el.LiteralValue === "string") stringLiterals.push(el.LiteralValue);
     if (kind === "JoinOperator" || kind === "LookupOperator") {
       const sides = [["left", el.Parent?.Expression], ["right", el.Expression]] as const;
@@ -184,10 +314,20 @@ export function lintQuery(query: string, opts: LintOptions = {}): { findings: Fi
 
   const rt = code.ResultType as any;
   const resultColumns: { name: string; type: string }[] = [];
+  const arrivalColumns: string[] = [];
   if (rt?.Kind === Kusto.Language.Symbols.SymbolKind.Table) {
-    for (let i = 0; i < rt.Columns.Count; i++) resultColumns.push({ name: rt.Columns.getItem(i).Name, type: rt.Columns.getItem(i).Type.Name });
+    for (let i = 0; i < rt.Columns.Count; i++) {
+      const c = rt.Columns.getItem(i);
+      resultColumns.push({ name: c.Name, type: c.Type.Name });
+      if (lineage.column(c)) arrivalColumns.push(c.Name);
+    }
   }
-  return { findings, facts: { tables: [...tables].sort(), resultColumns, stringLiterals, maxAgoMs } };
+  return { findings, facts: { tables: [...tables].sort(), resultColumns, stringLiterals, maxAgoMs, arrivalColumns, arrivalGates } };
+}
+
+/** A null of a Kusto scalar type, as column_ifexists' default (its type is the column's when absent). */
+function typedNull(type: string): string {
+  return type === "string" ? `""` : `${type}(null)`;
 }
 
 /** Timespan ticks arrive as numbers or as the bridge's System.Int64 objects. */
@@ -195,6 +335,12 @@ function toNumber(x: unknown): number | undefined {
   if (typeof x === "number") return x;
   if (x && typeof (x as { toNumber?: unknown }).toNumber === "function") return (x as { toNumber(): number }).toNumber();
   return undefined;
+}
+
+function listItems(list: any): any[] {
+  const out: any[] = [];
+  for (let i = 0; i < (list?.Count ?? 0); i++) out.push(list.getItem(i));
+  return out;
 }
 
 function listElements(list: any): any[] {

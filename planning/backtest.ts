@@ -263,6 +263,7 @@ const ENTITY_ALLOWLISTS: Record<keyof Detection["entities"], GlobalAllowlist[]> 
   ip: ["ipAddresses"],
   resource: [],
   host: [],
+  subscription: [],
 };
 
 function entityColumns(r: ResolvedDetection): { column: string; kind?: keyof Detection["entities"] }[] {

@@ -7,8 +7,10 @@ import { atrmEntry, atrmUrl } from "../detections/atrm";
 import { LIMITS, scheduleProblems } from "../azure/limits";
 import type { Detection } from "../detections/model";
 import { tablesOf } from "../detections/model";
-import { queryTimeRange, renderQuery, resolveParameters, triggerOf } from "./resolve";
+import { deployedForm, queryTimeRange, renderQuery, resolveParameters, triggerOf } from "./resolve";
 import { lintQuery, type Finding, type QueryFacts } from "../kusto/lint";
+import { readsSubscriptionData, subscriptionColumnOf } from "../detections/patterns/subscription";
+import { arrivalWindow, slotWindowProblem } from "../detections/patterns/arrival";
 
 export const KEY_PATTERN = /^azt\d{3}(-\d+)?-[a-z0-9]+(-[a-z0-9]+)*$/;
 
@@ -38,6 +40,8 @@ export function modelProblems(d: Detection): string[] {
   if (d.triage.length === 0) out.push("triage is empty");
   if (![0, 1, 2, 3, 4].includes(d.severity)) out.push(`severity ${d.severity} is outside 0-4`);
   out.push(...scheduleProblems(d));
+  const slot = slotWindowProblem(d);
+  if (slot) out.push(slot);
   if (d.requires.length === 0) out.push("requires is empty: every detection reads some telemetry");
   const t = triggerOf(d);
   if ((t.dimensions ?? []).length > LIMITS.maxDimensions) out.push(`${t.dimensions!.length} dimensions; Azure allows ${LIMITS.maxDimensions}`);
@@ -86,20 +90,43 @@ export interface QueryCheck {
 
 /**
  * Why a log search rule would miss late rows or alert on the same rows twice, if it would
- * (patterns/arrival.ts): its query must select by arrival, ingestion_time(), somewhere — rows
- * ingested since the previous run, or groups with new evidence. Operation matches render that
- * themselves.
+ * (patterns/arrival.ts): its query must select by arrival somewhere — a `where` comparing an
+ * arrival value (ingestion_time(), or a column that carries it) with ago(): the rows ingested
+ * since the previous run, groups with new evidence, pairs completed since then. Operation matches
+ * render that themselves.
  */
 export function arrivalProblem(d: Detection, query: string = defaultQuery(d)): string | undefined {
-  if (d.signal.kind !== "query" || /\bingestion_time\s*\(\s*\)/.test(query)) return undefined;
-  return isoDurationMs(d.windowSize) > isoDurationMs(d.evaluationFrequency)
+  if (d.signal.kind !== "query" || lintQuery(query).facts.arrivalGates.length > 0) return undefined;
+  // A window longer than the one holding a run's slot (arrivalWindow) is a threshold's counting window.
+  return isoDurationMs(d.windowSize) > isoDurationMs(arrivalWindow(d.evaluationFrequency))
     ? `window ${d.windowSize} is longer than frequency ${d.evaluationFrequency} and nothing selects by arrival: the same rows alert on several runs (gate groups on new evidence, NEW_EVIDENCE in detections/patterns/arrival.ts)`
     : "keeps rows by TimeGenerated only: a row landing after the run that covered its time is never seen (ingestedSinceLastRun + ingestionSchedule in detections/patterns/arrival.ts)";
 }
 
-/** Static analysis of the detection's default query and its consistency with the model. */
+/**
+ * Why Azure might drop a rule's result rows, if it might (patterns/arrival.ts, 3): whichever way it
+ * bins them, a row counts when its TimeGenerated is its arrival, within the run's slot. So the
+ * result's TimeGenerated must be an arrival time (kusto/lint.ts arrivalColumns) and the event
+ * time must stay as EventTime.
+ */
+export function outputTimeProblems(facts: QueryFacts): string[] {
+  const types = new Map(facts.resultColumns.map((c) => [c.name, c.type]));
+  const out: string[] = [];
+  if (types.get("TimeGenerated") !== "datetime") out.push("the result has no datetime TimeGenerated column: output the arrival time of the row that triggers the alert as TimeGenerated (patterns/arrival.ts)");
+  else if (!facts.arrivalColumns.includes("TimeGenerated")) {
+    out.push("the result's TimeGenerated is not the arrival time of the row that triggers the alert (it does not flow from ingestion_time() alone): " +
+      "if Azure counts only rows in the evaluated bin, a late row is dropped — project ARRIVAL_PROJECTION or NEW_EVIDENCE.output(...) (patterns/arrival.ts)");
+  }
+  if (types.get("EventTime") !== "datetime") out.push("the result has no datetime EventTime column: keep the event time as EventTime");
+  return out;
+}
+
+/**
+ * Static analysis of the detection's default query, as deployed (with the subscription column every
+ * alert carries: patterns/subscription.ts), and its consistency with the model.
+ */
 export function queryCheck(d: Detection): QueryCheck {
-  const query = defaultQuery(d);
+  const query = deployedForm(d, defaultQuery(d), triggerOf(d), { mode: "current" }).query;
   const range = isoDurationMs(queryTimeRange(d) ?? d.windowSize);
   const { findings: all, facts } = lintQuery(query, { queryTimeRangeMs: range, maxLength: LIMITS.maxQueryLength, bestPractices: true });
   const findings = all.filter((f) => f.severity === "error");
@@ -118,6 +145,10 @@ export function queryCheck(d: Detection): QueryCheck {
     else if (!["int", "long", "real", "decimal"].includes(ty)) problems.push(`metricMeasureColumn ${t.metricMeasureColumn} is ${ty}, not numeric`);
   }
   for (const [kind, col] of Object.entries(d.entities)) if (col && !cols.has(col)) problems.push(`entities.${kind} column ${col} is not a result column`);
-  if (![...cols.values()].includes("datetime")) problems.push("the result has no datetime column: an alert must say when");
+  problems.push(...outputTimeProblems(facts));
+  // One rule watches every subscription of the estate: its alerts must say which one.
+  const sub = subscriptionColumnOf(d);
+  if (readsSubscriptionData(d) && !sub) problems.push("reads subscription data but no result column holds the subscription: set entities.subscription (a SubscriptionId, resource id or resource id list column)");
+  else if (sub && !cols.has(sub)) problems.push(`subscription column ${sub} is not a result column`);
   return { query, findings, facts, problems, bestPractices };
 }

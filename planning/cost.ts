@@ -7,7 +7,8 @@ import { PRICE_TIERS, type PriceTier, type PricingOverrides } from "../config/pr
 import { isoDurationMs } from "../detections/kql";
 import type { Requirement } from "../detections/model";
 import type { ResolvedDetection } from "./resolve";
-import type { TelemetryPlan } from "./telemetry";
+import { gapIsAbout, stackInstances, type TelemetryPlan } from "./telemetry";
+import type { Estate } from "../config/estate";
 
 /** Azure bills a month as 730 hours. */
 export const DAYS_PER_MONTH = 730 / 24;
@@ -98,27 +99,20 @@ export function logSourcesRead(detections: readonly ResolvedDetection[]): LogSou
   return [...bySource.values()].sort((a, b) => a.source.localeCompare(b.source));
 }
 
-/** Whether a telemetry gap entry ("<source>[:<category>] (<reason>)") is about a source. */
-function gapIsAbout(gap: string, source: string): boolean {
-  return gap.startsWith(source + " (") || gap.startsWith(source + ":");
-}
 
 /**
- * The log sources the detections read, counted from the telemetry plan: the subscription, the
- * tenant, each resource with a diagnostic setting, each VM with the agent. A source that no
- * reader gets (every reader has a gap for it) ingests nothing; one delivered outside the stack
- * (telemetry.provided) or by policy is counted once, as an assumption.
+ * The log sources the detections read, counted from the telemetry plan: each watched subscription,
+ * the tenant, each resource with a diagnostic setting, each VM with the agent. A source that no
+ * reader gets (every reader has a gap for it that is not pending) ingests nothing; one delivered
+ * outside the stack (telemetry.provided) or by policy (pending or not) is counted once, as an
+ * assumption.
  */
-export function logSourcesDelivered(detections: readonly ResolvedDetection[], plan: TelemetryPlan): LogSourceUse[] {
+export function logSourcesDelivered(detections: readonly ResolvedDetection[], plan: TelemetryPlan, estate: Estate = { mode: "current" }): LogSourceUse[] {
   return logSourcesRead(detections).map((use) => {
-    const [kind, rest] = [use.source.split(":")[0], use.source.slice(use.source.indexOf(":") + 1)];
-    let deployed = 0;
-    if (kind === "activityLog" && plan.activityLog) deployed = 1;
-    else if (kind === "entraId" && plan.entraId?.categories.includes(rest)) deployed = 1;
-    else if (kind === "diagnostics") deployed = new Set(plan.diagnostics.filter((d) => d.resourceType.toLowerCase() === rest.toLowerCase()).map((d) => d.resourceUri.toLowerCase())).size;
-    else if (kind === "agent") deployed = plan.agent.vms.filter((v) => v.os === rest).length;
+    const deployed = stackInstances(plan, use.source, estate);
     if (deployed > 0) return { ...use, instances: deployed, instancesAssumed: false };
-    const noneReceive = use.detections.every((k) => (plan.gaps[k] ?? []).some((g) => gapIsAbout(g, use.source)));
+    const missing = (k: string) => (plan.gaps[k] ?? []).filter((g) => !(plan.pending[k] ?? []).includes(g));
+    const noneReceive = use.detections.every((k) => missing(k).some((g) => gapIsAbout(g, use.source)));
     return noneReceive ? { ...use, instances: 0, instancesAssumed: false } : use;
   });
 }
@@ -129,8 +123,17 @@ export interface CostEstimate {
   rules: {
     monthly: number;
     logSearch: number;
+    /** Detections deployed as activity-log alerts (free). */
     activityLogFree: number;
+    /** Activity-log alert resources: one per such detection and watched subscription. */
+    activityLogAlerts: number;
     tiers: { tier: PriceTier; rules: number; pricePerRule: number; monthly: number }[];
+    /**
+     * Activity Log operation matches deployed as log search rules because of the estate (a
+     * management group, or more subscriptions than activityLogAlertSubscriptionLimit): what they
+     * cost, already in `monthly`.
+     */
+    estateLogSearch?: { rules: number; monthly: number; reason: string };
   };
   /** Estimate: rules split by dimensions, timeSeriesPerRule series each (the first is in the rule price). */
   timeSeries: {
@@ -155,8 +158,8 @@ const money = (x: number) => Math.round(x * 100) / 100;
 const gb = (x: number) => Math.round(x * 1000) / 1000;
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
-/** The monthly cost of deploying `detections` with `sources` feeding the workspace. */
-export function estimateCost(detections: readonly ResolvedDetection[], prices: PriceTable, sources: readonly LogSourceUse[]): CostEstimate {
+/** The monthly cost of deploying `detections` with `sources` feeding the workspace, for an estate. */
+export function estimateCost(detections: readonly ResolvedDetection[], prices: PriceTable, sources: readonly LogSourceUse[], estate: Estate = { mode: "current" }): CostEstimate {
   const logSearch = detections.filter((d) => d.alertKind === "scheduledQuery");
   const tierOf = new Map(logSearch.map((d) => [d.key, priceTier(d.evaluationFrequency)]));
   const used = PRICE_TIERS.filter((t) => logSearch.some((d) => tierOf.get(d.key) === t));
@@ -186,11 +189,20 @@ export function estimateCost(detections: readonly ResolvedDetection[], prices: P
   });
 
   const rulesMonthly = money(sum(ruleTiers.map((t) => t.monthly)));
+  const switched = logSearch.filter((d) => d.logSearchBecause);
+  const estateLogSearch = switched.length
+    ? { rules: switched.length, monthly: money(sum(switched.map((d) => prices.logSearchRulePerMonth[tierOf.get(d.key)!]))), reason: switched[0].logSearchBecause! }
+    : undefined;
+  const activityLogDetections = detections.length - logSearch.length;
+  const subscriptions = estate.mode === "subscriptions" ? estate.subscriptions.length : 1;
   const seriesMonthly = money(sum(seriesTiers.map((t) => t.monthly)));
   const ingestionMonthly = money(sum(ingestionSources.map((s) => s.monthly)));
   return {
     currency: prices.currency,
-    rules: { monthly: rulesMonthly, logSearch: logSearch.length, activityLogFree: detections.length - logSearch.length, tiers: ruleTiers },
+    rules: {
+      monthly: rulesMonthly, logSearch: logSearch.length, activityLogFree: activityLogDetections, activityLogAlerts: activityLogDetections * subscriptions, tiers: ruleTiers,
+      ...(estateLogSearch ? { estateLogSearch } : {}),
+    },
     timeSeries: { monthly: seriesMonthly, splitRules: split.length, timeSeriesPerRule: prices.timeSeriesPerSplitRule, tiers: seriesTiers },
     ingestion: {
       monthly: ingestionMonthly,

@@ -6,8 +6,12 @@ import { ConfigError, keyPath } from "../config/errors";
 import { DETECTIONS } from "../detections/index";
 import type { Detection, GlobalAllowlist, ParameterValues, Severity, Trigger } from "../detections/model";
 import { activityLogCondition, operationMatchQuery, OPERATION_TRIGGER, ACTIVITY_LOG_INGESTION_LAG, type ActivityLogAlertCondition } from "../detections/patterns/operationMatch";
-import { isoDurationMs } from "../detections/kql";
-import { MAX_QUERY_TIME_RANGE_MS, roundUpQueryTimeRange } from "../azure/limits";
+import { isoDurationMs, str } from "../detections/kql";
+import { LIMITS, MAX_QUERY_TIME_RANGE_MS, roundUpQueryTimeRange } from "../azure/limits";
+import { slotWindowProblem } from "../detections/patterns/arrival";
+import { activityLogAlertPlacement } from "./estate";
+import { SUBSCRIPTION_ID, SUBSCRIPTION_NAME, subscriptionColumnOf, subscriptionNamesExpression, withSubscriptionColumns } from "../detections/patterns/subscription";
+import { DEFAULT_ACTIVITY_LOG_ALERT_SUBSCRIPTION_LIMIT, type Estate } from "../config/estate";
 
 export type AlertKind = "scheduledQuery" | "activityLog";
 
@@ -25,6 +29,11 @@ export interface ResolvedDetection {
   trigger: Trigger;
   /** Set when alertKind is activityLog. */
   activityLogCondition?: ActivityLogAlertCondition;
+  /**
+   * Set when the detection would be an activity-log alert but the estate makes it a log search
+   * rule (a management group, or more subscriptions than activityLogAlertSubscriptionLimit): why.
+   */
+  logSearchBecause?: string;
 }
 
 /** Overrides that apply to a detection, least specific first: parent technique, technique, key. */
@@ -44,6 +53,31 @@ export interface Schedule {
 /** Build the KQL of a detection for given parameter values and schedule (default: its own). */
 export function renderQuery(d: Detection, p: ParameterValues, s: Schedule = d): string {
   return d.signal.kind === "query" ? d.signal.query(p) : operationMatchQuery(d.signal, p, s.evaluationFrequency);
+}
+
+/** Subscription names the estate's alerts can carry (from the stack file; none for a management group). */
+export function subscriptionNames(estate: Estate): { id: string; name: string }[] {
+  return estate.mode === "subscriptions" ? estate.subscriptions.filter((s): s is { id: string; name: string } => !!s.name) : [];
+}
+
+/**
+ * The query and trigger as deployed: the catalogue's, with the subscription the rows belong to
+ * added as the SubscriptionId dimension (and SubscriptionName when the stack file names its
+ * subscriptions and the lookup fits), so every alert of the one estate-wide rule says where.
+ */
+export function deployedForm(d: Detection, query: string, trigger: Trigger, estate: Estate): { query: string; trigger: Trigger } {
+  const column = subscriptionColumnOf(d);
+  if (!column) return { query, trigger };
+  const names = subscriptionNamesExpression(subscriptionNames(estate));
+  const added = [SUBSCRIPTION_ID, ...(names ? [SUBSCRIPTION_NAME] : [])];
+  const dimensions = [...(trigger.dimensions ?? []).filter((x) => !added.includes(x)), ...added];
+  if (dimensions.length > LIMITS.maxDimensions) throw new Error(`${d.key}: ${dimensions.length} dimensions with the subscription, over Azure's ${LIMITS.maxDimensions}`);
+  return { query: withSubscriptionColumns(query, column, names), trigger: { ...trigger, dimensions } };
+}
+
+/** The query a resolved detection deploys with given parameter values (deploy-time allowlists). */
+export function deployedQuery(d: ResolvedDetection, p: ParameterValues, estate: Estate): string {
+  return deployedForm(d.detection, renderQuery(d.detection, p, d), d.trigger, estate).query;
 }
 
 /**
@@ -110,6 +144,9 @@ export function resolveParameters(
         else out[name] = v as string[];
       } else if (spec.type === "number") {
         if (typeof v !== "number" || !Number.isFinite(v)) problems.push(`${where}: expected a number, got ${JSON.stringify(v)}`);
+        // Beyond 2^53 a number is not the integer written, and a literal past Kusto's long range
+        // is not read as written either (1e20 would compare as 0 and alert on everyone).
+        else if (Math.abs(v) > Number.MAX_SAFE_INTEGER) problems.push(`${where}: ${v} is outside the range a query can use — expected a number from ${spec.min ?? -Number.MAX_SAFE_INTEGER} to ${spec.max ?? Number.MAX_SAFE_INTEGER}`);
         else if ((spec.min !== undefined && v < spec.min) || (spec.max !== undefined && v > spec.max) || (spec.integer && !Number.isInteger(v)))
           problems.push(`${where}: ${v} is not allowed — expected ${spec.integer ? "an integer" : "a number"} from ${spec.min ?? "-∞"} to ${spec.max ?? "∞"}`);
         else out[name] = v;
@@ -171,23 +208,40 @@ export function deferredAllowlists(lookups: EntraAllowlistLookups): GlobalAllowl
  * What selects and tunes the detections: the stack config's tactics, overrides, allowlists and
  * alert-form preference (a whole StackConfig is one; config's parseDetectionSelection makes one).
  */
-export type DetectionSelection = DetectionSelectionConfig;
+export type DetectionSelection = DetectionSelectionConfig & {
+  /** The subscriptions watched (default: the deploying one): decides where activity-log alerts can go and the subscription names alerts carry. */
+  estate?: Estate;
+  /** Up to this many listed subscriptions activity-log alerts are deployed per subscription (default DEFAULT_ACTIVITY_LOG_ALERT_SUBSCRIPTION_LIMIT). */
+  activityLogAlertSubscriptionLimit?: number;
+};
 
 /** The detections a selection deploys. Throws ConfigError listing every problem. */
 export function resolveDetections(cfg: DetectionSelection, catalogue: readonly Detection[] = DETECTIONS): ResolvedDetection[] {
   const problems: string[] = [];
   const out: ResolvedDetection[] = [];
+  const estate: Estate = cfg.estate ?? { mode: "current" };
+  const placement = activityLogAlertPlacement(estate, cfg.activityLogAlertSubscriptionLimit ?? DEFAULT_ACTIVITY_LOG_ALERT_SUBSCRIPTION_LIMIT);
+  const oversized = new Map<string, { rules: { key: string; bytes: number }[]; entries: number }>();
   for (const d of catalogue) {
     if (!cfg.tactics.includes(d.tactic)) continue;
     const applied = overridesFor(d, cfg.overrides);
     const o: DetectionOverride = Object.assign({}, ...applied.map(([, v]) => v));
     if (o.enabled === false) continue;
+    // A detection that ships off is deployed only when an override enables it.
+    if (d.offByDefault && o.enabled !== true) continue;
     const parameters = resolveParameters(d, cfg.allowlists, applied.filter(([, v]) => v.parameters).map(([id, v]) => ({ id, values: v.parameters! })), problems);
+    for (const name of d.offByDefault?.requiredParameters ?? []) {
+      const value = parameters[name];
+      if (Array.isArray(value) && value.length === 0) {
+        problems.push(`${keyPath(["overrides", d.key, "parameters", name])}: ${d.key} is enabled but ${name} is empty — ${d.parameters?.[name]?.description ?? "set it"}`);
+      }
+    }
 
     const base = triggerOf(d);
     const trigger: Trigger = o.threshold === undefined ? base : { ...base, threshold: o.threshold };
     const where = keyPath(["overrides", applied.find(([, v]) => v.alertKind)?.[0] ?? d.key, "alertKind"]);
     let alertKind: AlertKind = "scheduledQuery";
+    let logSearchBecause: string | undefined;
     if (d.signal.kind === "activityLog") {
       const blockers: string[] = [];
       // Allowlists that receive values at deploy time count as set.
@@ -196,6 +250,11 @@ export function resolveDetections(cfg: DetectionSelection, catalogue: readonly D
       if (o.threshold !== undefined) blockers.push("a threshold is set (activity-log alerts fire on every event)");
       if (o.alertKind === "activityLog" && blockers.length) problems.push(`${where}: ${d.key} cannot be an activity-log alert because ${blockers.join(" and ")} — use scheduledQuery or remove them`);
       alertKind = o.alertKind ?? (cfg.preferActivityLogAlerts && blockers.length === 0 ? "activityLog" : "scheduledQuery");
+      if (alertKind === "activityLog" && !placement.allowed) {
+        if (o.alertKind === "activityLog" && !blockers.length) problems.push(`${where}: ${d.key} cannot be an activity-log alert — ${placement.reason}; remove alertKind, or use scheduledQuery`);
+        alertKind = "scheduledQuery";
+        logSearchBecause = placement.reason;
+      }
     } else if (o.alertKind === "activityLog") {
       problems.push(`${where}: ${d.key} is a log search detection — activityLog is only possible for plain Activity Log operation matches`);
     }
@@ -212,13 +271,21 @@ export function resolveDetections(cfg: DetectionSelection, catalogue: readonly D
       windowSize: o.windowSize ?? d.windowSize,
       overrideQueryTimeRange: o.overrideQueryTimeRange ?? d.overrideQueryTimeRange,
     };
+    // A log search rule's window must hold its slot (patterns/arrival.ts), or a row landing in the
+    // overlap falls outside the evaluated bin. Locked schedules were refused above; the catalogue's
+    // own schedules are checked by the catalogue test (planning/checks.ts).
+    const scheduledBy = [...applied].reverse().find(([, v]) => v.windowSize || v.evaluationFrequency)?.[0];
+    const slot = alertKind === "scheduledQuery" && !lock && scheduledBy ? slotWindowProblem(schedule) : undefined;
+    if (slot) problems.push(`${keyPath(["overrides", scheduledBy!])}: ${slot}`);
     let query = "";
+    let deployed = { query, trigger };
     try {
       query = renderQuery(d, parameters, schedule);
+      deployed = deployedForm(d, query, trigger, estate);
     } catch (e) {
       problems.push(`${keyPath(["overrides", d.key, "parameters"])}: ${(e as Error).message}`);
     }
-    out.push({
+    const resolved: ResolvedDetection = {
       detection: d,
       key: d.key,
       severity: (o.severity ?? d.severity) as Severity,
@@ -227,14 +294,82 @@ export function resolveDetections(cfg: DetectionSelection, catalogue: readonly D
       overrideQueryTimeRange: queryTimeRange(d, schedule),
       alertKind,
       parameters,
-      query,
-      trigger,
+      query: deployed.query,
+      trigger: deployed.trigger,
       activityLogCondition: alertKind === "activityLog" && d.signal.kind === "activityLog" ? activityLogCondition(d.signal.match) : undefined,
-    });
+      ...(logSearchBecause ? { logSearchBecause } : {}),
+    };
+    out.push(resolved);
+    if (alertKind === "scheduledQuery") oversizeRule(resolved, cfg, applied, oversized);
   }
+  problems.push(...oversizeProblems(oversized));
   if (problems.length === 0 && out.length === 0) {
     problems.push(`${keyPath(["tactics"])}: the selection deploys no detection (tactics ${JSON.stringify(cfg.tactics)}, every detection disabled by overrides or none in the catalogue) — select at least one tactic with enabled detections`);
   }
   if (problems.length) throw new ConfigError([...new Set(problems)]);
   return out;
+}
+
+/** What a rule shows in Azure: its display name, and its description with the triage steps. */
+export function ruleText(d: ResolvedDetection): { displayName: string; description: string } {
+  return {
+    displayName: `[azdetect] ${d.detection.technique} ${d.detection.name}`,
+    // The limit of activity-log alerts (log search alerts allow 4,096), less room for the markers
+    // maintenance windows match, which the component appends (config/names.ts ruleMarkers).
+    description: `${d.detection.description}\n\nTriage: ${d.detection.triage.join(" ")}`.slice(0, LIMITS.maxDescription.other - RULE_MARKERS_ROOM),
+  };
+}
+
+/** Characters kept free at the end of a rule description for "\n\n" and the two stack markers. */
+export const RULE_MARKERS_ROOM = 80;
+
+/** Bytes a log search alert carries besides its query and text: schedule, scope, 5 action group ids, custom properties. */
+const OTHER_RULE_PROPERTIES_BYTES = 4096;
+
+/** UTF-8 bytes of what Azure counts against a log search alert's properties limit (its query above all). */
+export function ruleBytes(d: ResolvedDetection, query = d.query): number {
+  const t = ruleText(d);
+  return Buffer.byteLength(JSON.stringify({ query, displayName: t.displayName, description: t.description })) + OTHER_RULE_PROPERTIES_BYTES;
+}
+
+/**
+ * Records a log search alert whose properties exceed Azure's limit under the config key of the
+ * list that makes it big: its largest list parameter, attributed to the org-wide allowlist when
+ * most of its entries come from there, else to the override that set it.
+ */
+function oversizeRule(d: ResolvedDetection, cfg: DetectionSelection, applied: [string, DetectionOverride][], into: Map<string, { rules: { key: string; bytes: number }[]; entries: number }>): void {
+  const bytes = ruleBytes(d);
+  if (bytes <= LIMITS.maxRulePropertiesBytes) return;
+  const lists = Object.entries(d.detection.parameters ?? {}).filter(([, p]) => p.type === "stringList")
+    .map(([name, p]) => ({ name, allowlist: p.type === "stringList" ? p.allowlist : undefined, values: d.parameters[name] as string[] }))
+    .sort((a, b) => listBytes(b.values) - listBytes(a.values));
+  const biggest = lists[0];
+  let key = keyPath(["overrides", d.key]);
+  let entries = 0;
+  if (biggest) {
+    const fromAllowlist = biggest.allowlist ? cfg.allowlists[biggest.allowlist] ?? [] : [];
+    const setBy = [...applied].reverse().find(([, o]) => o.parameters?.[biggest.name] !== undefined)?.[0];
+    key = fromAllowlist.length * 2 >= biggest.values.length || !setBy ? keyPath(["allowlists", biggest.allowlist ?? biggest.name]) : keyPath(["overrides", setBy, "parameters", biggest.name]);
+    entries = key.startsWith(keyPath(["allowlists"])) ? fromAllowlist.length : biggest.values.length;
+  }
+  const entry = into.get(key) ?? { rules: [], entries };
+  entry.rules.push({ key: d.key, bytes });
+  into.set(key, entry);
+}
+
+const listBytes = (values: readonly string[]) => values.reduce((n, v) => n + str(v).length + 2, 0);
+const kb = (bytes: number) => `${Math.ceil(bytes / 1024).toLocaleString("en-US")} KB`;
+
+/**
+ * One problem per list that makes rules too big. Source of the limit: Azure Monitor service limits,
+ * log alerts, "The combined size of all data in the log alert rule properties can't exceed 64 KB"
+ * (azure/limits.ts).
+ */
+function oversizeProblems(oversized: Map<string, { rules: { key: string; bytes: number }[]; entries: number }>): string[] {
+  return [...oversized].map(([key, { rules, entries }]) => {
+    const worst = [...rules].sort((a, b) => b.bytes - a.bytes);
+    const shown = worst.slice(0, 3).map((r) => `${r.key} ${kb(r.bytes)}`).join(", ");
+    return `${key}: ${entries ? `its ${entries.toLocaleString("en-US")} entries make ` : "makes "}${rules.length} log search rule${rules.length === 1 ? "" : "s"} bigger than Azure accepts (${shown}${rules.length > 3 ? `, ${rules.length - 3} more` : ""}; at most ${kb(LIMITS.maxRulePropertiesBytes)} of rule properties, query included) — ` +
+      "shorten the list: allowlist each identity once in the org-wide azdetect:allowlists rather than per detection, prefer one service principal or group over many callers, and keep a list of thousands in a table of the workspace (a watchlist) that your own rules join";
+  });
 }

@@ -1,7 +1,7 @@
 // Runs a detection over sample rows with Azure's alert semantics: the log-search form through
 // the offline KQL evaluator, and — for Activity Log operation matches — the activity-log alert
 // condition as Azure evaluates it on each event. Used by the tests and by `npm run detect`.
-import { evaluateAlert, type AlertEvaluation } from "../kusto/alert";
+import { BINNINGS, evaluateAlertReadings, type AlertEvaluation, type Binning } from "../kusto/alert";
 import { isoDurationMs } from "../detections/kql";
 import type { Detection, ParameterValues, SampleCase, SampleRow } from "../detections/model";
 import { SAMPLE_NOW } from "../detections/model";
@@ -9,9 +9,11 @@ import { activityLogCondition, type ActivityLogAlertCondition } from "../detecti
 import { queryTimeRange, renderQuery, resolveParameters, triggerOf } from "./resolve";
 
 export interface CaseResult {
-  /** The log search alert fired. */
+  /** The log search alert fired (counting every result row: the allRows reading). */
   fired: boolean;
   evaluation: AlertEvaluation;
+  /** The same evaluation under each reading of how Azure bins result rows (kusto/alert.ts). */
+  readings: Record<Binning, AlertEvaluation>;
   /** For operation matches without active exclusions: whether the activity-log alert fires. */
   activityLogFired?: boolean;
 }
@@ -24,21 +26,28 @@ export function caseParameters(d: Detection, values: Record<string, unknown> | u
   return p;
 }
 
+/**
+ * Runs a case at its `now`, judged under both readings of how Azure bins result rows
+ * (kusto/alert.ts): every result row counts, or only those whose TimeGenerated is in the
+ * evaluated bin (a result without a datetime TimeGenerated column is an error under that reading).
+ */
 export function runCase(d: Detection, c: Pick<SampleCase, "rows" | "now" | "parameters">, params?: ParameterValues): CaseResult {
   const p = params ?? caseParameters(d, c.parameters);
   const now = c.now ?? SAMPLE_NOW;
-  const evaluation = evaluateAlert({
+  const readings = evaluateAlertReadings({
     query: renderQuery(d, p),
     trigger: triggerOf(d),
     window: d.windowSize,
     overrideQueryTimeRange: queryTimeRange(d),
     now,
     tables: c.rows,
-  });
-  const result: CaseResult = { fired: evaluation.fired, evaluation };
+  }, BINNINGS) as Record<Binning, AlertEvaluation>;
+  const evaluation = readings.allRows;
+  const result: CaseResult = { fired: evaluation.fired, evaluation, readings };
   if (d.signal.kind === "activityLog" && !(d.signal.exclusions ?? []).some((ex) => (p[ex.parameter] as string[]).length > 0)) {
-    // The activity-log alert fires as each event arrives: a row counts when it is in the window.
-    const range = isoDurationMs(d.windowSize);
+    // The activity-log alert fires as each event arrives: a row counts when its event happened
+    // since the previous run (one evaluationFrequency ago; the window is the log search form's bin).
+    const range = isoDurationMs(d.evaluationFrequency);
     const end = Date.parse(now);
     const inRange = (r: SampleRow) => {
       const t = Date.parse(String(r.TimeGenerated));

@@ -2,12 +2,13 @@
 // config, what to deploy (Activity Log export, Entra ID export, diagnostic settings, agent data
 // collection) and what is still missing per detection. Pure: no Pulumi; the components deploy
 // exactly this plan, `npm run plan` and the tests read it.
-import type { TelemetryConfig } from "../config/telemetry";
+import type { PolicySource, TelemetryConfig } from "../config/telemetry";
+import type { Estate } from "../config/estate";
 import { ConfigError, keyPath } from "../config/errors";
 import { parseResourceId } from "../config/schema";
 import { DETECTIONS } from "../detections/index";
 import type { Detection, DiagnosticsDestination, Requirement, SyslogLevel, Tactic } from "../detections/model";
-import { SYSLOG_LEVELS, TACTICS, tablesOf } from "../detections/model";
+import { ACTIVITY_LOG_CATEGORIES, SYSLOG_LEVELS, TACTICS, tablesOf } from "../detections/model";
 import { RESOURCE_LOGS_INITIATIVE_TYPES } from "../azure/telemetry-policies";
 import { DIAGNOSTIC_TYPES, NOT_DEPLOYABLE, STORAGE_ACCOUNT_TYPE, diagnosticTypeKey, SECURITY_EVENT_STREAM_NOTE } from "../azure/telemetry-sources";
 
@@ -43,7 +44,11 @@ export interface AgentVmPlan {
 }
 
 export interface TelemetryPlan {
-  activityLog?: { categories: string[] };
+  /**
+   * settings: one subscription diagnostic setting per watched subscription (the stack's own);
+   * policy: the built-in Activity Log policy at management-group scope (all eight categories).
+   */
+  activityLog?: { categories: string[]; via: "settings" | "policy" };
   entraId?: { categories: string[] };
   diagnostics: DiagnosticSettingPlan[];
   agent: {
@@ -53,9 +58,15 @@ export interface TelemetryPlan {
     vms: AgentVmPlan[];
     keepAgentOnDestroy: boolean;
   };
+  /** The initiatives assigned (at each watched subscription, or at the management group). */
   policy: { resourceLogs: boolean; agent: Os[] };
   /** Detection key -> missing sources, each "<source> (<reason>)". Only detections with gaps. */
   gaps: Record<string, string[]>;
+  /**
+   * The part of `gaps` a policy assignment of the stack delivers once Azure has evaluated and
+   * remediated it (reason "pending: ..."): not covered yet, but not missing from the plan either.
+   */
+  pending: Record<string, string[]>;
   /** Detection key -> what must be configured inside the OS for its events to exist. */
   prerequisites: Record<string, string[]>;
 }
@@ -78,13 +89,59 @@ function providedCheck(provided: string[]): (source: string) => boolean {
   };
 }
 
-/** Compute what to deploy and what is missing. Deterministic: same input, same plan. */
-export function planTelemetry(selected: Selected, t: TelemetryConfig): TelemetryPlan {
+/**
+ * How many senders of a log source (`activityLog`, `entraId:<category>`, `diagnostics:<type>`,
+ * `agent:<os>`, as planning/cost.ts sourceIds names them) the plan deploys: the subscription's or
+ * tenant's export, each resource with a diagnostic setting, each VM with the agent. Policy
+ * assignments and sources delivered outside the stack are not counted.
+ */
+export function stackInstances(plan: TelemetryPlan, source: string, estate: Estate = { mode: "current" }): number {
+  const [kind, rest] = [source.split(":")[0], source.slice(source.indexOf(":") + 1)];
+  // One setting per watched subscription; a management group's come from the policy.
+  if (kind === "activityLog") return plan.activityLog?.via === "settings" ? (estate.mode === "subscriptions" ? estate.subscriptions.length : 1) : 0;
+  if (kind === "entraId") return plan.entraId?.categories.includes(rest) ? 1 : 0;
+  if (kind === "diagnostics") return new Set(plan.diagnostics.filter((d) => d.resourceType.toLowerCase() === rest.toLowerCase()).map((d) => d.resourceUri.toLowerCase())).size;
+  if (kind === "agent") return plan.agent.vms.filter((v) => v.os === rest).length;
+  return 0;
+}
+
+/** Whether a policy assignment of the plan sends a log source (resource logs to AzureDiagnostics, the agent's DCRs, a management group's Activity Log). */
+export function policyDelivers(plan: TelemetryPlan, source: string): boolean {
+  const [kind, rest] = [source.split(":")[0], source.slice(source.indexOf(":") + 1)];
+  if (kind === "diagnostics") return plan.policy.resourceLogs && (RESOURCE_LOGS_INITIATIVE_TYPES as readonly string[]).some((t) => t.toLowerCase() === rest.toLowerCase());
+  if (kind === "agent") return (plan.policy.agent as string[]).includes(rest);
+  if (kind === "activityLog") return plan.activityLog?.via === "policy";
+  return false;
+}
+
+/** Whether a telemetry gap entry ("<source>[:<category>] (<reason>)") is about a source. */
+export function gapIsAbout(gap: string, source: string): boolean {
+  return gap.startsWith(source + " (") || gap.startsWith(source + ":");
+}
+
+/** Where the stack's policy assignments sit, for messages. */
+export function policyScopeText(estate: Estate): string {
+  return estate.mode === "managementGroup" ? `management group ${estate.managementGroupId}` : estate.mode === "subscriptions" ? "each listed subscription" : "the subscription";
+}
+
+/**
+ * Compute what to deploy and what is missing, for the subscriptions the stack watches (default:
+ * the one it deploys to). Deterministic: same input, same plan.
+ */
+export function planTelemetry(selected: Selected, t: TelemetryConfig, estate: Estate = { mode: "current" }): TelemetryPlan {
   const isProvided = providedCheck(t.provided);
   const gaps: Record<string, string[]> = {};
-  const gap = (key: string, source: string, reason: string) => {
+  const pending: Record<string, string[]> = {};
+  const gap: GapFn = (key, source, reason) => {
     if (isProvided(source)) return;
     (gaps[key] ??= []).push(`${source} (${reason})`);
+  };
+  // A source a policy assignment of the stack delivers: pending until the user records its remediation.
+  const byPolicy = (what: PolicySource, initiative: string): ((key: string, source: string) => void) => (key, source) => {
+    if (isProvided(source) || t.policy.remediated.includes(what)) return;
+    const entry = `${source} (pending: ${initiative} at ${policyScopeText(estate)}, until its remediation task has run — then list ${what} in telemetry.policy.remediated)`;
+    (gaps[key] ??= []).push(entry);
+    (pending[key] ??= []).push(entry);
   };
 
   // Activity Log and Entra ID: one export each, with the needed (or the configured) categories.
@@ -98,11 +155,21 @@ export function planTelemetry(selected: Selected, t: TelemetryConfig): Telemetry
     }
     return categories.length ? { categories } : undefined;
   }
-  const activityLog = categoryExport("activityLog", t.activityLog);
+  // A management group's subscriptions get the Activity Log from the built-in policy, which sends
+  // all eight categories (its template); elsewhere one stack-named setting per subscription.
+  let activityLog: TelemetryPlan["activityLog"];
+  if (estate.mode === "managementGroup" && t.activityLog.enabled) {
+    const pendingActivity = byPolicy("activityLog", "the Activity Log policy");
+    for (const { key, r } of needsOf(selected, "activityLog")) for (const c of r.categories) pendingActivity(key, `activityLog:${c}`);
+    activityLog = needsOf(selected, "activityLog").length || t.activityLog.categories ? { categories: [...ACTIVITY_LOG_CATEGORIES], via: "policy" } : undefined;
+  } else {
+    const exported = categoryExport("activityLog", t.activityLog);
+    activityLog = exported && { ...exported, via: "settings" };
+  }
   const entraId = categoryExport("entraId", t.entraId);
 
-  const diagnostics = planDiagnostics(selected, t, gap);
-  const agent = planAgent(selected, t, gap);
+  const diagnostics = planDiagnostics(selected, t, gap, byPolicy("resourceLogs", "the resource-logs initiative"));
+  const agent = planAgent(selected, t, gap, byPolicy("agent", "the agent initiative"));
 
   const prerequisites: Record<string, string[]> = {};
   for (const { key, r } of needsOf(selected, "agent")) if (r.osPrerequisite) (prerequisites[key] ??= []).push(r.osPrerequisite);
@@ -114,11 +181,13 @@ export function planTelemetry(selected: Selected, t: TelemetryConfig): Telemetry
     agent,
     policy: { resourceLogs: t.policy.resourceLogs, agent: t.policy.agent ? (["windows", "linux"] as const).filter((os) => agent[os]) : [] },
     gaps,
+    pending,
     prerequisites,
   };
 }
 
 type GapFn = (key: string, source: string, reason: string) => void;
+type PendingFn = (key: string, source: string) => void;
 
 /** Expand config targets to (resource uri, canonical type) pairs; a storage account stands for its services. */
 function targetResources(t: TelemetryConfig, neededTypes: Set<string>): { uri: string; type: string; target: number; explicit?: string[] }[] {
@@ -136,7 +205,7 @@ function targetResources(t: TelemetryConfig, neededTypes: Set<string>): { uri: s
   return out;
 }
 
-function planDiagnostics(selected: Selected, t: TelemetryConfig, gap: GapFn): DiagnosticSettingPlan[] {
+function planDiagnostics(selected: Selected, t: TelemetryConfig, gap: GapFn, byPolicy: PendingFn): DiagnosticSettingPlan[] {
   const needs = needsOf(selected, "diagnostics");
   const byType = new Map<string, Need<"diagnostics">[]>();
   for (const n of needs) {
@@ -179,7 +248,10 @@ function planDiagnostics(selected: Selected, t: TelemetryConfig, gap: GapFn): Di
     const onType = settings.filter((s) => s.resourceType === type);
     for (const { key, r } of typeNeeds) {
       if (onType.length === 0) {
-        if (t.policy.resourceLogs && policyTypes.has(type) && r.destination === "AzureDiagnostics") continue; // the initiative deploys it
+        if (t.policy.resourceLogs && policyTypes.has(type) && r.destination === "AzureDiagnostics") {
+          byPolicy(key, `diagnostics:${type}`); // the initiative deploys it
+          continue;
+        }
         const why = t.policy.resourceLogs && policyTypes.has(type) ? "; the policy initiative writes AzureDiagnostics only" : "";
         gap(key, `diagnostics:${type}`, `no target of that type in telemetry.diagnostics.targets${why}`);
         continue;
@@ -201,7 +273,7 @@ export function levelsFrom(minimum: SyslogLevel): SyslogLevel[] {
   return SYSLOG_LEVELS.slice(SYSLOG_LEVELS.indexOf(minimum));
 }
 
-function planAgent(selected: Selected, t: TelemetryConfig, gap: GapFn): TelemetryPlan["agent"] {
+function planAgent(selected: Selected, t: TelemetryConfig, gap: GapFn, byPolicy: PendingFn): TelemetryPlan["agent"] {
   const needs = needsOf(selected, "agent");
   const hasVm = (os: Os) => t.agent.vms.some((v) => v.os === os);
   const deployable = (os: Os) => hasVm(os) || t.policy.agent;
@@ -224,8 +296,9 @@ function planAgent(selected: Selected, t: TelemetryConfig, gap: GapFn): Telemetr
   const linux = syslog.length && deployable("linux") ? { syslog } : undefined;
 
   for (const { key, r } of needs) {
-    if (deployable(r.os)) continue;
-    gap(key, `agent:${r.os}`, `no ${r.os === "windows" ? "Windows" : "Linux"} VM in telemetry.agent.vms`);
+    if (hasVm(r.os)) continue;
+    if (t.policy.agent) byPolicy(key, `agent:${r.os}`);
+    else gap(key, `agent:${r.os}`, `no ${r.os === "windows" ? "Windows" : "Linux"} VM in telemetry.agent.vms`);
   }
   const withDcr = (os: Os) => (os === "windows" ? !!windows : !!linux);
   return {
@@ -250,17 +323,19 @@ export interface AppliedTelemetry<D> {
  * The plan for the selected detections; with skipDetectionsWithoutTelemetry, detections with a
  * gap are dropped and the plan is recomputed for the rest (the gaps still name the dropped ones).
  */
-export function applyTelemetry<D extends { key: string; detection: Detection }>(selected: readonly D[], t: TelemetryConfig): AppliedTelemetry<D> {
-  const first = planTelemetry(selected, t);
+export function applyTelemetry<D extends { key: string; detection: Detection }>(selected: readonly D[], t: TelemetryConfig, estate: Estate = { mode: "current" }): AppliedTelemetry<D> {
+  const first = planTelemetry(selected, t, estate);
   let detections = [...selected];
   let plan = first;
-  const skipped = t.skipDetectionsWithoutTelemetry ? selected.filter((d) => first.gaps[d.key]).map((d) => d.key) : [];
+  // A source that is only pending (a policy of the stack delivers it) does not make a detection skipped.
+  const missing = (key: string) => (first.gaps[key] ?? []).some((g) => !(first.pending[key] ?? []).includes(g));
+  const skipped = t.skipDetectionsWithoutTelemetry ? selected.filter((d) => missing(d.key)).map((d) => d.key) : [];
   if (skipped.length) {
-    detections = selected.filter((d) => !first.gaps[d.key]);
+    detections = selected.filter((d) => !missing(d.key));
     if (detections.length === 0) {
       throw new ConfigError([`${keyPath(["telemetry", "skipDetectionsWithoutTelemetry"])}: every selected detection lacks telemetry (${Object.entries(first.gaps).map(([k, g]) => `${k}: ${g.join(", ")}`).join("; ")}) — enable the missing sources or set it to false`]);
     }
-    plan = { ...planTelemetry(detections, t), gaps: first.gaps };
+    plan = { ...planTelemetry(detections, t, estate), gaps: first.gaps, pending: first.pending };
   }
   const warnings = [
     ...Object.entries(first.gaps).flatMap(([key, missing]) => missing.map((m) => `telemetry gap: ${key} needs ${m}${skipped.includes(key) ? " — not deployed (telemetry.skipDetectionsWithoutTelemetry)" : ""}`)),

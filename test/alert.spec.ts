@@ -102,3 +102,43 @@ describe("evaluateAlert", () => {
     expect(() => evaluateAlert({ query: RUNCOMMAND, trigger: count("GreaterThan", 0), window: "5 minutes", now: NOW, tables: {} })).to.throw(AlertDefinitionError);
   });
 });
+
+// The two readings of windowSize as "bin size" (kusto/alert.ts): every result row, or only rows
+// whose TimeGenerated falls in the evaluated bin (now - windowSize, now].
+describe("evaluateAlert binning readings", () => {
+  // A result row whose TimeGenerated is the event time (40 min ago) though the row was ingested 2 min ago.
+  const late = { AzureActivity: [act(40, { _TimeReceived: new Date(Date.parse(NOW) - 2 * 60000).toISOString() })] };
+  const byArrival = `AzureActivity | where ingestion_time() > ago(5m)`;
+  const base = { trigger: count("GreaterThan", 0), window: "PT10M", overrideQueryTimeRange: "PT1H", now: NOW, tables: late };
+
+  it("allRows counts a result row whatever its TimeGenerated (the default)", () => {
+    const r = evaluateAlert({ ...base, query: `${byArrival} | project TimeGenerated, Caller` });
+    expect(r.fired).to.equal(true);
+    expect(evaluateAlert({ ...base, query: `${byArrival} | project TimeGenerated, Caller`, binning: "allRows" }).fired).to.equal(true);
+  });
+
+  it("evaluatedBins drops a result row whose TimeGenerated is older than the bin, and keeps it in resultRows", () => {
+    const r = evaluateAlert({ ...base, query: `${byArrival} | project TimeGenerated, Caller`, binning: "evaluatedBins" });
+    expect(r.fired).to.equal(false);
+    expect(r.rows).to.deep.equal([]);
+    expect(r.resultRows.length).to.equal(1);
+  });
+
+  it("evaluatedBins counts the same row once its TimeGenerated is its arrival time", () => {
+    const q = `${byArrival} | project EventTime = TimeGenerated, TimeGenerated = ingestion_time(), Caller`;
+    expect(evaluateAlert({ ...base, query: q, binning: "evaluatedBins" }).fired).to.equal(true);
+  });
+
+  it("evaluatedBins bounds the bin by windowSize, open at its start", () => {
+    const q = `AzureActivity | project TimeGenerated, Caller`;
+    const at = (m: number) => evaluateAlert({ ...base, window: "PT10M", query: q, binning: "evaluatedBins", tables: { AzureActivity: [act(m)] } }).fired;
+    expect(at(9.99)).to.equal(true);
+    expect(at(10)).to.equal(false);
+    expect(at(0)).to.equal(true);
+  });
+
+  it("evaluatedBins needs a datetime TimeGenerated in the result; an unknown binning is an error", () => {
+    expect(() => evaluateAlert({ ...base, query: `${byArrival} | project Caller`, binning: "evaluatedBins" })).to.throw(AlertDefinitionError, /TimeGenerated/);
+    expect(() => evaluateAlert({ ...base, query: byArrival, binning: "newest" as never })).to.throw(AlertDefinitionError, /allRows, evaluatedBins/);
+  });
+});

@@ -3,19 +3,23 @@
 import { expect } from "chai";
 import { evaluateAlert, type Trigger } from "../kusto/alert";
 import type { Row } from "../kusto/evaluate";
-import { INGESTION_LAG, ingestedSinceLastRun, ingestionSchedule, NEW_EVIDENCE } from "../detections/patterns/arrival";
+import { ARRIVAL_OVERLAP, ARRIVAL_PROJECTION, INGESTION_LAG, arrivalWindow, ingestedSinceLastRun, ingestionSchedule, NEW_EVIDENCE } from "../detections/patterns/arrival";
 import { isoDurationMs } from "../detections/kql";
+import { roundUpQueryTimeRange } from "../azure/limits";
 
 const T0 = Date.parse("2024-05-01T12:00:00Z");
 const at = (minute: number) => new Date(T0 + minute * 60000).toISOString();
 const ANY: Trigger = { operator: "GreaterThan", threshold: 0, timeAggregation: "Count" };
 
-/** The runs of a rule every `frequency` minutes from minute 0 to `until`: which of them fire. */
-function runs(query: string, schedule: { windowSize: string; overrideQueryTimeRange?: string }, frequency: number, until: number, rows: Row[]) {
+/**
+ * The runs of a rule every `frequency` minutes from minute 0 to `until`: which of them fire. A row
+ * becomes queryable `visibleAfter` minutes after its ingestion time (ingestion_time() is approximate).
+ */
+function runs(query: string, schedule: { windowSize: string; overrideQueryTimeRange?: string }, frequency: number, until: number, rows: Row[], visibleAfter = 0) {
   const fired: number[] = [];
   for (let m = 0; m <= until; m += frequency) {
-    // A run at minute m sees only the rows that have landed by then.
-    const landed = rows.filter((r) => Date.parse(String(r._TimeReceived ?? r.TimeGenerated)) <= T0 + m * 60000);
+    // A run at minute m sees only the rows that have landed (and become queryable) by then.
+    const landed = rows.filter((r) => Date.parse(String(r._TimeReceived ?? r.TimeGenerated)) + visibleAfter * 60000 <= T0 + m * 60000);
     const e = evaluateAlert({ query, trigger: ANY, window: schedule.windowSize, overrideQueryTimeRange: schedule.overrideQueryTimeRange, now: at(m), tables: { SigninLogs: landed } });
     if (e.fired) fired.push(m);
   }
@@ -32,11 +36,38 @@ describe("arrival: late rows and repeated alerts", () => {
     expect(runs(byArrival, ingestionSchedule("PT15M", "PT15M", "entraId"), 15, 120, rows)).to.deep.equal([45]);
   });
 
-  it("ingestionSchedule reaches the source's lag further back than the look-back", () => {
+  it("ingestionSchedule reaches the overlap and the source's lag further back than the look-back, with a window holding the slot", () => {
     const s = ingestionSchedule("PT15M", "PT1H", "entraId");
     expect(s.evaluationFrequency).to.equal("PT15M");
-    expect(s.windowSize).to.equal("PT15M");
-    expect(isoDurationMs(s.overrideQueryTimeRange)).to.equal(isoDurationMs("PT1H") + isoDurationMs(INGESTION_LAG.entraId));
+    expect(s.windowSize).to.equal("PT30M");
+    // 1 h + 2 min + 1 h lag, rounded up to a range Azure accepts.
+    expect(s.overrideQueryTimeRange).to.equal(roundUpQueryTimeRange(isoDurationMs("PT1H") + isoDurationMs(ARRIVAL_OVERLAP) + isoDurationMs(INGESTION_LAG.entraId)));
+    expect(s.overrideQueryTimeRange).to.equal("PT3H");
+    // Never beyond Azure's two-day look-back.
+    expect(ingestionSchedule("PT1H", "P1DT23H", "entraId").overrideQueryTimeRange).to.equal("P2D");
+  });
+
+  it("arrivalWindow: the smallest window Azure accepts that holds frequency + overlap", () => {
+    expect(["PT5M", "PT15M", "PT30M", "PT1H", "P1D"].map(arrivalWindow)).to.deep.equal(["PT10M", "PT30M", "PT45M", "PT2H", "P2D"]);
+  });
+
+  // Slot boundaries: every run reaches the overlap behind the previous one.
+  const byArrival = `SigninLogs\n${ingestedSinceLastRun("PT15M")}\n| where ResultType == "50126" | project ${ARRIVAL_PROJECTION}, UserPrincipalName`;
+  const schedule = ingestionSchedule("PT15M", "PT15M", "entraId");
+
+  it("a row landing within the overlap before a run alerts in that run and the next (the one duplicate), never a third", () => {
+    expect(runs(byArrival, schedule, 15, 120, [signin(40, 44)])).to.deep.equal([45, 60]);
+  });
+
+  it("a row landing mid-slot alerts once", () => {
+    expect(runs(byArrival, schedule, 15, 120, [signin(30, 38)])).to.deep.equal([45]);
+  });
+
+  it("a row stamped just before a run but queryable only after it is caught by the next run's overlap (back-to-back slots miss it)", () => {
+    const row = [signin(44, 44.5)];
+    expect(runs(byArrival, schedule, 15, 120, row, 1)).to.deep.equal([60]);
+    const backToBack = byArrival.replace(ingestedSinceLastRun("PT15M"), "| where ingestion_time() > ago(15m)");
+    expect(runs(backToBack, schedule, 15, 120, row, 1)).to.deep.equal([]);
   });
 
   const threshold = (gate: boolean) => [

@@ -19,16 +19,17 @@ describe("Azure conformance: every declared resource against its ARM schema and 
   before(async () => {
     const reports = await checkStacks(CONFORMANCE_STACKS);
     rendered = renderReports(reports);
-    full = await declaredResources(CONFORMANCE_STACKS[1]);
+    // Every resource kind across the stacks: the full stack, and the management-group estate.
+    full = (await Promise.all(CONFORMANCE_STACKS.slice(1).map(declaredResources))).flat();
   });
 
   it("the example stack and the full stack have 0 violations (npm run check:azure)", () => {
     expect(rendered.violations, rendered.text).to.equal(0);
     const last = rendered.text.trim().split("\n").pop()!;
-    expect(last).to.match(/^\d+ resources validated against 14 schemas, 0 violations$/);
+    expect(last).to.match(/^\d+ resources validated against 15 schemas, 0 violations$/);
   });
 
-  it("the full stack declares every resource type the program can declare", () => {
+  it("the full and the estate stacks declare every resource type the program can declare", () => {
     expect([...new Set(full.map((r) => r.type))].sort()).to.deep.equal(ARM_RESOURCE_TYPES.map((t) => t.token).sort());
   });
 
@@ -55,6 +56,11 @@ describe("Azure conformance: every declared resource against its ARM schema and 
     ["azure-native:monitor:DataCollectionRuleAssociation", "a misspelt property", (i) => (i.dataCollectionRuleID = i.dataCollectionRuleId), "schema", "properties.dataCollectionRuleID", /is not a property of this API version/],
     ["azure-native:compute:VirtualMachineExtension", "a Linux agent version below Microsoft's sample", (i) => Object.assign(i, { type: "AzureMonitorLinuxAgent", typeHandlerVersion: "1.0" }), "ama-extension", "properties.typeHandlerVersion", /"1\.0" — expected a major\.minor version of at least 1\.21/],
     ["azure-native:authorization:PolicyAssignment", "an unknown enforcement mode", (i) => (i.enforcementMode = "Enforced"), "schema", "properties.enforcementMode", /"Enforced" is not allowed — expected one of: "Default", "DoNotEnforce"/],
+    ["azure-native:policyinsights:RemediationAtManagementGroup", "a misspelt property", (i) => (i.policyAssignmentID = i.policyAssignmentId), "schema", "properties.policyAssignmentID", /is not a property of this API version/],
+    ["azure-native:monitor:ScheduledQueryRule", "a rule name with a character Azure refuses", (i) => (i.ruleName = "azdetect-dev-azt301/1"), "names", "ruleName", /contains "\/" — Azure accepts .* names of/],
+    ["azure-native:monitor:ActionGroup", "an action group name over 260 characters", (i) => (i.actionGroupName = "a".repeat(261)), "names", "actionGroupName", /is 261 characters/],
+    ["azure-native:authorization:PolicyAssignment", "a display name over 128 characters", (i) => (i.displayName = "x".repeat(129)), "names", "properties.displayName", /is 129 characters/],
+    ["azure-native:authorization:RoleAssignment", "a name that is not a GUID", (i) => (i.roleAssignmentName = "azdetect-dev-reader"), "names", "roleAssignmentName", /a role assignment name is a GUID/],
     ["azure-native:authorization:RoleAssignment", "an unknown principal type", (i) => (i.principalType = "ServicePrincipals"), "schema", "properties.principalType", /"ServicePrincipals" is not allowed/],
   ];
   for (const [token, what, mutate, rule, property, message] of broken) {
@@ -77,7 +83,14 @@ describe("Azure conformance: every declared resource against its ARM schema and 
     expect(checkResources(six).violations.map((v) => [v.rule, v.resource, v.message.replace(/^\S+ /, "")])).to.deep.equal([["ds-per-resource", `${setting.name}-0`, "gets 6 diagnostic settings — a resource takes at most 5"]]);
     const alert = full.find((r) => r.type === "azure-native:monitor:ActivityLogAlert")!;
     const many = Array.from({ length: 101 }, (_, n) => ({ ...alert, name: `a${n}` }));
-    expect(checkResources(many).violations.map((v) => [v.rule, v.resource, v.message])).to.deep.equal([["ala-limits", "a100", "101 activity log alert rules — a subscription takes at most 100"]]);
+    expect(checkResources(many).violations.map((v) => [v.rule, v.resource, v.message])).to.deep.equal([["ala-limits", "a100", `101 activity log alert rules in subscription ${String((alert.inputs.scopes as string[])[0]).split("/")[2]} — a subscription takes at most 100`]]);
+  });
+
+  it("counts activity log alerts per subscription: 60 in each of two watched subscriptions are within the limit", () => {
+    const alert = full.find((r) => r.type === "azure-native:monitor:ActivityLogAlert")!;
+    const inSub = (sub: string, n: number) => ({ ...alert, name: `${sub}-${n}`, inputs: { ...alert.inputs, scopes: [`/subscriptions/${sub}`] } });
+    const two = ["11111111-1111-4111-8111-111111111111", "22222222-2222-4222-8222-222222222222"].flatMap((sub) => Array.from({ length: 60 }, (_, n) => inSub(sub, n)));
+    expect(checkResources(two).violations.filter((v) => v.rule === "ala-limits")).to.deep.equal([]);
   });
 });
 

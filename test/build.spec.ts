@@ -5,6 +5,8 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { CREDENTIAL_FIELDS } from "../config";
+import { credentialsIn } from "../config/credentials";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { buildProblem, writeStamp, STAMP } = require("../build-stamp") as {
@@ -59,7 +61,7 @@ describe("main.js under Pulumi's language host (Pulumi.yaml main and runtime opt
   function host(env: Record<string, string>) {
     const r = spawnSync(process.execPath, [path.join(ROOT, "tools", "bench", "pulumi-run.js")], { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...env }, maxBuffer: 64 << 20 });
     expect(r.status, r.stderr).to.equal(0);
-    return JSON.parse(r.stdout.trim().split("\n").pop()!) as { resources: number; outputs: string[]; program: string };
+    return { ...JSON.parse(r.stdout.trim().split("\n").pop()!) as { resources: number; outputs: string[]; program: string }, printed: r.stdout + r.stderr };
   }
 
   it("Pulumi.yaml runs main.js as JavaScript (package.json's exports is the library, which Pulumi would otherwise run)", () => {
@@ -74,11 +76,18 @@ describe("main.js under Pulumi's language host (Pulumi.yaml main and runtime opt
     const run = host({});
     expect(run.program).to.equal(current ? "bin (compiled)" : "sources, transpile-only");
     // index.ts's exports are the stack outputs; the full stack declares well over a hundred resources.
-    expect(run.outputs).to.deep.equal(["actionGroups", "costEstimate", "coverage", "resourceGroupName", "rules", "telemetryGaps", "workspaceId"]);
+    expect(run.outputs).to.deep.equal(["actionGroups", "costEstimate", "coverage", "resourceGroupName", "rules", "telemetryBySubscription", "telemetryGaps", "workspaceId"]);
     expect(run.resources).to.be.greaterThan(100);
     const fromSources = host({ AZDETECT_FROM_SOURCES: "1" });
     expect(fromSources.program).to.equal("sources, transpile-only");
     expect(fromSources.resources).to.equal(run.resources);
     expect(fromSources.outputs).to.deep.equal(run.outputs);
+    // The bench's stack carries a credential in every credential field, encrypted: none of them is
+    // in what the program prints or in the line the bench's JSON is made of (the canary of
+    // test/credentials.spec.ts, for the bench).
+    const bench = JSON.parse(fs.readFileSync(path.join(ROOT, "tools", "bench", "full-stack.json"), "utf8"));
+    const credentials = credentialsIn(bench.config, CREDENTIAL_FIELDS);
+    expect(new Set(credentials.map((c) => c.what)).size).to.equal(CREDENTIAL_FIELDS.length);
+    for (const c of credentials) for (const out of [run.printed, fromSources.printed]) expect(out).not.to.contain(String(c.value));
   });
 });

@@ -73,6 +73,34 @@ describe("catalogue", () => {
     expect(arrivalProblem(byTime)).to.match(/keeps rows by TimeGenerated only/);
   });
 
+  // Azure's binning (detections/patterns/arrival.ts, 3-4): whichever way it counts result rows, a
+  // rule's TimeGenerated is the arrival of the row that triggers it, within a window that holds the slot.
+  const withQuery = (key: string, change: (q: string) => string) => {
+    const base = detectionByKey(key)!;
+    const q = base.signal.kind === "query" ? base.signal : undefined;
+    return { ...base, signal: { ...q!, query: (p: Parameters<NonNullable<typeof q>["query"]>[0]) => change(q!.query(p)) } };
+  };
+
+  it("the output check fails a rule whose TimeGenerated is the event time, or that has no EventTime", () => {
+    const eventTime = withQuery("azt502-1-user-created", (q) => q.replace("EventTime = TimeGenerated, TimeGenerated = ingestion_time()", "TimeGenerated"));
+    expect(queryCheck(eventTime).problems.join("\n")).to.match(/TimeGenerated is not the arrival time/).and.match(/no datetime EventTime/);
+    const firstSeen = withQuery("azt202-brute-force", (q) => q.replace("TimeGenerated = LastIngested", "TimeGenerated = FirstSeen"));
+    expect(queryCheck(firstSeen).problems.join("\n")).to.match(/TimeGenerated is not the arrival time/);
+  });
+
+  it("the model check fails a log search rule whose window cannot hold its slot (frequency + overlap)", () => {
+    const d = { ...detectionByKey("azt502-1-user-created")!, windowSize: "PT15M" };
+    expect(modelProblems(d).join("\n")).to.match(/windowSize PT15M is shorter than evaluationFrequency PT15M \+ the PT2M arrival overlap/);
+  });
+
+  it("a union, a sparse column read directly, and ingestion_time() after a summarize fail the query check", () => {
+    const codes = (d: Parameters<typeof queryCheck>[0]) => queryCheck(d).findings.map((f) => f.code);
+    expect(codes(withQuery("azt502-1-user-created", (q) => q.replace(/^AuditLogs/, "union AuditLogs, AuditLogs")))).to.include("UNION");
+    const direct = withQuery("azt704-1-keyvault-item-recover", (q) => q.replace(/column_ifexists\("(identity_claim_http_schemas_xmlsoap_org_ws_2005_05_identity_claims_upn_s)", ""\)/, "$1"));
+    expect(codes(direct)).to.deep.equal(["SPARSE"]);
+    expect(codes(withQuery("azt202-brute-force", (q) => q.replace("TimeGenerated = LastIngested", "TimeGenerated = ingestion_time()")))).to.include("INGESTION");
+  });
+
   const checks: { key: string; check: QueryCheck }[] = [];
   for (const d of DETECTIONS) {
     describe(d.key, () => {

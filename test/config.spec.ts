@@ -28,7 +28,7 @@ describe("stack config", () => {
     expect(c.workspace).to.deep.equal({ mode: "create", name: "azdetect-dev", sku: "PerGB2018", retentionInDays: 90, retainOnDelete: true });
     expect(c.tactics).to.have.length(7);
     expect(c.preferActivityLogAlerts).to.equal(true);
-    expect(c.skipQueryValidation).to.equal(false);
+    expect(c.skipQueryValidation, "unset: decided per rule").to.equal(undefined);
     expect(c.allowlists).to.deep.equal({ callers: [], appIds: [], ipAddresses: [], userPrincipalNames: [], objectIds: [] });
   });
 
@@ -49,7 +49,7 @@ describe("stack config", () => {
 
   const bad: [string, Record<string, unknown>, RegExp][] = [
     ["missing location", {}, /^azdetect:location: required — expected string$/],
-    ["location with spaces", { location: "West Europe" }, /^azdetect:location: .*Azure region name/],
+    ["location with spaces", { location: "West Europe" }, /^azdetect:location: "West Europe" is not an Azure region — did you mean westeurope\?/],
     ["unknown top-level key", { ...base, tactic: ["Execution"] }, /^azdetect:tactic: unknown key — expected one of: location, resourceGroupName, .*tactics/],
     ["unknown tactic", { ...base, tactics: ["Execution", "Persistence", "Exfil"] }, /^azdetect:tactics\[2\]: "Exfil" is not allowed — expected one of: Reconnaissance, Initial Access, Execution, Privilege Escalation, Persistence, Credential Access, Impact$/],
     ["empty tactic list", { ...base, tactics: [] }, /^azdetect:tactics: select at least one tactic/],
@@ -58,6 +58,8 @@ describe("stack config", () => {
     ["severity above 4", { ...base, overrides: { "azt301-1-runcommand": { severity: 7 } } }, /^azdetect:overrides\.azt301-1-runcommand\.severity: 7 is too large — at most 4$/],
     ["negative severity", { ...base, overrides: { "azt301-1-runcommand": { severity: -1 } } }, /^azdetect:overrides\.azt301-1-runcommand\.severity: -1 is too small — at least 0$/],
     ["malformed ISO-8601 duration", { ...base, overrides: { "azt301-1-runcommand": { evaluationFrequency: "5m" } } }, /^azdetect:overrides\.azt301-1-runcommand\.evaluationFrequency: "5m" is not an ISO-8601 duration — expected e\.g\. PT5M/],
+    // patterns/arrival.ts: a log search rule's window holds its slot (frequency + 2-minute overlap).
+    ["a log search window that cannot hold the slot", { ...base, allowlists: { callers: ["ci@contoso.com"] }, overrides: { "azt301-1-runcommand": { evaluationFrequency: "PT15M", windowSize: "PT15M" } } }, /^azdetect:overrides\.azt301-1-runcommand: windowSize PT15M is shorter than evaluationFrequency PT15M \+ the PT2M arrival overlap: .* use at least PT30M$/],
     ["window shorter than frequency", { ...base, overrides: { "azt301-1-runcommand": { evaluationFrequency: "PT15M", windowSize: "PT5M" } } }, /^azdetect:overrides\.azt301-1-runcommand: windowSize PT5M is shorter than evaluationFrequency PT15M/],
     ["frequency beyond Azure's range", { ...base, overrides: { AZT301: { evaluationFrequency: "P2D", windowSize: "P2D" } } }, /^azdetect:overrides\.AZT301: evaluationFrequency P2D is not a frequency Azure accepts — expected one of: PT5M, PT10M, PT15M, PT30M, PT45M, PT1H, PT2H, PT3H, PT4H, PT5H, PT6H, P1D /],
     ["window beyond two days", { ...base, overrides: { "AZT301.1": { windowSize: "P3D" } } }, /^azdetect:overrides\.AZT301\.1: windowSize P3D is not a window Azure accepts — expected one of: PT5M, PT10M, PT15M, PT30M, PT45M, PT1H, PT2H, PT3H, PT4H, PT5H, PT6H, P1D, P2D /],
@@ -83,7 +85,7 @@ describe("stack config", () => {
     // cost-logs.md "Legacy pricing tiers" / "Commitment tiers": refused with the reason, not sent half-configured.
     ["a legacy workspace tier", { ...base, workspace: { sku: "Standalone" } }, /^azdetect:workspace\.sku: "Standalone" is not allowed — expected PerGB2018\. Standalone is a legacy tier, open only to subscriptions that had a Log Analytics workspace on April 2, 2018/],
     ["a commitment tier without its level", { ...base, workspace: { sku: "CapacityReservation" } }, /^azdetect:workspace\.sku: "CapacityReservation" is not allowed — expected PerGB2018\. CapacityReservation \(a commitment tier\) needs a capacityReservationLevel/],
-    ["tags must be strings", { ...base, tags: { owner: 5 } }, /^azdetect:tags\.owner: expected string, got 5$/],
+    ["tags must be strings, numbers or booleans", { ...base, tags: { owner: { name: "x" } } }, /^azdetect:tags\.owner: expected string/],
   ];
   for (const [what, raw, re] of bad) {
     it(`rejects ${what}`, () => {
@@ -91,6 +93,36 @@ describe("stack config", () => {
       expect(p.some((x) => re.test(x)), `problems:\n${p.join("\n")}`).to.equal(true);
     });
   }
+
+  describe("detections that ship off (offByDefault)", () => {
+    const [on, other] = detectionsForTactic("Execution").filter((d) => d.signal.kind === "query" && !d.offByDefault);
+    const off = {
+      ...other,
+      offByDefault: { reason: "noisy", expectedVolume: "many", requiredParameters: ["allowedCallers"] },
+    };
+    const keys = (raw: Record<string, unknown>) => resolveDetections(parseStackConfig(raw, "dev"), [on, off]).map((d) => d.key);
+
+    it("are not deployed unless an override enables them", () => {
+      expect(keys({ ...base })).to.deep.equal([on.key]);
+    });
+
+    it("are deployed when enabled by key or by technique, with their required parameters set", () => {
+      const params = { parameters: { allowedCallers: ["ops@contoso.com"] } };
+      expect(keys({ ...base, overrides: { [off.key]: { enabled: true, ...params } } })).to.deep.equal([on.key, off.key]);
+      expect(keys({ ...base, overrides: { [off.technique]: { enabled: true }, [off.key]: params } })).to.include(off.key);
+    });
+
+    it("name the empty required parameter when enabled without it", () => {
+      let problems: string[] = [];
+      try {
+        resolveDetections(parseStackConfig({ ...base, overrides: { [off.key]: { enabled: true } } }, "dev"), [on, off]);
+      } catch (e) {
+        problems = (e as ConfigError).problems;
+      }
+      expect(problems).to.have.length(1);
+      expect(problems[0]).to.match(new RegExp(`^azdetect:overrides\\.${off.key.replace(/[-.]/g, "\\$&")}\\.parameters\\.allowedCallers: ${off.key} is enabled but allowedCallers is empty — Callers`));
+    });
+  });
 
   it("reports every problem at once", () => {
     const p = problems({ location: "westeurope", tactics: ["Exfil"], overrides: { x: { severity: 9 } }, extra: 1 });

@@ -54,6 +54,7 @@ describe("cost estimate", () => {
         monthly: 2.5,
         logSearch: 3,
         activityLogFree: 2,
+        activityLogAlerts: 2,
         tiers: [
           { tier: "PT5M", rules: 1, pricePerRule: 1.5, monthly: 1.5 },
           { tier: "PT15M", rules: 2, pricePerRule: 0.5, monthly: 1 },

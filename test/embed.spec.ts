@@ -117,7 +117,7 @@ describe("azdetect as a library (packed package, examples/embed)", function () {
     const declared = JSON.parse(execFileSync(process.execPath, ["run-mocked.js"], { cwd: project, encoding: "utf8" })) as { type: string; name: string; inputs: any; id?: string }[];
     const workspace = declared.find((r) => r.type === "azure-native:operationalinsights:Workspace")!;
     const actionGroup = declared.find((r) => r.type === "azure-native:monitor:ActionGroup")!;
-    const expected = DETECTIONS.filter((d) => d.tactic === "Execution" || d.tactic === "Persistence").map((d) => d.key).sort();
+    const expected = DETECTIONS.filter((d) => (d.tactic === "Execution" || d.tactic === "Persistence") && !d.offByDefault).map((d) => d.key).sort();
     const rules = declared.filter((r) => r.type === "azure-native:monitor:ScheduledQueryRule" || r.type === "azure-native:monitor:ActivityLogAlert");
     expect(rules.map((r) => r.name.replace(/^security-/, "")).sort()).to.deep.equal(expected);
     for (const r of rules) {

@@ -48,3 +48,64 @@ describe("query lints", () => {
     expect(r.facts.maxAgoMs).to.equal(3_600_000);
   });
 });
+
+describe("query lints: union, sparse columns, arrival lineage", () => {
+  const errors = (q: string) => lintQuery(q).findings.filter((f) => f.severity === "error").map((f) => f.code);
+  const arrival = (q: string) => lintQuery(q).facts.arrivalColumns;
+
+  it("UNION: a union of tables, a union after a pipe and `search` are errors", () => {
+    expect(errors("union SigninLogs, AADNonInteractiveUserSignInLogs | project TimeGenerated, UserPrincipalName")).to.include("UNION");
+    expect(errors("SigninLogs | union AADNonInteractiveUserSignInLogs | project TimeGenerated, UserPrincipalName")).to.include("UNION");
+    expect(errors("let a = SigninLogs | union (AADNonInteractiveUserSignInLogs); a | project TimeGenerated")).to.include("UNION");
+    expect(errors(`search "x" | project TimeGenerated`)).to.include("UNION");
+    expect(errors("SigninLogs | project TimeGenerated, UserPrincipalName")).to.deep.equal([]);
+  });
+
+  it("SPARSE: a sparse AzureDiagnostics column read directly is an error naming column_ifexists; through column_ifexists it is not", () => {
+    const direct = lintQuery("AzureDiagnostics | project TimeGenerated, Upn = identity_claim_http_schemas_xmlsoap_org_ws_2005_05_identity_claims_upn_s").findings;
+    expect(direct.map((f) => f.code)).to.deep.equal(["SPARSE"]);
+    expect(direct[0].message).to.include(`column_ifexists("identity_claim_http_schemas_xmlsoap_org_ws_2005_05_identity_claims_upn_s", "")`);
+    expect(errors(`AzureDiagnostics | where isnotempty(identity_claim_http_schemas_microsoft_com_identity_claims_objectidentifier_g) | project TimeGenerated`)).to.deep.equal(["SPARSE"]);
+    expect(errors(`AzureDiagnostics | project TimeGenerated, Upn = column_ifexists("identity_claim_http_schemas_xmlsoap_org_ws_2005_05_identity_claims_upn_s", "")`)).to.deep.equal([]);
+    // A column every workspace's table has (requestUri_s) and a derived column of the same name as a sparse one are fine.
+    expect(errors(`AzureDiagnostics | extend log_s = column_ifexists("log_s", "") | project TimeGenerated, requestUri_s, log_s`)).to.deep.equal([]);
+  });
+
+  it("arrival lineage: columns that carry only ingestion_time() through extends, aggregates and joins", () => {
+    expect(arrival("AzureActivity | extend EventTime = TimeGenerated, TimeGenerated = ingestion_time() | project TimeGenerated, EventTime, Caller")).to.deep.equal(["TimeGenerated"]);
+    expect(arrival("AzureActivity | extend Ingested = ingestion_time() | summarize LastIngested = max(Ingested), Last = maxif(Ingested, Caller == 'x') by Caller | project TimeGenerated = LastIngested, Last, Caller")).to.deep.equal(["TimeGenerated", "Last"]);
+    const pair = "let a = AzureActivity | summarize A = min(ingestion_time()) by Caller; let b = SigninLogs | summarize B = min(ingestion_time()), Caller = take_any(UserPrincipalName) by UserPrincipalName; a | join kind=inner b on Caller | project TimeGenerated = max_of(A, B), Caller";
+    expect(arrival(pair)).to.deep.equal(["TimeGenerated"]);
+  });
+
+  it("arrival gates: where-comparisons of an arrival value with ago()", () => {
+    const gates = (q: string) => lintQuery(q).facts.arrivalGates;
+    expect(gates("SigninLogs | where ingestion_time() > ago(17m) | project TimeGenerated")).to.deep.equal(["ingestion_time() > ago(17m)"]);
+    expect(gates("SigninLogs | extend I = ingestion_time() | summarize L = max(I) by UserId | where L > ago(62m) | project L")).to.deep.equal(["L > ago(62m)"]);
+    expect(gates("SigninLogs | where TimeGenerated > ago(17m) | extend I = ingestion_time() | project I")).to.deep.equal([]);
+  });
+
+  it("arrival lineage: event time, a mix with event time, a clamp with ago() and a renamed join column are not arrival", () => {
+    expect(arrival("AzureActivity | project TimeGenerated, Caller")).to.deep.equal([]);
+    expect(arrival("AzureActivity | extend Ingested = ingestion_time() | summarize T = max(Ingested), E = min(TimeGenerated) by Caller | project TimeGenerated = max_of(T, E), Caller")).to.deep.equal([]);
+    expect(arrival("AzureActivity | project TimeGenerated = max_of(ingestion_time(), ago(1h)), Caller")).to.deep.equal([]);
+    expect(arrival("AzureActivity | project TimeGenerated = iff(Caller == 'x', ingestion_time(), TimeGenerated)")).to.deep.equal([]);
+    // Same name, other symbol: the right side's TimeGenerated is event time and comes out renamed.
+    const q = "AzureActivity | extend TimeGenerated = ingestion_time() | summarize TimeGenerated = max(TimeGenerated) by Caller | join kind=inner (SigninLogs | summarize TimeGenerated = max(TimeGenerated) by Caller = UserPrincipalName) on Caller | project TimeGenerated = TimeGenerated1, Caller";
+    expect(arrival(q)).to.deep.equal([]);
+  });
+});
+
+describe("query lints: ingestion_time() in the context of a table", () => {
+  const errors = (q: string) => lintQuery(q).findings.filter((f) => f.severity === "error").map((f) => f.code);
+  it("accepts it after the table, its filters and extends, through lets, and inside an aggregate of table rows", () => {
+    expect(errors("SigninLogs | where ingestion_time() > ago(17m) | extend I = ingestion_time() | project TimeGenerated, I")).to.deep.equal([]);
+    expect(errors("let rows = SigninLogs | where ResultType == '0'; rows | summarize L = max(ingestion_time()) by UserId | project L, UserId")).to.deep.equal([]);
+  });
+  it("reports INGESTION after a summarize, a join, an mv-expand or a project, also through a let", () => {
+    expect(errors("SigninLogs | summarize T = min(TimeGenerated) by UserId | project T, I = ingestion_time()")).to.include("INGESTION");
+    expect(errors("AuditLogs | mv-expand T = TargetResources | project TimeGenerated, I = ingestion_time()")).to.include("INGESTION");
+    expect(errors("SigninLogs | project TimeGenerated, UserId | extend I = ingestion_time()")).to.include("INGESTION");
+    expect(errors("let s = SigninLogs | summarize by UserId; s | extend I = ingestion_time()")).to.include("INGESTION");
+  });
+});

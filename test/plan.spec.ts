@@ -29,6 +29,9 @@ describe("npm run plan (fresh process)", () => {
     expect(p.routing.actionGroups.map((g: { name: string }) => g.name)).to.include("soc");
     expect(p.telemetry.read.length).to.be.greaterThan(0);
     expect(p.telemetry).to.have.property("gaps");
+    // The example stack creates its workspace: no log search rule asks Azure to validate its query (planning/validation.ts).
+    const rules = p.tactics.flatMap((t: { rules: { alertKind: string; queryValidation?: { skip: boolean; reason: string } }[] }) => t.rules);
+    for (const r of rules) expect(r.queryValidation, JSON.stringify(r)).to.deep.equal(r.alertKind === "scheduledQuery" ? { skip: true, reason: "the stack creates the workspace: no table exists before its first rows" } : undefined);
   });
 
   // The rest runs in-process through the same function the command calls (a fresh process per case costs ~10 s).
@@ -37,6 +40,8 @@ describe("npm run plan (fresh process)", () => {
     expect(out).to.match(/^azdetect plan for stack "dev"/);
     expect(out).to.match(/Estimated monthly cost \(USD; price table read \d{4}-\d\d-\d\d/);
     expect(out).to.match(/Total: \d+\.\d\d exact \+ \d+\.\d\d estimated = \d+\.\d\d USD\/month/);
+    expect(out).to.match(/log search every PT\w+ over \w+, not validated at creation/);
+    expect(out).to.match(/Query validation when Azure creates a log search rule \(skipQueryValidation\):\n  \d+ rules not validated: the stack creates the workspace/);
   });
 
   it("fails on a bad stack file with exit code 1 and exactly the program's ConfigError, naming the key", () => {

@@ -69,7 +69,8 @@ describe("public recordings of rows Azure wrote (azure/recordings/)", () => {
     const r = manifest.recordings.find((x) => x.table === "AzureActivity")!;
     const { tables } = recordingRows(r, 5 * 60_000);
     const [first, ...rest] = tables.AzureActivity;
-    const edited = { AzureActivity: [{ ...first, OperationNameValue: "MICROSOFT.COMPUTE/VIRTUALMACHINES/RUNCOMMAND/ACTION" }, ...rest] };
+    // The Start row of a run command (the rule alerts when the run starts; the recorded row is a Success row).
+    const edited = { AzureActivity: [{ ...first, OperationNameValue: "MICROSOFT.COMPUTE/VIRTUALMACHINES/RUNCOMMAND/ACTION", ActivityStatusValue: "Start" }, ...rest] };
     const d = detectionByKey("azt301-1-runcommand")!;
     expect(replay(d, tables).alerts, "as recorded").to.deep.equal([]);
     expect(replay(d, edited).alerts.map((a) => a.dimensions.Caller)).to.include("AdeleV@M365x816222.OnMicrosoft.com");
@@ -90,7 +91,10 @@ describe("public recordings of rows Azure wrote (azure/recordings/)", () => {
     const r = manifest.recordings.find((x) => x.file.endsWith("azure.execution.vm-run-command.json"))!;
     const d = detectionByKey("azt301-1-runcommand")!;
     for (const lag of [0, 45 * 60_000]) {
-      const forms = replay(d, recordingRows(r, lag).tables).alerts.map((a) => a.form);
+      // The Start event of the published run (the activity-log alert keys on the run's Start event; the publisher showed its completion).
+      const { AzureActivity } = recordingRows(r, lag).tables;
+      const started = { AzureActivity: AzureActivity.map((row) => ({ ...row, ActivityStatusValue: "Started" })) };
+      const forms = replay(d, started).alerts.map((a) => a.form);
       expect(forms.filter((f) => f === "activity-log alert"), `lag ${lag / 60_000} min`).to.have.length(1);
     }
   });

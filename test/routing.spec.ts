@@ -4,7 +4,8 @@ import { expect } from "chai";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
-import { runStack, TEST_SUBSCRIPTION, type CallMocks, type StackRun } from "../tools/mockStack";
+import { runStack as runMockStack, TEST_SUBSCRIPTION, type CallMocks, type StackRun } from "../tools/mockStack";
+import { defaultIdentity, StackNames } from "../config/names";
 import { ConfigError, parseStackConfig } from "../config";
 import { emailReceivers, entraReceiverName } from "../components/AlertRouting";
 import { detectionByKey } from "../detections";
@@ -25,6 +26,9 @@ const AUTOMATION = `/subscriptions/${SUB}/resourceGroups/rg-ops/providers/Micros
 const EXISTING_AG = `/subscriptions/${SUB}/resourceGroups/rg-shared/providers/Microsoft.Insights/actionGroups/ag-noc`;
 
 const base = { location: "westeurope" };
+const NAMES = new StackNames(defaultIdentity("test"));
+/** The program as `pulumi up` runs it once the receivers' URLs are set with `pulumi config set --secret --path` (test/credentials.spec.ts: otherwise). */
+const runStack: typeof runMockStack = (config, opts = {}) => runMockStack(config, { secretKeys: ["actionGroups"], ...opts });
 const runCommand = detectionByKey("azt301-1-runcommand")!;
 
 /** A small catalogue with several severities, tactics and both rule kinds. */
@@ -410,12 +414,38 @@ describe("alert routing", () => {
       expect(apr.alertProcessingRuleName).to.equal("azdetect-test-maintenance-patch-weekend");
       expect(apr.properties.scopes).to.deep.equal([`/subscriptions/${TEST_SUBSCRIPTION}`]);
       expect(apr.properties.actions).to.deep.equal([{ actionType: "RemoveAllActionGroups" }]);
-      // Configured severities (2, 3), by rule name: the activity-log alert fx-impact-info is included.
-      expect(apr.properties.conditions).to.deep.equal([{ field: "AlertRuleName", operator: "Equals", values: ["azdetect-test-fx-exec-warn", "azdetect-test-fx-impact-info"] }]);
+      // Configured severities (2, 3) of this stack, by the markers ending each rule's description
+      // (at most 5 values a filter): the activity-log alert fx-impact-info is included.
+      expect(apr.properties.conditions).to.deep.equal([{ field: "Description", operator: "Contains", values: [`azdetect-${NAMES.token}-s2-`, `azdetect-${NAMES.token}-s3-`] }]);
+      const silenced = [...run.ofType(SQR), ...run.ofType(ALA)].filter((r) => apr.properties.conditions[0].values.some((v: string) => r.inputs.description.includes(v)));
+      expect(silenced.map((r) => r.name).sort()).to.deep.equal(["fx-exec-warn", "fx-impact-info"]);
       expect(apr.properties.schedule).to.deep.equal({
         timeZone: "W. Europe Standard Time",
         recurrences: [{ recurrenceType: "Weekly", daysOfWeek: ["Saturday"], startTime: "22:00:00", endTime: "23:59:59" }],
       });
+    });
+
+    it("select tactics by key prefix, severities and tactics together, at most 5 values a filter: more become further rules", async () => {
+      const run = await runStack({
+        ...base, allowUnroutedAlerts: true,
+        maintenanceWindows: [
+          { name: "all-tactics", tactics: ["Reconnaissance", "Initial Access", "Execution", "Privilege Escalation", "Persistence", "Credential Access", "Impact"], recurrences: [{ type: "Daily" }] },
+          { name: "quiet", severities: [0, 2], tactics: ["Execution", "Impact"], recurrences: [{ type: "Daily" }] },
+        ],
+      });
+      const byName = (prefix: string) => run.ofType(APR).filter((r) => r.name.startsWith(prefix)).map((r) => r.inputs).sort((a, b) => a.alertProcessingRuleName.localeCompare(b.alertProcessingRuleName));
+      const all = byName("maintenance-all-tactics");
+      expect(all.map((a) => a.alertProcessingRuleName)).to.deep.equal(["azdetect-test-maintenance-all-tactics", "azdetect-test-maintenance-all-tactics-2"]);
+      const values = all.flatMap((a) => a.properties.conditions[0].values);
+      expect(values).to.deep.equal(["azt1", "azt2", "azt3", "azt4", "azt5", "azt6", "azt7"].map((p) => `azdetect-${NAMES.token}-${p}-`));
+      const rules = [...run.ofType(SQR), ...run.ofType(ALA)];
+      // Every rule matches exactly one value (its tactic's); the combined window exactly its rules.
+      for (const r of rules) expect(values.filter((v) => r.inputs.description.includes(v)), r.name).to.have.length(1);
+      const quiet = byName("maintenance-quiet").flatMap((a) => a.properties.conditions[0].values as string[]);
+      expect(quiet).to.deep.equal(["s0-azt3", "s0-azt7", "s2-azt3", "s2-azt7"].map((m) => `azdetect-${NAMES.token}-${m}`));
+      const expected = rules.filter((r) => ["Execution", "Impact"].includes(r.inputs.tags["azdetect-tactic"]) && / azdetect-\w+-azt\d-s[02]$/.test(r.inputs.description)).map((r) => r.name).sort();
+      expect(rules.filter((r) => quiet.some((v) => r.inputs.description.includes(v))).map((r) => r.name).sort()).to.deep.equal(expected).and.not.be.empty;
+      for (const a of run.ofType(APR)) for (const c of a.inputs.properties.conditions) expect(c.values.length).to.be.at.most(5);
     });
 
     it("reject a window that matches no deployed rule", async () => {
@@ -428,21 +458,19 @@ describe("alert routing", () => {
   });
 
   describe("secrets", () => {
-    for (const storedAsSecret of [false, true]) {
-      it(`reach the action group as secrets and stay out of outputs (config ${storedAsSecret ? "set --secret" : "in clear"})`, async () => {
-        const run = await runStack({ ...base, actionGroups: groups, routes }, { catalogue: FIXTURES, secretKeys: storedAsSecret ? ["actionGroups"] : [] });
-        expect(run.secretPaths["action-group-oncall"]).to.include.members(["automationRunbookReceivers", "webhookReceivers"]);
-        expect(run.secretPaths["action-group-soc"]).to.include.members(["logicAppReceivers"]);
-        expect(run.secretPaths["action-group-soc"]).not.to.include("emailReceivers");
-        const outputs = JSON.stringify(run.outputs);
-        for (const uri of [WEBHOOK_URI, RUNBOOK_URI, LOGIC_URI]) expect(outputs).not.to.contain(uri);
-        for (const r of run.resources) {
-          if (r.type === AG) continue;
-          expect(JSON.stringify(r.inputs)).not.to.match(/fake-(webhook|runbook|logic)/);
-        }
-        expect(run.resources.map((r) => r.name).join(" ")).not.to.match(/fake-/);
-      });
-    }
+    it("reach the action group as secrets and stay out of outputs", async () => {
+      const run = await runStack({ ...base, actionGroups: groups, routes }, { catalogue: FIXTURES });
+      expect(run.secretPaths["action-group-oncall"]).to.include.members(["automationRunbookReceivers", "webhookReceivers"]);
+      expect(run.secretPaths["action-group-soc"]).to.include.members(["logicAppReceivers"]);
+      expect(run.secretPaths["action-group-soc"]).not.to.include("emailReceivers");
+      const outputs = JSON.stringify(run.outputs);
+      for (const uri of [WEBHOOK_URI, RUNBOOK_URI, LOGIC_URI]) expect(outputs).not.to.contain(uri);
+      for (const r of run.resources) {
+        if (r.type === AG) continue;
+        expect(JSON.stringify(r.inputs)).not.to.match(/fake-(webhook|runbook|logic)/);
+      }
+      expect(run.resources.map((r) => r.name).join(" ")).not.to.match(/fake-/);
+    });
 
     it("are never repeated in config errors", () => {
       const leaky = "http://hooks.example.net/services/fake-token-in-clear";

@@ -12,7 +12,7 @@ import { join } from "path";
 describe("telemetry plan", () => {
   it("default config: the Activity Log categories the detections need, nothing else", () => {
     const plan = planTelemetry(sel(F.activity), tcfg());
-    expect(plan.activityLog).to.deep.equal({ categories: ["Administrative"] });
+    expect(plan.activityLog).to.deep.equal({ categories: ["Administrative"], via: "settings" });
     expect(plan.entraId).to.equal(undefined);
     expect(plan.diagnostics).to.deep.equal([]);
     expect(plan.agent.windows).to.equal(undefined);
@@ -31,7 +31,7 @@ describe("telemetry plan", () => {
 
   it("explicit Activity Log categories replace the derived ones; a needed category left out is a gap", () => {
     const plan = planTelemetry(sel(F.activity), tcfg({ activityLog: { categories: ["Security", "Policy"] } }));
-    expect(plan.activityLog).to.deep.equal({ categories: ["Security", "Policy"] });
+    expect(plan.activityLog).to.deep.equal({ categories: ["Security", "Policy"], via: "settings" });
     expect(plan.gaps).to.deep.equal({ "azt900-activity": ["activityLog:Administrative (not in telemetry.activityLog.categories)"] });
   });
 
@@ -102,14 +102,34 @@ describe("telemetry plan", () => {
     expect(plan.gaps).to.deep.equal({});
   });
 
-  it("policy: covers AzureDiagnostics logs of initiative types and the agent without listed VMs; not resource-specific reads", () => {
+  it("policy: AzureDiagnostics logs of initiative types and the agent without listed VMs are pending until remediated; resource-specific reads are missing", () => {
     const plan = planTelemetry(sel(F.jobs, F.keyVault, F.ssh), tcfg({ policy: { enabled: true } }));
     expect(plan.policy).to.deep.equal({ resourceLogs: true, agent: ["linux"] });
     expect(plan.agent.linux).to.not.equal(undefined);
     expect(plan.agent.vms).to.deep.equal([]);
+    const jobs = "diagnostics:Microsoft.Automation/automationAccounts (pending: the resource-logs initiative at the subscription, until its remediation task has run — then list resourceLogs in telemetry.policy.remediated)";
+    const ssh = "agent:linux (pending: the agent initiative at the subscription, until its remediation task has run — then list agent in telemetry.policy.remediated)";
+    expect(plan.gaps).to.deep.equal({
+      "azt900-jobs": [jobs],
+      "azt900-keyvault": ["diagnostics:Microsoft.KeyVault/vaults (no target of that type in telemetry.diagnostics.targets; the policy initiative writes AzureDiagnostics only)"],
+      "azt900-ssh": [ssh],
+    });
+    expect(plan.pending).to.deep.equal({ "azt900-jobs": [jobs], "azt900-ssh": [ssh] });
+  });
+
+  it("policy: a remediation recorded in telemetry.policy.remediated turns pending into delivered, source by source", () => {
+    const plan = planTelemetry(sel(F.jobs, F.keyVault, F.ssh), tcfg({ policy: { enabled: true, remediated: ["resourceLogs", "agent"] } }));
     expect(plan.gaps).to.deep.equal({
       "azt900-keyvault": ["diagnostics:Microsoft.KeyVault/vaults (no target of that type in telemetry.diagnostics.targets; the policy initiative writes AzureDiagnostics only)"],
     });
+    expect(plan.pending).to.deep.equal({});
+    expect(Object.keys(planTelemetry(sel(F.jobs, F.ssh), tcfg({ policy: { enabled: true, remediated: ["agent"] } })).pending)).to.deep.equal(["azt900-jobs"]);
+  });
+
+  it("skipDetectionsWithoutTelemetry keeps a detection whose only gap is pending (a policy of the stack delivers it)", () => {
+    const applied = applyTelemetry(sel(F.jobs, F.keyVault), tcfg({ policy: { enabled: true }, skipDetectionsWithoutTelemetry: true }));
+    expect(applied.skipped).to.deep.equal(["azt900-keyvault"]);
+    expect(applied.detections.map((d) => d.key)).to.deep.equal(["azt900-jobs"]);
   });
 
   it("a source the stack cannot deploy (Intune) is a gap that says what to do by hand, until listed as provided", () => {

@@ -5,6 +5,10 @@ import { readFileSync } from "fs";
 import { join } from "path";
 import { parse as parseYaml } from "yaml";
 import { runStack, TEST_SUBSCRIPTION, valueOf, type StackRun } from "../tools/mockStack";
+import { defaultIdentity, StackNames } from "../config/names";
+
+/** The names of stack "test" under the mocks (organization "organization", project azdetect). */
+const NAMES = new StackNames(defaultIdentity("test"));
 import { ConfigError, parseStackConfig } from "../config";
 import { levelsFrom } from "../planning/telemetry";
 import { F, IDS, XPATH_4104, XPATH_4624 } from "./telemetry-fixtures";
@@ -18,6 +22,7 @@ const TELEMETRY_TYPES = [
   "azure-native:compute:VirtualMachineExtension",
   "azure-native:authorization:PolicyAssignment",
   "azure-native:authorization:RoleAssignment",
+  "azure-native:policyinsights:RemediationAtManagementGroup",
 ];
 /** Every Azure resource type the stack may declare: nothing the user owns is ever managed. */
 const STACK_OWNED_TYPES = [
@@ -38,7 +43,7 @@ describe("telemetry under mocks", () => {
     const run = await runStack(base, { catalogue: [F.activity] });
     expect(telemetryOf(run).map((r) => r.type)).to.deep.equal(["azure-native:monitor:SubscriptionDiagnosticSetting"]);
     expect(run.ofType("azure-native:monitor:SubscriptionDiagnosticSetting")[0].inputs).to.deep.equal({
-      name: "azdetect-test",
+      name: NAMES.subscriptionDiagnosticSetting(TEST_SUBSCRIPTION),
       workspaceId: WORKSPACE,
       logs: [{ category: "Administrative", enabled: true }],
     });
@@ -82,16 +87,16 @@ describe("telemetry under mocks", () => {
       "azure-native:compute:VirtualMachineExtension": 2,
     });
 
-    expect(run.byName("entra-id").inputs).to.deep.equal({ name: "azdetect-test", workspaceId: WORKSPACE, logs: [{ category: "SignInLogs", enabled: true }] });
+    expect(run.byName("entra-id").inputs).to.deep.equal({ name: NAMES.entraDiagnosticSetting(TEST_SUBSCRIPTION), workspaceId: WORKSPACE, logs: [{ category: "SignInLogs", enabled: true }] });
 
     const diag: Record<string, any> = Object.fromEntries(run.ofType("azure-native:monitor:DiagnosticSetting").map((r) => [r.inputs.resourceUri, r.inputs]));
     expect(diag).to.deep.equal({
-      [IDS.keyVault]: { resourceUri: IDS.keyVault, name: "azdetect-test-dedicated", workspaceId: WORKSPACE, logs: [{ category: "AuditEvent", enabled: true }], logAnalyticsDestinationType: "Dedicated" },
+      [IDS.keyVault]: { resourceUri: IDS.keyVault, name: NAMES.resourceDiagnosticSetting(TEST_SUBSCRIPTION, true), workspaceId: WORKSPACE, logs: [{ category: "AuditEvent", enabled: true }], logAnalyticsDestinationType: "Dedicated" },
       [`${IDS.storage}/blobServices/default`]: {
-        resourceUri: `${IDS.storage}/blobServices/default`, name: "azdetect-test-dedicated", workspaceId: WORKSPACE,
+        resourceUri: `${IDS.storage}/blobServices/default`, name: NAMES.resourceDiagnosticSetting(TEST_SUBSCRIPTION, true), workspaceId: WORKSPACE,
         logs: [{ category: "StorageRead", enabled: true }, { category: "StorageWrite", enabled: true }], logAnalyticsDestinationType: "Dedicated",
       },
-      [IDS.automation]: { resourceUri: IDS.automation, name: "azdetect-test", workspaceId: WORKSPACE, logs: [{ category: "JobLogs", enabled: true }, { category: "JobStreams", enabled: true }] },
+      [IDS.automation]: { resourceUri: IDS.automation, name: NAMES.resourceDiagnosticSetting(TEST_SUBSCRIPTION, false), workspaceId: WORKSPACE, logs: [{ category: "JobLogs", enabled: true }, { category: "JobStreams", enabled: true }] },
     });
     for (const s of Object.values(diag)) for (const l of s.logs as object[]) expect(l).to.not.have.property("categoryGroup");
 
@@ -126,8 +131,8 @@ describe("telemetry under mocks", () => {
 
     const assoc = run.ofType("azure-native:monitor:DataCollectionRuleAssociation").map((r) => r.inputs);
     expect(assoc).to.have.deep.members([
-      { resourceUri: IDS.winVm, associationName: "azdetect-test-windows", dataCollectionRuleId: dcrId("windows"), description: "azdetect: collect what the deployed detections read" },
-      { resourceUri: IDS.linuxVm, associationName: "azdetect-test-linux", dataCollectionRuleId: dcrId("linux"), description: "azdetect: collect what the deployed detections read" },
+      { resourceUri: IDS.winVm, associationName: NAMES.dataCollectionRuleAssociation(TEST_SUBSCRIPTION, "windows"), dataCollectionRuleId: dcrId("windows"), description: "azdetect: collect what the deployed detections read" },
+      { resourceUri: IDS.linuxVm, associationName: NAMES.dataCollectionRuleAssociation(TEST_SUBSCRIPTION, "linux"), dataCollectionRuleId: dcrId("linux"), description: "azdetect: collect what the deployed detections read" },
     ]);
   });
 
@@ -147,20 +152,22 @@ describe("telemetry under mocks", () => {
   });
 
   it("policy scale path: initiatives at subscription scope with a system identity and its roles", async () => {
-    const run = await runStack({ ...base, telemetry: { policy: { enabled: true } } }, { catalogue: [F.jobs, F.scriptBlock] });
+    const run = await runStack({ ...base, telemetry: { policy: { enabled: true, remediated: ["resourceLogs", "agent"] } } }, { catalogue: [F.jobs, F.scriptBlock] });
     expect(run.outputs.telemetryGaps).to.deep.equal({});
     const scope = `/subscriptions/${TEST_SUBSCRIPTION}`;
     const assignments = Object.fromEntries(run.ofType("azure-native:authorization:PolicyAssignment").map((r) => [r.name, r.inputs]));
     expect(assignments).to.have.keys("policy-resource-logs", "policy-agent-windows");
     expect(assignments["policy-resource-logs"]).to.deep.include({
-      policyAssignmentName: "azdetect-test-resource-logs", scope, location: "westeurope", identity: { type: "SystemAssigned" },
+      policyAssignmentName: NAMES.policyAssignment(TEST_SUBSCRIPTION, "resource-logs"), scope, location: "westeurope", identity: { type: "SystemAssigned" },
       policyDefinitionId: "/providers/Microsoft.Authorization/policySetDefinitions/0884adba-2312-4468-abeb-5422caed1038",
-      parameters: { logAnalytics: { value: WORKSPACE } },
+      parameters: { logAnalytics: { value: WORKSPACE }, effect: { value: "DeployIfNotExists" } },
     });
     expect(assignments["policy-agent-windows"]).to.deep.include({
       policyDefinitionId: "/providers/Microsoft.Authorization/policySetDefinitions/9575b8b7-78ab-4281-b53b-d3c1ace2260b",
-      parameters: { DcrResourceId: { value: dcrId("windows") } },
+      parameters: { DcrResourceId: { value: dcrId("windows") }, effect: { value: "DeployIfNotExists" } },
     });
+    // At the deploying subscription the remediation tasks are the user's (docs/telemetry.md).
+    expect(run.ofType("azure-native:policyinsights:RemediationAtSubscription")).to.deep.equal([]);
     const roles = run.ofType("azure-native:authorization:RoleAssignment").map((r) => [r.name, r.inputs.principalId, r.inputs.roleDefinitionId.split("/").pop(), r.inputs.scope, r.inputs.principalType]);
     expect(roles).to.have.deep.members([
       ["policy-resource-logs-log-analytics-contributor", "principal-policy-resource-logs", "92aaf0da-9dab-42b6-94a3-d43ce8d16293", scope, "ServicePrincipal"],
@@ -259,7 +266,7 @@ describe("telemetry config errors name the key", () => {
     ["unknown Windows stream", { agent: { windowsEvents: [{ xPath: "Security!*", stream: "Microsoft-WindowsEvent" }] } }, /azdetect:telemetry\.agent\.windowsEvents\[0\]\.stream: "Microsoft-WindowsEvent" is not allowed/],
     ["duplicate VM", { agent: { vms: [{ id: IDS.winVm, os: "windows" }, { id: IDS.winVm.toUpperCase().replace(S.toUpperCase(), S), os: "linux" }] } }, /azdetect:telemetry\.agent\.vms\[1\]: duplicate VM id/],
     ["duplicate target", { diagnostics: { targets: [{ resourceId: IDS.keyVault }, { resourceId: IDS.keyVault }] } }, /azdetect:telemetry\.diagnostics\.targets\[1\]: duplicate resource id/],
-    ["VM region with spaces", { agent: { vms: [{ id: IDS.winVm, os: "windows", location: "West Europe" }] } }, /azdetect:telemetry\.agent\.vms\[0\]\.location: "West Europe" must be an Azure region name/],
+    ["VM region with spaces", { agent: { vms: [{ id: IDS.winVm, os: "windows", location: "West Europe" }] } }, /azdetect:telemetry\.agent\.vms\[0\]\.location: "West Europe" is not an Azure region — did you mean westeurope\?/],
     ["unknown key", { entraID: { enabled: true } }, /azdetect:telemetry\.entraID: unknown key — expected one of: activityLog, entraId, diagnostics, agent, policy, provided, skipDetectionsWithoutTelemetry/],
     ["wrong type for a switch", { entraId: { enabled: "yes" } }, /azdetect:telemetry\.entraId\.enabled: expected boolean, got "yes"/],
     ["bad provided source", { provided: ["sentinel"] }, /azdetect:telemetry\.provided\[0\]: "sentinel" must be activityLog/],

@@ -12,19 +12,19 @@ import { runStack } from "../tools/mockStack";
 const root = path.join(__dirname, "..");
 const fixture = JSON.parse(fs.readFileSync(path.join(__dirname, "fixtures", "urns-0.1.0.json"), "utf8")) as { stacks: Record<string, string[]> };
 
-const stacks: Record<string, () => { config: Record<string, unknown>; stack: string; strictRouting?: boolean }> = {
+const stacks: Record<string, () => { config: Record<string, unknown>; stack: string; strictRouting?: boolean; secretKeys?: string[] }> = {
   "Pulumi.dev.yaml": () => {
     const doc = parse(fs.readFileSync(path.join(root, "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, unknown> };
     return { config: Object.fromEntries(Object.entries(doc.config).map(([k, v]) => [k.replace(/^azdetect:/, ""), v])), stack: "dev", strictRouting: true };
   },
-  "tools/bench/full-stack.json": () => ({ config: JSON.parse(fs.readFileSync(path.join(root, "tools", "bench", "full-stack.json"), "utf8")).config, stack: "bench" }),
+  "tools/bench/full-stack.json": () => ({ ...JSON.parse(fs.readFileSync(path.join(root, "tools", "bench", "full-stack.json"), "utf8")), stack: "bench" }),
 };
 
 describe("URNs of deployed stacks (0.1.0)", () => {
   for (const [name, load] of Object.entries(stacks)) {
     it(`${name}: every resource of 0.1.0 keeps its URN`, async () => {
-      const { config, stack, strictRouting } = load();
-      const run = await runStack(config, { stack, strictRouting });
+      const { config, stack, strictRouting, secretKeys } = load();
+      const run = await runStack(config, { stack, strictRouting, secretKeys });
       const now = new Set(run.urns);
       const lost = fixture.stacks[name].filter((u) => !now.has(u));
       expect(fixture.stacks[name].length).to.be.greaterThan(100);

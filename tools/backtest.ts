@@ -9,6 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { ConfigError, parseStackConfig } from "../config";
 import { readStackFile } from "../config/stackFile";
+import { StackFileError } from "../config/stackYaml";
 import { resolveDetections } from "../planning/resolve";
 import { backtest, columnsRead, type BacktestReport } from "../planning/backtest";
 import { loadRows, RowsError } from "../kusto/rows";
@@ -84,10 +85,10 @@ export function parseArgs(argv: string[]): Args {
   return a;
 }
 
-/** Run the command; returns the text to print (or writes --out) and whether the report is complete. */
-export async function backtestCommand(argv: string[], io: { stderr: NodeJS.WriteStream | { write(s: string): boolean; isTTY?: boolean } } = { stderr: process.stderr }): Promise<{ output: string; complete: boolean }> {
+/** Run the command; returns the text to print (or writes --out) and whether the report is complete. Stack files are read from stackDir. */
+export async function backtestCommand(argv: string[], io: { stderr: NodeJS.WriteStream | { write(s: string): boolean; isTTY?: boolean } } = { stderr: process.stderr }, stackDir = root): Promise<{ output: string; complete: boolean }> {
   const args = parseArgs(argv);
-  const stackFile = path.join(root, `Pulumi.${args.stack}.yaml`);
+  const stackFile = path.join(stackDir, `Pulumi.${args.stack}.yaml`);
   if (!fs.existsSync(stackFile)) throw new UsageError(`--stack ${args.stack}: no stack file ${path.basename(stackFile)} — create it (see Pulumi.dev.yaml)`);
   const rules = resolveDetections(parseStackConfig(readStackFile(stackFile), args.stack));
   const columns = columnsRead(rules);
@@ -118,7 +119,7 @@ export async function backtestCommand(argv: string[], io: { stderr: NodeJS.Write
 
 /** One line for any error a user can cause; a stack trace only for a bug. */
 export function errorLine(e: unknown): string | undefined {
-  if (e instanceof UsageError || e instanceof RowsError) return `backtest: ${e.message}`;
+  if (e instanceof UsageError || e instanceof RowsError || e instanceof StackFileError) return `backtest: ${e.message}`;
   if (e instanceof ConfigError) return e.message.split("\n").map((l) => `backtest: ${l}`).join("\n");
   if (e instanceof Error && e.name === "PullError") return `backtest: ${e.message}`;
   return undefined;

@@ -38,7 +38,9 @@ function timed(cmd: string[]): { wallS: number; maxRssMB?: number; ok: boolean }
   return { wallS: m ? Number(m[1]) : wallS, maxRssMB: m ? Number(m[2]) / 1024 : undefined, ok: r.status === 0 };
 }
 
-const BUDGETS = { programWallMs: 3000, programRssMB: 400, kqlWarmMs: 10, npmTestS: 60, chain: 4 };
+const BUDGETS = { programWallMs: 3000, programRssMB: 400, kqlWarmMs: 10, npmTestS: 60, chain: 4, estateWallMs: 5000, estateRssMB: 600 };
+/** Estates measured (listed subscriptions); the budget applies to the largest. */
+const ESTATES = [1, 20, 200];
 
 function main(): void {
   const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version, memGB: Math.round(os.totalmem() / 2 ** 30) };
@@ -60,6 +62,8 @@ function main(): void {
   // what a default Pulumi TypeScript project pays (Pulumi's ts-node, type-checking).
   const fromSources = Array.from({ length: quick ? 1 : runs }, () => host({ AZDETECT_FROM_SOURCES: "1" }));
   const typeChecking = quick ? [] : [host({ BENCH_PULUMI_TYPESCRIPT: "1", PULUMI_NODEJS_TRANSPILE_ONLY: "false" })];
+  // The same program watching a list of 1, 20 and 200 subscriptions (compiled, as `pulumi up` runs it).
+  const estates = ESTATES.map((n) => ({ subscriptions: n, runs: Array.from({ length: runs }, () => host({ BENCH_SUBSCRIPTIONS: String(n) })) }));
   // The deploy shape, from the offline harness's run of the same stack (tools/mockStack.ts).
   const program = child("tools/bench/program.ts");
   const kql = Array.from({ length: runs }, () => child("tools/bench/kql.ts"));
@@ -82,6 +86,16 @@ function main(): void {
       fromSources: hostStat(fromSources),
       typeChecking: hostStat(typeChecking),
     },
+    estate: estates.map((e) => ({
+      subscriptions: e.subscriptions,
+      resources: e.runs[0].resources,
+      providers: e.runs[0].providers,
+      rules: e.runs[0].rules,
+      logSearchRules: e.runs[0].logSearchRules,
+      activityLogAlerts: e.runs[0].activityLogAlerts,
+      wallMs: stat(e.runs.map((r: { wallMs: number }) => r.wallMs)),
+      maxRssMB: stat(e.runs.map((r: { maxRssMB: number }) => r.maxRssMB)),
+    })),
     kqlAnalysis: {
       queries: kql[0].queries,
       coldMs: stat(kql.map((k) => k.coldMs)),
@@ -110,6 +124,14 @@ function main(): void {
     ["   peak RSS", f(pe.compiled.maxRssMB, "MB"), `< ${BUDGETS.programRssMB} MB: ${budget(pe.compiled.maxRssMB.median < BUDGETS.programRssMB)}`],
     ["   after an edit, before npm run build (sources, transpile-only)", hostRow(pe.fromSources), ""],
     ["   a default Pulumi TypeScript project (type-checking)", hostRow(pe.typeChecking), ""],
+    ...result.estate.flatMap((e): [string, string, string][] => {
+      const largest = e.subscriptions === ESTATES[ESTATES.length - 1];
+      return [
+        [`   estate of ${e.subscriptions} listed subscription${e.subscriptions === 1 ? "" : "s"}: ${e.resources} resources, ${e.providers} providers, ${e.rules} alert rules (${e.logSearchRules} log search, ${e.activityLogAlerts} activity-log alerts)`, `${f(e.wallMs, "ms")} / ${f(e.maxRssMB, "MB")}`,
+          largest ? `< ${BUDGETS.estateWallMs} ms: ${budget(e.wallMs.median < BUDGETS.estateWallMs)}, < ${BUDGETS.estateRssMB} MB: ${budget(e.maxRssMB.median < BUDGETS.estateRssMB)}` : ""],
+      ];
+    }),
+    [`   log search rules for 1 and for ${ESTATES[ESTATES.length - 1]} subscriptions`, `${result.estate[0].rules} and ${result.estate[result.estate.length - 1].rules} alert rules; one per detection`, result.estate[0].rules === result.estate[result.estate.length - 1].rules ? "same" : "NOT THE SAME"],
     [`2. KQL analysis, ${ka.queries} queries: cold first query`, f(ka.coldMs, "ms"), ""],
     ["   warm, per query (median)", f(ka.warmPerQueryMs, "ms", 2), `< ${BUDGETS.kqlWarmMs} ms: ${budget(ka.warmPerQueryMs.median < BUDGETS.kqlWarmMs)}`],
     ["   warm, whole catalogue", f(ka.totalWarmMs, "ms"), ""],

@@ -9,7 +9,7 @@ import { runStack, type CallMocks } from "./mockStack";
 import { readStackFile } from "./planning";
 
 const root = path.join(__dirname, "..");
-export const CONFORMANCE_STACKS = [path.join(root, "Pulumi.dev.yaml"), path.join(root, "test", "fixtures", "Pulumi.full.yaml")];
+export const CONFORMANCE_STACKS = [path.join(root, "Pulumi.dev.yaml"), path.join(root, "test", "fixtures", "Pulumi.full.yaml"), path.join(root, "test", "fixtures", "Pulumi.estate.yaml")];
 
 /**
  * Entra ID answers for stacks that mail an Entra group or users: every member is a user with a
@@ -29,7 +29,8 @@ export const ENTRA_MOCKS: CallMocks = {
 export async function declaredResources(stackFile: string): Promise<DeclaredResource[]> {
   const stack = path.basename(stackFile).replace(/^Pulumi\.|\.yaml$/g, "");
   const run = await runStack(readStackFile(stackFile), { stack, calls: ENTRA_MOCKS, strictRouting: true });
-  return run.resources.filter((r) => r.custom);
+  // Providers (one per listed subscription) are Pulumi's, not Azure resources.
+  return run.resources.filter((r) => r.custom && !r.type.startsWith("pulumi:providers:"));
 }
 
 /** The report of several stacks together: every resource of each, checked. */

@@ -19,23 +19,24 @@ import { isoDurationMs } from "../detections/kql";
 import { resolveParameters } from "../planning/resolve";
 import { runCase } from "../planning/samples";
 import { readStackFile } from "../config/stackFile";
+import { runTool } from "./cli";
 import { ingestedBy, readRowsFile, withIngestionLag } from "../planning/rows";
 
-/** A usage or input error: the CLI prints it and exits 2. */
+/** A usage or input error: the CLI prints it as one `detect:` line and exits 1 (tools/cli.ts). */
 export class DetectError extends Error {}
 
 function fail(message: string): never {
   throw new DetectError(message);
 }
 
-/** What `npm run detect` prints, for the given arguments; notes (ignored columns, stack) go to `note`. */
-export function detect(argv: string[], note: (line: string) => void = () => {}): Record<string, unknown> {
+/** What `npm run detect` prints, for the given arguments; notes (ignored columns, stack) go to `note`. Stack files are read from root. */
+export function detect(argv: string[], note: (line: string) => void = () => {}, root = path.join(__dirname, "..")): Record<string, unknown> {
   const opt = (name: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
   const key = opt("--detection") ?? fail("--detection <key> is required (npm run catalog lists the keys)");
   const rowsFile = opt("--rows") ?? fail("--rows <file.json|file.csv> is required");
   const d = detectionByKey(key) ?? fail(`unknown detection ${JSON.stringify(key)} — e.g. ${DETECTIONS.slice(0, 3).map((x) => x.key).join(", ")}`);
   const stack = opt("--stack") ?? "dev";
-  const stackFile = path.join(__dirname, "..", `Pulumi.${stack}.yaml`);
+  const stackFile = path.join(root, `Pulumi.${stack}.yaml`);
   let params = resolveParameters(d, {}, [], []);
   if (fs.existsSync(stackFile)) {
     const cfg = parseStackConfig(readStackFile(stackFile), stack);
@@ -67,6 +68,8 @@ export function detect(argv: string[], note: (line: string) => void = () => {}):
     now,
     parameters: params,
     fired: r.fired,
+    // Whether it also fires if Azure counts only result rows in the evaluated bin (kusto/alert.ts).
+    firedIfOnlyTheEvaluatedBinCounts: r.readings.evaluatedBins.fired,
     ...(r.activityLogFired !== undefined ? { activityLogAlertFired: r.activityLogFired } : {}),
     alerts: r.evaluation.groups.filter((g) => g.fired),
     rows: r.evaluation.rows,
@@ -74,12 +77,8 @@ export function detect(argv: string[], note: (line: string) => void = () => {}):
 }
 
 if (require.main === module) {
-  try {
+  runTool("detect", () => {
     const result = detect(process.argv.slice(2), (line) => process.stderr.write(line + "\n"));
-    process.stdout.write(JSON.stringify(result, (_, v) => (v && typeof v === "object" && "ms" in v && typeof v.toString === "function" && !Array.isArray(v) ? v.toString() : v), 2) + "\n");
-  } catch (e) {
-    if (!(e instanceof DetectError)) throw e;
-    process.stderr.write(`detect: ${e.message}\n`);
-    process.exit(2);
-  }
+    return JSON.stringify(result, (_, v) => (v && typeof v === "object" && "ms" in v && typeof v.toString === "function" && !Array.isArray(v) ? v.toString() : v), 2) + "\n";
+  });
 }

@@ -5,7 +5,7 @@
 // exactly as `pulumi up` would.
 import * as fs from "fs";
 import * as path from "path";
-import { ConfigError } from "../config";
+import { runTool, toolError } from "./cli";
 import { buildPlan, renderPlan, readStackFile } from "./planning";
 
 /** The plan for argv, as the text to print; throws ConfigError or Error on bad input. */
@@ -22,18 +22,7 @@ export async function planCommand(argv: string[], root = path.join(__dirname, ".
 
 /** What the command prints on stderr for an error. */
 export function planError(e: unknown): string {
-  return (e instanceof ConfigError ? e.message : `plan: ${(e as Error).message}`) + "\n";
+  return toolError("plan", e);
 }
 
-if (require.main === module) {
-  planCommand(process.argv.slice(2)).then(
-    (out) => {
-      process.stdout.write(out);
-      process.exit(0);
-    },
-    (e) => {
-      process.stderr.write(planError(e));
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runTool("plan", () => planCommand(process.argv.slice(2)));

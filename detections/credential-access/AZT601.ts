@@ -5,7 +5,7 @@
 import * as kql from "../kql";
 import type { Detection, SampleRow, TechniqueModule } from "../model";
 import { minutesAgo } from "../model";
-import { arrivalSplit, ingestedSinceLastRun, ingestionSchedule, withEarlierEventLandingLast } from "../patterns/arrival";
+import { FIRST_ARRIVAL, arrivalSplit, arrivalWindow, ingestedSinceLastRun, ingestionSchedule, withEarlierEventLandingLast, NEW_EVIDENCE } from "../patterns/arrival";
 import {
   ACTIVITY_ADMIN, ADMIN, ATRM, ATTACKER, ATTACKER_IP, AUTOMATION_ACCOUNT, AUTOMATION_REQUIRES_NOTE, RUNBOOK_NAME, activityRow,
   callersParam, changeThenRunParts, list, operationMatchParts, rid,
@@ -109,16 +109,16 @@ const tokenNewIp: Detection = {
         "| summarize by AppId, CallerIpAddress;",
         "calls",
         split.recent,
-        "| summarize FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated), Calls = count(), Operations = make_set(OperationNameValue, 20),",
+        `| summarize FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated), Calls = count(), ${FIRST_ARRIVAL.aggregate}, Operations = make_set(OperationNameValue, 20),`,
         "    Resources = make_set(_ResourceId, 20) by AppId, Caller, CallerIpAddress",
         "| join kind=inner (known | distinct AppId) on AppId",
         "| join kind=leftanti known on AppId, CallerIpAddress",
-        "| project TimeGenerated = LastSeen, Caller, AppId, CallerIpAddress, Operations, Resources, Calls, FirstSeen",
+        `| project ${FIRST_ARRIVAL.output("LastSeen")}, Caller, AppId, CallerIpAddress, Operations, Resources, Calls, FirstSeen`,
       ].join("\n"),
     trigger: { operator: "GreaterThan", threshold: 0, timeAggregation: "Count", dimensions: ["Caller", "CallerIpAddress"] },
   },
   requires: [ACTIVITY_ADMIN, { source: "entraId", categories: ["ManagedIdentitySignInLogs"] }],
-  entities: { account: "Caller", ip: "CallerIpAddress", resource: "Resources" },
+  entities: { account: "Caller", ip: "CallerIpAddress", resource: "Resources", subscription: "Resources" },
   samples: {
     source:
       "log-values.md 1.4 (Caller = service principal object id, Claims_d.appid), 3.3 (AADManagedIdentitySignInLogs columns); " +
@@ -211,10 +211,10 @@ const tokenNewResource: Detection = {
         "issued",
         split.recent,
         `| where ResourceIdentity in~ ${kql.strList(list(p, "sensitiveResources"))}`,
-        "| summarize FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated), Tokens = count() by ServicePrincipalId, ServicePrincipalName, AppId, ResourceIdentity, ResourceDisplayName",
+        `| summarize FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated), Tokens = count(), ${FIRST_ARRIVAL.aggregate} by ServicePrincipalId, ServicePrincipalName, AppId, ResourceIdentity, ResourceDisplayName`,
         "| join kind=inner (established | distinct ServicePrincipalId) on ServicePrincipalId",
         "| join kind=leftanti established on ServicePrincipalId, ResourceIdentity",
-        "| project TimeGenerated = FirstSeen, ServicePrincipalName, ServicePrincipalId, AppId, ResourceDisplayName, ResourceIdentity, Tokens",
+        `| project ${FIRST_ARRIVAL.output("FirstSeen")}, ServicePrincipalName, ServicePrincipalId, AppId, ResourceDisplayName, ResourceIdentity, Tokens`,
       ].join("\n"),
     trigger: { operator: "GreaterThan", threshold: 0, timeAggregation: "Count", dimensions: ["ServicePrincipalName", "ServicePrincipalId", "ResourceDisplayName"] },
   },
@@ -290,7 +290,7 @@ const aksRunCommand: Detection = {
   references: [`${ATRM}/AZT601/AZT601-2/`, "https://learn.microsoft.com/azure/aks/access-private-cluster"],
   severity: 2,
   evaluationFrequency: "PT5M",
-  windowSize: "PT5M",
+  windowSize: arrivalWindow("PT5M"),
   ...operationMatchParts("Microsoft.ContainerService/managedClusters/runCommand/action", "use AKS run command"),
   samples: {
     source: "log-values.md 1.2, 1.3, 1.5 (runcommand/action logged); ATRM AZT601.2",
@@ -353,8 +353,9 @@ const aksExecImds: Detection = {
         '| where tostring(ObjectRef.subresource) in~ ("exec", "attach")',
         `| where ${IMDS_MARKERS.map((m) => `RequestUri contains ${kql.str(m)}`).join(" or ")}`,
         "| extend User = tostring(User.username), SourceIp = tostring(SourceIps[0]), Namespace = tostring(ObjectRef.namespace), Pod = tostring(ObjectRef.name)",
-        "| summarize TimeGenerated = min(TimeGenerated) by AuditId, User, SourceIp, Namespace, Pod, RequestUri, _ResourceId",
-        "| project TimeGenerated, User, SourceIp, _ResourceId, Namespace, Pod, RequestUri",
+        NEW_EVIDENCE.extend,
+        `| summarize TimeGenerated = min(TimeGenerated), ${NEW_EVIDENCE.aggregate} by AuditId, User, SourceIp, Namespace, Pod, RequestUri, _ResourceId`,
+        `| project ${NEW_EVIDENCE.output("TimeGenerated")}, User, SourceIp, _ResourceId, Namespace, Pod, RequestUri`,
       ].join("\n"),
     trigger: { operator: "GreaterThan", threshold: 0, timeAggregation: "Count", dimensions: ["User", "_ResourceId", "Pod"] },
   },
@@ -467,7 +468,7 @@ const functionWrite: Detection = {
   references: [`${ATRM}/AZT601/AZT601-4/`, "https://learn.microsoft.com/azure/app-service/overview-managed-identity"],
   severity: 3,
   evaluationFrequency: "PT15M",
-  windowSize: "PT15M",
+  windowSize: arrivalWindow("PT15M"),
   ...operationMatchParts("Microsoft.Web/sites/functions/write", "create or change functions through ARM"),
   samples: {
     source: "log-values.md 1.2, 1.3, 1.5 (Microsoft.Web/sites/functions/write is an AzureActivity operation, not AuditLogs as ATRM says)",

@@ -6,7 +6,7 @@
 import * as kql from "../kql";
 import type { Detection, SampleRow, TechniqueModule } from "../model";
 import { minutesAgo } from "../model";
-import { ingestionSchedule } from "../patterns/arrival";
+import { FIRST_ARRIVAL, ingestionSchedule } from "../patterns/arrival";
 import { ATRM, ATTACKER_IP, list } from "./shared";
 import { arrivalSplit } from "../patterns/arrival";
 
@@ -84,11 +84,11 @@ const certificateNewIp: Detection = {
         "signIns",
         split.recent,
         "| where isnotempty(ServicePrincipalCredentialThumbprint)" + kql.excludeIn("IPAddress", list(p, "allowedIpAddresses")),
-        "| summarize FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated), SignIns = count(), Thumbprints = make_set(ServicePrincipalCredentialThumbprint, 5),",
+        `| summarize FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated), SignIns = count(), ${FIRST_ARRIVAL.aggregate}, Thumbprints = make_set(ServicePrincipalCredentialThumbprint, 5),`,
         "    Resources = make_set(ResourceDisplayName, 10), Location = take_any(Location) by AppId, ServicePrincipalId, ServicePrincipalName, IPAddress",
         "| join kind=inner (known | distinct AppId) on AppId",
         "| join kind=leftanti known on AppId, IPAddress",
-        "| project TimeGenerated = FirstSeen, ServicePrincipalName, AppId, ServicePrincipalId, IPAddress, Location, Thumbprints, Resources, SignIns",
+        `| project ${FIRST_ARRIVAL.output("FirstSeen")}, ServicePrincipalName, AppId, ServicePrincipalId, IPAddress, Location, Thumbprints, Resources, SignIns`,
       ].join("\n");
     },
     trigger: { operator: "GreaterThan", threshold: 0, timeAggregation: "Count", dimensions: ["ServicePrincipalName", "AppId", "IPAddress"] },

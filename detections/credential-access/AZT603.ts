@@ -1,5 +1,6 @@
 // AZT603 Service Principal Secret Reveal: Function App settings (connection strings, client secrets).
 import type { Detection, SampleRow, TechniqueModule } from "../model";
+import { arrivalWindow } from "../patterns/arrival";
 import {
   ACTIVITY_ADMIN, ATRM, ATTACKER, DISTINCT_TARGETS_ENTITIES, DISTINCT_TARGETS_SCHEDULE, DISTINCT_TARGETS_TRIGGER, activityRow, callersParam, countParam,
   distinctTargetsQuery, list, num, operationMatchParts, rid,
@@ -110,7 +111,7 @@ const publishProfile: Detection = {
   ],
   severity: 3,
   evaluationFrequency: "PT15M",
-  windowSize: "PT15M",
+  windowSize: arrivalWindow("PT15M"),
   ...operationMatchParts("Microsoft.Web/sites/publishxml/action", "download publishing profiles"),
   samples: {
     source: "log-values.md 1.2 (real streamed row MICROSOFT.WEB/SITES/PUBLISHXML/ACTION) and 1.3",

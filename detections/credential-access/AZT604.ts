@@ -4,7 +4,7 @@
 import * as kql from "../kql";
 import type { Detection, Parameter, SampleRow, TechniqueModule } from "../model";
 import { minutesAgo } from "../model";
-import { ingestedSinceLastRun, ingestionSchedule, NEW_EVIDENCE } from "../patterns/arrival";
+import { dailyThreshold, ingestedSinceLastRun, ingestionSchedule, NEW_EVIDENCE } from "../patterns/arrival";
 import {
   ATRM, ATTACKER, FORBIDDEN, KEYVAULT_AUDIT, KV_DENIED, KV_NOISY_APP_IDS, KV_READ_OK, countParam, keyVaultEvents,
   keyVaultParams, kvRow, list, num,
@@ -44,17 +44,27 @@ function countSchedule(frequency: "PT1H" | "PT15M") {
   return ingestionSchedule(frequency, frequency, "resourceLogs");
 }
 
-/** Distinct objects of one kind read successfully by one identity across vaults, with reads ingested since the previous run. */
-function distinctReadsQuery(p: Record<string, unknown>, operations: string[], threshold: number, frequency: string): string {
+/**
+ * Distinct objects of one kind read successfully by one identity across vaults. Per run (default):
+ * counted over the query range, reported when some reads were ingested since the previous run.
+ * Per day: counted over the reads ingested since the start of the UTC day, reported by the run whose
+ * reads make the count reach the threshold, so an identity alerts at most once a day.
+ */
+function distinctReadsQuery(p: Record<string, unknown>, operations: string[], threshold: number, frequency: string, perDay = false): string {
+  const day = dailyThreshold(frequency);
+  const objectKey = 'strcat(Resource, "/", ObjectName)';
   return [
-    keyVaultEvents(operations, kvAllow(p), KV_READ_OK, NEW_EVIDENCE.extend),
+    keyVaultEvents(operations, kvAllow(p), KV_READ_OK, day.mark),
+    ...(perDay ? [day.today] : []),
     "| where isnotempty(ObjectName)",
-    '| summarize DistinctObjects = dcount(strcat(Resource, "/", ObjectName)), Reads = count(), Objects = make_set(ObjectName, 50),',
-    "    Vaults = make_set(Resource, 20), Operations = make_set(OperationName, 10), CallerIPAddress = take_any(CallerIPAddress),",
+    `| summarize DistinctObjects = dcount(${objectKey}), ${perDay ? `DistinctSeen = dcountif(${objectKey}, ${day.seen}), ` : ""}Reads = count(), Objects = make_set(ObjectName, 50),`,
+    "    Vaults = make_set(Resource, 20), VaultIds = make_set(ResourceId, 20), Operations = make_set(OperationName, 10), CallerIPAddress = take_any(CallerIPAddress),",
     `    FirstRead = min(TimeGenerated), LastRead = max(TimeGenerated), ${NEW_EVIDENCE.aggregate} by Identity, Upn, ObjectId, AppId`,
     `| where DistinctObjects >= ${kql.num(threshold)}`,
+    // Per day: the count reached the threshold in this run (so some reads, the newest among them, arrived since the previous run).
+    ...(perDay ? [`| where DistinctSeen < ${kql.num(threshold)}`] : []),
     NEW_EVIDENCE.since(frequency),
-    "| project TimeGenerated = LastRead, Identity, Upn, ObjectId, AppId, CallerIPAddress, Vaults, DistinctObjects, Reads, Objects, Operations, FirstRead, LastIngested",
+    `| project ${NEW_EVIDENCE.output("LastRead")}, Identity, Upn, ObjectId, AppId, CallerIPAddress, Vaults, VaultIds, DistinctObjects, Reads, Objects, Operations, FirstRead`,
   ].join("\n");
 }
 
@@ -74,7 +84,7 @@ function arrivalCases(burst: (start: number, over?: SampleRow) => SampleRow[], f
 }
 
 const DUMP_TRIGGER = { operator: "GreaterThan" as const, threshold: 0, timeAggregation: "Count" as const, dimensions: ["Identity", "AppId"] };
-const ENTITIES = { account: "Identity", ip: "CallerIPAddress", resource: "Vaults" };
+const ENTITIES = { account: "Identity", ip: "CallerIPAddress", resource: "Vaults", subscription: "VaultIds" };
 
 const secretArrival = arrivalCases((start, over) => reads("SecretGet", "secrets", names("app-secret", 10), start, over), 60);
 
@@ -82,11 +92,12 @@ const secretDump: Detection = {
   key: "azt604-1-secret-dump",
   technique: "AZT604.1",
   tactic: "Credential Access",
-  name: "Many Key Vault secrets read by one identity",
+  name: "Many Key Vault secrets read by one identity in a day",
   description:
-    "One identity read the values of many distinct secrets (SecretGet that returned 200) within about an hour, across one " +
-    "or more vaults: the rule runs hourly and counts the last 90 minutes of reads (late AuditEvent rows included), alerting " +
-    "only when some of them arrived since the previous run. Applications read the same few secrets over and over; a person or tool dumping a vault reads each " +
+    "One identity read the values of many distinct secrets (SecretGet that returned 200) in one UTC day, across one or more " +
+    "vaults: the rule runs hourly, counts the reads that reached the workspace since the start of the day (late AuditEvent rows " +
+    "included) and alerts in the run whose reads make the count reach minDistinctSecrets, so an identity alerts at most once a " +
+    "day, a fast dump or a slow one. Applications read the same few secrets over and over; a person or tool dumping a vault reads each " +
     "secret once. Counts only real reads: Key Vault writes ResultType Success even for 403 and 404, so the query " +
     "requires ResultSignature OK / httpStatusCode 200. Listing secrets (SecretList) returns no values and is not counted.",
   falsePositives: [
@@ -101,11 +112,12 @@ const secretDump: Detection = {
   ],
   references: [`${ATRM}/AZT604/AZT604-1/`, ...REFS],
   severity: 1,
-  ...countSchedule("PT1H"),
-  parameters: kvParams({ minDistinctSecrets: countParam("Distinct secrets one identity must read within the rule's 90-minute count to alert.", 10) }),
+  // The day's reads, whenever they land: a day plus the resource-log lag (rounded up to a range Azure accepts).
+  ...ingestionSchedule("PT1H", "P1D", "resourceLogs"),
+  parameters: kvParams({ minDistinctSecrets: countParam("Distinct secrets one identity must read in a UTC day to alert.", 10) }),
   signal: {
     kind: "query",
-    query: (p) => distinctReadsQuery(p, ["SecretGet"], num(p, "minDistinctSecrets"), "PT1H"),
+    query: (p) => distinctReadsQuery(p, ["SecretGet"], num(p, "minDistinctSecrets"), "PT1H", true),
     trigger: DUMP_TRIGGER,
   },
   requires: [KEYVAULT_AUDIT],
@@ -128,6 +140,14 @@ const secretDump: Detection = {
         name: "dump straddling two runs: five secrets ingested before the previous run, five since",
         rows: { AzureDiagnostics: [...reads("SecretGet", "secrets", names("a", 5), 62), ...reads("SecretGet", "secrets", names("b", 5), 5)] },
       },
+      {
+        name: "slow dump: nine secrets over the morning, the tenth now",
+        rows: { AzureDiagnostics: [...reads("SecretGet", "secrets", names("slow", 9), 240), ...reads("SecretGet", "secrets", names("last", 1), 5)] },
+      },
+      {
+        name: "new UTC day: the identity that alerted yesterday evening reads ten secrets today",
+        rows: { AzureDiagnostics: [...reads("SecretGet", "secrets", names("y", 10), 13 * 60), ...reads("SecretGet", "secrets", names("t", 10), 5)] },
+      },
     ],
     quiet: [
       { name: "nine distinct secrets (one below the threshold)", rows: { AzureDiagnostics: reads("SecretGet", "secrets", names("app-secret", 9), 5) } },
@@ -144,8 +164,23 @@ const secretDump: Detection = {
       },
       { name: "ten secrets read more than an hour ago", rows: { AzureDiagnostics: reads("SecretGet", "secrets", names("app-secret", 10), 65) } },
       secretArrival.quiet,
+      {
+        name: "already alerted today: ten secrets three hours ago, ten more now (the hourly re-alert this replaced)",
+        rows: { AzureDiagnostics: [...reads("SecretGet", "secrets", names("a", 10), 180), ...reads("SecretGet", "secrets", names("b", 10), 5)] },
+      },
     ],
   },
+  revisions: [
+    {
+      change:
+        "Counts an identity's distinct secrets per UTC day by arrival and alerts once, in the run whose reads reach minDistinctSecrets " +
+        "(was: the last 90 minutes, re-counted every hour).",
+      why:
+        "An identity that kept reading many secrets alerted every hour (issue 14); a day's count also catches a dump spread over hours. " +
+        "Key Vault logs a SecretGet per read, denied ones with ResultType Success, so only 200s count.",
+      source: "MicrosoftDocs/azure-docs:articles/key-vault/general/logging.md (AuditEvent operations, one record per request); log-values.md 4.1",
+    },
+  ],
 };
 
 const READ_OPERATIONS = [
@@ -185,9 +220,9 @@ const deniedThenRead: Detection = {
     query: (p) =>
       [
         // The later event: successful reads ingested since the previous run.
-        `let allowed = ${keyVaultEvents(READ_OPERATIONS, kvAllow(p), KV_READ_OK, ingestedSinceLastRun("PT1H"))}`,
-        "| summarize FirstAllowed = min(TimeGenerated), LastAllowed = max(TimeGenerated), CallerIPAddress = take_any(CallerIPAddress)",
-        "    by Identity, Upn, ObjectId, AppId, Vault = Resource, OperationName, ObjectName;",
+        `let allowed = ${keyVaultEvents(READ_OPERATIONS, kvAllow(p), KV_READ_OK, `${ingestedSinceLastRun("PT1H")}\n${NEW_EVIDENCE.extend}`)}`,
+        `| summarize FirstAllowed = min(TimeGenerated), LastAllowed = max(TimeGenerated), CallerIPAddress = take_any(CallerIPAddress), ${NEW_EVIDENCE.aggregate}`,
+        "    by Identity, Upn, ObjectId, AppId, Vault = Resource, VaultId = ResourceId, OperationName, ObjectName;",
         // The earlier event, by TimeGenerated: a denial of the same request at most two hours before a new read.
         `let denied = ${keyVaultEvents(READ_OPERATIONS, kvAllow(p), KV_DENIED)}`,
         // Reduced before the join: one row per request and minute.
@@ -195,15 +230,15 @@ const deniedThenRead: Detection = {
         "allowed",
         "| join kind=inner denied on Identity, Upn, ObjectId, AppId, Vault, OperationName, ObjectName",
         "| where DeniedTime < LastAllowed and DeniedTime >= FirstAllowed - 2h",
-        "| summarize FirstDenied = min(DeniedTime), Denials = sum(MinuteDenials) by Identity, Upn, ObjectId, AppId, Vault, OperationName, ObjectName, LastAllowed, CallerIPAddress",
+        "| summarize FirstDenied = min(DeniedTime), Denials = sum(MinuteDenials) by Identity, Upn, ObjectId, AppId, Vault, VaultId, OperationName, ObjectName, LastAllowed, CallerIPAddress, LastIngested",
         '| summarize FirstDenied = min(FirstDenied), LastAllowed = max(LastAllowed), Denials = sum(Denials), Objects = make_set(strcat(OperationName, " ", ObjectName), 50),',
-        "    CallerIPAddress = take_any(CallerIPAddress) by Identity, Upn, ObjectId, AppId, Vault",
-        "| project TimeGenerated = LastAllowed, Identity, Upn, ObjectId, AppId, CallerIPAddress, Vault, FirstDenied, Denials, Objects",
+        "    CallerIPAddress = take_any(CallerIPAddress), LastIngested = max(LastIngested) by Identity, Upn, ObjectId, AppId, Vault, VaultId",
+        `| project ${NEW_EVIDENCE.output("LastAllowed")}, Identity, Upn, ObjectId, AppId, CallerIPAddress, Vault, VaultId, FirstDenied, Denials, Objects`,
       ].join("\n"),
     trigger: { operator: "GreaterThan", threshold: 0, timeAggregation: "Count", dimensions: ["Identity", "Vault"] },
   },
   requires: [KEYVAULT_AUDIT],
-  entities: { account: "Identity", ip: "CallerIPAddress", resource: "Vault" },
+  entities: { account: "Identity", ip: "CallerIPAddress", resource: "Vault", subscription: "VaultId" },
   samples: {
     source: SOURCE,
     fires: [
@@ -298,15 +333,15 @@ const certificateDump: Detection = {
         "| summarize CertificateCalls = countif(IsCertificate), CertificatesSeen = make_set_if(ObjectName, IsCertificate and isnotempty(ObjectName), 50),",
         "    SecretsRead = make_set_if(ObjectName, IsSecret, 50), DistinctSecrets = dcountif(ObjectName, IsSecret),",
         "    CallerIPAddress = take_any(CallerIPAddress), FirstRead = min(TimeGenerated), LastRead = max(TimeGenerated),",
-        `    ${NEW_EVIDENCE.aggregate} by Identity, Upn, ObjectId, AppId, Vault = Resource`,
+        `    ${NEW_EVIDENCE.aggregate} by Identity, Upn, ObjectId, AppId, Vault = Resource, VaultId = ResourceId`,
         `| where CertificateCalls > 0 and DistinctSecrets >= ${kql.num(num(p, "minDistinctSecrets"))}`,
         NEW_EVIDENCE.since("PT1H"),
-        "| project TimeGenerated = LastRead, Identity, Upn, ObjectId, AppId, CallerIPAddress, Vault, DistinctSecrets, CertificatesSeen, SecretsRead, FirstRead, LastIngested",
+        `| project ${NEW_EVIDENCE.output("LastRead")}, Identity, Upn, ObjectId, AppId, CallerIPAddress, Vault, VaultId, DistinctSecrets, CertificatesSeen, SecretsRead, FirstRead`,
       ].join("\n"),
     trigger: { operator: "GreaterThan", threshold: 0, timeAggregation: "Count", dimensions: ["Identity", "Vault"] },
   },
   requires: [KEYVAULT_AUDIT],
-  entities: { account: "Identity", ip: "CallerIPAddress", resource: "Vault" },
+  entities: { account: "Identity", ip: "CallerIPAddress", resource: "Vault", subscription: "VaultId" },
   samples: {
     source: SOURCE,
     fires: [

@@ -4,7 +4,7 @@
 import * as kql from "../kql";
 import type { Parameter, Requirement, SampleRow } from "../model";
 import { minutesAgo } from "../model";
-import { ingestedSinceLastRun, ingestionSchedule } from "../patterns/arrival";
+import { FIRST_ARRIVAL, ingestedSinceLastRun, ingestionSchedule, NEW_EVIDENCE, arrivalOutput, previousRun } from "../patterns/arrival";
 
 export const ATRM = "https://microsoft.github.io/Azure-Threat-Research-Matrix/CredentialAccess";
 export const SUB = "6f1a3c2e-0d4b-4c3f-9a53-2b1e6f0c9d11";
@@ -141,10 +141,22 @@ export function kvRow(
 export const FORBIDDEN: SampleRow = { ResultSignature: "Forbidden", httpStatusCode_d: 403, id_s: "" };
 
 /**
+ * The caller of a Key Vault AuditEvent row (AzureDiagnostics) as Upn, ObjectId, AppId and Identity
+ * (the first of them present). The claim columns come in two forms depending on the record
+ * (`identity_claim_upn_s` or the schema-URI form, log-values.md 4.1), and a workspace's
+ * AzureDiagnostics holds only the forms it has received (sparse columns: kusto/lint.ts SPARSE), so
+ * every claim column is read through column_ifexists, as Sentinel's Key Vault rules do.
+ */
+export const KEY_VAULT_IDENTITY = [
+  '| extend Upn = coalesce(tostring(column_ifexists("identity_claim_upn_s", "")), tostring(column_ifexists("identity_claim_http_schemas_xmlsoap_org_ws_2005_05_identity_claims_upn_s", ""))),',
+  '    ObjectId = coalesce(tostring(column_ifexists("identity_claim_oid_g", "")), tostring(column_ifexists("identity_claim_http_schemas_microsoft_com_identity_claims_objectidentifier_g", ""))),',
+  '    AppId = tostring(column_ifexists("identity_claim_appid_g", ""))',
+  "| extend Identity = coalesce(Upn, ObjectId, AppId)",
+].join("\n");
+
+/**
  * Key Vault AuditEvent rows of the given operations, with the caller normalised into
- * Upn/ObjectId/AppId/Identity. The claim columns come in two forms depending on the record
- * (`identity_claim_upn_s` or the schema-URI form) and AzureDiagnostics only has the columns a
- * workspace has seen, so every claim column is read through column_ifexists. `arrival`, the line
+ * Upn/ObjectId/AppId/Identity (KEY_VAULT_IDENTITY). `arrival`, the line
  * right after the table name, selects or marks by arrival: ingestedSinceLastRun(...) or
  * NEW_EVIDENCE.extend (patterns/arrival.ts); without it the rows are kept by TimeGenerated only
  * (the history side of a correlation).
@@ -161,10 +173,7 @@ export function keyVaultEvents(
     '| where ResourceProvider =~ "MICROSOFT.KEYVAULT" and Category =~ "AuditEvent"',
     `| where OperationName in~ ${kql.strList(operations)}`,
     ...(outcome ? [`| where ${outcome}`] : []),
-    '| extend Upn = coalesce(tostring(column_ifexists("identity_claim_upn_s", "")), tostring(column_ifexists("identity_claim_http_schemas_xmlsoap_org_ws_2005_05_identity_claims_upn_s", ""))),',
-    '    ObjectId = coalesce(tostring(column_ifexists("identity_claim_oid_g", "")), tostring(column_ifexists("identity_claim_http_schemas_microsoft_com_identity_claims_objectidentifier_g", ""))),',
-    '    AppId = tostring(column_ifexists("identity_claim_appid_g", ""))',
-    "| extend Identity = coalesce(Upn, ObjectId, AppId)",
+    KEY_VAULT_IDENTITY,
     // Object name from the object id or the request URL: .../secrets/<name>/<version>.
     '| extend ObjectName = extract(@"(?i)/(?:secrets|keys|certificates)/([^/?]+)", 1, coalesce(id_s, requestUri_s))',
   ].join("\n")
@@ -238,10 +247,10 @@ export function changeThenRunQuery(c: ChangeThenRun): string {
     `| where RunTime between (ChangeTime .. (ChangeTime + ${kql.num(c.maxGapMinutes)}m))`,
     // The pairs whose last row landed since the previous run of the rule: each pair is reported once.
     "| extend PairIngested = max_of(ChangeIngested, RunIngested)",
-    `| where PairIngested > ago(${kql.timespan(c.runSlice)})`,
-    "| summarize LastRun = max(RunTime), Runs = dcount(RunId), RunOperations = make_set(RunOperation, 10), FirstChange = min(ChangeTime),",
+    `| where PairIngested > ${previousRun(c.runSlice)}`,
+    `| summarize LastRun = max(RunTime), Runs = dcount(RunId), RunOperations = make_set(RunOperation, 10), FirstChange = min(ChangeTime), LastIngested = max(PairIngested),`,
     "    ChangedItems = make_set(Item, 20), ChangeOperations = make_set(ChangeOperation, 10), CallerIpAddress = take_any(CallerIpAddress) by Caller, Container",
-    "| project TimeGenerated = LastRun, Caller, CallerIpAddress, Container, ChangedItems, ChangeOperations, FirstChange, RunOperations, Runs",
+    `| project ${arrivalOutput("LastIngested", "LastRun")}, Caller, CallerIpAddress, Container, ChangedItems, ChangeOperations, FirstChange, RunOperations, Runs`,
   ].join("\n");
 }
 
@@ -273,10 +282,11 @@ export function distinctTargetsQuery(c: DistinctTargets): string {
     `| where ActivityStatusValue in~ ${SUCCEEDED}`,
   ].join("\n") + kql.excludeIn("Caller", c.allowedCallers) + "\n" + [
     `| extend Target = ${c.target}`,
+    NEW_EVIDENCE.extend,
     "| summarize DistinctTargets = dcount(Target), Targets = make_set(Target, 50), Operations = make_set(OperationNameValue, 10),",
-    "    CallerIpAddress = take_any(CallerIpAddress), FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated) by Caller",
+    `    CallerIpAddress = take_any(CallerIpAddress), FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated), ${FIRST_ARRIVAL.aggregate} by Caller`,
     `| where DistinctTargets >= ${kql.num(c.minTargets)}`,
-    "| project TimeGenerated = LastSeen, Caller, CallerIpAddress, DistinctTargets, Targets, Operations, FirstSeen",
+    `| project ${FIRST_ARRIVAL.output("LastSeen")}, Caller, CallerIpAddress, DistinctTargets, Targets, Operations, FirstSeen`,
   ].join("\n");
 }
 
@@ -284,7 +294,7 @@ const DISTINCT_TARGETS_FREQUENCY = "PT1H";
 /** Hourly, over the rows ingested since the previous run (Activity Log rows land 3-20 minutes late). */
 export const DISTINCT_TARGETS_SCHEDULE = ingestionSchedule(DISTINCT_TARGETS_FREQUENCY);
 export const DISTINCT_TARGETS_TRIGGER = { operator: "GreaterThan" as const, threshold: 0, timeAggregation: "Count" as const, dimensions: ["Caller", "CallerIpAddress"] };
-export const DISTINCT_TARGETS_ENTITIES = { account: "Caller", ip: "CallerIpAddress", resource: "Targets" };
+export const DISTINCT_TARGETS_ENTITIES = { account: "Caller", ip: "CallerIpAddress", resource: "Targets", subscription: "Targets" };
 
 /** Automation account id (group 1) and runbook name (group 1) out of an AzureActivity _ResourceId. */
 export const AUTOMATION_ACCOUNT = "(?i)^(.*/providers/microsoft\\.automation/automationaccounts/[^/]+)";
@@ -328,6 +338,6 @@ export function changeThenRunParts(
       trigger: CHANGE_THEN_RUN_TRIGGER,
     },
     requires: [ACTIVITY_ADMIN],
-    entities: { account: "Caller", ip: "CallerIpAddress", resource: "Container" },
+    entities: { account: "Caller", ip: "CallerIpAddress", resource: "Container", subscription: "Container" },
   };
 }

@@ -2,13 +2,19 @@
 import * as kql from "../kql";
 import type { Detection, ParameterValues, SampleCase, TechniqueModule } from "../model";
 import { minutesAgo } from "../model";
-import { ingestedSinceLastRun, ingestionSchedule } from "../patterns/arrival";
+import { ARRIVAL_PROJECTION, arrivalWindow, ingestedSinceLastRun, ingestionSchedule } from "../patterns/arrival";
 import {
   ACTIVITY_LOG, ATRM, ATTACKER, CALLER_ENTITIES, VM_ID, activityRow, allowedCallers, anyRow, operationDetection, resourceId,
-  scriptBlockDetection,
+  ATTEMPT_QUERY_RANGE, scriptBlockDetection, startedCases,
 } from "./shared";
 
 const RUN_COMMAND_DOCS = "https://learn.microsoft.com/azure/virtual-machines/run-command-overview";
+/** Where the Run Command outcome decision comes from. */
+const RUN_COMMAND_SOURCES =
+  "MicrosoftDocs/azure-compute-docs:articles/virtual-machines/linux/run-command.md@1a043fb3 (Restrictions: a script runs up to 90 minutes, " +
+  "results need outbound connectivity, the script may run without returning them); MicrosoftDocs/azure-monitor-docs:articles/azure-monitor/" +
+  "platform/activity-log-schema.md@0f6b93e0 (Administrative category: the start and the success or fail of every Write, Delete or Action " +
+  "are recorded; subStatus Accepted is HTTP 202)";
 const VMSS_ID = resourceId("rg-prod-app", "microsoft.compute", "virtualmachinescalesets/vmss-web");
 const VMSS_INSTANCE_ID = `${VMSS_ID}/virtualmachines/3`;
 /** The Start-row log search rules (extension writes, gallery assignment) run every 15 minutes over the rows ingested since the previous run. */
@@ -17,109 +23,101 @@ const START_ROW_RUN = "PT15M";
 // ---------------------------------------------------------------------------------------------
 // AZT301.1 RunCommand
 
+/**
+ * Run Command alerts when the run starts: a script runs up to 90 minutes, and one whose operation
+ * ends Failed (time-out, no outbound connectivity to return results) has still run.
+ */
+const RUN_STARTED: NonNullable<Detection["revisions"]>[number] = {
+  change:
+    "Alerts once per run whatever its outcome: the activity-log alert on the run's Start event, the log search form in the run that " +
+    "ingests the operation's first row (the Start row; query range PT3H so a 90-minute run's completion row finds it), instead of the Success row.",
+  why:
+    "A script runs up to 90 minutes and can run although the operation is reported failed or timed out (\"the scripts might run " +
+    "successfully but not return the results\"); Azure logs a Start row for every write or action before its outcome, so the " +
+    "alert no longer misses failed or timed-out runs and no longer waits up to 90 minutes for the outcome.",
+  source: RUN_COMMAND_SOURCES,
+};
+
 const runCommand: Detection = {
   key: "azt301-1-runcommand",
   technique: "AZT301.1",
   tactic: "Execution",
   name: "Run Command executed on a virtual machine",
   description:
-    "A principal ran a script on a VM through Run Command (Microsoft.Compute/virtualMachines/runCommand/action). " +
+    "A principal started a script on a VM through Run Command (Microsoft.Compute/virtualMachines/runCommand/action). " +
     "The script runs as SYSTEM/root with no interactive logon, so it is a favoured way to execute code after " +
-    "gaining Contributor or Virtual Machine Contributor on a subscription.",
+    "gaining Contributor or Virtual Machine Contributor on a subscription. The alert is raised on the run's Start row: " +
+    "the script runs whether the operation later succeeds, fails or times out.",
   falsePositives: [
     "Administrators troubleshooting a VM without network access.",
     "Automation that uses Run Command for configuration (add its identity to allowlists.callers).",
+    "A request refused for lack of permission, if Azure logs its Start row too (unverified): an attempt worth a look anyway.",
   ],
   triage: [
     "Identify the caller and source IP; confirm with the owner that the run was planned.",
     "Read the script: Run Command does not log its content in the Activity Log; check the VM's " +
       "C:\\Packages\\Plugins\\Microsoft.CPlat.Core.RunCommandWindows\\<version>\\Downloads or " +
       "/var/lib/waagent/run-command/download, and PowerShell 4104 events (the azt301-1-runcommand-scriptblock variant).",
+    "Check the outcome (rows with the same CorrelationId): a Failure row does not mean the script did not run.",
     "If unplanned: revoke the caller's sessions, review its role assignments, and treat the VM as compromised.",
   ],
   references: [`${ATRM}/AZT301/AZT301-1/`, RUN_COMMAND_DOCS],
   severity: 1,
   evaluationFrequency: "PT5M",
-  windowSize: "PT5M",
+  windowSize: arrivalWindow("PT5M"),
+  overrideQueryTimeRange: ATTEMPT_QUERY_RANGE,
   parameters: allowedCallers("use Run Command"),
   signal: {
     kind: "activityLog",
-    match: { operations: ["Microsoft.Compute/virtualMachines/runCommand/action"], outcome: "succeeded" },
+    match: { operations: ["Microsoft.Compute/virtualMachines/runCommand/action"], outcome: "attempted" },
     exclusions: [{ column: "Caller", parameter: "allowedCallers" }],
   },
   requires: ACTIVITY_LOG,
   entities: CALLER_ENTITIES,
   samples: {
-    source: "log-values.md 1.1-1.3 (upper-case OperationNameValue, Start/Accept/Success sequence); ATRM AZT301.1",
-    fires: [
-      {
-        name: "run command accepted then succeeded",
-        rows: {
-          AzureActivity: [
-            activityRow(4, { ActivityStatusValue: "Start", ActivitySubstatusValue: "" }),
-            activityRow(4, { ActivityStatusValue: "Accept", ActivitySubstatusValue: "Accepted" }),
-            activityRow(2, {}),
-          ],
-        },
-      },
-      {
-        name: "legacy lower-case operation and Succeeded status",
-        rows: {
-          AzureActivity: [
-            activityRow(3, { OperationNameValue: "microsoft.compute/virtualmachines/runcommand/action", ActivityStatusValue: "Succeeded" }),
-          ],
-        },
-      },
-      {
-        // Activity Log rows arrive 3-20 minutes late (log-values.md 1.4): the log search form
-        // selects by ingestion time, so a row stamped 18 minutes ago and ingested 2 minutes ago fires.
-        name: "row ingested late, after its 5-minute window",
-        parameters: { allowedCallers: ["automation@contoso.onmicrosoft.com"] },
-        rows: { AzureActivity: [activityRow(18, { _TimeReceived: minutesAgo(2) })] },
-      },
-    ],
-    quiet: [
-      {
-        name: "run command failed",
-        rows: { AzureActivity: [activityRow(2, { ActivityStatusValue: "Failure", ActivitySubstatusValue: "Conflict" })] },
-      },
-      {
-        name: "different operation on the same VM",
-        rows: { AzureActivity: [activityRow(2, { OperationNameValue: "MICROSOFT.COMPUTE/VIRTUALMACHINES/RESTART/ACTION" })] },
-      },
-      {
-        name: "succeeded outside the 5-minute window",
-        rows: { AzureActivity: [activityRow(9, {})] },
-      },
-      {
-        name: "allowlisted automation identity",
-        parameters: { allowedCallers: [ATTACKER] },
-        rows: { AzureActivity: [activityRow(2, {})] },
-      },
-    ],
+    source: "log-values.md 1.1-1.3 (upper-case OperationNameValue, Start/Accept/Success sequence); ATRM AZT301.1; " + RUN_COMMAND_SOURCES,
+    ...startedCases({}, "MICROSOFT.COMPUTE/VIRTUALMACHINES/RESTART/ACTION"),
   },
+  revisions: [RUN_STARTED],
 };
+
+/** Managed run commands on Azure VMs and on Arc-enabled servers (same resource shape, same handler). */
+const MANAGED_RUN_COMMAND_WRITES = ["Microsoft.Compute/virtualMachines/runCommands/write", "Microsoft.HybridCompute/machines/runCommands/write"];
+const ARC_MACHINE_ID = resourceId("rg-onprem", "microsoft.hybridcompute", "machines/arc-sql-01");
+const ARC_RUN_COMMAND = {
+  OperationNameValue: "MICROSOFT.HYBRIDCOMPUTE/MACHINES/RUNCOMMANDS/WRITE", _ResourceId: `${ARC_MACHINE_ID}/runcommands/rc-patch`, ResourceProviderValue: "MICROSOFT.HYBRIDCOMPUTE",
+};
+const ARC_RUN_COMMAND_SOURCE =
+  "MicrosoftDocs/azure-docs:articles/azure-arc/servers/run-command.md@941b3613 (running a command on an Arc-enabled server requires " +
+  "Microsoft.HybridCompute/machines/runCommands/write)";
 
 const managedRunCommand = operationDetection({
   key: "azt301-1-managed-runcommand",
   technique: "AZT301.1",
-  name: "Managed Run Command created or updated on a virtual machine",
+  name: "Managed Run Command created or updated on a virtual machine or Arc-enabled server",
   description:
-    "A principal created or updated a managed Run Command resource on a VM (Microsoft.Compute/virtualMachines/runCommands/write). " +
-    "Managed run commands (the v2 Run Command API) execute their script as soon as they are written, as SYSTEM/root, " +
-    "and are not covered by the runCommand/action operation the classic detection watches.",
+    "A principal created or updated a managed Run Command resource on a VM (Microsoft.Compute/virtualMachines/runCommands/write) " +
+    "or on an Azure Arc-enabled server (Microsoft.HybridCompute/machines/runCommands/write). Managed run commands (the v2 Run " +
+    "Command API) execute their script as soon as they are written, as SYSTEM/root, " +
+    "and are not covered by the runCommand/action operation the classic detection watches. The alert is raised on the " +
+    "write's Start row: the script runs whether the write later succeeds, fails or times out.",
   falsePositives: [
     "Deployment pipelines or configuration tooling that provision VMs with managed run commands (allowlist their identities).",
+    "Arc server management (patching, inventory) run through Run Command by operations teams (allowlist their identities).",
   ],
   triage: [
     "Identify the caller, source IP and the run command name (last segment of _ResourceId).",
-    "Read the script: `az vm run-command show --instance-view` returns its source and output; on Windows look under " +
+    "Read the script: `az vm run-command show --instance-view` (or `az connectedmachine run-command show` for Arc) returns " +
+      "its source and output; on Windows look under " +
       "C:\\Packages\\Plugins\\Microsoft.CPlat.Core.RunCommandHandlerWindows (path unverified) and in 4104 events.",
-    "If unplanned: delete the run command, revoke the caller's sessions and treat the VM as compromised.",
+    "If unplanned: delete the run command, revoke the caller's sessions and treat the machine as compromised.",
   ],
-  references: [`${ATRM}/AZT301/AZT301-1/`, "https://learn.microsoft.com/azure/virtual-machines/windows/run-command-managed"],
+  references: [
+    `${ATRM}/AZT301/AZT301-1/`, "https://learn.microsoft.com/azure/virtual-machines/windows/run-command-managed",
+    "https://learn.microsoft.com/azure/azure-arc/servers/run-command",
+  ],
   severity: 1,
-  operations: ["Microsoft.Compute/virtualMachines/runCommands/write"],
+  operations: MANAGED_RUN_COMMAND_WRITES,
   allowlistPurpose: "create managed run commands",
   sample: {
     operationNameValue: "MICROSOFT.COMPUTE/VIRTUALMACHINES/RUNCOMMANDS/WRITE",
@@ -127,7 +125,29 @@ const managedRunCommand = operationDetection({
     resourceProvider: "MICROSOFT.COMPUTE",
   },
   otherOperation: "MICROSOFT.COMPUTE/VIRTUALMACHINES/RUNCOMMANDS/DELETE",
-  source: "log-values.md 1.3 (Start/Accept/Success), 1.5 (managed runCommands/write is logged, stratus-red-team [S12])",
+  source: "log-values.md 1.3 (Start/Accept/Success), 1.5 (managed runCommands/write is logged, stratus-red-team [S12]); " +
+    RUN_COMMAND_SOURCES + "; " + ARC_RUN_COMMAND_SOURCE,
+  outcome: "attempted",
+  extraFires: [
+    {
+      name: "run command written to an Arc-enabled server (Microsoft.HybridCompute)",
+      rows: { AzureActivity: [activityRow(4, { ...ARC_RUN_COMMAND, ActivityStatusValue: "Start", ActivitySubstatusValue: "" })] },
+    },
+  ],
+  extraQuiet: [
+    {
+      name: "run command deleted from an Arc-enabled server",
+      rows: { AzureActivity: [activityRow(4, { ...ARC_RUN_COMMAND, OperationNameValue: "MICROSOFT.HYBRIDCOMPUTE/MACHINES/RUNCOMMANDS/DELETE", ActivityStatusValue: "Start", ActivitySubstatusValue: "" })] },
+    },
+  ],
+  revisions: [
+    RUN_STARTED,
+    {
+      change: "Also matches Microsoft.HybridCompute/machines/runCommands/write (Run Command on Azure Arc-enabled servers).",
+      why: "Arc-enabled servers run scripts through the same managed Run Command resource; the rule watched only Azure VMs.",
+      source: ARC_RUN_COMMAND_SOURCE,
+    },
+  ],
 });
 
 const runCommandScriptBlock = scriptBlockDetection({
@@ -135,7 +155,7 @@ const runCommandScriptBlock = scriptBlockDetection({
   technique: "AZT301.1",
   name: "Run Command followed by PowerShell from the Run Command plugin on the same VM",
   description:
-    "A Run Command (classic runCommand/action or managed runCommands/write) on a VM was followed, within the maximum delay, " +
+    "A Run Command (classic runCommand/action or managed runCommands/write, on a VM or an Arc-enabled server) was followed, within the maximum delay, " +
     "by PowerShell script blocks (event 4104) that ran from the Run Command plugin folder on that same VM. The alert " +
     "carries the script text the Activity Log never shows, and proves the script actually executed.",
   falsePositives: [
@@ -153,7 +173,7 @@ const runCommandScriptBlock = scriptBlockDetection({
     "https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_logging_windows",
   ],
   severity: 0,
-  operations: ["Microsoft.Compute/virtualMachines/runCommand/action", "Microsoft.Compute/virtualMachines/runCommands/write"],
+  operations: ["Microsoft.Compute/virtualMachines/runCommand/action", ...MANAGED_RUN_COMMAND_WRITES],
   scriptPathMarkers: [
     "\\Packages\\Plugins\\Microsoft.CPlat.Core.RunCommandWindows",
     // Managed run command handler (log-values.md 6: path unverified).
@@ -178,6 +198,21 @@ const EXTENSION_WRITES = [
   "Microsoft.Compute/virtualMachineScaleSets/extensions/write",
   "Microsoft.HybridCompute/machines/extensions/write",
 ];
+/**
+ * A scale set's model carries its extensions (virtualMachineProfile.extensionProfile.extensions), so
+ * a write of the scale set itself adds one without any extensions/write operation: `az vmss
+ * extension set` reads the scale set, appends the extension to the model and writes the scale set.
+ */
+const SCALE_SET_MODEL_WRITE = "Microsoft.Compute/virtualMachineScaleSets/write";
+const SCALE_SET_MODEL_SOURCE =
+  "Azure/azure-rest-api-specs:specification/compute/resource-manager/Microsoft.Compute/ComputeRP/stable/2024-07-01/virtualMachineScaleSet.json@b3120360 " +
+  "(VirtualMachineScaleSetVMProfile.extensionProfile.extensions); Azure/azure-cli:src/command_modules/azure-cli-vm/azure/cli/command_modules/vm/" +
+  "custom.py@b86023e9 (set_vmss_extension appends the extension to the scale set model and calls virtual_machine_scale_sets.create_or_update)";
+const SCALE_SET_MODEL_REVISION = {
+  change: "Also matches Start rows of Microsoft.Compute/virtualMachineScaleSets/write whose model (extensionProfile) lists the extension.",
+  why: "An extension added through the scale set model (az vmss extension set, a template) logs a write of the scale set, not an extensions/write.",
+  source: SCALE_SET_MODEL_SOURCE,
+};
 
 interface ExtensionSpec {
   /** Terms of the handler's `type` in the request body (matched with has_any). */
@@ -199,13 +234,15 @@ function extensionWriteQuery(x: ExtensionSpec, p: ParameterValues): string {
     "AzureActivity",
     ingestedSinceLastRun(START_ROW_RUN),
     `| where CategoryValue =~ "Administrative"`,
-    `| where OperationNameValue in~ ${kql.strList(EXTENSION_WRITES)}`,
+    `| where OperationNameValue in~ ${kql.strList([...EXTENSION_WRITES, SCALE_SET_MODEL_WRITE])}`,
     `| where ActivityStatusValue in~ ("Start", "Started")`,
     `| extend RequestBody = tostring(Properties_d.requestbody), ExtensionName = extract(@"/extensions/([^/]+)$", 1, _ResourceId)`,
     `| where RequestBody has_any ${kql.strList(x.typeTerms)} or (isempty(RequestBody) and tolower(ExtensionName) contains ${kql.str(x.nameHint)})` +
       kql.excludeIn("Caller", p.allowedCallers as string[]),
-    "| extend RequestExcerpt = substring(RequestBody, 0, 1000)",
-    "| project TimeGenerated, Caller, CallerIpAddress, OperationNameValue, ExtensionName, RequestExcerpt, _ResourceId, SubscriptionId, CorrelationId",
+    "// A scale set write counts when its model lists extensions; the excerpt then starts at the extension profile.",
+    `| where OperationNameValue !~ ${kql.str(SCALE_SET_MODEL_WRITE)} or RequestBody has "extensionProfile"`,
+    `| extend RequestExcerpt = substring(RequestBody, max_of(0, indexof(RequestBody, "extensionProfile")), 1000)`,
+    `| project ${ARRIVAL_PROJECTION}, Caller, CallerIpAddress, OperationNameValue, ExtensionName, RequestExcerpt, _ResourceId, SubscriptionId, CorrelationId`,
   ].join("\n");
 }
 
@@ -224,6 +261,13 @@ function extensionSamples(x: ExtensionSpec, source: string) {
     location: "westeurope",
     properties: { publisher: "Microsoft.Azure.Monitor", type: "AzureMonitorWindowsAgent", typeHandlerVersion: "1.22", autoUpgradeMinorVersion: true },
   });
+  const modelWrite = (minutes: number, extensions: { name: string; body: string }[], over: Record<string, unknown> = {}) =>
+    start(minutes, {
+      OperationNameValue: "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/WRITE",
+      _ResourceId: VMSS_ID,
+      Properties_d: { eventCategory: "Administrative", message: SCALE_SET_MODEL_WRITE, requestbody: scaleSetModelBody(extensions) },
+      ...over,
+    });
   const fires: SampleCase[] = [
     { name: "extension write Start row with the handler type in the request body", rows: { AzureActivity: [start(5)] } },
     {
@@ -231,8 +275,14 @@ function extensionSamples(x: ExtensionSpec, source: string) {
       rows: { AzureActivity: [start(5, { Properties_d: { eventCategory: "Administrative" } })] },
     },
     { name: "late Start row: written 40 minutes ago, ingested 3 minutes ago", rows: { AzureActivity: [start(40, { _TimeReceived: minutesAgo(3) })] } },
+    {
+      name: "extension added through the scale set model (scale set write, no extensions/write)",
+      rows: { AzureActivity: [modelWrite(5, [{ name: "azuremonitor", body: monitorBody }, { name: x.sampleExtension, body: x.sampleBody }])] },
+    },
   ];
   const quiet: SampleCase[] = [
+    { name: "scale set write that only changes the capacity", rows: { AzureActivity: [modelWrite(5, [], { Properties_d: { requestbody: JSON.stringify({ sku: { name: "Standard_D2s_v5", capacity: 5 } }) } })] } },
+    { name: "scale set model with another extension only (Azure Monitor Agent)", rows: { AzureActivity: [modelWrite(5, [{ name: "azuremonitor", body: monitorBody }])] } },
     {
       name: "another extension (Azure Monitor Agent)",
       rows: { AzureActivity: [start(5, { _ResourceId: `${VM_ID}/extensions/azuremonitorwindowsagent`, Properties_d: { requestbody: monitorBody } })] },
@@ -245,6 +295,20 @@ function extensionSamples(x: ExtensionSpec, source: string) {
     { name: "allowlisted deployment identity", parameters: { allowedCallers: [ATTACKER] }, rows: { AzureActivity: [start(5)] } },
   ];
   return { source, fires, quiet };
+}
+
+/** A scale set PUT body whose model lists `extensions` (each {name, body of its own extension write}). */
+function scaleSetModelBody(extensions: { name: string; body: string }[]): string {
+  return JSON.stringify({
+    location: "westeurope",
+    sku: { name: "Standard_D2s_v5", tier: "Standard", capacity: 3 },
+    properties: {
+      upgradePolicy: { mode: "Automatic" },
+      virtualMachineProfile: {
+        extensionProfile: { extensions: extensions.map((e) => ({ name: e.name, properties: (JSON.parse(e.body) as { properties: unknown }).properties })) },
+      },
+    },
+  });
 }
 
 const CSE: ExtensionSpec = {
@@ -280,10 +344,11 @@ const customScriptExtension: Detection = {
   name: "Custom Script Extension deployed to a virtual machine",
   description:
     "A principal wrote a Custom Script Extension (Windows CustomScriptExtension, Linux CustomScript) to a VM, scale set " +
-    "or Arc machine. The extension downloads and runs arbitrary commands as SYSTEM/root. The public settings " +
+    "or Arc machine, or wrote a scale set whose model lists it. The extension downloads and runs arbitrary commands as SYSTEM/root. The public settings " +
     "(fileUris, sometimes commandToExecute) are in RequestExcerpt; protectedSettings are masked.",
   falsePositives: [
     "Deployment pipelines and templates that bootstrap VMs with the Custom Script Extension (allowlist their identities).",
+    "Any later full write of a scale set model that already lists the extension (a template redeploy) fires again.",
   ],
   triage: [
     "Read RequestExcerpt for fileUris and the command; fetch the referenced script if still reachable.",
@@ -306,8 +371,9 @@ const customScriptExtension: Detection = {
   samples: extensionSamples(
     CSE,
     "log-values.md 1.3 (request body on the Start row, protectedSettings masked), 1.5 (EXTENSIONS/WRITE Start row [S12]); " +
-      "custom-script-windows.md [S33] (publisher Microsoft.Compute, type CustomScriptExtension); ATRM AZT301.2",
+      "custom-script-windows.md [S33] (publisher Microsoft.Compute, type CustomScriptExtension); ATRM AZT301.2; " + SCALE_SET_MODEL_SOURCE,
   ),
+  revisions: [SCALE_SET_MODEL_REVISION],
 };
 
 const customScriptScriptBlock = scriptBlockDetection({
@@ -345,10 +411,11 @@ const dscExtension: Detection = {
   name: "PowerShell DSC extension deployed to a virtual machine",
   description:
     "A principal wrote the Desired State Configuration extension (publisher Microsoft.Powershell, type DSC; Linux " +
-    "DSCForLinux) to a VM, scale set or Arc machine. The extension downloads a configuration package and applies it " +
+    "DSCForLinux) to a VM, scale set or Arc machine, or wrote a scale set whose model lists it. The extension downloads a configuration package and applies it " +
     "as SYSTEM, which runs arbitrary PowerShell.",
   falsePositives: [
     "Configuration management through DSC deployed by templates or pipelines (allowlist their identities).",
+    "Any later full write of a scale set model that already lists the extension (a template redeploy) fires again.",
   ],
   triage: [
     "Read RequestExcerpt for the configuration URL, script and function.",
@@ -366,8 +433,9 @@ const dscExtension: Detection = {
   samples: extensionSamples(
     DSC,
     "log-values.md 1.3 (request body on the Start row), 1.5 (EXTENSIONS/WRITE [S12]); DSC extension docs (publisher " +
-      "Microsoft.Powershell, type DSC); ATRM AZT301.3",
+      "Microsoft.Powershell, type DSC); ATRM AZT301.3; " + SCALE_SET_MODEL_SOURCE,
   ),
+  revisions: [SCALE_SET_MODEL_REVISION],
 };
 
 const dscScriptBlock = scriptBlockDetection({
@@ -439,7 +507,7 @@ function galleryAssignedQuery(p: ParameterValues): string {
     "| extend RequestBody = tostring(Properties_d.requestbody)",
     `| where RequestBody has "galleryApplications"` + kql.excludeIn("Caller", p.allowedCallers as string[]),
     `| extend PackageReferenceId = extract(@'packageReferenceId"\\s*:\\s*"([^"]+)', 1, RequestBody)`,
-    "| project TimeGenerated, Caller, CallerIpAddress, OperationNameValue, PackageReferenceId, _ResourceId, SubscriptionId, CorrelationId",
+    `| project ${ARRIVAL_PROJECTION}, Caller, CallerIpAddress, OperationNameValue, PackageReferenceId, _ResourceId, SubscriptionId, CorrelationId`,
   ].join("\n");
 }
 
@@ -558,7 +626,8 @@ const vmssRunCommand = operationDetection({
   name: "Run Command executed on a scale set instance",
   description:
     "A principal ran a script on a virtual machine scale set instance through Run Command (classic runCommand/action " +
-    "or managed runCommands/write). The script runs as SYSTEM/root on that instance.",
+    "or managed runCommands/write). The script runs as SYSTEM/root on that instance. The alert is raised on the Start row: " +
+    "the script runs whether the operation later succeeds, fails or times out.",
   falsePositives: ["Administrators troubleshooting scale set instances; automation using Run Command (allowlist it)."],
   triage: [
     "Identify the caller, source IP and the instance (_ResourceId ends with /virtualmachines/<instance id>).",
@@ -575,7 +644,9 @@ const vmssRunCommand = operationDetection({
     resourceProvider: "MICROSOFT.COMPUTE",
   },
   otherOperation: "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/VIRTUALMACHINES/RESTART/ACTION",
-  source: "log-values.md 1.3, 1.5 (VMSS virtualMachines/runCommand/action: logged by the action rule, no real row seen); ATRM AZT301.6",
+  source: "log-values.md 1.3, 1.5 (VMSS virtualMachines/runCommand/action: logged by the action rule, no real row seen); ATRM AZT301.6; " + RUN_COMMAND_SOURCES,
+  outcome: "attempted",
+  revisions: [RUN_STARTED],
 });
 
 const vmssRunCommandScriptBlock = scriptBlockDetection({

@@ -3,7 +3,7 @@
 import * as kql from "../kql";
 import type { Detection, ParameterValues, SampleCase, TechniqueModule } from "../model";
 import { minutesAgo } from "../model";
-import { NEW_EVIDENCE, arrivalSplit, ingestedSinceLastRun, ingestionSchedule } from "../patterns/arrival";
+import { FIRST_ARRIVAL, ARRIVAL_PROJECTION, NEW_EVIDENCE, arrivalSplit, ingestedSinceLastRun, ingestionSchedule } from "../patterns/arrival";
 import { PAIR_ARRIVAL, correlationParameters, correlationSchedule } from "../patterns/correlation";
 import {
   ACTIVITY_LOG, ATRM, ATTACKER, ATTACKER_IP, CALLER_ENTITIES, SUB, activityRow, allowedCallers, anyRow, operationRows, resourceId,
@@ -70,10 +70,10 @@ const hybridWorkerQuery = (p: ParameterValues): string =>
     "| distinct AccountKey, RunbookKey, WorkerGroupKey;",
     "jobs",
     hybridSplit.recent + kql.excludeIn("RunbookName_s", p.allowedRunbooks as string[]),
-    `| summarize FirstRun = min(TimeGenerated), Jobs = dcount(JobId_g), Statuses = make_set(ResultType), StartedBy = max(Caller_s), ${NEW_EVIDENCE.aggregate}`,
+    `| summarize FirstRun = min(TimeGenerated), Jobs = dcount(JobId_g), Statuses = make_set(ResultType), StartedBy = max(Caller_s), ${FIRST_ARRIVAL.aggregate}`,
     "    by AccountKey, RunbookKey, WorkerGroupKey, RunbookName_s, RunOn_s, _ResourceId",
     "| join kind=leftanti known on AccountKey, RunbookKey, WorkerGroupKey",
-    "| project FirstRun, RunbookName_s, RunOn_s, StartedBy, Jobs, Statuses = tostring(Statuses), _ResourceId, LastIngested",
+    `| project ${FIRST_ARRIVAL.output("FirstRun")}, FirstRun, RunbookName_s, RunOn_s, StartedBy, Jobs, Statuses = tostring(Statuses), _ResourceId`,
   ].join("\n");
 
 function jobLog(minutes: number, over: Record<string, unknown> = {}): Record<string, unknown> {
@@ -187,7 +187,7 @@ function changeThenSignInQuery(x: IdentitySpec, p: ParameterValues): string {
     `| summarize FirstSignIn = min(SignInTime), SignIns = sum(SignIns), TokenResources = make_set(ResourceDisplayName, 10), SignInIp = max(SignInIp), ${PAIR_ARRIVAL.aggregate}`,
     `    by ${CHANGE_COLUMNS}, ServicePrincipalName, ServicePrincipalId`,
     PAIR_ARRIVAL.since,
-    `| project ${CHANGE_COLUMNS}, ServicePrincipalName, ServicePrincipalId, FirstSignIn, SignIns, TokenResources, SignInIp, LastIngested`,
+    `| project ${PAIR_ARRIVAL.output("ChangeTime")}, ${CHANGE_COLUMNS}, ServicePrincipalName, ServicePrincipalId, FirstSignIn, SignIns, TokenResources, SignInIp`,
   ].join("\n");
 }
 
@@ -334,7 +334,7 @@ const editThenRunQuery = (p: ParameterValues): string =>
     PAIR_ARRIVAL.pair("ChangeIngested", "JobIngested"),
     `| summarize FirstJob = min(JobTime), Jobs = dcount(JobCorrelationId), JobCaller = max(JobCaller), ${PAIR_ARRIVAL.aggregate} by ${CHANGE_COLUMNS}`,
     PAIR_ARRIVAL.since,
-    `| project ${CHANGE_COLUMNS}, FirstJob, Jobs, JobCaller, LastIngested`,
+    `| project ${PAIR_ARRIVAL.output("ChangeTime")}, ${CHANGE_COLUMNS}, FirstJob, Jobs, JobCaller`,
   ].join("\n");
 
 const jobRow = (m: number, over: Record<string, unknown> = {}) =>
@@ -408,7 +408,7 @@ const functionCodeQuery = (p: ParameterValues): string =>
     `    or (Op startswith "microsoft.web/sites/hostruntime/" and Op endswith "/write")`,
     `| where ${SUCCEEDED}` + kql.excludeIn("Caller", p.allowedCallers as string[]),
     `| extend Site = extract(@"/providers/microsoft\\.web/sites/([^/]+)", 1, tolower(_ResourceId))`,
-    "| project TimeGenerated, Caller, CallerIpAddress, OperationNameValue, Site, _ResourceId, SubscriptionId, CorrelationId",
+    `| project ${ARRIVAL_PROJECTION}, Caller, CallerIpAddress, OperationNameValue, Site, _ResourceId, SubscriptionId, CorrelationId`,
   ].join("\n");
 
 const SITE_ID = resourceId("rg-func", "microsoft.web", "sites/func-orders");

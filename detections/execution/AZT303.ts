@@ -3,7 +3,7 @@
 import * as kql from "../kql";
 import type { Detection, ParameterValues, TechniqueModule } from "../model";
 import { minutesAgo } from "../model";
-import { ingestedSinceLastRun, ingestionSchedule } from "../patterns/arrival";
+import { ARRIVAL_PROJECTION, ingestedSinceLastRun, ingestionSchedule } from "../patterns/arrival";
 import { ATRM, anyRow } from "./shared";
 
 const ADMIN = "mallory@contoso.onmicrosoft.com";
@@ -41,7 +41,7 @@ function intuneScriptQuery(p: ParameterValues): string {
     "| extend ActorUpn = tostring(Props.Actor.UPN), ActorApp = tostring(Props.Actor.ApplicationName), DelegatedAdmin = tostring(Props.Actor.IsDelegatedAdmin)",
     "| extend ActorUpn = iff(isempty(ActorUpn), Identity, ActorUpn)" + kql.excludeIn("ActorUpn", p.allowedAdmins as string[]),
     "| extend Targets = tostring(Props.TargetDisplayNames), TargetIds = tostring(Props.TargetObjectIds)",
-    "| project TimeGenerated, ActorUpn, ActorApp, DelegatedAdmin, OperationName, Targets, TargetIds, CorrelationId",
+    `| project ${ARRIVAL_PROJECTION}, ActorUpn, ActorApp, DelegatedAdmin, OperationName, Targets, TargetIds, CorrelationId`,
   ].join("\n");
 }
 

@@ -3,6 +3,7 @@
 // correlation) so each technique file states only what differs.
 import type { Detection, Entities, Parameter, Requirement, SampleCase, Trigger } from "../model";
 import { minutesAgo } from "../model";
+import { arrivalWindow } from "../patterns/arrival";
 import {
   CORRELATION_TRIGGER, SCRIPT_BLOCK_REQUIREMENTS, correlationParameters, correlationSchedule, scriptBlockCorrelationQuery,
 } from "../patterns/correlation";
@@ -114,47 +115,126 @@ export interface OperationDetectionSpec extends Text {
   otherOperation: string;
   /** Where the sample values come from. */
   source: string;
+  /**
+   * Which row alerts: `succeeded` (default) the Success row; `attempted` the Start row, for
+   * operations whose effect begins before they complete (a script that runs, then times out).
+   */
+  outcome?: "succeeded" | "attempted";
+  /** More cases (another resource type the operations cover). */
+  extraFires?: SampleCase[];
+  extraQuiet?: SampleCase[];
+  /** Documented changes of behaviour. */
+  revisions?: Detection["revisions"];
 }
 
-/** A free, near real-time activity-log alert on successful operations, with a caller allowlist. */
+/** A free, near real-time activity-log alert on an operation's outcome (Success, or the Start row), with a caller allowlist. */
 export function operationDetection(s: OperationDetectionSpec): Detection {
   const over = { OperationNameValue: s.sample.operationNameValue, _ResourceId: s.sample.resourceId, ResourceProviderValue: s.sample.resourceProvider };
+  const outcome = s.outcome ?? "succeeded";
   return {
     key: s.key, technique: s.technique, tactic: "Execution", name: s.name, description: s.description,
     falsePositives: s.falsePositives, triage: s.triage, references: s.references, severity: s.severity,
     evaluationFrequency: "PT5M",
-    windowSize: "PT5M",
+    windowSize: arrivalWindow("PT5M"),
+    ...(outcome === "attempted" ? { overrideQueryTimeRange: ATTEMPT_QUERY_RANGE } : {}),
     parameters: allowedCallers(s.allowlistPurpose),
     signal: {
       kind: "activityLog",
-      match: { operations: s.operations, outcome: "succeeded" },
+      match: { operations: s.operations, outcome },
       exclusions: [{ column: "Caller", parameter: "allowedCallers" }],
     },
     requires: ACTIVITY_LOG,
     entities: CALLER_ENTITIES,
-    samples: {
-      source: s.source,
-      fires: [
-        { name: "operation started, accepted and succeeded", rows: { AzureActivity: operationRows(4, over) } },
-        {
-          name: "legacy connector form: lower-case operation, Succeeded",
-          rows: { AzureActivity: [activityRow(3, { ...over, OperationNameValue: s.sample.operationNameValue.toLowerCase(), ActivityStatusValue: "Succeeded" })] },
-        },
-        {
-          // The log search form (deployed when an allowlist is set) keeps the rows ingested since the previous run.
-          name: "row ingested late, after its 5-minute window (log search form)",
-          parameters: { allowedCallers: ["automation@contoso.onmicrosoft.com"] },
-          rows: { AzureActivity: [activityRow(18, { ...over, _TimeReceived: minutesAgo(2) })] },
-        },
-      ],
-      quiet: [
-        { name: "same operation failed", rows: { AzureActivity: [activityRow(2, { ...over, ActivityStatusValue: "Failure", ActivitySubstatusValue: "Forbidden" })] } },
-        { name: "only the Start row (no outcome yet)", rows: { AzureActivity: [activityRow(2, { ...over, ActivityStatusValue: "Start", ActivitySubstatusValue: "" })] } },
-        { name: "different operation on the same resource", rows: { AzureActivity: [activityRow(2, { ...over, OperationNameValue: s.otherOperation })] } },
-        { name: "succeeded and ingested 9 minutes ago: seen by the previous run", rows: { AzureActivity: [activityRow(9, over)] } },
-        { name: "allowlisted caller", parameters: { allowedCallers: [ATTACKER] }, rows: { AzureActivity: [activityRow(2, over)] } },
-      ],
-    },
+    samples: withExtraCases({ source: s.source, ...(outcome === "attempted" ? startedCases(over, s.otherOperation) : succeededCases(over, s.sample.operationNameValue, s.otherOperation)) }, s),
+    ...(s.revisions ? { revisions: s.revisions } : {}),
+  };
+}
+
+type Over = Record<string, unknown>;
+
+function withExtraCases(samples: Detection["samples"], s: Pick<OperationDetectionSpec, "extraFires" | "extraQuiet">): Detection["samples"] {
+  return { ...samples, fires: [...samples.fires, ...(s.extraFires ?? [])], quiet: [...samples.quiet, ...(s.extraQuiet ?? [])] };
+}
+
+/** Cases of a detection that alerts on the Success row. */
+function succeededCases(over: Over, operationNameValue: string, otherOperation: string): Pick<Detection["samples"], "fires" | "quiet"> {
+  return {
+    fires: [
+      { name: "operation started, accepted and succeeded", rows: { AzureActivity: operationRows(4, over) } },
+      {
+        name: "legacy connector form: lower-case operation, Succeeded",
+        rows: { AzureActivity: [activityRow(3, { ...over, OperationNameValue: operationNameValue.toLowerCase(), ActivityStatusValue: "Succeeded" })] },
+      },
+      {
+        // The log search form (deployed when an allowlist is set) keeps the rows ingested since the previous run.
+        name: "row ingested late, after its 5-minute window (log search form)",
+        parameters: { allowedCallers: ["automation@contoso.onmicrosoft.com"] },
+        rows: { AzureActivity: [activityRow(18, { ...over, _TimeReceived: minutesAgo(2) })] },
+      },
+    ],
+    quiet: [
+      { name: "same operation failed", rows: { AzureActivity: [activityRow(2, { ...over, ActivityStatusValue: "Failure", ActivitySubstatusValue: "Forbidden" })] } },
+      { name: "only the Start row (no outcome yet)", rows: { AzureActivity: [activityRow(2, { ...over, ActivityStatusValue: "Start", ActivitySubstatusValue: "" })] } },
+      { name: "different operation on the same resource", rows: { AzureActivity: [activityRow(2, { ...over, OperationNameValue: otherOperation })] } },
+      { name: "succeeded and ingested 9 minutes ago: seen by the previous run", rows: { AzureActivity: [activityRow(9, over)] } },
+      { name: "allowlisted caller", parameters: { allowedCallers: [ATTACKER] }, rows: { AzureActivity: [activityRow(2, over)] } },
+    ],
+  };
+}
+
+/**
+ * The query range of a detection that alerts on an operation's first row (outcome `attempted`): a
+ * script runs up to 90 minutes and its completion row lands up to the Activity Log lag later, so the
+ * range must still hold the operation's Start row when the completion row lands (else it would count
+ * as a new operation and alert again): 90 + 30 minutes and a run, rounded up to a range Azure accepts.
+ */
+export const ATTEMPT_QUERY_RANGE = "PT3H";
+
+/**
+ * Cases of a detection that alerts on an operation's first row (log-values.md 1.3: every write or
+ * action logs a Start row, then Accept for an asynchronous one, then Success or Failure). The run
+ * has begun whatever its outcome, so a run that fails or times out fires, and the alert does not
+ * wait for it; the operation alerts once.
+ */
+export function startedCases(over: Over, otherOperation: string): Pick<Detection["samples"], "fires" | "quiet"> {
+  const start = (minutes: number, more: Over = {}) => activityRow(minutes, { ...over, ActivityStatusValue: "Start", ActivitySubstatusValue: "", ...more });
+  return {
+    fires: [
+      { name: "started, accepted and succeeded: the Start row alerts", rows: { AzureActivity: operationRows(4, over) } },
+      {
+        name: "started and accepted, still running (the script runs up to 90 minutes)",
+        rows: { AzureActivity: [start(4), activityRow(4, { ...over, ActivityStatusValue: "Accept", ActivitySubstatusValue: "Accepted" })] },
+      },
+      {
+        name: "started, then failed when the script timed out: it still ran",
+        rows: { AzureActivity: [start(4), activityRow(1, { ...over, ActivityStatusValue: "Failure", ActivitySubstatusValue: "Conflict", CallerIpAddress: "" })] },
+      },
+      { name: "REST spelling of the Start status (Started)", rows: { AzureActivity: [start(3, { ActivityStatusValue: "Started" })] } },
+      {
+        name: "Start row ingested late, after its 5-minute window (log search form)",
+        parameters: { allowedCallers: ["automation@contoso.onmicrosoft.com"] },
+        rows: { AzureActivity: [start(18, { _TimeReceived: minutesAgo(2) })] },
+      },
+      {
+        // An export or a published example can hold the completion event alone (the activity-log alert keys on the Start event).
+        name: "completion row only, no Start row in range (log search form)",
+        parameters: { allowedCallers: ["automation@contoso.onmicrosoft.com"] },
+        rows: { AzureActivity: [activityRow(2, { ...over, ActivityStatusValue: "Succeeded" })] },
+      },
+    ],
+    quiet: [
+      {
+        name: "only the completion rows land now: the run's Start row was seen by the previous run",
+        rows: { AzureActivity: [start(9), activityRow(2, { ...over, ActivityStatusValue: "Success" }), activityRow(2, { ...over, ActivityStatusValue: "Failure", ActivitySubstatusValue: "Conflict" })] },
+      },
+      {
+        name: "an 80-minute run completes now: its Start row alerted 80 minutes ago",
+        rows: { AzureActivity: [start(80), activityRow(2, { ...over, CallerIpAddress: "" })] },
+      },
+      { name: "different operation on the same resource", rows: { AzureActivity: [start(2, { OperationNameValue: otherOperation })] } },
+      { name: "Start row ingested 9 minutes ago: seen by the previous run", rows: { AzureActivity: [start(9)] } },
+      { name: "allowlisted caller", parameters: { allowedCallers: [ATTACKER] }, rows: { AzureActivity: [start(2)] } },
+    ],
   };
 }
 

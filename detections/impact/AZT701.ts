@@ -1,12 +1,13 @@
 // AZT701 SAS URI Generation: a shared access signature lets anyone holding the URL download a
 // disk or read a storage account without an identity, from anywhere.
 import * as kql from "../kql";
-import { arrivalSplit } from "../patterns/arrival";
-import type { Detection, SampleRow, TechniqueModule } from "../model";
+import { mergeLegs, type MergedColumn } from "../patterns/merge";
+import type { Detection, ParameterValues, SampleRow, TechniqueModule } from "../model";
 import { minutesAgo } from "../model";
-import { ingestionSchedule } from "../patterns/arrival";
+import { FIRST_ARRIVAL, arrivalSplit, ingestionSchedule } from "../patterns/arrival";
 import { activityRule } from "./activityRule";
-import { armId, storageRow } from "./sampleRows";
+import { MICROSOFT_SERVICE_APP_IDS, MICROSOFT_SERVICE_APP_IDS_SOURCE } from "../microsoft-services";
+import { activityRow, armId, storageRow } from "./sampleRows";
 import { CALLER_IP, SUCCEEDED } from "./storageKql";
 
 const ATRM = "https://microsoft.github.io/Azure-Threat-Research-Matrix/Impact/AZT701";
@@ -36,6 +37,9 @@ const diskSas = activityRule({
   callersDescription: "Identities that export disks as part of backup, DR or migration (AzureActivity.Caller).",
 });
 
+const ACCOUNT_SAS_OPERATIONS = ["Microsoft.Storage/storageAccounts/listAccountSas/action", "Microsoft.Storage/storageAccounts/listServiceSas/action"];
+const DATA_ACCOUNT = armId("rg-data", "microsoft.storage/storageaccounts/stcontosodata");
+
 const accountSas = activityRule({
   key: "azt701-2-account-sas-listed",
   technique: "AZT701.2",
@@ -43,8 +47,12 @@ const accountSas = activityRule({
   description:
     "A principal asked Azure Resource Manager to sign an account SAS or service SAS (listAccountSas / listServiceSas " +
     "on Microsoft.Storage/storageAccounts). The returned token grants data access to anyone who has it. A SAS signed " +
-    "offline with a stolen account key leaves no Activity Log event; the azt701-2-sas-new-ip detection covers its use.",
-  falsePositives: ["Applications or admins that routinely mint SAS tokens through ARM (add their identity to allowedCallers)."],
+    "offline with a stolen account key leaves no Activity Log event; the azt701-2-sas-new-ip detection covers its use. " +
+    "Calls by Microsoft services acting as themselves are excluded by the app id of their token (serviceAppIds).",
+  falsePositives: [
+    "Applications or admins that routinely mint SAS tokens through ARM (add their identity to allowedCallers).",
+    "A service that mints SAS with its own identity on a schedule and is not a listed Microsoft service (add its app id, CallerAppId in the alert, to serviceAppIds).",
+  ],
   triage: [
     "Identify the caller and the storage account; ask whether the SAS was needed and for which scope/expiry.",
     "Look for SAS-authenticated requests to the account afterwards (StorageBlobLogs/StorageFileLogs, AuthenticationType SAS) and their IPs.",
@@ -53,10 +61,41 @@ const accountSas = activityRule({
   references: [`${ATRM}/AZT701-2/`, "https://learn.microsoft.com/rest/api/storagerp/storage-accounts/list-account-sas"],
   severity: 2,
   window: "PT15M",
-  operations: ["Microsoft.Storage/storageAccounts/listAccountSas/action", "Microsoft.Storage/storageAccounts/listServiceSas/action"],
-  sampleResourceId: armId("rg-data", "microsoft.storage/storageaccounts/stcontosodata"),
+  operations: ACCOUNT_SAS_OPERATIONS,
+  sampleResourceId: DATA_ACCOUNT,
   nearMissOperation: "Microsoft.Storage/storageAccounts/write",
   callersDescription: "Identities that legitimately mint SAS tokens through ARM (AzureActivity.Caller).",
+  serviceAppIds: {
+    default: Object.values(MICROSOFT_SERVICE_APP_IDS),
+    description:
+      "Application (client) ids of services whose own SAS requests are expected (CallerAppId, the token's appid claim): by default the " +
+      "Microsoft service principals Microsoft lists as acting in customer tenants (Storage Resource Provider, Azure Machine Learning ...). " +
+      "An empty list lets the rule deploy as a free activity-log alert.",
+  },
+  extraFires: [
+    {
+      name: "SAS minted by an application's own identity that is not a Microsoft service",
+      rows: { AzureActivity: [activityRow(4, ACCOUNT_SAS_OPERATIONS[0], DATA_ACCOUNT, { Caller: "2d8e4a6c-1b3f-4c5d-9e7a-8b0c2d4e6f1a", Claims_d: { appid: "4a6c8e0b-2d4f-4a6c-8e0b-2d4f6a8c0e2b", appidacr: "1" } })] },
+    },
+  ],
+  extraQuiet: [
+    {
+      name: "Storage Resource Provider (a Microsoft service) lists a service SAS as itself",
+      rows: { AzureActivity: [activityRow(4, ACCOUNT_SAS_OPERATIONS[1], DATA_ACCOUNT, { Caller: "7e9a1c3e-5b7d-4f9a-8c1e-3a5c7e9b1d3f", CallerIpAddress: "", Claims_d: { appid: MICROSOFT_SERVICE_APP_IDS["Storage Resource Provider"], appidacr: "2" } })] },
+    },
+  ],
+  revisions: [
+    {
+      change:
+        "Excludes SAS requests whose token app id (Claims_d.appid) is in serviceAppIds (default: the Microsoft service principals Microsoft " +
+        "lists as acting in customer tenants); with that list set it deploys as a log search alert every 15 minutes instead of an activity-log alert.",
+      why:
+        "Microsoft services that list SAS or keys with their own identity on a schedule alerted on every run; the Activity Log names such a " +
+        "caller only by its tenant-specific object id, so the app id claim is the stable key. Which services do so in a given tenant is not " +
+        "documented: the list holds every Microsoft service principal Microsoft documents, none of which an attacker can sign in as.",
+      source: MICROSOFT_SERVICE_APP_IDS_SOURCE,
+    },
+  ],
 });
 
 const SHARE_FILE = "finance/reports/payroll-2025-05.xlsx";
@@ -74,6 +113,40 @@ function sasRow(minutes: number, over: Record<string, unknown> = {}): SampleRow 
 /** Hourly: the SAS requests ingested since the previous run are judged; the rest of the two days is history. */
 const SAS_RUN = "PT1H";
 const sasSplit = arrivalSplit(SAS_RUN);
+
+/** The columns each service's recent SAS requests are summarised into, and how mergeLegs combines them. */
+const SAS_COLUMNS: MergedColumn[] = [
+  { name: "FirstSeen", merge: "min" }, { name: "Requests", merge: "sum" }, { name: "BytesOut", merge: "sum" }, { name: "Operations", merge: "set" },
+  { name: "SampleObject", merge: "any" }, { name: "UserAgent", merge: "any" }, { name: "FirstIngested", merge: "min" },
+];
+
+/**
+ * SAS requests judged per service table (blob, file) without a union (log search alert rules refuse
+ * one: patterns/merge.ts): each table's requests ingested since the previous run are summarised and
+ * merged, and an account and address seen in either table's history is known.
+ */
+function sasNewIpQuery(p: ParameterValues): string {
+  const tables = [["blob", "StorageBlobLogs"], ["file", "StorageFileLogs"]] as const;
+  return [
+    ...tables.flatMap(([name, table]) => [
+      `let ${name} = ${table}`,
+      sasSplit.mark,
+      `| where AuthenticationType =~ "SAS"`,
+      CALLER_IP + ";",
+      `let ${name}Known = ${name}`,
+      sasSplit.history,
+      "| distinct AccountName, CallerIp;",
+      `let ${name}Recent = ${name}`,
+      sasSplit.recent,
+      SUCCEEDED + kql.excludeIn("CallerIp", p.allowedIpAddresses as string[]),
+      `| summarize FirstSeen = min(TimeGenerated), Requests = count(), BytesOut = sum(ResponseBodySize), Operations = make_set(OperationName, 10),`,
+      `    SampleObject = take_any(ObjectKey), UserAgent = take_any(UserAgentHeader), ${FIRST_ARRIVAL.aggregate} by AccountName, CallerIp, Service = Type, _ResourceId;`,
+    ]),
+    mergeLegs(tables.map(([name]) => `${name}Recent`), ["AccountName", "CallerIp", "Service", "_ResourceId"], SAS_COLUMNS),
+    ...tables.map(([name]) => `| join kind=leftanti ${name}Known on AccountName, CallerIp`),
+    `| project ${FIRST_ARRIVAL.output("FirstSeen")}, AccountName, CallerIp, Service, Requests, BytesOut, Operations = strcat_array(Operations, ", "), SampleObject, UserAgent, _ResourceId`,
+  ].join("\n");
+}
 
 const sasNewIp: Detection = {
   key: "azt701-2-sas-new-ip",
@@ -115,29 +188,29 @@ const sasNewIp: Detection = {
   signal: {
     kind: "query",
     query: (p) =>
-      [
-        // ingestion_time() in the context of each table, before the union.
-        `let sasRequests = union (StorageBlobLogs ${sasSplit.mark}), (StorageFileLogs ${sasSplit.mark})`,
-        `| where AuthenticationType =~ "SAS"`,
-        CALLER_IP + ";",
-        "let known = sasRequests",
-        sasSplit.history,
-        "| distinct AccountName, CallerIp;",
-        "sasRequests",
-        sasSplit.recent,
-        SUCCEEDED,
-      ].join("\n") +
-      kql.excludeIn("CallerIp", p.allowedIpAddresses as string[]) +
-      "\n" +
-      [
-        "| summarize FirstSeen = min(TimeGenerated), Requests = count(), BytesOut = sum(ResponseBodySize),",
-        "    Operations = strcat_array(make_set(OperationName, 10), \", \"), SampleObject = take_any(ObjectKey), UserAgent = take_any(UserAgentHeader)",
-        "    by AccountName, CallerIp, Service = Type, _ResourceId",
-        "| join kind=leftanti known on AccountName, CallerIp",
-        "| project TimeGenerated = FirstSeen, AccountName, CallerIp, Service, Requests, BytesOut, Operations, SampleObject, UserAgent, _ResourceId",
-      ].join("\n"),
+      sasNewIpQuery(p),
     trigger: { operator: "GreaterThan", threshold: 0, timeAggregation: "Count", dimensions: ["AccountName", "CallerIp"] },
   },
+  offByDefault: {
+    reason:
+      "A SAS is made to be handed out: partners, browsers, mobile clients and services (CDNs, data pipelines) use it from addresses that " +
+      "change daily, so an account serving SAS to anyone but a few fixed servers alerts on routine use. Without a list of its consumers " +
+      "(allowedIpAddresses) the noise is inherent.",
+    expectedVolume:
+      "One alert per storage account and client address not seen with a SAS in the previous two days: for an account whose SAS is used " +
+      "by a few fixed servers, a handful a week; for one serving SAS links to users or partners on dynamic addresses, tens a day. Enable " +
+      "it for the accounts whose SAS consumers you can list (allowedIpAddresses) and watch the first week.",
+  },
+  revisions: [
+    {
+      change: "Ships off by default; enable it with overrides.azt701-2-sas-new-ip.enabled: true.",
+      why:
+        "Routine SAS use from changing addresses alerted (issue 14: too noisy as a default). azt701-2-account-sas-listed still sees SAS " +
+        "minted through the control plane.",
+      source: "MicrosoftDocs/azure-docs:articles/storage/common/storage-sas-overview.md (Best practices when using SAS: a SAS provided " +
+        "to client applications; if leaked, it can be used by anyone who obtains it)",
+    },
+  ],
   requires: [
     {
       source: "diagnostics",
@@ -154,7 +227,7 @@ const sasNewIp: Detection = {
       tables: ["StorageFileLogs"],
     },
   ],
-  entities: { ip: "CallerIp", resource: "AccountName" },
+  entities: { ip: "CallerIp", resource: "AccountName", subscription: "_ResourceId" },
   samples: {
     source:
       "log-values.md 5 (AuthenticationType SAS, CallerIpAddress with port, StatusCode string, ObjectKey form); StatusText SASSuccess/SASAuthorizationError " +

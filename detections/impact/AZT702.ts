@@ -1,7 +1,7 @@
 // AZT702.1 File Share Mounting: an attacker with a storage account key mounts an Azure Files share
 // over SMB from their own machine and copies (or encrypts) its content.
 import * as kql from "../kql";
-import { arrivalSplit } from "../patterns/arrival";
+import { FIRST_ARRIVAL, arrivalSplit } from "../patterns/arrival";
 import type { Detection, SampleRow, TechniqueModule } from "../model";
 import { minutesAgo } from "../model";
 import { ingestionSchedule } from "../patterns/arrival";
@@ -84,9 +84,9 @@ const smbMountNewIp: Detection = {
       "\n" +
       [
         "| summarize FirstSeen = min(TimeGenerated), Sessions = count(), Shares = strcat_array(make_set(ObjectKey, 10), \", \"),",
-        "    AuthenticationHash = take_any(AuthenticationHash) by AccountName, CallerIp, _ResourceId",
+        `    AuthenticationHash = take_any(AuthenticationHash), ${FIRST_ARRIVAL.aggregate} by AccountName, CallerIp, _ResourceId`,
         "| join kind=leftanti known on AccountName, CallerIp",
-        "| project TimeGenerated = FirstSeen, AccountName, CallerIp, Shares, Sessions, AuthenticationHash, _ResourceId",
+        `| project ${FIRST_ARRIVAL.output("FirstSeen")}, AccountName, CallerIp, Shares, Sessions, AuthenticationHash, _ResourceId`,
       ].join("\n"),
     trigger: { operator: "GreaterThan", threshold: 0, timeAggregation: "Count", dimensions: ["AccountName", "CallerIp"] },
   },
@@ -99,7 +99,7 @@ const smbMountNewIp: Detection = {
       tables: ["StorageFileLogs"],
     },
   ],
-  entities: { ip: "CallerIp", resource: "AccountName" },
+  entities: { ip: "CallerIp", resource: "AccountName", subscription: "_ResourceId" },
   samples: {
     source:
       "log-values.md 5 (SMB operation names SessionSetup/TreeConnect from the Storage logged-operations list; AuthenticationType AccountKey [S51]; " +

@@ -3,10 +3,11 @@
 import * as kql from "../kql";
 import type { Detection, Parameter, SampleRow, TechniqueModule } from "../model";
 import { minutesAgo } from "../model";
-import { ingestedSinceLastRun, ingestionSchedule, NEW_EVIDENCE } from "../patterns/arrival";
+import { ARRIVAL_PROJECTION, ingestedSinceLastRun, ingestionSchedule, NEW_EVIDENCE, arrivalOutput, previousRun } from "../patterns/arrival";
 import { activityRule, requestBodyMatch } from "./activityRule";
 import { activityRow, activityStartRow, armId, ATTACKER_UPN, keyVaultRow, storageRow } from "./sampleRows";
 import { CALLER_IP, REQUESTER, SUCCEEDED } from "./storageKql";
+import { KEY_VAULT_IDENTITY } from "../credential-access/shared";
 
 const ATRM = "https://microsoft.github.io/Azure-Threat-Research-Matrix/Impact/AZT704";
 
@@ -61,12 +62,12 @@ const keyVaultRecover: Detection = {
         `| where OperationName in~ ${kql.strList(KV_RECOVER)}`,
         // ResultType is Success even on 403/404 (log-values.md 4.1).
         `| where ResultSignature =~ "OK" or httpStatusCode_d == 200`,
-        // Short and long claim forms both occur; the short ones are not in every workspace schema.
-        "| extend Caller = coalesce(tostring(column_ifexists(\"identity_claim_upn_s\", \"\")), identity_claim_http_schemas_xmlsoap_org_ws_2005_05_identity_claims_upn_s,",
-        "    tostring(column_ifexists(\"identity_claim_oid_g\", \"\")), tostring(identity_claim_http_schemas_microsoft_com_identity_claims_objectidentifier_g), tostring(identity_claim_appid_g))",
+        // Short and long claim forms both occur, and neither is in every workspace's schema: all through column_ifexists.
+        KEY_VAULT_IDENTITY,
+        "| extend Caller = Identity",
       ].join("\n") +
       kql.excludeIn("Caller", p.allowedCallers as string[]) +
-      "\n| project TimeGenerated, Caller, CallerIPAddress, OperationName, Resource, requestUri_s, id_s, clientInfo_s, ResultSignature, httpStatusCode_d, _ResourceId",
+      `\n| project ${ARRIVAL_PROJECTION}, Caller, CallerIPAddress, OperationName, Resource, requestUri_s, id_s, clientInfo_s, ResultSignature, httpStatusCode_d, _ResourceId`,
     trigger: { operator: "GreaterThan", threshold: 0, timeAggregation: "Count", dimensions: ["Caller", "CallerIPAddress", "Resource"] },
   },
   requires: [
@@ -203,13 +204,14 @@ const blobUndelete: Detection = {
         SUCCEEDED,
         CALLER_IP,
         REQUESTER,
+        NEW_EVIDENCE.extend,
       ].join("\n") +
       kql.excludeIn("Requester", p.allowedRequesters as string[]) +
       "\n" +
       [
         "| summarize FirstSeen = min(TimeGenerated), Restores = count(), Objects = strcat_array(make_set(ObjectKey, 20), \", \"),",
-        "    Operations = strcat_array(make_set(OperationName, 5), \", \") by AccountName, Requester, AuthenticationType, CallerIp, _ResourceId",
-        "| project TimeGenerated = FirstSeen, AccountName, Requester, AuthenticationType, CallerIp, Restores, Operations, Objects, _ResourceId",
+        `    Operations = strcat_array(make_set(OperationName, 5), ", "), ${NEW_EVIDENCE.aggregate} by AccountName, Requester, AuthenticationType, CallerIp, _ResourceId`,
+        `| project ${NEW_EVIDENCE.output("FirstSeen")}, AccountName, Requester, AuthenticationType, CallerIp, Restores, Operations, Objects, _ResourceId`,
       ].join("\n"),
     trigger: { operator: "GreaterThan", threshold: 0, timeAggregation: "Count", dimensions: ["AccountName", "Requester", "CallerIp"] },
   },
@@ -222,7 +224,7 @@ const blobUndelete: Detection = {
       tables: ["StorageBlobLogs"],
     },
   ],
-  entities: { account: "Requester", ip: "CallerIp", resource: "AccountName" },
+  entities: { account: "Requester", ip: "CallerIp", resource: "AccountName", subscription: "_ResourceId" },
   samples: {
     source: "log-values.md 5 (UndeleteBlob in the logged-operations list, OAuth requester columns, CallerIpAddress with port); RestoreContainer name (unverified)",
     fires: [
@@ -367,10 +369,10 @@ const softDeleteConfig: Detection = {
         // The completion is the newly ingested event: a Start row landing after it does not alert the write again.
         `    SucceededIngested = maxif(Ingested, ActivityStatusValue in~ ("Success", "Succeeded")) by CorrelationId, Caller, _ResourceId, SubscriptionId`,
         "| where Succeeded > 0",
-        `| where SucceededIngested > ago(${kql.timespan(SOFT_DELETE_FREQUENCY)})`,
+        `| where SucceededIngested > ${previousRun(SOFT_DELETE_FREQUENCY)}`,
         `| extend SoftDeleteState = extract(@'"softDeleteFeatureState"\\s*:\\s*"(\\w+)"', 1, RequestBody), EnhancedSecurityState = extract(@'"enhancedSecurityState"\\s*:\\s*"(\\w+)"', 1, RequestBody)`,
         `| where SoftDeleteState !in~ ("Enabled", "AlwaysON") or EnhancedSecurityState =~ "Disabled"`,
-        "| project TimeGenerated, Caller, CallerIpAddress, _ResourceId, SoftDeleteState, EnhancedSecurityState, SubscriptionId, CorrelationId",
+        `| project ${arrivalOutput("SucceededIngested", "TimeGenerated")}, Caller, CallerIpAddress, _ResourceId, SoftDeleteState, EnhancedSecurityState, SubscriptionId, CorrelationId`,
       ].join("\n"),
     trigger: { operator: "GreaterThan", threshold: 0, timeAggregation: "Count", dimensions: ["Caller", "_ResourceId"] },
   },

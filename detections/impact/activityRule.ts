@@ -4,7 +4,8 @@
 import * as kql from "../kql";
 import { isoDurationMs } from "../kql";
 import type { Detection, SampleCase } from "../model";
-import { ingestedSinceLastRun, ingestionSchedule } from "../patterns/arrival";
+import { ARRIVAL_PROJECTION, arrivalWindow, ingestedSinceLastRun, ingestionSchedule } from "../patterns/arrival";
+import { MICROSOFT_SERVICE_APP_IDS_SOURCE } from "../microsoft-services";
 import { activityRow, ATTACKER_UPN } from "./sampleRows";
 
 /** The model's descriptive fields, as a detection has them. */
@@ -20,8 +21,14 @@ export interface ActivityRuleSpec extends Described {
   /** An operation on the same resource that must not fire. */
   nearMissOperation: string;
   callersDescription: string;
+  /**
+   * Services whose own calls are routine, by the app id of their token (CallerAppId): the parameter
+   * serviceAppIds with this default. A non-empty list deploys the rule as a log search alert.
+   */
+  serviceAppIds?: { default: string[]; description: string };
   extraFires?: SampleCase[];
   extraQuiet?: SampleCase[];
+  revisions?: Detection["revisions"];
 }
 
 export function activityRule(s: ActivityRuleSpec): Detection {
@@ -38,19 +45,24 @@ export function activityRule(s: ActivityRuleSpec): Detection {
     references: s.references,
     severity: s.severity,
     evaluationFrequency: s.window,
-    windowSize: s.window,
+    windowSize: arrivalWindow(s.window),
     parameters: {
       allowedCallers: { type: "stringList", description: s.callersDescription, default: [], allowlist: "callers" },
+      ...(s.serviceAppIds ? { serviceAppIds: { type: "stringList" as const, ...s.serviceAppIds, allowlist: "appIds" as const } } : {}),
     },
     signal: {
       kind: "activityLog",
       match: { operations: s.operations, outcome: "succeeded" },
-      exclusions: [{ column: "Caller", parameter: "allowedCallers" }],
+      exclusions: [
+        { column: "Caller", parameter: "allowedCallers" },
+        ...(s.serviceAppIds ? [{ column: "CallerAppId" as const, parameter: "serviceAppIds" }] : []),
+      ],
     },
     requires: [{ source: "activityLog", categories: ["Administrative"] }],
     entities: { account: "Caller", ip: "CallerIpAddress", resource: "_ResourceId" },
     samples: {
-      source: "log-values.md 1.1-1.3 (upper-case OperationNameValue, Start/Accept/Success, lower-case _ResourceId), 1.5 (operation is logged)",
+      source: "log-values.md 1.1-1.3 (upper-case OperationNameValue, Start/Accept/Success, lower-case _ResourceId), 1.5 (operation is logged)" +
+        (s.serviceAppIds ? "; 1.4 (Claims_d appid, appidacr); " + MICROSOFT_SERVICE_APP_IDS_SOURCE : ""),
       fires: [
         {
           name: "operation started then succeeded",
@@ -67,6 +79,7 @@ export function activityRule(s: ActivityRuleSpec): Detection {
         ...(s.extraQuiet ?? []),
       ],
     },
+    ...(s.revisions ? { revisions: s.revisions } : {}),
   };
 }
 
@@ -106,7 +119,7 @@ export function requestBodyMatch(
           `| where RequestBody matches regex ${kql.str(pattern)}`,
         ].join("\n") +
         kql.excludeIn("Caller", p.allowedCallers as string[]) +
-        "\n| project TimeGenerated, Caller, CallerIpAddress, OperationNameValue, _ResourceId, SubscriptionId, CorrelationId, RequestBody",
+        `\n| project ${ARRIVAL_PROJECTION}, Caller, CallerIpAddress, OperationNameValue, _ResourceId, SubscriptionId, CorrelationId, RequestBody`,
       trigger: { operator: "GreaterThan", threshold: 0, timeAggregation: "Count", dimensions: ["Caller", "CallerIpAddress", "_ResourceId"] },
     },
     requires: [{ source: "activityLog", categories: ["Administrative"] }],

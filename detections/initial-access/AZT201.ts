@@ -5,7 +5,7 @@ import type { Detection, SampleRow, TechniqueModule } from "../model";
 import { minutesAgo } from "../model";
 import { BASELINE_SCHEDULE, baselineParameters, baselineTrigger, firstSeenQuery, listParameter, numberParameter, type FirstSeenSpec } from "../patterns/baseline";
 import { APP, ARM_RESOURCE_ID, signinRow, spSigninRow } from "./signins";
-import { ingestedSinceLastRun, ingestionSchedule, NEW_EVIDENCE } from "../patterns/arrival";
+import { ARRIVAL_PROJECTION, ingestedSinceLastRun, ingestionSchedule, NEW_EVIDENCE } from "../patterns/arrival";
 
 const ATRM = "https://microsoft.github.io/Azure-Threat-Research-Matrix/InitialAccess/AZT201";
 const SIGNIN_DOC = "https://learn.microsoft.com/entra/identity/monitoring-health/concept-sign-ins";
@@ -127,7 +127,7 @@ const riskySignin: Detection = {
         `| where RiskLevelDuringSignIn in~ ${kql.strList(listParameter(p, "riskLevels"))}`,
       ].join("\n") +
       kql.excludeIn("UserPrincipalName", listParameter(p, "allowedUsers")) +
-      "\n| project TimeGenerated, UserPrincipalName, IPAddress, Location, AppDisplayName, AppId, ResourceDisplayName, RiskLevelDuringSignIn, RiskEventTypes_V2, RiskState, AuthenticationRequirement, ConditionalAccessStatus, UserAgent, CorrelationId",
+      `\n| project ${ARRIVAL_PROJECTION}, UserPrincipalName, IPAddress, Location, AppDisplayName, AppId, ResourceDisplayName, RiskLevelDuringSignIn, RiskEventTypes_V2, RiskState, AuthenticationRequirement, ConditionalAccessStatus, UserAgent, CorrelationId`,
     trigger: { operator: "GreaterThan", threshold: 0, timeAggregation: "Count", dimensions: ["UserPrincipalName", "IPAddress"] },
   },
   requires: [{ source: "entraId", categories: ["SignInLogs"] }],
@@ -270,7 +270,7 @@ const spCredentialFailures: Detection = {
         `| where Failures >= ${kql.num(numberParameter(p, "minFailures"))}`,
         NEW_EVIDENCE.since(SP_FAILURE_FREQUENCY),
         "| join kind=leftanti knownSources on ServicePrincipalId, IPAddress",
-        "| project ServicePrincipalId, ServicePrincipalName, AppId, IPAddress, Failures, FirstSeen, LastSeen, LastIngested, ResultTypes, CredentialKeyIds, Resources",
+        `| project ${NEW_EVIDENCE.output("FirstSeen")}, ServicePrincipalId, ServicePrincipalName, AppId, IPAddress, Failures, FirstSeen, LastSeen, ResultTypes, CredentialKeyIds, Resources`,
       ].join("\n"),
     trigger: { operator: "GreaterThan", threshold: 0, timeAggregation: "Count", dimensions: ["AppId", "IPAddress"] },
   },

@@ -2,7 +2,7 @@
 import * as kql from "../kql";
 import type { Detection, ParameterValues, SampleRow, TechniqueModule } from "../model";
 import { listParameter, numberParameter } from "../patterns/baseline";
-import { NEW_EVIDENCE } from "../patterns/arrival";
+import { NEW_EVIDENCE, previousRun } from "../patterns/arrival";
 import { minutesAgo } from "../model";
 import { APP, BAD_PASSWORD_CODES, HOME_IP, PASSWORD_ACCEPTED_CODES, SAMPLE_DOMAIN, signinRow, SPRAY_IP } from "./signins";
 
@@ -52,7 +52,7 @@ function sprayQuery(p: ParameterValues, requireAccepted: boolean): string {
   ];
   if (requireAccepted) lines.push("| where AcceptedUsers > 0");
   lines.push(NEW_EVIDENCE.since(SPRAY_FREQUENCY));
-  lines.push("| project IPAddress, FailedUsers, Failures, AcceptedUsers, AcceptedUserNames, FirstSeen, LastSeen, LastIngested, TargetedUsers, ResultTypes, Apps, UserAgents, Locations");
+  lines.push(`| project ${NEW_EVIDENCE.output("FirstSeen")}, IPAddress, FailedUsers, Failures, AcceptedUsers, AcceptedUserNames, FirstSeen, LastSeen, TargetedUsers, ResultTypes, Apps, UserAgents, Locations`);
   return lines.join("\n");
 }
 
@@ -167,7 +167,8 @@ const bruteForce: Detection = {
   description:
     "One account had at least minFailures sign-ins with a wrong password (50126, 50056) or a smart-lockout block " +
     "(50053) within an hour, from any number of IPs. PasswordAccepted shows whether the password was then accepted. " +
-    "It alerts when a sign-in of the account reached the workspace since the previous run (a continuing attack alerts again). " +
+    "It alerts when a new wrong password, or the window's first accepted password, reached the workspace since the previous run " +
+    "(a continuing attack alerts again; the user's later successful sign-ins do not). " +
     "Smart lockout slows guessing but a distributed attack can keep going below it.",
   falsePositives: ["A device or app looping with an old password after a password change (its IPAddresses and UserAgents stay constant).", "Service accounts with stale credentials in scripts (allowlist the UPN while fixing it)."],
   triage: [
@@ -190,12 +191,15 @@ const bruteForce: Detection = {
         outcomeRows("UserPrincipalName", listParameter(p, "allowedUsers")),
         "| summarize Failures = countif(BadPassword), Accepted = countif(PasswordAccepted), FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated),",
         "    IPAddresses = make_set_if(IPAddress, BadPassword, 20), ResultTypes = make_set(ResultType, 10), Apps = make_set(AppDisplayName, 10), UserAgents = make_set(UserAgent, 5),",
-        `    ${NEW_EVIDENCE.aggregate}`,
+        // New evidence is a new wrong password, or the window's first accepted password: later successful sign-ins
+        // of the account (the user at work after the alert) are not.
+        "    LastFailureIngested = maxif(Ingested, BadPassword), FirstAcceptedIngested = minif(Ingested, PasswordAccepted)",
         "    by UserPrincipalName",
         `| where Failures >= ${kql.num(numberParameter(p, "minFailures"))}`,
-        NEW_EVIDENCE.since(BRUTE_FORCE_FREQUENCY),
+        `| where LastFailureIngested > ${previousRun(BRUTE_FORCE_FREQUENCY)} or FirstAcceptedIngested > ${previousRun(BRUTE_FORCE_FREQUENCY)}`,
+        "| extend LastIngested = max_of(LastFailureIngested, FirstAcceptedIngested)",
         "| extend SampleIPAddress = tostring(IPAddresses[0])",
-        "| project UserPrincipalName, Failures, Accepted, FirstSeen, LastSeen, LastIngested, SampleIPAddress, IPAddresses, ResultTypes, Apps, UserAgents",
+        `| project ${NEW_EVIDENCE.output("FirstSeen")}, UserPrincipalName, Failures, Accepted, FirstSeen, LastSeen, SampleIPAddress, IPAddresses, ResultTypes, Apps, UserAgents`,
       ].join("\n"),
     trigger: { operator: "GreaterThan", threshold: 0, timeAggregation: "Count", dimensions: ["UserPrincipalName"] },
   },
@@ -210,15 +214,32 @@ const bruteForce: Detection = {
         rows: { SigninLogs: [...Array.from({ length: 19 }, (_, i) => failed(20 + i, user(1))), failed(25, user(1), { _TimeReceived: minutesAgo(5) })] },
       },
       { name: "guessing spread over several IPs, ending in smart lockout", rows: { SigninLogs: Array.from({ length: 22 }, (_, i) => failed(10 + i, user(1), { IPAddress: `203.0.113.${i % 5}`, ResultType: i < 12 ? "50126" : "50053" })) } },
+      {
+        name: "failures alerted by an earlier run, then the first accepted password lands now",
+        rows: { SigninLogs: [...Array.from({ length: 20 }, (_, i) => failed(21 + i, user(1))), accepted(6, user(1))] },
+      },
     ],
     quiet: [
       { name: "19 wrong passwords (one below minFailures)", rows: { SigninLogs: Array.from({ length: 19 }, (_, i) => failed(10 + i, user(1))) } },
-      { name: "already alerted: 20 wrong passwords 16-35 minutes ago, all ingested before the previous run", rows: { SigninLogs: Array.from({ length: 20 }, (_, i) => failed(16 + i, user(1))) } },
+      { name: "already alerted: 20 wrong passwords 18-37 minutes ago, all ingested before the previous run and its 2-minute overlap", rows: { SigninLogs: Array.from({ length: 20 }, (_, i) => failed(18 + i, user(1))) } },
       { name: "20 failures spread over 20 accounts (a spray, not brute force)", rows: { SigninLogs: spray(20) } },
       { name: "allowlisted service account", parameters: { allowedUsers: [user(1)] }, rows: { SigninLogs: Array.from({ length: 25 }, (_, i) => failed(10 + i, user(1))) } },
       { name: "failures older than the 1-hour window", rows: { SigninLogs: Array.from({ length: 25 }, (_, i) => failed(70 + i, user(1))) } },
+      {
+        name: "already alerted: 20 failures and the first success 18-40 minutes ago; the user keeps signing in (the re-alert this replaced)",
+        rows: { SigninLogs: [...Array.from({ length: 20 }, (_, i) => failed(21 + i, user(1))), accepted(18, user(1)), accepted(12, user(1), "0", { IPAddress: HOME_IP }), accepted(4, user(1), "0", { IPAddress: HOME_IP })] },
+      },
     ],
   },
+  revisions: [
+    {
+      change: "New evidence is a new wrong password or the window's first accepted password, not the newest sign-in of any outcome.",
+      why:
+        "After an alert, each successful sign-in of the account in the following hour was new evidence and re-alerted (issue 14). The first " +
+        "accepted password after the failures still alerts: it is the moment a guess may have worked.",
+      source: "MicrosoftDocs/entra-docs:docs/identity-platform/reference-error-codes.md (50126 invalid username or password; 0 success); log-values.md 3.2",
+    },
+  ],
 };
 
 export const technique: TechniqueModule = { detections: [passwordSpray, passwordSprayAccepted, bruteForce] };

@@ -36,7 +36,8 @@
 //   signal: { kind: "query", query: (p) => baselineQuery(spec, p), trigger: baselineTrigger(["Principal", "AppId"]) }
 import * as kql from "../kql";
 import type { Detection, GlobalAllowlist, Parameter, ParameterValues, Trigger } from "../model";
-import { NEW_EVIDENCE } from "./arrival";
+import { NEW_EVIDENCE, arrivalOutput, arrivalWindow, previousRun } from "./arrival";
+import { mergeLegs, type Merge, type MergedColumn } from "./merge";
 
 /** The boolean column (inside the query) that is true for rows of the last 24 hours. */
 export const IN_RECENT = "InRecent";
@@ -47,7 +48,7 @@ export const BASELINE_FREQUENCY = "PT1H";
 /** Schedule for both builders: hourly, over the two days the comparison needs. */
 export const BASELINE_SCHEDULE = {
   evaluationFrequency: BASELINE_FREQUENCY,
-  windowSize: BASELINE_FREQUENCY,
+  windowSize: arrivalWindow(BASELINE_FREQUENCY),
   overrideQueryTimeRange: "P2D",
   scheduleLock: {
     fields: ["evaluationFrequency", "windowSize", "overrideQueryTimeRange"],
@@ -114,18 +115,17 @@ export function baselineQuery(spec: BaselineSpec, p: ParameterValues): string {
   q += `\n| where RisePercent >= ${kql.num(numberParameter(p, "risePercent"))}`;
   q += `\n${NEW_EVIDENCE.since(BASELINE_FREQUENCY)}`;
   for (const c of spec.after ?? []) q += `\n| extend ${columnText(c)}`;
-  const out = [...spec.groupBy, "RecentCount", "BaselineCount", "RisePercent", "FirstSeen", "LastSeen", "LastIngested",
+  const out = [NEW_EVIDENCE.output("FirstSeen"), ...spec.groupBy, "RecentCount", "BaselineCount", "RisePercent", "FirstSeen", "LastSeen",
     ...(spec.details ?? []).map((c) => c.name), ...(spec.after ?? []).map((c) => c.name)];
   return q + `\n| project ${out.join(", ")}`;
 }
 
 export interface FirstSeenSpec {
-  source: string;
   /**
-   * The source already has an `Ingested` column (ingestion_time() taken inside each leg of a union,
-   * before a `project`, which drops the row's ingestion time).
+   * A table, or several tables whose rows count together (a user's interactive and non-interactive
+   * sign-ins): each is summarised on its own and the results merged without `union` (patterns/merge.ts).
    */
-  sourceIngested?: boolean;
+  source: string | string[];
   /** Predicates for both days (what counts as the entity having been seen with a value). */
   filters: string[];
   extend?: Column[];
@@ -156,28 +156,51 @@ export interface FirstSeenSpec {
 export function firstSeenQuery(spec: FirstSeenSpec, p: ParameterValues): string {
   const entity = spec.entity.map(kql.identifier);
   const value = kql.identifier(spec.value);
-  const keys = [...entity, value].join(", ");
-  const details = (spec.details ?? []).map(columnText);
-  const source = spec.sourceIngested ? spec.source : `${spec.source}\n| extend Ingested = ingestion_time()`;
-  let q = `let rows = ${prelude({ ...spec, source, exclusions: [] }, p).replace(/\n/g, "\n    ")};`;
-  q += `\nlet pairs = rows\n    | summarize PairFirstSeen = min(TimeGenerated) by ${keys};`;
-  q += `\nlet entities = pairs\n    | summarize EntityFirstSeen = min(PairFirstSeen), EntityValues = make_set(${value}, 20) by ${entity.join(", ")};`;
-  q += `\nrows\n| where TimeGenerated >= ago(1d)`;
-  for (const f of spec.recentFilters ?? []) q += `\n| where ${f}`;
-  q += `\n| summarize Count = count(), FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated), FirstIngested = min(Ingested), LastIngested = max(Ingested)` +
-    `${details.length ? ",\n    " + details.join(",\n    ") : ""}\n    by ${keys}`;
+  const keys = [...entity, value];
+  const sources = Array.isArray(spec.source) ? spec.source : [spec.source];
+  const legs = sources.length === 1 ? [""] : sources.map((_, i) => String(i));
+  const recentColumns: Column[] = [
+    { name: "Count", expr: "count()" }, { name: "FirstSeen", expr: "min(TimeGenerated)" }, { name: "LastSeen", expr: "max(TimeGenerated)" },
+    { name: "FirstIngested", expr: "min(Ingested)" }, { name: "LastIngested", expr: "max(Ingested)" }, ...(spec.details ?? []),
+  ];
+  let q = "";
+  legs.forEach((leg, i) => {
+    q += `let rows${leg} = ${prelude({ ...spec, source: `${sources[i]}\n| extend Ingested = ingestion_time()`, exclusions: [] }, p).replace(/\n/g, "\n    ")};\n`;
+    q += `let pairs${leg} = rows${leg}\n    | summarize PairFirstSeen = min(TimeGenerated) by ${keys.join(", ")};\n`;
+    q += `let recent${leg} = rows${leg}\n    | where TimeGenerated >= ago(1d)`;
+    for (const f of spec.recentFilters ?? []) q += `\n    | where ${f}`;
+    q += `\n    | summarize ${recentColumns.map(columnText).join(",\n        ")}\n        by ${keys.join(", ")};\n`;
+  });
+  if (legs.length > 1) {
+    const merged = (name: string, columns: MergedColumn[]) =>
+      `let ${name} = ${mergeLegs(legs.map((l) => name + l), keys, columns).replace(/\n/g, "\n    ")};\n`;
+    q += merged("pairs", [{ name: "PairFirstSeen", merge: "min" }]);
+    q += merged("recent", recentColumns.map((c) => ({ name: c.name, merge: mergeOf(c) })));
+  }
+  q += `let entities = pairs\n    | summarize EntityFirstSeen = min(PairFirstSeen), EntityValues = make_set(${value}, 20) by ${entity.join(", ")};`;
+  q += `\nrecent`;
   // The value's first alerting row landed since the previous run: alert now, and never again for it.
-  q += `\n| where FirstIngested > ago(${kql.timespan(BASELINE_FREQUENCY)})`;
-  q += `\n| join kind=inner pairs on ${keys}`;
+  q += `\n| where FirstIngested > ${previousRun(BASELINE_FREQUENCY)}`;
+  q += `\n| join kind=inner pairs on ${keys.join(", ")}`;
   q += `\n| where PairFirstSeen >= ago(1d)`;
   q += `\n| join kind=inner entities on ${entity.join(", ")}`;
   q += `\n| where EntityFirstSeen < PairFirstSeen`;
   // After the comparison, so an allowlisted value (a country, an office IP) still counts as history.
   for (const ex of spec.exclusions ?? []) q += kql.excludeIn(ex.column, listParameter(p, ex.parameter));
   for (const c of spec.after ?? []) q += `\n| extend ${columnText(c)}`;
-  const out = [...entity, value, "Count", "FirstSeen", "LastSeen", "LastIngested", "PairFirstSeen", ...(spec.details ?? []).map((c) => c.name),
+  // TimeGenerated: when the row that made the value new (its first alerting row) landed.
+  const out = [arrivalOutput("FirstIngested", "FirstSeen"), ...keys, "Count", "FirstSeen", "LastSeen", "LastIngested", "PairFirstSeen", ...(spec.details ?? []).map((c) => c.name),
     "EntityValues", ...(spec.after ?? []).map((c) => c.name)];
   return q + `\n| project ${out.join(", ")}`;
+}
+
+/** How a summarised column merges across tables, from its aggregate (a detail column of a first-seen spec). */
+function mergeOf(c: Column): Merge {
+  const fn = /^(\w+)\(/.exec(c.expr)?.[1];
+  const merges: Record<string, Merge> = { count: "sum", min: "min", max: "max", make_set: "set", take_any: "any" };
+  const m = fn ? merges[fn] : undefined;
+  if (!m) throw new Error(`column ${c.name} = ${c.expr}: only ${Object.keys(merges).join(", ")} can be merged across tables`);
+  return m;
 }
 
 /** Source, filters, computed columns and allowlist exclusions shared by both builders. */

@@ -27,7 +27,7 @@
 //   (the query uses ago()): the gate is written for a 15-minute frequency.
 import * as kql from "../kql";
 import type { Parameter, ParameterValues, Requirement, ScheduleField, Trigger } from "../model";
-import { INGESTION_LAG, type IngestionSource, NEW_EVIDENCE, ingestionSchedule } from "./arrival";
+import { INGESTION_LAG, type IngestionSource, NEW_EVIDENCE, ingestionSchedule, previousRun } from "./arrival";
 
 /** The largest maxDelay a correlation's query range (correlationSchedule) holds. */
 export const MAX_DELAY_LIMIT_MINUTES = 60;
@@ -63,17 +63,19 @@ export function correlationSchedule(...sources: [IngestionSource, ...IngestionSo
 }
 
 /**
- * The arrival gate of a two-sided correlation, in four pieces: `side(name)` is the aggregate of
+ * The arrival gate of a two-sided correlation, in five pieces: `side(name)` is the aggregate of
  * each side's summarize (after NEW_EVIDENCE.extend; `minif` variants for sides that count only from
  * a given row on), `pair(a, b)` the extend after the join and its time condition, `aggregate` the
- * aggregate of the final summarize, `since` the line after it.
+ * aggregate of the final summarize, `since` the line after it, `output(eventTime)` the first columns
+ * of the final project (TimeGenerated = when the first complete pair landed, EventTime = `eventTime`).
  */
 export const PAIR_ARRIVAL = {
   side: (name: string, condition?: string) => (condition ? `${name} = minif(Ingested, ${condition})` : `${name} = min(Ingested)`),
   pair: (a: string, b: string) => `| extend PairIngested = max_of(${a}, ${b})`,
   /** When the row that completed the result's first pair landed. */
   aggregate: "LastIngested = min(PairIngested)",
-  since: `| where LastIngested > ago(${kql.timespan(CORRELATION_FREQUENCY)})`,
+  since: `| where LastIngested > ${previousRun(CORRELATION_FREQUENCY)}`,
+  output: NEW_EVIDENCE.output,
 } as const;
 
 /** PowerShell script-block logging collected by the Azure Monitor Agent into the Event table. */
@@ -200,6 +202,6 @@ export function scriptBlockCorrelationQuery(spec: ScriptBlockCorrelation, p: Par
     "| summarize FirstScriptBlock = min(BlockTime), ScriptBlocks = dcount(ScriptBlockId), ScriptPaths = make_set(ScriptPath, 10), ScriptExcerpt = take_any(Excerpt), Computer = take_any(Computer),",
     `    ${PAIR_ARRIVAL.aggregate} by ActionTime, CorrelationId, Caller, CallerIpAddress, OperationNameValue, Statuses = tostring(Statuses), _ResourceId, SubscriptionId`,
     PAIR_ARRIVAL.since,
-    `| project ${CORRELATION_COLUMNS.join(", ")}, LastIngested`,
+    `| project ${PAIR_ARRIVAL.output("ActionTime")}, ${CORRELATION_COLUMNS.join(", ")}`,
   ].join("\n");
 }

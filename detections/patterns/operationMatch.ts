@@ -3,8 +3,8 @@
 // equivalent KQL over AzureActivity (used when an allowlist or threshold needs a log search
 // alert, and by the analyser and the sample evaluator in either case).
 import * as kql from "../kql";
-import { INGESTION_LAG, ingestedSinceLastRun } from "./arrival";
-import type { ActivityLogSignal, ActivityOperationMatch, ParameterValues, Trigger } from "../model";
+import { ARRIVAL_PROJECTION, FIRST_ARRIVAL, INGESTION_LAG, ingestedSinceLastRun, previousRun } from "./arrival";
+import type { ActivityLogSignal, ActivityOperationMatch, ExclusionColumn, ParameterValues, Trigger } from "../model";
 
 /**
  * ActivityStatusValue spellings per outcome. Diagnostic-settings rows write Start/Accept/Success/
@@ -24,9 +24,9 @@ const ALERT_STATUS: Record<ActivityOperationMatch["outcome"], string> = {
   failed: "Failed",
 };
 
-/** Columns every operation-match alert projects: when, who, from where, what, on what. */
+/** Columns every operation-match alert projects: when (arrival and event), who, from where, what, on what. */
 export const OPERATION_COLUMNS = [
-  "TimeGenerated", "Caller", "CallerIpAddress", "OperationNameValue", "ActivityStatusValue",
+  ARRIVAL_PROJECTION, "Caller", "CallerIpAddress", "OperationNameValue", "ActivityStatusValue",
   "ResourceGroup", "_ResourceId", "SubscriptionId", "CorrelationId",
 ];
 
@@ -47,22 +47,41 @@ export const OPERATION_TRIGGER: Trigger = {
  */
 export const ACTIVITY_LOG_INGESTION_LAG = INGESTION_LAG.activityLog;
 
+/** Exclusion columns the query derives before filtering on them (the others are AzureActivity's own). */
+const DERIVED_COLUMNS: Partial<Record<ExclusionColumn, string>> = { CallerAppId: "tostring(Claims_d.appid)" };
+
 /**
  * KQL over AzureActivity matching the operation(s), with the signal's allowlist exclusions. Rows
- * are those ingested since the previous run (`evaluationFrequency` ago).
+ * are those ingested since the previous run (`evaluationFrequency` + overlap ago); for an attempt,
+ * the operations whose first row was (its TimeGenerated is that row's arrival, FIRST_ARRIVAL).
  */
 export function operationMatchQuery(signal: ActivityLogSignal, p: ParameterValues, evaluationFrequency: string): string {
   const m = signal.match;
+  const attempted = m.outcome === "attempted";
   const lines = [
     "AzureActivity",
-    ingestedSinceLastRun(evaluationFrequency),
+    attempted ? FIRST_ARRIVAL.extend : ingestedSinceLastRun(evaluationFrequency),
     `| where CategoryValue =~ ${kql.str(m.category ?? "Administrative")}`,
     `| where OperationNameValue in~ ${kql.strList(m.operations)}`,
-    `| where ActivityStatusValue in~ ${kql.strList(STATUS_VALUES[m.outcome])}`,
+    // An attempt counts from whichever row of the operation lands first (the Start row, unless a source lacks it).
+    ...(attempted ? [] : [`| where ActivityStatusValue in~ ${kql.strList(STATUS_VALUES[m.outcome])}`]),
   ];
+  const derived = [...new Set((signal.exclusions ?? []).map((ex) => ex.column))].filter((c) => DERIVED_COLUMNS[c]);
+  for (const c of derived) lines.push(`| extend ${c} = ${DERIVED_COLUMNS[c]}`);
   let q = lines.join("\n");
   for (const ex of signal.exclusions ?? []) q += kql.excludeIn(ex.column, listParameter(p, ex.parameter));
-  return q + `\n| project ${OPERATION_COLUMNS.join(", ")}`;
+  if (attempted) {
+    // One result per operation (its rows share the CorrelationId), in the run that ingests its first row.
+    q += "\n" + [
+      `| summarize TimeGenerated = min(TimeGenerated), ${FIRST_ARRIVAL.aggregate}, Statuses = make_set(ActivityStatusValue, 5),`,
+      `    CallerIpAddress = max(CallerIpAddress) by CorrelationId, Caller, OperationNameValue = toupper(OperationNameValue), ResourceGroup, _ResourceId, SubscriptionId${derived.map((c) => `, ${c}`).join("")}`,
+      `| where FirstIngested > ${previousRun(evaluationFrequency)}`,
+      '| extend ActivityStatusValue = strcat_array(Statuses, ",")',
+    ].join("\n");
+  }
+  // After the summarize the operation's first arrival stands in for the row's (FIRST_ARRIVAL.output).
+  const columns = attempted ? [FIRST_ARRIVAL.output("TimeGenerated"), ...OPERATION_COLUMNS.slice(1)] : OPERATION_COLUMNS;
+  return q + `\n| project ${[...columns, ...derived].join(", ")}`;
 }
 
 /** The activity-log alert condition (Microsoft.Insights/activityLogAlerts `condition`). */

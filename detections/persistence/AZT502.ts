@@ -126,8 +126,8 @@ const spCreated: Detection = {
         rows: { AuditLogs: [auditRow(3, "Delete application", "ApplicationManagement", byUser(ATTACKER), [{ type: "Application", displayName: "billing-api" }])] },
       },
       {
-        name: "created outside the window",
-        rows: { AuditLogs: [auditRow(16, "Add application", "ApplicationManagement", byUser(ATTACKER), [{ type: "Application", displayName: "Office365 Sync Helper" }])] },
+        name: "created before the previous run and its 2-minute overlap",
+        rows: { AuditLogs: [auditRow(18, "Add application", "ApplicationManagement", byUser(ATTACKER), [{ type: "Application", displayName: "Office365 Sync Helper" }])] },
       },
     ],
   },

@@ -2,8 +2,12 @@
 // key-authenticated) HTTP request: Logic App Request triggers, Function App HTTP triggers, Automation
 // webhooks, App Service WebJobs.
 import type { Detection, TechniqueModule } from "../model";
+import { minutesAgo } from "../model";
+import { arrivalWindow } from "../patterns/arrival";
+import { AZURE_LOGIC_APPS_APP_ID, AZURE_LOGIC_APPS_APP_ID_SOURCE, MICROSOFT_SERVICE_APP_IDS, MICROSOFT_SERVICE_APP_IDS_SOURCE } from "../microsoft-services";
 import {
-  atrmPage, ATTACKER, activityRow, operationMatchParts, operationQuietCases, requestBodyParts, resourceId, startRow,
+  ACTIVITY_ADMIN, ACTIVITY_ENTITIES, atrmPage, ATTACKER, activityRow, callerAllowlist, operationMatchParts, operationQuietCases,
+  requestBodyParts, resourceId, startRow,
 } from "./shared";
 
 // ---------------------------------------------------------------------------------------------
@@ -81,18 +85,35 @@ const logicAppHttpTrigger: Detection = {
   },
 };
 
+/** Logic Apps Standard: workflows run inside an App Service site, their trigger URL is listed through Microsoft.Web. */
+const LIST_CALLBACK_STANDARD = "Microsoft.Web/sites/hostruntime/webhooks/api/workflows/triggers/listCallbackUrl/action";
+const STANDARD_TRIGGER = resourceId("rg-integration", "microsoft.web", "sites/la-std-intake/hostruntime/webhooks/api/workflows/wf-orders/triggers/manual");
+/** Microsoft Sentinel's automation and Logic Apps list playbook trigger URLs as themselves: their tokens' app ids. */
+const CALLBACK_SERVICE_APP_IDS = [...Object.values(MICROSOFT_SERVICE_APP_IDS), AZURE_LOGIC_APPS_APP_ID];
+const SENTINEL_ROLES_SOURCE =
+  "MicrosoftDocs/azure-docs:articles/role-based-access-control/built-in-roles/security.md@03e5750a (Microsoft Sentinel Automation " +
+  "Contributor and Playbook Operator grant Microsoft.Logic/workflows/triggers/listCallbackUrl/action and " +
+  "Microsoft.Web/sites/hostruntime/webhooks/api/workflows/triggers/listCallbackUrl/action, 'Get Web Apps Hostruntime Workflow Trigger Uri'); " +
+  "MicrosoftDocs/azure-docs:articles/sentinel/roles.md (Automation Contributor: allows Microsoft Sentinel to add playbooks to automation rules, " +
+  "not meant for user accounts)";
+/** An app-only token's claims (log-values.md 1.4: appid, appidacr) for a Microsoft service acting as itself. */
+const serviceCaller = (appId: string) => ({ Caller: "5b1e7c3a-9d2f-4e8b-a6c0-3f1d9e7b5a2c", CallerIpAddress: "", Claims_d: { appid: appId, appidacr: "2" } });
+
 const logicAppCallbackUrl: Detection = {
   key: "azt503-1-logicapp-callback-url",
   technique: "AZT503.1",
   tactic: "Persistence",
   name: "Logic App trigger callback URL retrieved",
   description:
-    "A principal listed the callback URL of a Logic App trigger (Microsoft.Logic/workflows/triggers/listCallbackUrl/action). " +
+    "A principal listed the callback URL of a Logic App trigger: Microsoft.Logic/workflows/triggers/listCallbackUrl/action for " +
+    "Consumption workflows, Microsoft.Web/sites/hostruntime/webhooks/api/workflows/triggers/listCallbackUrl/action for Standard ones. " +
     "The URL carries the SAS signature that lets anyone run the workflow; obtaining it is the step that turns an HTTP-triggered " +
-    "workflow into a reusable backdoor.",
+    "workflow into a reusable backdoor. Listings by Microsoft services acting as themselves (Microsoft Sentinel running a playbook, " +
+    "Logic Apps) are excluded by the app id of their token (serviceAppIds).",
   falsePositives: [
     "The Logic Apps designer lists the URL when its owner opens an HTTP-triggered workflow; integration pipelines list it " +
       "to register webhooks (allowlist them).",
+    "Another Microsoft or third-party service that lists trigger URLs with its own identity (add its app id, CallerAppId in the alert, to serviceAppIds).",
   ],
   triage: [
     "Check whether the caller normally works on this workflow (AzureActivity for the same _ResourceId over the last weeks).",
@@ -102,21 +123,72 @@ const logicAppCallbackUrl: Detection = {
   references: [
     atrmPage("AZT503.1"),
     "https://learn.microsoft.com/rest/api/logic/workflow-triggers/list-callback-url",
+    "https://learn.microsoft.com/azure/sentinel/roles",
   ],
   severity: 3,
   evaluationFrequency: "PT15M",
-  windowSize: "PT15M",
-  ...operationMatchParts([LIST_CALLBACK], "retrieve Logic App trigger URLs"),
+  windowSize: arrivalWindow("PT15M"),
+  parameters: {
+    allowedCallers: callerAllowlist("retrieve Logic App trigger URLs"),
+    serviceAppIds: {
+      type: "stringList",
+      description:
+        "Application (client) ids of services whose own listings are expected (CallerAppId, the token's appid claim): by default the " +
+        "Microsoft service principals Microsoft lists (Azure Security Insights is Microsoft Sentinel) and Azure Logic Apps. An empty " +
+        "list lets the rule deploy as a free activity-log alert.",
+      default: CALLBACK_SERVICE_APP_IDS,
+      allowlist: "appIds",
+    },
+  },
+  signal: {
+    kind: "activityLog",
+    match: { operations: [LIST_CALLBACK, LIST_CALLBACK_STANDARD], outcome: "succeeded" },
+    exclusions: [{ column: "Caller", parameter: "allowedCallers" }, { column: "CallerAppId", parameter: "serviceAppIds" }],
+  },
+  requires: [ACTIVITY_ADMIN],
+  entities: ACTIVITY_ENTITIES,
   samples: {
-    source: "log-values.md 1.1-1.3, 1.5 (listCallbackUrl/action is a POST, logged); ATRM AZT503.1 Logs table",
+    source: "log-values.md 1.1-1.3, 1.4 (Claims_d appid/appidacr), 1.5 (listCallbackUrl/action is a POST, logged); ATRM AZT503.1 Logs table; " +
+      SENTINEL_ROLES_SOURCE + "; " + MICROSOFT_SERVICE_APP_IDS_SOURCE + "; " + AZURE_LOGIC_APPS_APP_ID_SOURCE,
     fires: [
-      { name: "callback URL listed", rows: { AzureActivity: [activityRow(4, LIST_CALLBACK, `${WORKFLOW}/triggers/manual`)] } },
+      { name: "callback URL listed by a user in the portal", rows: { AzureActivity: [activityRow(4, LIST_CALLBACK, `${WORKFLOW}/triggers/manual`, { Claims_d: { appid: "c44b4083-3bb0-49c1-b47d-974e53cbdf3c", appidacr: "2" } })] } },
+      { name: "Logic Apps Standard trigger URL listed (Microsoft.Web hostruntime operation)", rows: { AzureActivity: [activityRow(4, LIST_CALLBACK_STANDARD, STANDARD_TRIGGER)] } },
+      {
+        name: "late row: listed 30 minutes ago, ingested 3 minutes ago",
+        rows: { AzureActivity: [activityRow(30, LIST_CALLBACK, `${WORKFLOW}/triggers/manual`, { _TimeReceived: minutesAgo(3) })] },
+      },
     ],
     quiet: [
       ...operationQuietCases(LIST_CALLBACK, `${WORKFLOW}/triggers/manual`, 15),
       { name: "workflow run, not a URL listing", rows: { AzureActivity: [activityRow(4, "Microsoft.Logic/workflows/triggers/run/action", `${WORKFLOW}/triggers/manual`)] } },
+      {
+        name: "Microsoft Sentinel (Azure Security Insights) lists a playbook's trigger URL to run it",
+        rows: { AzureActivity: [activityRow(4, LIST_CALLBACK, `${WORKFLOW}/triggers/manual`, serviceCaller(MICROSOFT_SERVICE_APP_IDS["Azure Security Insights (Microsoft Sentinel)"]))] },
+      },
+      {
+        name: "Microsoft Sentinel lists a Standard playbook's trigger URL",
+        rows: { AzureActivity: [activityRow(4, LIST_CALLBACK_STANDARD, STANDARD_TRIGGER, serviceCaller(MICROSOFT_SERVICE_APP_IDS["Azure Security Insights (Microsoft Sentinel)"]))] },
+      },
+      { name: "Azure Logic Apps lists a trigger URL as itself", rows: { AzureActivity: [activityRow(4, LIST_CALLBACK, `${WORKFLOW}/triggers/manual`, serviceCaller(AZURE_LOGIC_APPS_APP_ID))] } },
     ],
   },
+  revisions: [
+    {
+      change: "Also matches Microsoft.Web/sites/hostruntime/webhooks/api/workflows/triggers/listCallbackUrl/action (Logic Apps Standard).",
+      why: "Standard workflows run inside an App Service site and their trigger URL is listed through Microsoft.Web; the rule watched only the Consumption operation.",
+      source: SENTINEL_ROLES_SOURCE,
+    },
+    {
+      change:
+        "Excludes listings whose token app id (Claims_d.appid) is in serviceAppIds (default: the Microsoft service principals Microsoft lists, " +
+        "Azure Security Insights among them, and Azure Logic Apps); with that list set it deploys as a log search alert every 15 minutes instead of an activity-log alert.",
+      why:
+        "Microsoft Sentinel runs playbooks through the Azure Security Insights service principal, whose role (Microsoft Sentinel Automation Contributor) " +
+        "exists to list trigger URLs: every automated playbook run alerted. The Activity Log names such a caller only by its tenant-specific object id, " +
+        "so the app id claim is the stable key; activity-log alerts cannot exclude values.",
+      source: [SENTINEL_ROLES_SOURCE, MICROSOFT_SERVICE_APP_IDS_SOURCE, AZURE_LOGIC_APPS_APP_ID_SOURCE].join("; "),
+    },
+  ],
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -220,7 +292,7 @@ const runbookWebhook: Detection = {
   ],
   severity: 2,
   evaluationFrequency: "PT5M",
-  windowSize: "PT5M",
+  windowSize: arrivalWindow("PT5M"),
   ...operationMatchParts([WEBHOOK_WRITE], "create Automation webhooks"),
   samples: {
     source: "log-values.md 1.1-1.3, 1.5 (Automation writes are logged); ATRM AZT503.3 (`Create or Update an Azure Automation webhook`)",
@@ -269,7 +341,7 @@ const webJob: Detection = {
   ],
   severity: 3,
   evaluationFrequency: "PT15M",
-  windowSize: "PT15M",
+  windowSize: arrivalWindow("PT15M"),
   ...operationMatchParts(WEBJOB_OPERATIONS, "create or run WebJobs and install site extensions"),
   samples: {
     source: "log-values.md 1.1-1.3, 1.5 (Microsoft.Web writes/actions are logged); ATRM AZT503.4 (triggered WebJob run REST call); " +

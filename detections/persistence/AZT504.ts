@@ -2,6 +2,7 @@
 // action runbook when it reports an event: code that re-runs by itself.
 import type { Detection, TechniqueModule } from "../model";
 import { atrmPage, activityRow, operationMatchParts, operationQuietCases, resourceId } from "./shared";
+import { arrivalWindow } from "../patterns/arrival";
 
 const WATCHER_WRITES = [
   "Microsoft.Automation/automationAccounts/watchers/write",
@@ -32,7 +33,7 @@ const watcherTask: Detection = {
   references: [atrmPage("AZT504"), AUTOMATION_DOCS],
   severity: 2,
   evaluationFrequency: "PT15M",
-  windowSize: "PT15M",
+  windowSize: arrivalWindow("PT15M"),
   ...operationMatchParts(WATCHER_WRITES, "create watcher tasks"),
   samples: {
     source: "log-values.md 1.1-1.3, 1.5 (Automation writes are logged). ATRM AZT504 says watcher creation is not logged, " +
@@ -69,7 +70,7 @@ const runbookPublished: Detection = {
   references: [atrmPage("AZT504"), "https://learn.microsoft.com/azure/automation/manage-runbooks"],
   severity: 3,
   evaluationFrequency: "PT15M",
-  windowSize: "PT15M",
+  windowSize: arrivalWindow("PT15M"),
   ...operationMatchParts(RUNBOOK_WRITES, "author and publish runbooks"),
   samples: {
     source: "log-values.md 1.1-1.3, 1.5; ATRM AZT504 Logs table (`Publish an Azure Automation runbook draft`, `Create or Update an Azure Automation Runbook`)",

@@ -1,6 +1,7 @@
 // AZT505 Scheduled Jobs: runbooks linked to Automation schedules run by themselves.
 import type { Detection, TechniqueModule } from "../model";
 import { atrmPage, activityRow, operationMatchParts, operationQuietCases, resourceId } from "./shared";
+import { arrivalWindow } from "../patterns/arrival";
 
 /** A schedule asset, and the job schedule that links a runbook to it (both needed to make a runbook recur). */
 const SCHEDULE_WRITES = [
@@ -27,7 +28,7 @@ const runbookSchedule: Detection = {
   references: [atrmPage("AZT505.1"), "https://learn.microsoft.com/azure/automation/shared-resources/schedules"],
   severity: 3,
   evaluationFrequency: "PT15M",
-  windowSize: "PT15M",
+  windowSize: arrivalWindow("PT15M"),
   ...operationMatchParts(SCHEDULE_WRITES, "create Automation schedules"),
   samples: {
     source: "log-values.md 1.1-1.3, 1.5 (`Schedules/write` logged); ATRM AZT505.1 (`Create or Update an Azure Automation schedule asset`)",

@@ -1,6 +1,6 @@
 // AZT506 Network Security Group Modification: opening a path into the network that stays open.
 import * as kql from "../kql";
-import { ingestionSchedule } from "../patterns/arrival";
+import { NEW_EVIDENCE, arrivalOutput, arrivalWindow, ingestionSchedule } from "../patterns/arrival";
 import type { Detection, TechniqueModule } from "../model";
 import { minutesAgo } from "../model";
 import {
@@ -45,7 +45,7 @@ const nsgRuleChange: Detection = {
   references: [atrmPage("AZT506"), NSG_DOCS],
   severity: 3,
   evaluationFrequency: "PT15M",
-  windowSize: "PT15M",
+  windowSize: arrivalWindow("PT15M"),
   ...operationMatchParts([RULE_WRITE, NSG_WRITE], "change network security groups"),
   samples: {
     source: "log-values.md 1.1-1.3, 1.5 (NSG writes logged); ATRM AZT506 (`Create or Update Security Rule`)",
@@ -99,6 +99,8 @@ const managementPortOpen: Detection = {
       const ports = p.managementPorts as string[];
       return [
         startRows([RULE_WRITE, NSG_WRITE], p, FREQUENCY),
+        // The Start row's arrival, before mv-expand ends its table context.
+        NEW_EVIDENCE.extend,
         "| extend Body = parse_json(RequestBody)",
         "// A rule write carries one rule; an NSG write carries its rules inline (shape of the body: unverified beyond the REST docs).",
         `| extend Rules = iff(OperationNameValue endswith "/securityRules/write", pack_array(Body), ${field(field("Body", "properties"), "securityRules")})`,
@@ -114,7 +116,8 @@ const managementPortOpen: Detection = {
         '| extend Lo = toint(split(PortSpec, "-")[0]), Hi = iff(PortSpec contains "-", toint(split(PortSpec, "-")[1]), toint(PortSpec))',
         `| mv-expand Port = ${kql.dynamicList(ports)} to typeof(string)`,
         '| where PortSpec == "*" or toint(Port) between (Lo .. Hi)',
-        "| summarize OpenedPorts = make_set(Port) by TimeGenerated, Caller, CallerIpAddress, OperationNameValue, ResourceGroup, _ResourceId, SubscriptionId, CorrelationId, RuleName, Sources",
+        "| summarize OpenedPorts = make_set(Port) by TimeGenerated, Ingested, Caller, CallerIpAddress, OperationNameValue, ResourceGroup, _ResourceId, SubscriptionId, CorrelationId, RuleName, Sources",
+        `| project ${arrivalOutput("Ingested", "TimeGenerated")}, Caller, CallerIpAddress, OperationNameValue, ResourceGroup, _ResourceId, SubscriptionId, CorrelationId, RuleName, Sources, OpenedPorts`,
       ].join("\n");
     },
     trigger: { operator: "GreaterThan", threshold: 0, timeAggregation: "Count", dimensions: ["Caller", "CallerIpAddress", "_ResourceId", "RuleName"] },

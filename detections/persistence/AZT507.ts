@@ -1,7 +1,7 @@
 // AZT507 External Entity Access: trust handed to someone outside the tenant (Lighthouse, partners,
 // another directory, a federated domain).
 import * as kql from "../kql";
-import { ingestedSinceLastRun, ingestionSchedule, withLateArrival } from "../patterns/arrival";
+import { ARRIVAL_PROJECTION, NEW_EVIDENCE, arrivalWindow, ingestedSinceLastRun, ingestionSchedule, withLateArrival } from "../patterns/arrival";
 import type { Detection, TechniqueModule } from "../model";
 import { minutesAgo } from "../model";
 import {
@@ -41,7 +41,7 @@ const lighthouse: Detection = {
   references: [atrmPage("AZT507.1"), "https://learn.microsoft.com/azure/lighthouse/how-to/onboard-customer"],
   severity: 1,
   evaluationFrequency: "PT5M",
-  windowSize: "PT5M",
+  windowSize: arrivalWindow("PT5M"),
   ...operationMatchParts(LIGHTHOUSE, "onboard Lighthouse service providers"),
   samples: {
     source: "log-values.md 1.1-1.3, 1.5 (`registrationAssignments/Write` logged, rule); ATRM AZT507.1",
@@ -178,7 +178,9 @@ const serviceProviderSignin: Detection = {
       "| where HomeTenantId != ResourceTenantId",
     ].join("\n") +
       kql.excludeIn("HomeTenantId", p.knownPartnerTenantIds as string[]) +
-      "\n| summarize FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated), SignIns = count(), Apps = make_set(AppDisplayName, 10) by UserPrincipalName, HomeTenantId, IPAddress",
+      `\n${NEW_EVIDENCE.extend}` +
+      `\n| summarize FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated), SignIns = count(), Apps = make_set(AppDisplayName, 10), ${NEW_EVIDENCE.aggregate} by UserPrincipalName, HomeTenantId, IPAddress` +
+      `\n| project ${NEW_EVIDENCE.output("FirstSeen")}, UserPrincipalName, HomeTenantId, IPAddress, FirstSeen, LastSeen, SignIns, Apps`,
     trigger: { operator: "GreaterThan", threshold: 0, timeAggregation: "Count", dimensions: ["UserPrincipalName", "HomeTenantId", "IPAddress"] },
   },
   requires: [{ source: "entraId", categories: ["SignInLogs"] }],
@@ -233,7 +235,7 @@ const subscriptionMoved: Detection = {
       '| where CategoryValue in~ ("Security", "Administrative")',
       "| extend Message = tostring(Properties_d.message)",
       '| extend SourceTenant = extract(@"moved from tenant ([0-9a-fA-F-]{36})", 1, Message), DestinationTenant = extract(@"to tenant ([0-9a-fA-F-]{36})", 1, Message)',
-      "| project TimeGenerated, Caller, CallerIpAddress, OperationNameValue, ActivityStatusValue, SubscriptionId, _ResourceId, SourceTenant, DestinationTenant, Message, CorrelationId",
+      `| project ${ARRIVAL_PROJECTION}, Caller, CallerIpAddress, OperationNameValue, ActivityStatusValue, SubscriptionId, _ResourceId, SourceTenant, DestinationTenant, Message, CorrelationId`,
     ].join("\n"),
     trigger: { operator: "GreaterThan", threshold: 0, timeAggregation: "Count", dimensions: ["Caller", "SubscriptionId", "DestinationTenant"] },
   },

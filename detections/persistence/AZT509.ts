@@ -2,6 +2,7 @@
 // the link, without an Azure sign-in.
 import type { Detection, TechniqueModule } from "../model";
 import { atrmPage, ATTACKER, activityRow, operationMatchParts, operationQuietCases, requestBodyParts, resourceId, startRow } from "./shared";
+import { arrivalWindow } from "../patterns/arrival";
 
 /** The REST form spells `createshareablelinks` in lower case (log-values.md 1.2); matching is case-insensitive. */
 const LINK_ACTIONS = [
@@ -30,7 +31,7 @@ const shareableLink: Detection = {
   references: [atrmPage("AZT509"), BASTION_DOCS],
   severity: 2,
   evaluationFrequency: "PT5M",
-  windowSize: "PT5M",
+  windowSize: arrivalWindow("PT5M"),
   ...operationMatchParts(LINK_ACTIONS, "create Bastion shareable links"),
   samples: {
     source: "log-values.md 1.2 (REST `Microsoft.Network/bastionHosts/createshareablelinks/action`, upper case in streamed rows), " +

@@ -3,7 +3,7 @@
 import * as kql from "../kql";
 import type { Detection, ParameterValues, Requirement, Parameter, SampleCase, Trigger } from "../model";
 import { minutesAgo } from "../model";
-import { ingestedSinceLastRun, ingestionSchedule } from "../patterns/arrival";
+import { ARRIVAL_PROJECTION, ingestedSinceLastRun, ingestionSchedule } from "../patterns/arrival";
 
 const ATRM = "https://microsoft.github.io/Azure-Threat-Research-Matrix/Persistence";
 
@@ -82,7 +82,7 @@ export const AUDIT_FREQUENCY = "PT15M";
 export const AUDIT_SCHEDULE = ingestionSchedule(AUDIT_FREQUENCY, AUDIT_FREQUENCY, "entraId");
 
 export const AUDIT_COLUMNS = [
-  "TimeGenerated", "OperationName", "Initiator", "InitiatorIp", "InitiatorAppId", "Target", "TargetType", "TargetId", "CorrelationId",
+  ARRIVAL_PROJECTION, "OperationName", "Initiator", "InitiatorIp", "InitiatorAppId", "Target", "TargetType", "TargetId", "CorrelationId",
 ];
 
 /**
@@ -118,7 +118,7 @@ export const AUDIT_ENTITIES = { account: "Initiator", ip: "InitiatorIp", resourc
 // attempts that later failed, and it never waits for a Success row that lands in the next window.
 
 export const START_COLUMNS = [
-  "TimeGenerated", "Caller", "CallerIpAddress", "OperationNameValue", "ActivityStatusValue",
+  ARRIVAL_PROJECTION, "Caller", "CallerIpAddress", "OperationNameValue", "ActivityStatusValue",
   "ResourceGroup", "_ResourceId", "SubscriptionId", "CorrelationId", "RequestBody",
 ];
 

@@ -2,7 +2,7 @@
 // at root scope ("/"), which controls every subscription and management group of the tenant.
 import * as kql from "../kql";
 import type { Detection, TechniqueModule } from "../model";
-import { ingestedSinceLastRun, ingestionSchedule, withLateArrival } from "../patterns/arrival";
+import { ARRIVAL_PROJECTION, ingestedSinceLastRun, ingestionSchedule, withLateArrival } from "../patterns/arrival";
 import { ATTACKER_IP, ATTACKER_UPN, auditRow, userInitiator } from "../impact/sampleRows";
 
 // log-values.md 2.2: the event is in AuditLogs, not in subscription AzureActivity (it is tenant-level
@@ -70,7 +70,7 @@ const elevateAccess: Detection = {
         "| extend Actor = tostring(InitiatedBy.user.userPrincipalName), ActorIp = tostring(InitiatedBy.user.ipAddress)",
       ].join("\n") +
       kql.excludeIn("Actor", p.allowedAdmins as string[]) +
-      "\n| project TimeGenerated, Actor, ActorIp, OperationName, Category, LoggedByService, CorrelationId",
+      `\n| project ${ARRIVAL_PROJECTION}, Actor, ActorIp, OperationName, Category, LoggedByService, CorrelationId`,
     trigger: { operator: "GreaterThan", threshold: 0, timeAggregation: "Count", dimensions: ["Actor", "ActorIp"] },
   },
   requires: [{ source: "entraId", categories: ["AuditLogs"] }],

@@ -4,7 +4,7 @@
 // the victim's Azure session the next time the victim opens Cloud Shell.
 import * as kql from "../kql";
 import type { Detection, TechniqueModule } from "../model";
-import { ingestedSinceLastRun, ingestionSchedule, withLateArrival } from "../patterns/arrival";
+import { ARRIVAL_PROJECTION, ingestedSinceLastRun, ingestionSchedule, withLateArrival } from "../patterns/arrival";
 import { storageRow } from "../impact/sampleRows";
 import { CALLER_IP, REQUESTER, SUCCEEDED } from "../impact/storageKql";
 
@@ -64,7 +64,7 @@ const imageTamper: Detection = {
       ].join("\n") +
       kql.excludeIn("CallerIp", p.allowedIpAddresses as string[]) +
       `\n${REQUESTER}` +
-      "\n| project TimeGenerated, AccountName, ObjectKey, OperationName, Protocol, AuthenticationType, Requester, CallerIp, UserAgentHeader, StatusText, _ResourceId",
+      `\n| project ${ARRIVAL_PROJECTION}, AccountName, ObjectKey, OperationName, Protocol, AuthenticationType, Requester, CallerIp, UserAgentHeader, StatusText, _ResourceId`,
     trigger: { operator: "GreaterThan", threshold: 0, timeAggregation: "Count", dimensions: ["AccountName", "ObjectKey", "CallerIp"] },
   },
   requires: [
@@ -76,7 +76,7 @@ const imageTamper: Detection = {
       tables: ["StorageFileLogs"],
     },
   ],
-  entities: { account: "Requester", ip: "CallerIp", resource: "ObjectKey" },
+  entities: { account: "Requester", ip: "CallerIp", resource: "ObjectKey", subscription: "_ResourceId" },
   samples: {
     source:
       "Cloud Shell image path from learn.microsoft.com persisting-shell-storage; StorageFileLogs columns and forms from log-values.md 5 " +

@@ -8,7 +8,7 @@ import * as kql from "../kql";
 import type { Detection, Parameter, SampleCase, TechniqueModule } from "../model";
 import { minutesAgo } from "../model";
 import { activityRow, armId, managedIdentitySignInRow } from "../impact/sampleRows";
-import { ingestionSchedule } from "../patterns/arrival";
+import { arrivalOutput, ingestionSchedule, previousRun } from "../patterns/arrival";
 import { PAIR_ARRIVAL } from "../patterns/correlation";
 
 /** How long after the change a token request counts. */
@@ -72,8 +72,9 @@ function impersonationQuery(operations: string[], allowedCallers: string[]): str
       "| summarize FirstTokenAt = min(TokenAt), TokenResources = strcat_array(make_set(ResourceDisplayName, 10), \", \"), Tokens = sum(MinuteTokens),",
       "    Completed = min(PairIngested), LastIngested = max(PairIngested)",
       "    by ChangedAt, Caller, CallerIpAddress, ResourceName, ChangedResource, Operations, ServicePrincipalId, CorrelationId",
-      `| where Completed > ago(${kql.timespan(FREQUENCY)})`,
-      "| project TimeGenerated = ChangedAt, Caller, CallerIpAddress, ResourceName, ChangedResource, Operations, ServicePrincipalId, FirstTokenAt, TokenResources, Tokens, LastIngested",
+      `| where Completed > ${previousRun(FREQUENCY)}`,
+      // TimeGenerated: when the change's first complete pair landed (the gate), EventTime: the change.
+      `| project ${arrivalOutput("Completed", "ChangedAt")}, Caller, CallerIpAddress, ResourceName, ChangedResource, Operations, ServicePrincipalId, FirstTokenAt, TokenResources, Tokens, LastIngested`,
     ].join("\n");
 }
 
@@ -133,7 +134,7 @@ function impersonation(s: ImpersonationSpec): Detection {
       { source: "activityLog", categories: ["Administrative"] },
       { source: "entraId", categories: ["ManagedIdentitySignInLogs"] },
     ],
-    entities: { account: "Caller", ip: "CallerIpAddress", resource: "ChangedResource" },
+    entities: { account: "Caller", ip: "CallerIpAddress", resource: "ChangedResource", subscription: "ChangedResource" },
     samples: {
       source:
         "log-values.md 1.1-1.3 (upper-case OperationNameValue, Success, lower-case _ResourceId), 1.5 (these operations are logged), " +

@@ -6,9 +6,10 @@
 import * as kql from "../kql";
 import type { Detection, Parameter, SampleRow, TechniqueModule } from "../model";
 import { minutesAgo } from "../model";
-import { arrivalSplit, ingestedSinceLastRun, ingestionSchedule, withLateArrival } from "../patterns/arrival";
+import { FIRST_ARRIVAL, arrivalSplit, ingestionSchedule, withLateArrival } from "../patterns/arrival";
 import { ATTACKER_IP, ATTACKER_UPN, appInitiator, auditRow, target, userInitiator } from "../impact/sampleRows";
-import { AUDIT_ACTOR, EXPAND_TARGET_PROPERTIES } from "./auditTargets";
+import { RECORD_ARRIVAL, RECORD_OUTPUT, auditTargetRows } from "./auditTargets";
+import { HIGH_RISK_APPLICATION, PERMISSION_RISK_SOURCE, highRiskPermission } from "../permission-risk";
 
 const ATRM = "https://microsoft.github.io/Azure-Threat-Research-Matrix/PrivilegeEscalation/AZT405";
 
@@ -107,10 +108,10 @@ const appRoleUse: Detection = {
       kql.excludeIn("IPAddress", p.allowedIpAddresses as string[]) +
       "\n" +
       [
-        "| summarize FirstSeen = min(TimeGenerated), Requests = count(), SampleUri = take_any(RequestUri), Roles = take_any(Roles), UserAgent = take_any(UserAgent)",
+        `| summarize FirstSeen = min(TimeGenerated), Requests = count(), SampleUri = take_any(RequestUri), Roles = take_any(Roles), UserAgent = take_any(UserAgent), ${FIRST_ARRIVAL.aggregate}`,
         "    by ServicePrincipalId, AppId, IPAddress",
         "| join kind=leftanti known on ServicePrincipalId, IPAddress",
-        "| project TimeGenerated = FirstSeen, ServicePrincipalId, AppId, IPAddress, Requests, SampleUri, Roles, UserAgent",
+        `| project ${FIRST_ARRIVAL.output("FirstSeen")}, ServicePrincipalId, AppId, IPAddress, Requests, SampleUri, Roles, UserAgent`,
       ].join("\n"),
     trigger: { operator: "GreaterThan", threshold: 0, timeAggregation: "Count", dimensions: ["ServicePrincipalId", "AppId", "IPAddress"] },
   },
@@ -139,11 +140,11 @@ const appRoleUse: Detection = {
 // ---------------------------------------------------------------------------------------------
 // AZT405.2: privileged API permission granted to an application.
 
-const GRANT_OPERATIONS = ["Add app role assignment to service principal", "Add delegated permission grant", "Add OAuth2PermissionGrant", "Consent to application"];
-const PERMISSION_PROPERTIES = ["AppRole.Value", "DelegatedPermissionGrant.Scope", "ConsentAction.Permissions"];
+/** An application permission (app role) granted to a service principal; delegated grants are AZT203's (initial-access/AZT203.ts). */
+const APP_ROLE_GRANT = "Add app role assignment to service principal";
 
 function grantRow(minutes: number, operation: string, permission: string, over: Record<string, unknown> = {}): SampleRow {
-  const prop = operation.startsWith("Add app role") ? "AppRole.Value" : operation === "Consent to application" ? "ConsentAction.Permissions" : "DelegatedPermissionGrant.Scope";
+  const prop = operation.startsWith("Add app role") ? "AppRole.Value" : "DelegatedPermissionGrant.Scope";
   return auditRow(minutes, operation, {
     TargetResources: [
       target("ServicePrincipal", "Microsoft Graph", [
@@ -160,70 +161,85 @@ const permissionGrant: Detection = {
   key: "azt405-2-privileged-api-permission-grant",
   technique: "AZT405.2",
   tactic: "Privilege Escalation",
-  name: "Privileged API permission granted to an application",
+  name: "High-risk application permission granted to an application",
   description:
-    "An application role assignment (application permission), delegated permission grant or consent gave an " +
-    "application a privileged Microsoft Graph permission such as RoleManagement.ReadWrite.Directory or " +
-    "AppRoleAssignment.ReadWrite.All. Whoever controls that application's credentials then holds the permission; " +
-    "attackers grant it to an application they own to turn it into a tenant-wide backdoor.",
+    "An application role assignment gave an application a high-risk application permission (app-only, for the whole tenant): by default " +
+    "the permissions Microsoft's consent-grant report ranks High, such as RoleManagement.ReadWrite.Directory, AppRoleAssignment.ReadWrite.All, " +
+    "Mail.* or Files.*, and any other one whose name holds Write. Whoever controls that application's credentials then holds the permission; " +
+    "attackers grant it to an application they own to turn it into a tenant-wide backdoor. Delegated grants (consent) are AZT203's.",
   falsePositives: ["Admin consent for a newly onboarded, reviewed application (add the approver to allowedGrantors)."],
   triage: [
     "Identify the application (ServicePrincipal.DisplayName / ObjectID), the permission and who granted it.",
     "Check the application's owners and credentials and whether the grant went through your app-approval process.",
-    "If unexpected: remove the app role assignment / grant, remove unknown credentials, and review the app's sign-ins " +
+    "If unexpected: remove the app role assignment, remove unknown credentials, and review the app's sign-ins " +
       "(AADServicePrincipalSignInLogs) and Graph activity since the grant.",
   ],
   references: [`${ATRM}/AZT405-2/`, "https://learn.microsoft.com/entra/identity/monitoring-health/reference-audit-activities"],
   severity: 1,
   ...ingestionSchedule(AUDIT_RUN, AUDIT_RUN, "entraId"),
   parameters: {
-    privilegedPermissions: PRIVILEGED_PERMISSIONS,
+    privilegedPermissions: {
+      type: "stringList",
+      description:
+        "Application permissions treated as high risk, case-insensitive: a name with a dot is one permission, a name without one a family " +
+        "(Mail = Mail.Read, Mail.ReadWrite ...); any permission whose name holds Write counts too. Default: the High rows of Microsoft's " +
+        "consent-grant permission table (MSIdentityTools).",
+      default: HIGH_RISK_APPLICATION,
+    },
     allowedGrantors: { type: "stringList", description: "Grantors (UPN or app display name) whose grants are reviewed elsewhere.", default: [], allowlist: "callers" },
   },
   signal: {
     kind: "query",
     query: (p) =>
       [
-        "AuditLogs",
-        ingestedSinceLastRun(AUDIT_RUN),
-        `| where OperationName in~ ${kql.strList(GRANT_OPERATIONS)}`,
-        `| where Result =~ "success"`,
-        AUDIT_ACTOR,
-      ].join("\n") +
-      kql.excludeIn("Actor", p.allowedGrantors as string[]) +
-      "\n" +
-      [
-        EXPAND_TARGET_PROPERTIES,
-        "| summarize TimeGenerated = min(TimeGenerated),",
-        `    Permission = take_anyif(PropNew, PropName in~ ${kql.strList(PERMISSION_PROPERTIES)}),`,
+        auditTargetRows(AUDIT_RUN, [`| where OperationName =~ ${kql.str(APP_ROLE_GRANT)}`], p.allowedGrantors as string[]),
+        `| summarize TimeGenerated = min(TimeGenerated), ${RECORD_ARRIVAL},`,
+        `    Permission = take_anyif(PropNew, PropName =~ "AppRole.Value"),`,
         `    Application = take_anyif(PropNew, PropName =~ "ServicePrincipal.DisplayName"),`,
         `    ApplicationObjectId = take_anyif(PropNew, PropName =~ "ServicePrincipal.ObjectID"),`,
         "    Resource = take_anyif(tostring(Target.displayName), TargetType =~ \"ServicePrincipal\")",
         "    by Id, OperationName, Actor, ActorIp, CorrelationId",
-        `| where Permission has_any ${kql.strList(p.privilegedPermissions as string[])}`,
-        "| project TimeGenerated, Actor, ActorIp, OperationName, Application, ApplicationObjectId, Resource, Permission, CorrelationId",
+        `| where ${highRiskPermission("Permission", p.privilegedPermissions as string[], [], true)}`,
+        `| project ${RECORD_OUTPUT}, Actor, ActorIp, OperationName, Application, ApplicationObjectId, Resource, Permission, CorrelationId`,
       ].join("\n"),
     trigger: { operator: "GreaterThan", threshold: 0, timeAggregation: "Count", dimensions: ["Actor", "Application", "Permission"] },
   },
   requires: [{ source: "entraId", categories: ["AuditLogs"] }],
   entities: { account: "Actor", ip: "ActorIp", resource: "Application" },
   samples: {
-    source: "log-values.md 2.2 (app role grant and delegated grant names, AppRole.Value / DelegatedPermissionGrant.Scope), 2.1 (quoted values)",
+    source: "log-values.md 2.2 (app role grant name, AppRole.Value), 2.1 (quoted values); " + PERMISSION_RISK_SOURCE,
     fires: [
-      { name: "RoleManagement.ReadWrite.Directory granted as application permission", rows: { AuditLogs: [grantRow(5, GRANT_OPERATIONS[0], "RoleManagement.ReadWrite.Directory")] } },
-      { name: "delegated Directory.AccessAsUser.All granted", rows: { AuditLogs: [grantRow(5, "Add delegated permission grant", "openid profile Directory.AccessAsUser.All")] } },
+      { name: "RoleManagement.ReadWrite.Directory granted as application permission", rows: { AuditLogs: [grantRow(5, APP_ROLE_GRANT, "RoleManagement.ReadWrite.Directory")] } },
+      { name: "Mail.Read for every mailbox (Mail family, missing from the old list)", rows: { AuditLogs: [grantRow(5, APP_ROLE_GRANT, "Mail.Read")] } },
+      { name: "an unlisted application permission whose name holds Write (Calendars.ReadWrite)", rows: { AuditLogs: [grantRow(5, APP_ROLE_GRANT, "Calendars.ReadWrite")] } },
     ],
     quiet: [
-      { name: "low-privilege permission", rows: { AuditLogs: [grantRow(5, GRANT_OPERATIONS[0], "User.Read.All")] } },
-      { name: "grant failed", rows: { AuditLogs: [grantRow(5, GRANT_OPERATIONS[0], "RoleManagement.ReadWrite.Directory", { Result: "failure" })] } },
-      { name: "grant before the window", rows: { AuditLogs: [grantRow(40, GRANT_OPERATIONS[0], "RoleManagement.ReadWrite.Directory")] } },
+      { name: "low-privilege permission", rows: { AuditLogs: [grantRow(5, APP_ROLE_GRANT, "User.Read.All")] } },
+      { name: "a delegated grant (AZT203's rules)", rows: { AuditLogs: [grantRow(5, "Add delegated permission grant", "openid profile Directory.AccessAsUser.All")] } },
+      { name: "grant failed", rows: { AuditLogs: [grantRow(5, APP_ROLE_GRANT, "RoleManagement.ReadWrite.Directory", { Result: "failure" })] } },
+      { name: "grant before the window", rows: { AuditLogs: [grantRow(40, APP_ROLE_GRANT, "RoleManagement.ReadWrite.Directory")] } },
       {
         name: "reviewed grantor allowlisted",
         parameters: { allowedGrantors: [ATTACKER_UPN] },
-        rows: { AuditLogs: [grantRow(5, GRANT_OPERATIONS[0], "RoleManagement.ReadWrite.Directory", { InitiatedBy: userInitiator(ATTACKER_UPN, ATTACKER_IP) })] },
+        rows: { AuditLogs: [grantRow(5, APP_ROLE_GRANT, "RoleManagement.ReadWrite.Directory", { InitiatedBy: userInitiator(ATTACKER_UPN, ATTACKER_IP) })] },
       },
     ],
   },
+  revisions: [
+    {
+      change:
+        "privilegedPermissions defaults to the application permissions Microsoft's consent-grant permission table ranks High (families such as " +
+        "Mail, Files, Sites; AppRoleAssignment.ReadWrite.All, RoleManagement.ReadWrite.Directory ...) plus any permission holding Write, as the " +
+        "table's report ranks them, instead of a hand-picked list (Mail.Read was missing).",
+      why: "The hand-picked list came from memory (issue 14).",
+      source: PERMISSION_RISK_SOURCE,
+    },
+    {
+      change: "Reads application role assignments only; delegated grants and consent are left to the AZT203 rules, which read them by property.",
+      why: "A delegated grant alerted here and in azt203-tenant-wide-consent for the same reason (issue 14: no two rules on one row).",
+      source: "azt203-tenant-wide-consent, azt203-user-consent-risky-scopes (this catalogue)",
+    },
+  ],
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -288,18 +304,11 @@ const ownerCredential: Detection = {
     kind: "query",
     query: (p) =>
       [
-        "AuditLogs",
-        ingestedSinceLastRun(AUDIT_RUN),
-        `| where OperationName =~ "Add service principal credentials" or (OperationName startswith "Update application" and OperationName has "Certificates and secrets")`,
-        `| where Result =~ "success"`,
-        "| where isnotempty(tostring(InitiatedBy.user.userPrincipalName))",
-        AUDIT_ACTOR,
-      ].join("\n") +
-      kql.excludeIn("Actor", p.allowedActors as string[]) +
-      "\n" +
-      [
-        EXPAND_TARGET_PROPERTIES,
-        "| summarize TimeGenerated = min(TimeGenerated),",
+        auditTargetRows(AUDIT_RUN, [
+          `| where OperationName =~ "Add service principal credentials" or (OperationName startswith "Update application" and OperationName has "Certificates and secrets")`,
+          "| where isnotempty(tostring(InitiatedBy.user.userPrincipalName))",
+        ], p.allowedActors as string[]),
+        `| summarize TimeGenerated = min(TimeGenerated), ${RECORD_ARRIVAL},`,
         `    OldKeys = take_anyif(PropOld, PropName =~ "KeyDescription"), NewKeys = take_anyif(PropNew, PropName =~ "KeyDescription"),`,
         `    TargetName = take_anyif(tostring(Target.displayName), TargetType in~ ("Application", "ServicePrincipal")),`,
         `    TargetId = take_anyif(tostring(Target.id), TargetType in~ ("Application", "ServicePrincipal"))`,
@@ -307,7 +316,7 @@ const ownerCredential: Detection = {
         // KeyDescription holds the full key list before and after; more keys after means a credential was added.
         "| extend KeysBefore = coalesce(array_length(parse_json(OldKeys)), 0), KeysAfter = coalesce(array_length(parse_json(NewKeys)), 0)",
         `| where OperationName =~ "Add service principal credentials" or KeysAfter > KeysBefore`,
-        "| project TimeGenerated, Actor, ActorIp, OperationName, TargetName, TargetId, KeysBefore, KeysAfter, NewKeys, CorrelationId",
+        `| project ${RECORD_OUTPUT}, Actor, ActorIp, OperationName, TargetName, TargetId, KeysBefore, KeysAfter, NewKeys, CorrelationId`,
       ].join("\n"),
     trigger: { operator: "GreaterThan", threshold: 0, timeAggregation: "Count", dimensions: ["Actor", "TargetName", "ActorIp"] },
   },

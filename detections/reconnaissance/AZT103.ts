@@ -5,7 +5,7 @@ import * as kql from "../kql";
 import type { Detection, SampleRow, TechniqueModule } from "../model";
 import { minutesAgo } from "../model";
 import { listParameter, numberParameter } from "../patterns/baseline";
-import { ingestedSinceLastRun, ingestionSchedule } from "../patterns/arrival";
+import { FIRST_ARRIVAL, NEW_EVIDENCE, ingestedSinceLastRun, ingestionSchedule } from "../patterns/arrival";
 
 const FREQUENCY = "P1D";
 
@@ -80,12 +80,13 @@ const sshProbing: Detection = {
       "\n" +
       [
         `| extend TriedUser = extract(${kql.str("(invalid user |for )(\\S+) from ")}, 2, SyslogMessage)`,
-        "| summarize Attempts = count(), SourceIpCount = dcount(SourceIp), FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated),",
+        NEW_EVIDENCE.extend,
+        `| summarize Attempts = count(), SourceIpCount = dcount(SourceIp), FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated), ${FIRST_ARRIVAL.aggregate},`,
         "    SourceIps = make_set(SourceIp, 20), TriedUsers = make_set(TriedUser, 20)",
         "    by Computer, _ResourceId",
         `| where SourceIpCount >= ${kql.num(numberParameter(p, "minSourceIps"))}`,
         "| extend SampleSourceIp = tostring(SourceIps[0])",
-        "| project Computer, _ResourceId, SourceIpCount, Attempts, FirstSeen, LastSeen, SampleSourceIp, SourceIps, TriedUsers",
+        `| project ${FIRST_ARRIVAL.output("FirstSeen")}, Computer, _ResourceId, SourceIpCount, Attempts, FirstSeen, LastSeen, SampleSourceIp, SourceIps, TriedUsers`,
       ].join("\n"),
     trigger: { operator: "GreaterThan", threshold: 0, timeAggregation: "Count", dimensions: ["Computer", "_ResourceId"] },
   },

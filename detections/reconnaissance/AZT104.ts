@@ -7,7 +7,8 @@ import { APP, nonInteractiveRow, SAMPLE_DOMAIN, signinRow } from "../initial-acc
 /** signinRow's user (adelev@contoso.onmicrosoft.com) object id. */
 const SIGNIN_USER_ID = "6e7b768e-07e2-4810-8459-485f84f8f204";
 import { listParameter } from "../patterns/baseline";
-import { ingestedSinceLastRun } from "../patterns/arrival";
+import { NEW_EVIDENCE, ingestedSinceLastRun } from "../patterns/arrival";
+import { mergeLegs, type MergedColumn } from "../patterns/merge";
 import { minutesAgo } from "../model";
 
 const ATRM = "https://microsoft.github.io/Azure-Threat-Research-Matrix/Reconnaissance/AZT104/AZT104/";
@@ -45,18 +46,27 @@ const userEnumeration = graphEnumeration({
 const TOOL_AGENTS = ["azurehound", "roadrecon", "roadtools", "graphrunner", "aadinternals"];
 const TOOL_FREQUENCY = "PT30M";
 
+/** The columns every leg summarises its rows into, and how mergeLegs combines them. */
+const TOOL_COLUMNS: MergedColumn[] = [
+  { name: "Events", merge: "sum" }, { name: "FirstSeen", merge: "min" }, { name: "LastSeen", merge: "max" }, { name: "LastIngested", merge: "max" },
+  { name: "Sources", merge: "set" }, { name: "Details", merge: "set" }, { name: "Results", merge: "set" }, { name: "IPAddresses", merge: "set" },
+];
+
 /**
- * One leg of the union: the table's rows ingested since the previous run, filtered on the tool list,
- * minus allowlisted principals, projected to common columns. `idColumns` are the columns an
- * allowlist entry may name the principal by: Principal (the object id in Graph, the UPN in the
- * sign-in tables) and, in the sign-in tables, the user object id as well.
+ * One leg (a let): the table's rows ingested since the previous run, filtered on the tool list,
+ * minus allowlisted principals, summarised per principal, app and agent (legs are merged without
+ * union: patterns/merge.ts). `idColumns` are the columns an allowlist entry may name the principal
+ * by: Principal (the object id in Graph, the UPN in the sign-in tables) and, in the sign-in tables,
+ * the user object id as well.
  */
-function agentLeg(table: string, principal: string, idColumns: string[], detail: string, result: string, agents: string[], allowed: string[]): string {
+function agentLeg(name: string, table: string, principal: string, idColumns: string[], detail: string, result: string, agents: string[], allowed: string[]): string {
   return (
-    `(${table}\n    ${ingestedSinceLastRun(TOOL_FREQUENCY)}\n    | where UserAgent has_any ${kql.strList(agents)}` +
-    `\n    | extend Principal = ${principal}` +
-    idColumns.map((c) => kql.excludeIn(c, allowed).replace("\n", "\n    ")).join("") +
-    `\n    | project TimeGenerated, Source = ${kql.str(table)}, Principal, AppId, IPAddress, UserAgent, Detail = ${detail}, Result = ${result})`
+    `let ${name} = ${table}\n${ingestedSinceLastRun(TOOL_FREQUENCY)}\n| where UserAgent has_any ${kql.strList(agents)}` +
+    `\n| extend Principal = ${principal}` +
+    idColumns.map((c) => kql.excludeIn(c, allowed)).join("") +
+    `\n${NEW_EVIDENCE.extend}` +
+    `\n| summarize Events = count(), FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated), ${NEW_EVIDENCE.aggregate}, Sources = make_set(${kql.str(table)}),` +
+    `\n    Details = make_set(${detail}, 20), Results = make_set(${result}, 10), IPAddresses = make_set(IPAddress, 10) by Principal, AppId, UserAgent;`
   );
 }
 
@@ -104,15 +114,12 @@ const toolUserAgent: Detection = {
     query: (p) => {
       const agents = listParameter(p, "toolAgents"), allowed = listParameter(p, "allowedPrincipals");
       return [
-        "union",
-        agentLeg("MicrosoftGraphActivityLogs", "iff(isempty(UserId), ServicePrincipalId, UserId)", ["Principal"], "RequestUri", "tostring(ResponseStatusCode)", agents, allowed) + ",",
-        agentLeg("SigninLogs", "UserPrincipalName", ["Principal", "UserId"], "AppDisplayName", "ResultType", agents, allowed) + ",",
-        agentLeg("AADNonInteractiveUserSignInLogs", "UserPrincipalName", ["Principal", "UserId"], "AppDisplayName", "ResultType", agents, allowed),
-        "| summarize Events = count(), FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated),",
-        "    Sources = make_set(Source), Details = make_set(Detail, 20), Results = make_set(Result, 10), IPAddresses = make_set(IPAddress, 10)",
-        "    by Principal, AppId, UserAgent",
+        agentLeg("graph", "MicrosoftGraphActivityLogs", "iff(isempty(UserId), ServicePrincipalId, UserId)", ["Principal"], "RequestUri", "tostring(ResponseStatusCode)", agents, allowed),
+        agentLeg("interactive", "SigninLogs", "UserPrincipalName", ["Principal", "UserId"], "AppDisplayName", "ResultType", agents, allowed),
+        agentLeg("nonInteractive", "AADNonInteractiveUserSignInLogs", "UserPrincipalName", ["Principal", "UserId"], "AppDisplayName", "ResultType", agents, allowed),
+        mergeLegs(["graph", "interactive", "nonInteractive"], ["Principal", "AppId", "UserAgent"], TOOL_COLUMNS),
         "| extend SampleIPAddress = tostring(IPAddresses[0])",
-        "| project Principal, AppId, UserAgent, SampleIPAddress, Events, FirstSeen, LastSeen, Sources, Details, Results, IPAddresses",
+        `| project ${NEW_EVIDENCE.output("FirstSeen")}, Principal, AppId, UserAgent, SampleIPAddress, Events, FirstSeen, LastSeen, Sources, Details, Results, IPAddresses`,
       ].join("\n");
     },
     trigger: { operator: "GreaterThan", threshold: 0, timeAggregation: "Count", dimensions: ["Principal", "AppId", "UserAgent"] },

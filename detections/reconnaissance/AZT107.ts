@@ -9,13 +9,10 @@ import { APP, ARM_RESOURCE_ID, HOME_IP, nonInteractiveRow, signinRow } from "../
 
 const NEW_IP = "198.51.100.77";
 
-// The two tables type several JSON columns differently (dynamic vs string): project the columns used,
-// and the row's ingestion time before the projection drops it.
-const COLUMNS = "TimeGenerated, Type, UserPrincipalName, IPAddress, Location, AppId, AppDisplayName, ResourceIdentity, ResultType, UserAgent, Ingested = ingestion_time()";
-
+// Interactive and non-interactive sign-ins count together: a CLI session signs in interactively, then
+// refreshes its token non-interactively from the same address.
 const spec: FirstSeenSpec = {
-  source: `union\n    (SigninLogs | project ${COLUMNS}),\n    (AADNonInteractiveUserSignInLogs | project ${COLUMNS})`,
-  sourceIngested: true,
+  source: ["SigninLogs", "AADNonInteractiveUserSignInLogs"],
   filters: [`ResultType == "0"`, "isnotempty(IPAddress)"],
   recentFilters: [`AppId in~ ${kql.strList([APP.azureCli, APP.azurePowerShell])}`, `ResourceIdentity =~ ${kql.str(ARM_RESOURCE_ID)}`],
   entity: ["UserPrincipalName"],

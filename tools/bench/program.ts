@@ -7,8 +7,8 @@ import { runStack } from "../mockStack";
 import { deployShape } from "./graph";
 
 (async () => {
-  const { config } = JSON.parse(fs.readFileSync(path.join(__dirname, "full-stack.json"), "utf8"));
-  const run = await runStack(config, { stack: "bench" });
+  const { config, secretKeys } = JSON.parse(fs.readFileSync(path.join(__dirname, "full-stack.json"), "utf8"));
+  const run = await runStack(config, { stack: "bench", secretKeys });
   const wallMs = performance.now(); // since this process started
   const shape = deployShape(run.resources, (r) => r.id);
   process.stdout.write(JSON.stringify({ wallMs, maxRssMB: process.resourceUsage().maxRSS / 1024, rules: run.program.detections.length, shape }) + "\n");

@@ -1,0 +1,127 @@
+// No crash anywhere (issue 13 item 2): every error class ends in one line that names the config key
+// (a config error: one line per problem), with no stack trace or rejection dump — through
+// `npm run plan` and through the program as Pulumi's language host runs it, under mocks.
+import { expect } from "chai";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { planCommand, planError } from "../tools/plan";
+import { runStack, TEST_SUBSCRIPTION, type CallMocks } from "../tools/mockStack";
+
+const ROOT = path.join(__dirname, "..");
+const OTHER_SUB = "11111111-2222-3333-4444-555555555555";
+const otherVm = `/subscriptions/${OTHER_SUB}/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1`;
+
+/** Each error class: a stack file, and what its one line names. */
+const CLASSES: { what: string; yaml: string; says: RegExp }[] = [
+  { what: "a YAML error (unclosed bracket)", yaml: "config:\n  azdetect:location: westeurope\n  azdetect:tactics: [Execution\n  azdetect:skipQueryValidation: true\n", says: /^plan: Pulumi\.\S+\.yaml line 3 \(in azdetect:tactics\): Flow sequence .* end with a \]$/m },
+  { what: "an alias bomb", yaml: "config:\n  azdetect:location: westeurope\n  azdetect:tags:\n    a: &a [x,x,x,x,x,x,x,x,x,x]\n    b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\n    c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\n", says: /^plan: Pulumi\.\S+\.yaml line \d+ \(in azdetect:tags\): Excessive alias count/ },
+  { what: "a misspelt namespace", yaml: "config:\n  azdetect:location: westeurope\n  azdetct:tactics: [Execution]\n", says: /^ {2}- azdetct:tactics: unknown config namespace "azdetct" — did you mean azdetect:tactics\? /m },
+  { what: "a bad value (config schema)", yaml: "config:\n  azdetect:location: westeurop\n", says: /^ {2}- azdetect:location: "westeurop" is not an Azure region/m },
+  { what: "a bad override (catalogue)", yaml: "config:\n  azdetect:location: westeurope\n  azdetect:allowUnroutedAlerts: true\n  azdetect:overrides:\n    azt999-nope: { severity: 1 }\n", says: /^ {2}- azdetect:overrides\.azt999-nope: unknown detection key/m },
+  { what: "an unrouted rule (routing)", yaml: "config:\n  azdetect:location: westeurope\n  azdetect:tactics: [Execution]\n", says: /^ {2}- azdetect:routes: \d+ deployed rules would notify nobody/m },
+  { what: "a problem found at deploy time (VM in another subscription)", yaml: `config:\n  azdetect:location: westeurope\n  azdetect:tactics: [Execution]\n  azdetect:allowUnroutedAlerts: true\n  azdetect:telemetry:\n    agent:\n      vms: [{ id: "${otherVm}", os: windows }]\n`, says: /^plan: azdetect:telemetry\.agent\.vms: \S+ is in subscription 11111111-2222-3333-4444-555555555555, but the stack deploys to/ },
+  { what: "an encrypted value that is not a credential", yaml: "config:\n  azdetect:location: westeurope\n  azdetect:resourceGroupName:\n    secure: AAABAxyz\n", says: /^ {2}- azdetect:resourceGroupName: encrypted, but it is not a credential/m },
+];
+
+function stackFile(yaml: string): { dir: string; stack: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "azdetect-errors-"));
+  fs.writeFileSync(path.join(dir, "Pulumi.t.yaml"), yaml);
+  return { dir, stack: "t" };
+}
+
+/** What `npm run plan` prints on stderr (planCommand is what the command runs; planError what it prints). */
+async function planStderr(yaml: string): Promise<string> {
+  const { dir, stack } = stackFile(yaml);
+  try {
+    await planCommand(["--stack", stack], dir);
+    return "";
+  } catch (e) {
+    return planError(e);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function expectOneLineEach(stderr: string, says: RegExp): void {
+  expect(stderr, stderr).to.match(says);
+  expect(stderr).not.to.match(/^\s+at /m);
+  expect(stderr).not.to.match(/Promise \{|\[Circular|unhandled|error serializing property/i);
+  // One line, or a ConfigError: a header and one line per problem, each naming its key.
+  const lines = stderr.trimEnd().split("\n");
+  if (lines.length > 1) {
+    expect(lines[0]).to.match(/^invalid stack configuration \(\d+ problems?\):$/);
+    for (const l of lines.slice(1)) expect(l).to.match(/^ {2}- [A-Za-z-]+:\S*: /);
+  }
+}
+
+describe("every error ends in one line naming the key", () => {
+  describe("through npm run plan", () => {
+    for (const c of CLASSES) it(c.what, async () => expectOneLineEach(await planStderr(c.yaml), c.says));
+
+    it("a plan of a stack with servicePrincipalNames and an Entra-group action group succeeds offline and names the placeholders in one line", async () => {
+      const { dir, stack } = stackFile([
+        "config:", "  azdetect:location: westeurope",
+        "  azdetect:allowlists:", "    servicePrincipalNames: [ci-deployer]", "    callers: [alice@contoso.com]",
+        "  azdetect:actionGroups:", "    soc: { shortName: SOC, entraGroup: { displayName: SOC Analysts }, entraUsers: [bob@contoso.com] }",
+        "  azdetect:routes:", "    - { severities: [0, 1, 2, 3, 4], actionGroups: [soc] }", "",
+      ].join("\n"));
+      try {
+        const out = await planCommand(["--stack", stack], dir);
+        const lines = out.split("\n").filter((l) => /placeholder/.test(l));
+        expect(lines).to.deep.equal(['Entra ID lookups happen at deploy time; offline placeholders stand in for: service principal "ci-deployer", group "SOC Analysts", 2 users by UPN']);
+        const json = JSON.parse(await planCommand(["--stack", stack, "--format", "json"], dir));
+        expect(json.entraLookups).to.have.length(3);
+        expect(json.destroy.violations).to.deep.equal([]);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  });
+
+  describe("through the program under mocks", () => {
+    it("a deploy-time error is thrown once, as the one-line DeployTimeError (not a rejection dump, not prefixed per resource)", async () => {
+      const nobody: CallMocks = {
+        "azuread:index/getGroup:getGroup": () => ({ objectId: "g", members: [] }),
+        "azuread:index/getServicePrincipal:getServicePrincipal": () => ({}),
+      };
+      for (const config of [
+        { location: "westeurope", actionGroups: { soc: { shortName: "SOC", entraGroup: { displayName: "Empty" } } }, routes: [{ severities: [0, 1, 2, 3, 4], actionGroups: ["soc"] }] },
+        { location: "westeurope", allowUnroutedAlerts: true, allowlists: { servicePrincipalNames: ["missing-sp"] } },
+      ]) {
+        const error = await runStack(config, { calls: nobody }).then(() => undefined, (e) => e);
+        expect(error?.name).to.equal("DeployTimeError");
+        expect(error.message).to.match(/^azdetect:(actionGroups\.soc: resolved to no receivers|allowlists\.servicePrincipalNames\[0\]: Entra ID returned no app id)/);
+        expect(error.message).not.to.match(/error serializing property|\n/);
+      }
+      expect(TEST_SUBSCRIPTION).not.to.equal(OTHER_SUB);
+    });
+  });
+
+  describe("through Pulumi's language host (main.js, as pulumi up runs it)", function () {
+    this.timeout(300_000);
+    /** Runs the program under Pulumi's own entry point with mocks; config as `pulumi config` would hand it over. */
+    function host(config: Record<string, unknown>): { status: number | null; stderr: string } {
+      const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "azdetect-host-")), "config.json");
+      fs.writeFileSync(file, JSON.stringify({ config }));
+      const r = spawnSync(process.execPath, [path.join(ROOT, "tools", "bench", "pulumi-run.js")], { cwd: ROOT, encoding: "utf8", env: { ...process.env, BENCH_STACK: file }, maxBuffer: 64 << 20 });
+      fs.rmSync(path.dirname(file), { recursive: true, force: true });
+      return { status: r.status, stderr: r.stderr.split("\n").filter((l) => !/^warning: /.test(l)).join("\n") };
+    }
+
+    it("a config error: Pulumi prints the problems only, and the run fails", () => {
+      const r = host({ location: "westeurop", tactics: ["Execution"] });
+      expect(r.status).not.to.equal(0);
+      expect(r.stderr).to.match(/^error: \[runtime\] invalid stack configuration \(1 problem\):\n {2}- azdetect:location: "westeurop" is not an Azure region/);
+      expect(r.stderr).not.to.match(/^\s+at |unhandled exception/m);
+    });
+
+    it("a deploy-time error: one line naming the key, and the run fails", () => {
+      const r = host({ location: "westeurope", tactics: ["Execution"], allowUnroutedAlerts: true, telemetry: { agent: { vms: [{ id: otherVm, os: "windows" }] } } });
+      expect(r.status).not.to.equal(0);
+      expect(r.stderr.trim().split("\n")).to.have.length(1);
+      expect(r.stderr).to.match(/^error: \[runtime\] azdetect:telemetry\.agent\.vms: \S+ is in subscription 11111111-2222-3333-4444-555555555555/);
+    });
+  });
+});
