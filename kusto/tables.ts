@@ -252,6 +252,8 @@ export class ViewCache {
   private bytes = 0;
   constructor(private readonly maxBytes = 160 * 2 ** 20) {}
 
+  /** Views kept. */
+  get size(): number { return this.entries.size; }
   rows(key: string): RowSet | undefined { return this.touch(key)?.set; }
   index(key: string): TimeIndex | undefined { return this.touch(key)?.index; }
 
