@@ -29,7 +29,7 @@ import { checkSupported } from "./evaluate/support";
 import {
   SNode, SampleDataError, KqlQueryError, kindOf, listOf, setPositionSource, unsupported, isTabularNode, positionOf,
 } from "./evaluate/syntax";
-import { Row, Table, Column, nullOf, parseDateTime } from "./evaluate/values";
+import { Row, Table, Column, nullOf, parseDateTime, rowTemplate } from "./evaluate/values";
 import { WorkspaceTables, TimeBounds, UNBOUNDED } from "./tables";
 
 export type { Row } from "./evaluate/values";
@@ -175,10 +175,11 @@ export function evaluateTable(query: string, opts: EvaluateOptions): Table {
   for (const st of c.statements) st(ctx);
   const t = c.result(ctx);
   const columns = t.columns;
+  const template = rowTemplate(columns);
   return {
     columns,
     rows: t.rows.map((r) => {
-      const o: Row = {};
+      const o: Row = { ...template };
       for (const col of columns) { const v = r[col.name]; o[col.name] = v === undefined ? nullOf(col.type) : v; }
       return o;
     }) as Table["rows"],

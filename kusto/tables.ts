@@ -6,7 +6,7 @@
 // typing and filtering every row again.
 import { tableSchemas } from "./language";
 import { SampleDataError, toKType } from "./evaluate/syntax";
-import { Column, KType, Row, Timespan, Value, convert, parseDateTime, parseDynamic, GUID_RE, formatDateTime } from "./evaluate/values";
+import { Column, KType, Row, Timespan, Value, convert, parseDateTime, parseDynamic, GUID_RE, formatDateTime, rowTemplate } from "./evaluate/values";
 
 /**
  * Typed rows in order with the times an index orders them by: the event time (TimeGenerated) and
@@ -143,7 +143,9 @@ export interface WorkspaceTablesOptions {
  * and builds the indexes once at the end.
  */
 export class WorkspaceTablesBuilder {
-  private readonly pending = new Map<string, { kept: Column[]; known: Set<string>; rows: Record<string, Value>[]; tg: number[]; ing: number[]; pools: (Map<string, string> | null)[] }>();
+  private readonly pending = new Map<string, {
+    kept: Column[]; known: Set<string>; rows: Record<string, Value>[]; tg: number[]; ing: number[]; pools: (Map<string, string> | null)[]; template: Record<string, Value>;
+  }>();
   constructor(private readonly opts: WorkspaceTablesOptions = {}) {}
 
   /**
@@ -162,7 +164,7 @@ export class WorkspaceTablesBuilder {
       if (!onUnknown) throw new SampleDataError(`${at}: unknown column '${key}' (not in the ${table} schema)`);
       onUnknown(key);
     }
-    const r: Record<string, Value> = {};
+    const r: Record<string, Value> = { ...t.template };
     for (let j = 0; j < t.kept.length; j++) {
       const c = t.kept[j];
       const v = raw[c.name];
@@ -187,7 +189,8 @@ export class WorkspaceTablesBuilder {
       const keep = this.opts.columns?.[table];
       const kept = keep ? columns.filter((c) => keep.has(c.name) || c.name === "TimeGenerated" || c.name === "_TimeReceived") : columns;
       const pools = kept.map((c) => (c.type === "string" || c.type === "guid" ? new Map<string, string>() : null));
-      this.pending.set(table, (t = { kept, known: new Set(columns.map((c) => c.name)), rows: [], tg: [], ing: [], pools }));
+      const template = rowTemplate(kept);
+      this.pending.set(table, (t = { kept, known: new Set(columns.map((c) => c.name)), rows: [], tg: [], ing: [], pools, template }));
     }
     return t;
   }

@@ -13,7 +13,7 @@ import { AGGREGATES, TUPLE_AGGREGATES, compileAggregator, Aggregator } from "./a
 import {
   SNode, kindOf, listOf, namedParameters, schemaOf, symbolColumns, typeOfNode, unsupported, literalOf, KqlQueryError, textOf, isRowWise,
 } from "./syntax";
-import { Column, KType, Table, Value, convert, compareValues, keyOf, nullOf, toKString, isBag, Dyn, Timespan } from "./values";
+import { Column, KType, Table, Value, convert, compareValues, keyOf, nullOf, toKString, isBag, Dyn, Timespan, rowTemplate } from "./values";
 import { View, tableView, unionView, withStep, timeBound, runView } from "./prefix";
 import { tableSchemas } from "../language";
 import { toKType } from "./syntax";
@@ -78,19 +78,17 @@ function resultName(e: SNode): string | null {
 /** A row's value of a column, its type's null when the row lacks it. */
 const valueOf = (r: R, name: string, t: KType): Value => { const v = r[name]; return v === undefined ? nullOf(t) : v; };
 
-/** The row with exactly the given columns, missing ones filled with their type's null. */
-function pick(r: R, cols: Column[]): R {
-  const o: R = {};
-  for (const c of cols) o[c.name] = valueOf(r, c.name, c.type);
-  return o;
+/** Makes rows with exactly the given columns from a row, missing ones filled with their type's null. */
+function picker(cols: Column[]): (r: R) => R {
+  const template = rowTemplate(cols);
+  return (r) => {
+    const o: R = { ...template };
+    for (const c of cols) o[c.name] = valueOf(r, c.name, c.type);
+    return o;
+  };
 }
 
-/** The row with only the given columns (those it has). */
-function keep(r: R, names: string[]): R {
-  const o: R = {};
-  for (const n of names) { const v = r[n]; if (v !== undefined) o[n] = v; }
-  return o;
-}
+
 
 // ---------------------------------------------------------------------------------------------
 
@@ -157,8 +155,8 @@ function compileOperator(op: SNode, inputColumns: Column[], q: QueryScope): Oper
     }
     case "ProjectAwayOperator": case "ProjectKeepOperator": case "ProjectReorderOperator": {
       const cols = schemaOf(op);
-      const names = cols.map((c) => c.name);
-      return (input) => ({ columns: cols, rows: input.rows.map((r) => keep(r, names)) });
+      const pick = picker(cols);
+      return (input) => ({ columns: cols, rows: input.rows.map(pick) });
     }
     case "ProjectRenameOperator": {
       const p = projectRename(op, inputColumns);
@@ -265,10 +263,9 @@ function fold(op: SNode, v: View, q: QueryScope): Compiled | null {
   }
   if (k === "ProjectAwayOperator" || k === "ProjectKeepOperator" || k === "ProjectReorderOperator") {
     const cols = schemaOf(op);
-    const names = cols.map((c) => c.name);
-    const kept = new Set(names);
+    const kept = new Set(cols.map((c) => c.name));
     const exact = v.ingestionExact && kept.has("TimeGenerated") && kept.has("_TimeReceived");
-    return done(withStep(v, { map: (r) => keep(r, names) }, textOf(op), {
+    return done(withStep(v, { map: picker(cols) }, textOf(op), {
       columns: cols, tg: new Set([...v.tg].filter((x) => kept.has(x))), ing: new Set([...v.ing].filter((x) => kept.has(x))), ingestionExact: exact,
     }));
   }
@@ -370,8 +367,9 @@ function project(op: SNode, inputColumns: Column[], q: QueryScope): RowMap {
   expectSchema(op, cols, exprs.length);
   const scope = scalarScope(inputColumns, q);
   const parts = exprs.map((e, i) => ({ name: cols[i].name, type: cols[i].type, f: compileScalar(e.expr, scope) }));
+  const template = rowTemplate(cols);
   const row = (r: R, ctx: Ctx): R => {
-    const o: R = {};
+    const o: R = { ...template };
     for (const p of parts) o[p.name] = fit(p.f(r, ctx), p.type);
     return o;
   };
@@ -385,11 +383,12 @@ function projectRename(op: SNode, inputColumns: Column[]): { columns: Column[]; 
     if (kindOf(e) !== "SimpleNamedExpression" || kindOf(e.Expression) !== "NameReference") throw unsupported(e, "project-rename form");
     renames.set(String(e.Expression.SimpleName), String(e.Name.SimpleName));
   }
-  const outNames = new Set(cols.map((c) => c.name));
-  const moves = inputColumns.map((c) => ({ from: c.name, to: renames.get(c.name) ?? c.name })).filter((m) => outNames.has(m.to));
+  const outTypes = new Map(cols.map((c) => [c.name, c.type]));
+  const moves = inputColumns.map((c) => ({ from: c.name, to: renames.get(c.name) ?? c.name })).filter((m) => outTypes.has(m.to)).map((m) => ({ ...m, type: outTypes.get(m.to)! }));
+  const template = rowTemplate(cols);
   const row = (r: R): R => {
-    const o: R = {};
-    for (const m of moves) { const v = r[m.from]; if (v !== undefined) o[m.to] = v; }
+    const o: R = { ...template };
+    for (const m of moves) o[m.to] = valueOf(r, m.from, m.type);
     return o;
   };
   return { columns: cols, row, renames };
@@ -444,6 +443,7 @@ function summarize(op: SNode, inputColumns: Column[], q: QueryScope): Operator {
   });
   const streamed = aggFns.map((a) => ("agg" in a ? a.agg : null));
   const keepRows = aggFns.some((a) => "fromRows" in a);
+  const template = rowTemplate(cols);
 
   interface Group { keys: Value[]; states: unknown[]; rows: R[] }
   return (input, ctx) => {
@@ -480,7 +480,7 @@ function summarize(op: SNode, inputColumns: Column[], q: QueryScope): Operator {
     if (nk === 0 && groups.length === 0) newGroup([]);
     const rows: R[] = [];
     for (const g of groups) {
-      const o: R = {};
+      const o: R = { ...template };
       for (let i = 0; i < nk; i++) o[byNames[i]] = g.keys[i];
       aggFns.forEach((a, j) => { if ("fromRows" in a) a.fromRows(g.rows, o, ctx); else a.fill(g.states[j], o, ctx); });
       rows.push(o);
@@ -635,8 +635,9 @@ function join(op: SNode, leftColumns: Column[], q: QueryScope): Operator {
   expectSchema(op, cols, leftColumns.length + rightColumns.length);
   const leftMoves = leftColumns.map((c, i) => ({ from: c.name, to: cols[i].name, type: cols[i].type }));
   const rightMoves = rightColumns.map((c, j) => ({ from: c.name, to: cols[leftColumns.length + j].name, type: cols[leftColumns.length + j].type }));
+  const template = rowTemplate(cols);
   const combine = (l: R | null, r: R | null): R => {
-    const o: R = {};
+    const o: R = { ...template };
     for (const m of leftMoves) o[m.to] = l ? valueOf(l, m.from, m.type) : nullOf(m.type);
     for (const m of rightMoves) o[m.to] = r ? valueOf(r, m.from, m.type) : nullOf(m.type);
     return o;
@@ -666,11 +667,12 @@ function join(op: SNode, leftColumns: Column[], q: QueryScope): Operator {
 }
 
 function renamer(from: Column[], to: Column[]): (r: R) => R {
-  const moves = from.map((c, i) => ({ from: c.name, to: to[i].name }));
+  const moves = from.map((c, i) => ({ from: c.name, to: to[i].name, type: to[i].type }));
   if (moves.every((m) => m.from === m.to)) return (r) => r;
+  const template = rowTemplate(to);
   return (r) => {
-    const o: R = {};
-    for (const m of moves) { const v = r[m.from]; if (v !== undefined) o[m.to] = v; }
+    const o: R = { ...template };
+    for (const m of moves) o[m.to] = valueOf(r, m.from, m.type);
     return o;
   };
 }
@@ -689,6 +691,7 @@ function lookup(op: SNode, leftColumns: Column[], q: QueryScope): Operator {
   expectSchema(op, cols, leftColumns.length + rightKept.length);
   const leftMoves = leftColumns.map((c, i) => ({ from: c.name, to: cols[i].name, type: cols[i].type }));
   const rightMoves = rightKept.map((c, j) => ({ from: c.name, to: cols[leftColumns.length + j].name, type: cols[leftColumns.length + j].type }));
+  const template = rowTemplate(cols);
   return (left, ctx) => {
     const byRight = index(rightC.run(ctx).rows, rightKey);
     const rows: R[] = [];
@@ -696,7 +699,7 @@ function lookup(op: SNode, leftColumns: Column[], q: QueryScope): Operator {
       const k = leftKey(l);
       const matches = k === null ? undefined : byRight.get(k);
       const emit = (r: R | null) => {
-        const o: R = {};
+        const o: R = { ...template };
         for (const m of leftMoves) o[m.to] = valueOf(l, m.from, m.type);
         for (const m of rightMoves) o[m.to] = r ? valueOf(r, m.from, m.type) : nullOf(m.type);
         rows.push(o);
@@ -759,11 +762,12 @@ function distinct(op: SNode): Operator {
   for (const e of listOf(op.Expressions)) {
     if (kindOf(e) !== "NameReference" && kindOf(e) !== "StarExpression") throw unsupported(e, "distinct over an expression");
   }
+  const pick = picker(cols);
   return (input) => {
     const seen = new Set<string>();
     const rows: R[] = [];
     for (const r of input.rows) {
-      const o = pick(r, cols);
+      const o = pick(r);
       let k = "";
       for (const c of cols) k += keyOf(o[c.name]) + "\u0001";
       if (!seen.has(k)) { seen.add(k); rows.push(o); }
@@ -826,7 +830,7 @@ function mvExpand(op: SNode, inputColumns: Column[], q: QueryScope): Operator {
     if (!target) throw unsupported(e, "mv-expand of an unnamed expression");
     return { target, f: compileScalar(expr, scope), type: types.get(target) ?? "dynamic" };
   });
-  const names = cols.map((c) => c.name);
+  const pick = picker(cols);
   return (input, ctx) => {
     const limit = limitOf(ctx);
     const rows: R[] = [];
@@ -847,7 +851,7 @@ function mvExpand(op: SNode, inputColumns: Column[], q: QueryScope): Operator {
           o[x.target] = x.type === "dynamic" ? item : castOnly(item, x.type);
         });
         if (indexCol) o[indexCol] = i;
-        rows.push(keep(o, names));
+        rows.push(pick(o));
       }
     }
     return { columns: cols, rows };
