@@ -80,6 +80,14 @@ describe("evaluator views: the same rows as evaluating every operator per row", 
     });
   }
 
+  it("extends fused into the summarize that reads them give the rows of the extended copies", () => {
+    const summarize = `| summarize Recent = countif(IsRecent), Older = countif(Older), Ips = make_set(IPAddress), Last = max(Ip), Seen = dcount(Lower) by UserPrincipalName, IsRecent`;
+    const extends_ = `SigninLogs | extend IsRecent = TimeGenerated >= ago(2h) | extend Older = not(IsRecent), Ip = IPAddress, IPAddress = strcat(IPAddress, "/", iff(IsRecent, "r", "o")) | extend Lower = tolower(column_ifexists("Ip", ""))`;
+    for (let m = 0; m <= 480; m += 40) {
+      expect(rowsOf(`${extends_} ${summarize}`, at(m), indexed, true)).to.deep.equal(rowsOf(`${extends_} | take 1000000 ${summarize}`, at(m), ROWS, true));
+    }
+  });
+
   it("the cases take the view path (its rows are kept between evaluations)", () => {
     const tables = new WorkspaceTables(ROWS);
     expect(tables.viewCache.size).to.equal(0);

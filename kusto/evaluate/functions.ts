@@ -14,6 +14,8 @@ export interface CallInfo {
   resultType: KType;
   /** Columns of the row in scope, or null where none is. */
   columns: Column[] | null;
+  /** Columns read from elsewhere than the row (ScalarScope.slots). */
+  slots?: ReadonlyMap<string, Scalar>;
 }
 export interface FunctionImpl {
   /** Called with evaluated arguments (typeof(...) arguments arrive as null). */
@@ -255,6 +257,8 @@ def(["column_ifexists"], { compile: (c, arg) => {
   const fallback: Scalar = (r, ctx) => coerceResult(dflt(r, ctx), t);
   const column = c.columns?.find((x) => x.name === col);
   if (!column) return fallback;
+  const slot = c.slots?.get(col);
+  if (slot) return (r, ctx) => (r ? slot(r, ctx) : fallback(r, ctx));
   const none = nullOf(column.type);
   return (r, ctx) => {
     if (!r) return fallback(r, ctx);

@@ -21,6 +21,11 @@ export interface ScalarScope {
   tabular(n: SNode): Tabular;
   /** Aggregate functions may be called: the expression is a summarize aggregate. */
   aggregates?: boolean;
+  /**
+   * Columns not read from the row but from elsewhere (an extend fused into the summarize that
+   * reads it, tabular.ts): by name, the function that reads one.
+   */
+  slots?: ReadonlyMap<string, Scalar>;
 }
 
 export function compileScalar(n: SNode, s: ScalarScope): Scalar {
@@ -313,6 +318,8 @@ function compileName(n: SNode, s: ScalarScope): Scalar {
     };
   }
   if (sym && sym.Kind === SK.Column) {
+    const slot = s.slots?.get(name);
+    if (slot) return slot;
     const dflt = nullOf(typeOfNode(n));
     return (r) => {
       if (!r) throw unsupported(n, `column '${name}' outside a row context`);
@@ -604,7 +611,7 @@ function compileCall(n: SNode, s: ScalarScope): Scalar {
   }
   const f = FUNCTIONS.get(name);
   if (!f) throw unsupported(n, `function '${name}'`);
-  const info: CallInfo = { node: n, name, argNodes, argTypes: argNodes.map(typeOfNode), resultType: typeOfNode(n), columns: s.columns };
+  const info: CallInfo = { node: n, name, argNodes, argTypes: argNodes.map(typeOfNode), resultType: typeOfNode(n), columns: s.columns, slots: s.slots };
   if (f.compile) return f.compile(info, (a) => compileScalar(a, s));
   const args = argNodes.map((a): Scalar => (kindOf(a) === "TypeOfLiteralExpression" ? () => null : compileScalar(a, s)));
   const fn = f.fn!;

@@ -130,6 +130,12 @@ export function compileTabular(n: SNode, q: QueryScope): Compiled {
         if (folded) return folded;
       }
       if (kindOf(op) === "ExtendOperator") return extendRows(input, extend(op, input.columns, q));
+      if (kindOf(op) === "SummarizeOperator" && input.extended) {
+        // The extends' columns computed row by row into the summarize, without copying the rows.
+        const fused = summarize(op, input.columns, q, input.extended.parts);
+        const baseRun = input.extended.base.run;
+        if (fused) return { columns: schemaOf(op), run: (ctx) => fused(baseRun(ctx), ctx) };
+      }
       const apply = compileOperator(op, input.columns, q);
       const inputRun = input.run;
       return { columns: schemaOf(op), run: (ctx) => apply(inputRun(ctx), ctx) };
@@ -162,7 +168,7 @@ function compileOperator(op: SNode, inputColumns: Column[], q: QueryScope): Oper
       const p = projectRename(op, inputColumns);
       return (input) => ({ columns: p.columns, rows: input.rows.map(p.row) });
     }
-    case "SummarizeOperator": return summarize(op, inputColumns, q);
+    case "SummarizeOperator": return summarize(op, inputColumns, q)!;
     case "JoinOperator": return join(op, inputColumns, q);
     case "LookupOperator": return lookup(op, inputColumns, q);
     case "UnionOperator": {
@@ -311,7 +317,7 @@ function conjunctsOf(c: SNode): SNode[] {
 // extend, project, project-rename
 
 interface RowMap { columns: Column[]; row: (r: R, ctx: Ctx) => R; assignments: { target: string; expr: SNode }[] }
-type ExtendPart = { target: string; type: KType; f: Scalar };
+type ExtendPart = { target: string; type: KType; f: Scalar; expr: SNode; columns: Column[] };
 
 /**
  * An extend run per evaluation. Consecutive extends make one copy of each row: each one's
@@ -351,7 +357,7 @@ function extend(op: SNode, inputColumns: Column[], q: QueryScope): RowMap & { pa
   // Later expressions of one extend see the columns defined by earlier ones: each is compiled
   // against the output schema (a column not yet assigned reads from the input row).
   const scope = scalarScope(cols, q);
-  const parts: ExtendPart[] = exprs.map((e, i) => ({ target: targets[i]!, type: typeOf.get(targets[i]!) ?? typeOfNode(e.expr), f: compileScalar(e.expr, scope) }));
+  const parts: ExtendPart[] = exprs.map((e, i) => ({ target: targets[i]!, type: typeOf.get(targets[i]!) ?? typeOfNode(e.expr), f: compileScalar(e.expr, scope), expr: e.expr, columns: cols }));
   const row = (r: R, ctx: Ctx): R => {
     const o: R = { ...r };
     for (const p of parts) o[p.target] = fit(p.f(o, ctx), p.type);
@@ -397,19 +403,37 @@ function projectRename(op: SNode, inputColumns: Column[]): { columns: Column[]; 
 // ---------------------------------------------------------------------------------------------
 // summarize (kusto/query/summarize-operator.md)
 
-function summarize(op: SNode, inputColumns: Column[], q: QueryScope): Operator {
+/**
+ * summarize over `inputColumns`. With `fused`, the extends that made the input: the summarize reads
+ * their rows' input instead, computing the extended columns of each row into slots (no row copy).
+ * Only for a summarize that keeps no row (every aggregate an aggregate call of its own, no *), and
+ * extends that leave TimeGenerated and _TimeReceived (read by ingestion_time()) alone; else null.
+ */
+function summarize(op: SNode, inputColumns: Column[], q: QueryScope, fused?: ExtendPart[]): Operator | null {
   if (listOf(op.Parameters).length) throw unsupported(op, "summarize parameters");
   const cols = schemaOf(op);
   const bys = op.ByClause ? listOf(op.ByClause.Expressions).map(named) : [];
   const aggs = listOf(op.Aggregates).map(named);
   const isTuple = (e: SNode) => kindOf(e) === "FunctionCallExpression" && e.ResultType?.Kind === Kusto.Language.Symbols.SymbolKind.Tuple;
+  const standalone = (e: SNode) => kindOf(e) === "FunctionCallExpression" && !isTuple(e) && AGGREGATES.has(String(e.Name.SimpleName))
+    && !listOf(e.ArgumentList.Expressions).some((a) => kindOf(a) === "StarExpression");
+  if (fused && (!aggs.every((a) => standalone(a.expr)) || fused.some((p) => p.target === "TimeGenerated" || p.target === "_TimeReceived"))) return null;
 
   // Output columns: one per by-expression, then per aggregate one column, or one per tuple element.
   const aggWidths = aggs.map((a) => (isTuple(a.expr) ? symbolColumns(a.expr.ResultType).length : 1));
   expectSchema(op, cols, bys.length + aggWidths.reduce((x, y) => x + y, 0));
 
-  const rowScope = scalarScope(inputColumns, q);
-  const groupScope = scalarScope(inputColumns, q, true);
+  // Fused extends: each part reads the slots of the parts before it, as an extend's expressions
+  // see the columns assigned before them.
+  const slots = new Map<string, Scalar>();
+  const values: Value[] = [];
+  const partFns = (fused ?? []).map((p, j) => {
+    const f = compileScalar(p.expr, { ...scalarScope(p.columns, q), slots: new Map(slots) });
+    slots.set(p.target, () => values[j]);
+    return { f, type: p.type };
+  });
+  const rowScope: ScalarScope = { ...scalarScope(inputColumns, q), slots };
+  const groupScope: ScalarScope = { ...scalarScope(inputColumns, q, true), slots };
   const byFns = bys.map((b) => compileScalar(b.expr, rowScope));
   const byTypes = bys.map((_b, i) => cols[i].type);
   const byNames = bys.map((_b, i) => cols[i].name);
@@ -457,6 +481,7 @@ function summarize(op: SNode, inputColumns: Column[], q: QueryScope): Operator {
     const nk = byFns.length;
     const keys = new Array<Value>(nk);
     for (const r of input.rows) {
+      for (let j = 0; j < partFns.length; j++) values[j] = fit(partFns[j].f(r, ctx), partFns[j].type);
       let level = index;
       let g: Group | undefined = nk === 0 ? groups[0] ?? newGroup([]) : undefined;
       for (let i = 0; i < nk; i++) {
