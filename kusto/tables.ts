@@ -247,8 +247,9 @@ export class WorkspaceTables {
  * Rows of row-wise views (kusto/evaluate/prefix.ts) by what they compute, least recently used
  * first. A backtest runs each rule's evaluations one after the other, so a view's rows are reused
  * while its rule runs (and by the rules that start the same way) and dropped when newer ones fill
- * the room. The room is counted in estimated bytes: rows a filter kept cost a reference and their
- * two times; rows an extend or project made cost a new row too; an index two positions per row.
+ * the room. The room is counted in estimated bytes: a reference and two times per row, a row of its
+ * own where an extend or project made them (several views may keep the same such row: counted in
+ * each), and two positions per row for an index.
  */
 export class ViewCache {
   private readonly entries = new Map<string, { set: RowSet; index?: TimeIndex; bytes: number }>();
@@ -260,14 +261,14 @@ export class ViewCache {
   rows(key: string): RowSet | undefined { return this.touch(key)?.set; }
   index(key: string): TimeIndex | undefined { return this.touch(key)?.index; }
 
-  /** Keep a view's rows; `made` when its last step made new rows (an extend or project). */
+  /** Keep a view's rows; `made` when they are rows a step made (an extend or project), not the table's. */
   setRows(key: string, set: RowSet, made: boolean): void {
     this.add(key, { set, bytes: set.rows.length * (made ? 24 + 400 : 24) });
   }
-  setIndex(key: string, index: TimeIndex): void {
+  setIndex(key: string, index: TimeIndex, made: boolean): void {
     const e = this.entries.get(key);
     if (e) { this.entries.delete(key); this.bytes -= e.bytes; }
-    this.add(key, { set: index.set, index, bytes: (e?.bytes ?? 24 * index.size) + 8 * index.size });
+    this.add(key, { set: index.set, index, bytes: index.size * ((made ? 24 + 400 : 24) + 8) });
   }
 
   private touch(key: string) {

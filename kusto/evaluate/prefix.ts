@@ -20,8 +20,14 @@ import { SNode, kindOf, typeOfNode, isRowFree } from "./syntax";
 import type { Column, Table } from "./values";
 import { RowSet, TimeBounds, TimeIndex } from "../tables";
 
-/** A row-wise step: a filter (keeps the rows it is true for) or a map (the row it makes of each row). */
-export type Step = { filter: Scalar } | { map: (row: R, ctx: Ctx) => R };
+/**
+ * A row-wise step: a filter (keeps the rows it is true for; `reads` the columns it reads) or a
+ * map (the row it makes of each row; `assigns` the columns an extend sets, or "all" for a
+ * project, project-away or rename, which remake the row).
+ */
+export type Step =
+  | { filter: Scalar; reads: ReadonlySet<string> }
+  | { map: (row: R, ctx: Ctx) => R; assigns: ReadonlySet<string> | "all" };
 
 /**
  * What a view computes once per table set: its source's rows, then one step per core down a chain.
@@ -35,6 +41,8 @@ export interface ViewCore {
   /** The source (a chain's first core): a table, or a union of views. */
   source?: { table: string } | { union: View[]; sourceColumn: string | null; legNames: string[] };
   step?: Step;
+  /** The step's source text. */
+  text?: string;
 }
 
 export interface TimeBound { on: "tg" | "ing"; op: ">" | ">=" | "<" | "<="; bound: Scalar }
@@ -82,17 +90,28 @@ export function unionView(legs: View[], legNames: string[], sourceColumn: string
 /**
  * The view extended with one more row-wise step, `text` saying what it computes (the operator's or
  * conjunct's source text). Its time bounds carry over: they test the source rows' times, which no
- * step changes.
+ * step changes. A filter goes before the extends just above it that set no column it reads (they
+ * commute; an extend computed on fewer rows costs less, and makes fewer rows to keep).
  */
 export function withStep(v: View, step: Step, text: string, next: Pick<View, "columns" | "tg" | "ing" | "ingestionExact">): View {
-  return {
-    core: { key: `${v.core.key}\n| ${text}`, parent: v.core, step },
-    bounds: v.bounds,
-    columns: next.columns,
-    tg: next.tg,
-    ing: next.ing,
-    ingestionExact: next.ingestionExact,
-  };
+  let core: ViewCore;
+  if ("filter" in step) {
+    const passed: ViewCore[] = [];
+    let at = v.core;
+    while (at.step && "map" in at.step && at.step.assigns !== "all" && ![...step.reads].some((c) => (at.step as { assigns: ReadonlySet<string> }).assigns.has(c))) {
+      passed.unshift(at);
+      at = at.parent!;
+    }
+    core = chain(at, step, text);
+    for (const m of passed) core = chain(core, m.step!, m.text!);
+  } else {
+    core = chain(v.core, step, text);
+  }
+  return { core, bounds: v.bounds, columns: next.columns, tg: next.tg, ing: next.ing, ingestionExact: next.ingestionExact };
+}
+
+function chain(parent: ViewCore, step: Step, text: string): ViewCore {
+  return { key: `${parent.key}\n| ${text}`, parent, step, text };
 }
 
 const FLIP = { ">": "<", ">=": "<=", "<": ">", "<=": ">=" } as const;
@@ -160,52 +179,79 @@ function coreIndex(core: ViewCore, ctx: Ctx): TimeIndex | undefined {
   const set = coreRows(core, ctx);
   if (!set) return undefined;
   const index = new TimeIndex(set);
-  tables.viewCache.setIndex(core.key, index);
+  tables.viewCache.setIndex(core.key, index, madeRows(core));
   return index;
 }
 
+/** Whether the core's rows were made by a step of its chain (an extend or project), not the source's own. */
+function madeRows(core: ViewCore): boolean {
+  for (let c: ViewCore | null = core; c; c = c.parent) {
+    if (c.step && "map" in c.step) return true;
+    if (c.source && "union" in c.source) return !!c.source.sourceColumn;
+  }
+  return false;
+}
+
 /**
- * Every row of the core, in order, with its source row's times; computed from the nearest core
- * up the chain whose rows are kept (the intermediate rows are kept too: the next query may branch
- * off anywhere).
+ * Every row of the core, in order, with its source row's times: each row taken from the nearest
+ * core up the chain whose rows are kept, through the steps below it one row at a time. The rows
+ * each filter keeps are kept too (a reference per row: the next query may branch off there, as the
+ * backtest's allowlist variants do); the rows a map makes are kept only in the core asked for
+ * (a row a later filter drops is not kept at all).
  */
 function coreRows(core: ViewCore, ctx: Ctx): RowSet | undefined {
-  const src = core.source;
-  if (src && "table" in src) return ctx.tables.index(src.table)?.set;
+  const cache = ctx.tables.viewCache;
+  const steps: ViewCore[] = [];
+  let base: RowSet | undefined;
+  for (let c: ViewCore = core; ; c = c.parent!) {
+    const kept = c === core ? cache.index(c.key)?.set : cache.rows(c.key);
+    if (kept) { base = kept; break; }
+    if (c.source) { base = sourceRows(c, ctx); break; }
+    steps.unshift(c);
+  }
+  if (!base || steps.length === 0) return base;
+  const keeps = steps.map((c) => c === core || "filter" in c.step!);
+  const outs = steps.map((_c, k) => (keeps[k] ? { rows: [] as R[], at: [] as number[] } : null));
+  for (let i = 0; i < base.rows.length; i++) {
+    let row: R = base.rows[i];
+    let k = 0;
+    for (; k < steps.length; k++) {
+      const step = steps[k].step!;
+      if ("filter" in step) { if (asBool(step.filter(row, ctx)) !== true) break; }
+      else row = step.map(row, ctx);
+      const out = outs[k];
+      if (out) { out.rows.push(row); out.at.push(i); }
+    }
+  }
+  let result: RowSet | undefined;
+  steps.forEach((c, k) => {
+    const out = outs[k];
+    if (!out) return;
+    const set: RowSet = { rows: out.rows, tg: Float64Array.from(out.at, (i) => base!.tg[i]), ing: Float64Array.from(out.at, (i) => base!.ing[i]) };
+    if (c === core) result = set;
+    else cache.setRows(c.key, set, madeRows(c));
+  });
+  return result;
+}
+
+/** The rows of a chain's first core: its table's, or its union legs' one after the other (kept). */
+function sourceRows(core: ViewCore, ctx: Ctx): RowSet | undefined {
+  const src = core.source!;
+  if ("table" in src) return ctx.tables.index(src.table)?.set;
   const cache = ctx.tables.viewCache;
   const kept = cache.rows(core.key);
   if (kept) return kept;
-  let out: RowSet;
-  let made = true;
-  if (src) {
-    // A union: its legs' rows one after the other.
-    const legs = src.union.map((leg) => coreRows(leg.core, ctx));
-    const n = legs.reduce((k, l) => k + (l?.rows.length ?? 0), 0);
-    out = { rows: new Array(n), tg: new Float64Array(n), ing: new Float64Array(n) };
-    let k = 0;
-    legs.forEach((leg, j) => {
-      if (!leg) return;
-      const name = src.legNames[j];
-      out.tg.set(leg.tg, k);
-      out.ing.set(leg.ing, k);
-      for (const r of leg.rows) out.rows[k++] = src.sourceColumn ? { ...r, [src.sourceColumn]: name } : r;
-    });
-  } else {
-    const input = coreRows(core.parent!, ctx);
-    if (!input) return undefined;
-    const step = core.step!;
-    if ("filter" in step) {
-      const f = step.filter;
-      const keep: number[] = [];
-      for (let i = 0; i < input.rows.length; i++) if (asBool(f(input.rows[i], ctx)) === true) keep.push(i);
-      out = { rows: keep.map((i) => input.rows[i]), tg: Float64Array.from(keep, (i) => input.tg[i]), ing: Float64Array.from(keep, (i) => input.ing[i]) };
-      made = false;
-    } else {
-      // A map keeps the rows' times (its rows stand for the same source rows).
-      const m = step.map;
-      out = { rows: input.rows.map((r) => m(r, ctx)), tg: input.tg, ing: input.ing };
-    }
-  }
-  cache.setRows(core.key, out, made);
+  const legs = src.union.map((leg) => (leg.core.source ? sourceRows(leg.core, ctx) : coreRows(leg.core, ctx)));
+  const n = legs.reduce((k, l) => k + (l?.rows.length ?? 0), 0);
+  const out: RowSet = { rows: new Array(n), tg: new Float64Array(n), ing: new Float64Array(n) };
+  let k = 0;
+  legs.forEach((leg, j) => {
+    if (!leg) return;
+    const name = src.legNames[j];
+    out.tg.set(leg.tg, k);
+    out.ing.set(leg.ing, k);
+    for (const r of leg.rows) out.rows[k++] = src.sourceColumn ? { ...r, [src.sourceColumn]: name } : r;
+  });
+  cache.setRows(core.key, out, madeRows(core) || src.union.some((l) => madeRows(l.core)));
   return out;
 }

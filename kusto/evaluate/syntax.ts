@@ -169,3 +169,26 @@ export function isRowFree(n: SNode): boolean {
   }
   return true;
 }
+
+/**
+ * The columns an expression reads: the ones it names, those of column_ifexists("name"), and
+ * TimeGenerated and _TimeReceived for ingestion_time().
+ */
+export function columnsReadBy(n: SNode, into = new Set<string>()): Set<string> {
+  if (!n || n.IsToken) return into;
+  const k = kindOf(n);
+  if (k === "NameReference") {
+    const sym = n.ReferencedSymbol as Kusto.Language.Symbols.Symbol | null;
+    if (sym && sym.Kind === Kusto.Language.Symbols.SymbolKind.Column) into.add(String(n.SimpleName));
+  }
+  if (k === "FunctionCallExpression") {
+    const name = String(n.Name.SimpleName);
+    if (name === "ingestion_time") { into.add("TimeGenerated"); into.add("_TimeReceived"); }
+    if (name === "column_ifexists") { const first = listOf(n.ArgumentList.Expressions)[0]; if (first) into.add(String(literalOf(first) ?? "")); }
+  }
+  for (let i = 0; i < n.ChildCount; i++) {
+    const c = n.GetChild(i) as SNode | null;
+    if (c && !c.IsToken) columnsReadBy(c, into);
+  }
+  return into;
+}

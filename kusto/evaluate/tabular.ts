@@ -11,7 +11,7 @@ import type { Ctx, R, Scalar, Tabular } from "./context";
 import { compileScalar, asBool, ScalarScope } from "./scalar";
 import { AGGREGATES, TUPLE_AGGREGATES, compileAggregator, Aggregator } from "./aggregates";
 import {
-  SNode, kindOf, listOf, namedParameters, schemaOf, symbolColumns, typeOfNode, unsupported, literalOf, KqlQueryError, textOf, isRowWise,
+  SNode, kindOf, listOf, namedParameters, schemaOf, symbolColumns, typeOfNode, unsupported, literalOf, KqlQueryError, textOf, isRowWise, columnsReadBy,
 } from "./syntax";
 import { Column, KType, Table, Value, convert, compareValues, keyOf, nullOf, toKString, isBag, Dyn, Timespan, rowTemplate } from "./values";
 import { View, tableView, unionView, withStep, timeBound, runView } from "./prefix";
@@ -221,7 +221,7 @@ function fold(op: SNode, v: View, q: QueryScope): Compiled | null {
     for (const c of conjunctsOf(op.Condition)) {
       const b = timeBound(c, view, scalarScope(null, q));
       if (b) view = { ...view, bounds: [...view.bounds, b] };
-      else if (isRowWise(c)) view = withStep(view, { filter: compileScalar(c, rowScope) }, `where ${textOf(c)}`, view);
+      else if (isRowWise(c)) view = withStep(view, { filter: compileScalar(c, rowScope), reads: columnsReadBy(c) }, `where ${textOf(c)}`, view);
       else rest.push(c);
     }
     if (view === v) return null;
@@ -250,7 +250,7 @@ function fold(op: SNode, v: View, q: QueryScope): Compiled | null {
       if (from === "ing") ing.add(target);
       if (target === "TimeGenerated" || target === "_TimeReceived") exact = false;
     }
-    return done(withStep(v, { map: e.row }, textOf(op), { columns: e.columns, tg, ing, ingestionExact: exact }));
+    return done(withStep(v, { map: e.row, assigns: new Set(e.assignments.map((a) => a.target)) }, textOf(op), { columns: e.columns, tg, ing, ingestionExact: exact }));
   }
   if (k === "ProjectOperator") {
     const exprs = listOf(op.Expressions);
@@ -265,13 +265,13 @@ function fold(op: SNode, v: View, q: QueryScope): Compiled | null {
     // ingestion_time() reads the row's _TimeReceived, else its TimeGenerated: both must still be the source's.
     const same = (name: string) => p.assignments.some((a) => a.target === name && kindOf(a.expr) === "NameReference" && String(a.expr.SimpleName) === name);
     const exact = v.ingestionExact && same("TimeGenerated") && same("_TimeReceived");
-    return done(withStep(v, { map: p.row }, textOf(op), { columns: p.columns, tg, ing, ingestionExact: exact }));
+    return done(withStep(v, { map: p.row, assigns: "all" }, textOf(op), { columns: p.columns, tg, ing, ingestionExact: exact }));
   }
   if (k === "ProjectAwayOperator" || k === "ProjectKeepOperator" || k === "ProjectReorderOperator") {
     const cols = schemaOf(op);
     const kept = new Set(cols.map((c) => c.name));
     const exact = v.ingestionExact && kept.has("TimeGenerated") && kept.has("_TimeReceived");
-    return done(withStep(v, { map: picker(cols) }, textOf(op), {
+    return done(withStep(v, { map: picker(cols), assigns: "all" }, textOf(op), {
       columns: cols, tg: new Set([...v.tg].filter((x) => kept.has(x))), ing: new Set([...v.ing].filter((x) => kept.has(x))), ingestionExact: exact,
     }));
   }
@@ -280,7 +280,7 @@ function fold(op: SNode, v: View, q: QueryScope): Compiled | null {
     const rename = (s: ReadonlySet<string>) => new Set([...s].map((x) => p.renames.get(x) ?? x));
     const touched = [...p.renames.keys(), ...p.renames.values()];
     const exact = v.ingestionExact && !touched.includes("TimeGenerated") && !touched.includes("_TimeReceived");
-    return done(withStep(v, { map: p.row }, textOf(op), { columns: p.columns, tg: rename(v.tg), ing: rename(v.ing), ingestionExact: exact }));
+    return done(withStep(v, { map: p.row, assigns: "all" }, textOf(op), { columns: p.columns, tg: rename(v.tg), ing: rename(v.ing), ingestionExact: exact }));
   }
   if (k === "UnionOperator") {
     const u = union(op, v.columns, q, v);
