@@ -19,19 +19,18 @@
 // - innerunique keeps the first left row per key (the docs allow any); take_any/any take the first row.
 // - union withsource names a leg after its table or let name, else union_arg<i>.
 // - regexes use JavaScript RegExp (Kusto: RE2); the common syntax agrees.
-import { analyze, tableSchemas } from "./language";
-import { Env, Binding } from "./evaluate/context";
-import { evalScalar } from "./evaluate/scalar";
-import { evalTabular } from "./evaluate/tabular";
+import { analyze } from "./language";
+import { Ctx, Binding, Tabular } from "./evaluate/context";
+import { compileScalar } from "./evaluate/scalar";
+import { compileTabular, scalarScope, QueryScope } from "./evaluate/tabular";
 import { FUNCTIONS } from "./evaluate/functions";
 import { AGGREGATES } from "./evaluate/aggregates";
 import { checkSupported } from "./evaluate/support";
 import {
-  SNode, SampleDataError, KqlQueryError, toKType, kindOf, listOf, setPositionSource, unsupported, isTabularNode, positionOf,
+  SNode, SampleDataError, KqlQueryError, kindOf, listOf, setPositionSource, unsupported, isTabularNode, positionOf,
 } from "./evaluate/syntax";
-import { Row, Table, parseDateTime } from "./evaluate/values";
+import { Row, Table, Column, nullOf, parseDateTime, rowTemplate } from "./evaluate/values";
 import { WorkspaceTables, TimeBounds, UNBOUNDED } from "./tables";
-import { evalPrefix } from "./evaluate/prefix";
 
 export type { Row } from "./evaluate/values";
 export { Timespan } from "./evaluate/values";
@@ -75,24 +74,69 @@ export const SUPPORTED = {
 
 // ---------------------------------------------------------------------------------------------
 
-const codeCache = new Map<string, Kusto.Language.KustoCode>();
+/** A query compiled to closures: the let statements, then the one result. */
+interface CompiledQuery {
+  statements: ((ctx: Ctx) => void)[];
+  result: Tabular;
+  columns: Column[];
+}
+
+const compiledCache = new Map<string, CompiledQuery>();
+/** Compiled queries kept, least recently used dropped (each holds on to its syntax tree). */
+const COMPILED_CACHE_MAX = 64;
 /**
- * Parse + analyse once per query text (≈5 ms each), then check the whole tree against the supported
- * subset: a construct the evaluator lacks must fail even when no sample row reaches it.
+ * Parse + analyse (≈5 ms), check the whole tree against the supported subset (a construct the
+ * evaluator lacks must fail even when no sample row reaches it), then compile: once per query text.
  */
-function analysed(query: string): Kusto.Language.KustoCode {
-  let code = codeCache.get(query);
-  if (!code) {
-    const fresh = analyze(query);
-    checkDiagnostics(fresh, query);
-    setPositionSource(query);
-    const root = fresh.Syntax as SNode;
+function compiled(query: string): CompiledQuery {
+  let c = compiledCache.get(query);
+  if (c) {
+    compiledCache.delete(query);
+    compiledCache.set(query, c);
+  } else {
+    const code = analyze(query, { keep: false });
+    checkDiagnostics(code, query);
+    const root = code.Syntax as SNode;
     const letNames = new Set(listOf(root.Statements).filter((s) => kindOf(s) === "LetStatement").map((s) => String(s.Name.SimpleName)));
     checkSupported(root, letNames);
-    if (codeCache.size > 500) codeCache.clear();
-    codeCache.set(query, (code = fresh));
+    c = compileQuery(root, letNames);
+    if (compiledCache.size >= COMPILED_CACHE_MAX) compiledCache.delete(compiledCache.keys().next().value!);
+    compiledCache.set(query, c);
   }
-  return code;
+  return c;
+}
+
+function compileQuery(root: SNode, letNames: Set<string>): CompiledQuery {
+  if (listOf(root.Directives).length) throw unsupported(root.Directives, "query directives");
+  const q: QueryScope = { letNames, lets: new Map() };
+  const statements: CompiledQuery["statements"] = [];
+  const results: { run: Tabular; columns: Column[] }[] = [];
+  for (const st of listOf(root.Statements)) {
+    const k = kindOf(st);
+    if (k === "LetStatement") {
+      const name = String(st.Name.SimpleName);
+      const e = st.Expression as SNode;
+      if (kindOf(e) === "FunctionDeclaration") throw unsupported(e, `user-defined function '${name}'`);
+      if (isTabularNode(e)) {
+        const t = compileTabular(e, q);
+        q.lets.set(name, t);
+        // A row-wise view is read where it is used (prefix.ts); anything else is computed here, once per evaluation.
+        if (!t.view) statements.push((ctx) => { ctx.vars.set(name, { kind: "table", table: t.run(ctx) }); });
+      } else {
+        q.lets.delete(name);
+        const f = compileScalar(e, scalarScope(null, q));
+        statements.push((ctx) => { ctx.vars.set(name, { kind: "scalar", value: f(null, ctx) }); });
+      }
+    } else if (k === "ExpressionStatement") {
+      const e = st.Expression as SNode;
+      if (!isTabularNode(e)) throw new KqlQueryError(`the result at ${positionOf(e)} is not tabular`);
+      results.push(compileTabular(e, q));
+    } else {
+      throw unsupported(st);
+    }
+  }
+  if (results.length !== 1) throw new KqlQueryError(`a query must produce exactly one result; this one produces ${results.length}`);
+  return { statements, result: results[0].run, columns: results[0].columns };
 }
 
 function checkDiagnostics(code: Kusto.Language.KustoCode, query: string): void {
@@ -107,59 +151,37 @@ function checkDiagnostics(code: Kusto.Language.KustoCode, query: string): void {
   if (errors.length) throw new KqlQueryError(`query does not analyse cleanly:\n  ${errors.join("\n  ")}`);
 }
 
+let evaluations = 0;
+
 /** Evaluate a query against sample rows; returns the single result table's rows. */
 export function evaluate(query: string, opts: EvaluateOptions): Row[] {
-  const t = evaluateTable(query, opts);
-  return t.rows.map((r) => {
-    const o: Row = {};
-    for (const c of t.columns) o[c.name] = r[c.name] === undefined ? null : r[c.name];
-    return o;
-  });
+  return evaluateTable(query, opts).rows;
 }
 
-/** Like evaluate(), with the result's column schema (names and KQL types). */
+/**
+ * Like evaluate(), with the result's column schema (names and KQL types). Every row holds every
+ * column of the result, in order (a value the rows lack is its type's null).
+ */
 export function evaluateTable(query: string, opts: EvaluateOptions): Table {
   setPositionSource(query);
-  const code = analysed(query);
+  const c = compiled(query);
   const now = typeof opts.now === "string" ? parseDateTime(opts.now) : opts.now;
   if (!now || isNaN(now.getTime())) throw new SampleDataError(`now is not a datetime: ${String(opts.now)}`);
-
   const tables = opts.tables instanceof WorkspaceTables ? opts.tables : new WorkspaceTables(opts.tables);
   const visible: TimeBounds = opts.timeRange
     ? { tgLo: opts.timeRange.from.getTime() + 1, tgHi: opts.timeRange.to.getTime(), ingLo: -Infinity, ingHi: opts.timeRange.to.getTime() }
     : UNBOUNDED;
-  const schemas = tableSchemas();
-  const env: Env = {
-    now,
-    vars: new Map<string, Binding>(),
-    evalTabular,
-    table(name: string, at: SNode): Table {
-      const schema = schemas.get(name);
-      if (!schema) throw unsupported(at, `table '${name}' without a schema`);
-      const columns = schema.columns.map((c) => ({ name: c.name, type: toKType(c.type) }));
-      return { columns, rows: tables.index(name)?.select(visible) ?? [] };
-    },
-    pipeline: (n) => evalPrefix(n, env, tables, visible),
+  const ctx: Ctx = { id: ++evaluations, now, vars: new Map<string, Binding>(), tables, visible, group: null, once: new Map() };
+  for (const st of c.statements) st(ctx);
+  const t = c.result(ctx);
+  const columns = t.columns;
+  const template = rowTemplate(columns);
+  return {
+    columns,
+    rows: t.rows.map((r) => {
+      const o: Row = { ...template };
+      for (const col of columns) { const v = r[col.name]; o[col.name] = v === undefined ? nullOf(col.type) : v; }
+      return o;
+    }) as Table["rows"],
   };
-
-  const root = code.Syntax as SNode;
-  if (listOf(root.Directives).length) throw unsupported(root.Directives, "query directives");
-  const results: Table[] = [];
-  for (const st of listOf(root.Statements)) {
-    const k = kindOf(st);
-    if (k === "LetStatement") {
-      const name = String(st.Name.SimpleName);
-      const e = st.Expression as SNode;
-      if (kindOf(e) === "FunctionDeclaration") throw unsupported(e, `user-defined function '${name}'`);
-      env.vars.set(name, isTabularNode(e) ? { kind: "table", table: evalTabular(e, env) } : { kind: "scalar", value: evalScalar(e, { env, row: null }) });
-    } else if (k === "ExpressionStatement") {
-      const e = st.Expression as SNode;
-      if (!isTabularNode(e)) throw new KqlQueryError(`the result at ${positionOf(e)} is not tabular`);
-      results.push(evalTabular(e, env));
-    } else {
-      throw unsupported(st);
-    }
-  }
-  if (results.length !== 1) throw new KqlQueryError(`a query must produce exactly one result; this one produces ${results.length}`);
-  return results[0];
 }

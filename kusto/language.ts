@@ -71,11 +71,14 @@ const ANALYSIS_CACHE_MAX = 2000;
  * the lints, the catalogue export and the sample evaluator all analyse the same catalogue queries
  * (≈5 ms each warm), and a KustoCode is never modified by its readers.
  */
-export function analyze(query: string): Kusto.Language.KustoCode {
+export function analyze(query: string, opts: { keep?: boolean } = {}): Kusto.Language.KustoCode {
   let code = analysisCache.get(query);
   if (!code) {
     const globals = workspaceGlobals(); // loads the parser: before the first Kusto.* access
     code = Kusto.Language.KustoCode.ParseAndAnalyze(query, globals)!;
+    // An analysis holds the whole syntax tree (≈250 kB): a caller that keeps what it needs from it
+    // (the evaluator compiles it) does not keep it here.
+    if (opts.keep === false) return code;
     if (analysisCache.size >= ANALYSIS_CACHE_MAX) analysisCache.clear();
     analysisCache.set(query, code);
   }

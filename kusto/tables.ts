@@ -6,60 +6,126 @@
 // typing and filtering every row again.
 import { tableSchemas } from "./language";
 import { SampleDataError, toKType } from "./evaluate/syntax";
-import { Column, KType, Row, Timespan, Value, convert, parseDateTime, parseDynamic, GUID_RE, formatDateTime } from "./evaluate/values";
+import { Column, KType, Row, Timespan, Value, convert, parseDateTime, parseDynamic, GUID_RE, formatDateTime, rowTemplate } from "./evaluate/values";
 
-/** One typed row with the times the index orders it by (NaN when the row has none). */
-export interface IndexedRow { row: Record<string, Value>; seq: number; tg: number; ing: number }
+/**
+ * Typed rows in order with the times an index orders them by: the event time (TimeGenerated) and
+ * the arrival time (`_TimeReceived`, else TimeGenerated) of each row's source row, epoch
+ * milliseconds, NaN when the row has none. Times are kept apart from the rows, in typed arrays:
+ * a week of rows is millions of them.
+ */
+export interface RowSet { rows: Record<string, Value>[]; tg: Float64Array; ing: Float64Array }
 
 /** Inclusive bounds in epoch milliseconds; ±Infinity when open. */
 export interface TimeBounds { tgLo: number; tgHi: number; ingLo: number; ingHi: number }
 export const UNBOUNDED: TimeBounds = { tgLo: -Infinity, tgHi: Infinity, ingLo: -Infinity, ingHi: Infinity };
 
-/** Rows of one table (or of a cached row-wise prefix over it) ordered by event and by arrival time. */
+/** Rows of one table (or of a row-wise view over it, kusto/evaluate/prefix.ts) ordered by event and by arrival time. */
 export class TimeIndex {
-  readonly byTg: IndexedRow[];
-  private byIngCache?: IndexedRow[];
-  /** Rows without a TimeGenerated: only an evaluation without a time range sees them. */
-  readonly untimed: IndexedRow[];
-  constructor(rows: IndexedRow[]) {
-    this.untimed = rows.filter((r) => Number.isNaN(r.tg));
-    this.byTg = rows.filter((r) => !Number.isNaN(r.tg)).sort((a, b) => a.tg - b.tg || a.seq - b.seq);
+  /** Positions of the rows with an event time, by event time (then position). */
+  private readonly byTg: Int32Array;
+  private byIngCache?: Int32Array;
+  constructor(readonly set: RowSet) {
+    this.byTg = sortedPositions(set.tg);
   }
-  private get byIng(): IndexedRow[] {
-    return (this.byIngCache ??= this.byTg.filter((r) => !Number.isNaN(r.ing)).sort((a, b) => a.ing - b.ing || a.seq - b.seq));
-  }
-  get size(): number { return this.byTg.length + this.untimed.length; }
+  /** Positions of the rows with an arrival time, by arrival time (then position). */
+  private get byIng(): Int32Array { return (this.byIngCache ??= sortedPositions(this.set.ing)); }
+  get size(): number { return this.set.rows.length; }
 
-  /** The rows within the bounds, in their original order. */
-  select(b: TimeBounds): Record<string, Value>[] {
-    let picked: IndexedRow[];
+  /**
+   * The rows within the bounds, in their original order. A row without an event (arrival) time is
+   * outside any finite bound on it, and outside `needsTg` (`needsIng`): a comparison with a missing
+   * time is null, which a where drops.
+   */
+  select(b: TimeBounds, needsTg = false, needsIng = false): Record<string, Value>[] {
+    const { rows, tg, ing } = this.set;
+    const tgOpen = b.tgLo === -Infinity && b.tgHi === Infinity && !needsTg;
+    const ingOk = (i: number) => { const x = ing[i]; return x !== x ? !needsIng && b.ingLo === -Infinity : x >= b.ingLo && x <= b.ingHi; };
+    if (tgOpen && b.ingLo === -Infinity) {
+      const out: Record<string, Value>[] = [];
+      for (let i = 0; i < rows.length; i++) if (ingOk(i)) out.push(rows[i]);
+      return out;
+    }
+    let picked: Int32Array;
+    let n = 0;
     if (b.ingLo > -Infinity) {
       // A lower bound on arrival (ingestion_time() > ago(...)) is the narrowest cut: use the arrival order.
       const xs = this.byIng;
-      picked = [];
-      for (let i = lowerBound(xs, b.ingLo, (r) => r.ing); i < xs.length && xs[i].ing <= b.ingHi; i++) {
-        const r = xs[i];
-        if (r.tg >= b.tgLo && r.tg <= b.tgHi) picked.push(r);
+      const from = lowerBound(xs, ing, b.ingLo);
+      picked = new Int32Array(upperBound(xs, ing, b.ingHi) - from);
+      for (let k = from; k < from + picked.length; k++) {
+        const i = xs[k], t = tg[i];
+        if (t !== t ? tgOpen : t >= b.tgLo && t <= b.tgHi) picked[n++] = i;
       }
     } else {
       const xs = this.byTg;
-      picked = [];
-      for (let i = lowerBound(xs, b.tgLo, (r) => r.tg); i < xs.length && xs[i].tg <= b.tgHi; i++) {
-        const r = xs[i];
-        if (!(r.ing > b.ingHi)) picked.push(r);
-      }
-      if (b.tgLo === -Infinity && b.tgHi === Infinity) for (const r of this.untimed) if (!(r.ing > b.ingHi)) picked.push(r);
+      const from = lowerBound(xs, tg, b.tgLo);
+      picked = new Int32Array(upperBound(xs, tg, b.tgHi) - from);
+      for (let k = from; k < from + picked.length; k++) if (ingOk(xs[k])) picked[n++] = xs[k];
     }
-    picked.sort((x, y) => x.seq - y.seq);
-    return picked.map((r) => r.row);
+    const order = picked.subarray(0, n).sort();
+    const out = new Array<Record<string, Value>>(n);
+    for (let k = 0; k < n; k++) out[k] = rows[order[k]];
+    return out;
+  }
+
+  /** Earliest and latest arrival of the rows with an event time, or undefined without any. */
+  arrivalSpan(): { first: number; last: number } | undefined {
+    let first = Infinity, last = -Infinity;
+    const { tg, ing } = this.set;
+    for (let i = 0; i < tg.length; i++) {
+      if (tg[i] !== tg[i]) continue;
+      if (ing[i] < first) first = ing[i];
+      if (ing[i] > last) last = ing[i];
+    }
+    return first <= last ? { first, last } : undefined;
+  }
+
+  /** The rows with an event time that arrived within [from, to], in arrival order (then original order). */
+  arrivals(from: number, to: number): { row: Record<string, Value>; ing: number }[] {
+    const { rows, tg, ing } = this.set;
+    const xs = this.byIng;
+    const out: { row: Record<string, Value>; ing: number }[] = [];
+    for (let k = lowerBound(xs, ing, from); k < xs.length && ing[xs[k]] <= to; k++) {
+      const i = xs[k];
+      if (tg[i] === tg[i]) out.push({ row: rows[i], ing: ing[i] });
+    }
+    return out;
   }
 }
 
-function lowerBound(xs: IndexedRow[], v: number, key: (r: IndexedRow) => number): number {
+/** Positions of the non-NaN times, ordered by time then position. */
+function sortedPositions(times: Float64Array): Int32Array {
+  let n = 0;
+  for (let i = 0; i < times.length; i++) if (times[i] === times[i]) n++;
+  const out = new Int32Array(n);
+  let k = 0, sorted = true;
+  for (let i = 0; i < times.length; i++) {
+    if (times[i] !== times[i]) continue;
+    if (k > 0 && times[i] < times[out[k - 1]]) sorted = false;
+    out[k++] = i;
+  }
+  // Rows usually come in time order: then positions are already sorted.
+  if (!sorted) out.sort((a, b) => times[a] - times[b] || a - b);
+  return out;
+}
+
+/** First k with times[xs[k]] >= v. */
+function lowerBound(xs: Int32Array, times: Float64Array, v: number): number {
   let lo = 0, hi = xs.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (key(xs[mid]) < v) lo = mid + 1; else hi = mid;
+    if (times[xs[mid]] < v) lo = mid + 1; else hi = mid;
+  }
+  return lo;
+}
+
+/** First k with times[xs[k]] > v. */
+function upperBound(xs: Int32Array, times: Float64Array, v: number): number {
+  let lo = 0, hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (times[xs[mid]] <= v) lo = mid + 1; else hi = mid;
   }
   return lo;
 }
@@ -82,7 +148,9 @@ export interface WorkspaceTablesOptions {
  * and builds the indexes once at the end.
  */
 export class WorkspaceTablesBuilder {
-  private readonly pending = new Map<string, { kept: Column[]; known: Set<string>; rows: IndexedRow[] }>();
+  private readonly pending = new Map<string, {
+    kept: Column[]; known: Set<string>; rows: Record<string, Value>[]; tg: number[]; ing: number[]; pools: (Map<string, string> | null)[]; template: Record<string, Value>;
+  }>();
   constructor(private readonly opts: WorkspaceTablesOptions = {}) {}
 
   /**
@@ -109,10 +177,13 @@ export class WorkspaceTablesBuilder {
       if (src === raw) src = { ...raw };
       src[alias] = v;
     }
-    const r: Record<string, Value> = {};
-    for (const c of t.kept) {
+    const r: Record<string, Value> = { ...t.template };
+    for (let j = 0; j < t.kept.length; j++) {
+      const c = t.kept[j];
       const v = src[c.name];
-      r[c.name] = typeInput(exported && v === "" ? null : v, c.type, `${at}, column '${c.name}' (${c.type})`);
+      const typed = typeInput(exported && v === "" ? null : v, c.type, () => `${at}, column '${c.name}' (${c.type})`);
+      const pool = t.pools[j];
+      r[c.name] = pool && typeof typed === "string" ? intern(t.pools, j, typed) : typed;
     }
     const tg = r.TimeGenerated instanceof Date ? r.TimeGenerated.getTime() : NaN;
     let received = r._TimeReceived instanceof Date ? r._TimeReceived.getTime() : NaN;
@@ -121,7 +192,9 @@ export class WorkspaceTablesBuilder {
       received = tg + lag;
       if ("_TimeReceived" in r) r._TimeReceived = new Date(received);
     }
-    t.rows.push({ row: r, seq: i, tg, ing: Number.isNaN(received) ? tg : received });
+    t.rows.push(r);
+    t.tg.push(tg);
+    t.ing.push(Number.isNaN(received) ? tg : received);
   }
 
   /** A table that is present with no rows (an export of an empty table). */
@@ -133,14 +206,16 @@ export class WorkspaceTablesBuilder {
       const columns = schema.columns.map((c) => ({ name: c.name, type: toKType(c.type) }));
       const keep = this.opts.columns?.[table];
       const kept = keep ? columns.filter((c) => keep.has(c.name) || c.name === "TimeGenerated" || c.name === "_TimeReceived") : columns;
-      this.pending.set(table, (t = { kept, known: new Set(columns.map((c) => c.name)), rows: [] }));
+      const pools = kept.map((c) => (c.type === "string" || c.type === "guid" ? new Map<string, string>() : null));
+      const template = rowTemplate(kept);
+      this.pending.set(table, (t = { kept, known: new Set(columns.map((c) => c.name)), rows: [], tg: [], ing: [], pools, template }));
     }
     return t;
   }
 
   build(): WorkspaceTables {
     const out = new WorkspaceTables({});
-    for (const [name, t] of this.pending) out.setIndex(name, new TimeIndex(t.rows));
+    for (const [name, t] of this.pending) out.setIndex(name, new TimeIndex({ rows: t.rows, tg: Float64Array.from(t.tg), ing: Float64Array.from(t.ing) }));
     this.pending.clear();
     return out;
   }
@@ -149,8 +224,8 @@ export class WorkspaceTablesBuilder {
 /** Typed, time-indexed rows per table. Build once; evaluate as often as needed. */
 export class WorkspaceTables {
   private readonly indexes = new Map<string, TimeIndex>();
-  /** Per query node, the rows of a row-wise prefix over a table (kusto/evaluate/prefix.ts). */
-  readonly prefixCache = new WeakMap<object, TimeIndex>();
+  /** The rows of row-wise views over these tables (kusto/evaluate/prefix.ts), kept while they are used. */
+  readonly viewCache = new ViewCache();
 
   constructor(tables: Record<string, readonly Row[]>, opts: WorkspaceTablesOptions = {}) {
     const names = Object.keys(tables);
@@ -173,23 +248,82 @@ export class WorkspaceTables {
     for (const ix of this.indexes.values()) n += ix.size;
     return n;
   }
-  /** Earliest and latest arrival (ingestion) time over all tables, or undefined without timed rows. */
-  arrivalSpan(): { first: number; last: number } | undefined {
+  /** Earliest and latest arrival (ingestion) time over the rows of these tables (all by default) that have an event time. */
+  arrivalSpan(names: string[] = this.names()): { first: number; last: number } | undefined {
     let first = Infinity, last = -Infinity;
-    for (const ix of this.indexes.values()) {
-      for (const r of ix.byTg) {
-        if (r.ing < first) first = r.ing;
-        if (r.ing > last) last = r.ing;
-      }
+    for (const n of names) {
+      const span = this.indexes.get(n)?.arrivalSpan();
+      if (!span) continue;
+      first = Math.min(first, span.first);
+      last = Math.max(last, span.last);
     }
     return first <= last ? { first, last } : undefined;
   }
 }
 
+/**
+ * Rows of row-wise views (kusto/evaluate/prefix.ts) by what they compute, least recently used
+ * first. A backtest runs each rule's evaluations one after the other, so a view's rows are reused
+ * while its rule runs (and by the rules that start the same way) and dropped when newer ones fill
+ * the room. The room is counted in estimated bytes: a reference and two times per row, a row of its
+ * own where an extend or project made them (several views may keep the same such row: counted in
+ * each), and two positions per row for an index.
+ */
+export class ViewCache {
+  private readonly entries = new Map<string, { set: RowSet; index?: TimeIndex; bytes: number }>();
+  private bytes = 0;
+  constructor(private readonly maxBytes = 160 * 2 ** 20) {}
+
+  /** Views kept. */
+  get size(): number { return this.entries.size; }
+  rows(key: string): RowSet | undefined { return this.touch(key)?.set; }
+  index(key: string): TimeIndex | undefined { return this.touch(key)?.index; }
+
+  /** Keep a view's rows; `made` when they are rows a step made (an extend or project), not the table's. */
+  setRows(key: string, set: RowSet, made: boolean): void {
+    this.add(key, { set, bytes: set.rows.length * (made ? 24 + 400 : 24) });
+  }
+  setIndex(key: string, index: TimeIndex, made: boolean): void {
+    const e = this.entries.get(key);
+    if (e) { this.entries.delete(key); this.bytes -= e.bytes; }
+    this.add(key, { set: index.set, index, bytes: index.size * ((made ? 24 + 400 : 24) + 8) });
+  }
+
+  private touch(key: string) {
+    const e = this.entries.get(key);
+    if (e) { this.entries.delete(key); this.entries.set(key, e); }
+    return e;
+  }
+  private add(key: string, e: { set: RowSet; index?: TimeIndex; bytes: number }): void {
+    this.entries.set(key, e);
+    this.bytes += e.bytes;
+    for (const [k, old] of this.entries) {
+      if (this.bytes <= this.maxBytes || k === key) break;
+      this.entries.delete(k);
+      this.bytes -= old.bytes;
+    }
+  }
+}
+
+/**
+ * One copy of each repeated text value of a column: a week of rows repeats the same user names,
+ * app ids, IPs and operation names millions of times, each parsed into its own string. A column
+ * whose values keep being new (ids, correlation ids) stops being pooled.
+ */
+const POOL_LIMIT = 100_000;
+function intern(pools: (Map<string, string> | null)[], j: number, s: string): string {
+  const pool = pools[j]!;
+  const known = pool.get(s);
+  if (known !== undefined) return known;
+  if (pool.size >= POOL_LIMIT) { pools[j] = null; return s; }
+  pool.set(s, s);
+  return s;
+}
+
 /** An exported value as the column's type; anything not clearly convertible is a SampleDataError. */
-export function typeInput(v: unknown, t: KType, where: string): Value {
+export function typeInput(v: unknown, t: KType, where: string | (() => string)): Value {
   if (v === null || v === undefined) return t === "string" ? "" : null;
-  const bad = () => new SampleDataError(`${where}: cannot use ${JSON.stringify(v)} (${Array.isArray(v) ? "array" : typeof v})`);
+  const bad = () => new SampleDataError(`${typeof where === "string" ? where : where()}: cannot use ${JSON.stringify(v)} (${Array.isArray(v) ? "array" : typeof v})`);
   switch (t) {
     case "string":
       // Strictly strings: a number in a string column is usually the type trap the sample should reveal (ResultType "0" vs 0).

@@ -167,7 +167,7 @@ export function backtest(rules: ResolvedDetection[], tables: WorkspaceTables, op
     if (missing.length) notEvaluated.push({ key: r.key, reason: `no rows for ${missing.join(", ")}` });
     else runnable.push(r);
   }
-  const span = arrivalSpanOf(tables, [...new Set(runnable.flatMap((r) => tablesRead(r.detection)))]);
+  const span = tables.arrivalSpan([...new Set(runnable.flatMap((r) => tablesRead(r.detection)))]);
   const from = opts.from?.getTime() ?? span?.first ?? 0;
   // The last run must come after the last row arrived, so the default end is rounded up per rule.
   const to = opts.to?.getTime() ?? span?.last ?? 0;
@@ -227,17 +227,6 @@ export function backtest(rules: ResolvedDetection[], tables: WorkspaceTables, op
   };
 }
 
-function arrivalSpanOf(tables: WorkspaceTables, names: string[]): { first: number; last: number } | undefined {
-  let first = Infinity, last = -Infinity;
-  for (const n of names) {
-    for (const r of tables.index(n)?.byTg ?? []) {
-      if (r.ing < first) first = r.ing;
-      if (r.ing > last) last = r.ing;
-    }
-  }
-  return first <= last ? { first, last } : undefined;
-}
-
 function queryRangeOf(r: Pick<ResolvedDetection, "overrideQueryTimeRange" | "windowSize">): string {
   return r.overrideQueryTimeRange ?? r.windowSize;
 }
@@ -274,7 +263,7 @@ function sameValue(a: unknown, b: unknown): boolean {
 
 /** Activity-log alerts fire per matching AzureActivity event, when it arrives. */
 function replayActivityLogAlert(r: ResolvedDetection, tables: WorkspaceTables, from: number, to: number): Replay {
-  const rows = (tables.index("AzureActivity")?.byTg ?? []).filter((x) => x.ing >= from && x.ing <= to).sort((a, b) => a.ing - b.ing || a.seq - b.seq);
+  const rows = tables.index("AzureActivity")?.arrivals(from, to) ?? [];
   const alerts: FiredAlert[] = [];
   for (const x of rows) {
     const row = Object.fromEntries(Object.entries(x.row).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v]));

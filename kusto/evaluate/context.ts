@@ -1,29 +1,33 @@
-// What scalar and tabular evaluation share: the evaluation environment and the row scope.
-// Tabular evaluation is reached from scalar code (toscalar, `in (subquery)`) through env.evalTabular,
-// which keeps scalar.ts free of an import cycle with tabular.ts.
-import { SNode } from "./syntax";
+// What compiled scalar and tabular code share: the state of one evaluation, and the shapes of the
+// functions a query compiles to. A query is compiled once per text (kusto/evaluate.ts); every
+// evaluation then runs plain closures over plain rows, without touching the parser's objects.
+import type { TimeBounds, WorkspaceTables } from "../tables";
 import { Table, Value } from "./values";
 
-export interface Env {
+export type R = Record<string, Value>;
+
+/** One evaluation of a compiled query. */
+export interface Ctx {
+  /** Different for every evaluation (a per-evaluation value is kept with the id it was computed for). */
+  id: number;
   now: Date;
-  /** let-bound names. */
+  /** let-bound values of this evaluation. */
   vars: Map<string, Binding>;
-  /** A database table by name, typed from the schemas (empty when no rows were given). */
-  table(name: string, at: SNode): Table;
-  evalTabular(n: SNode, env: Env): Table;
+  tables: WorkspaceTables;
+  /** The input rows this evaluation may see (the query time range and arrival; UNBOUNDED without a range). */
+  visible: TimeBounds;
+  /** Rows of the summarize group being aggregated (aggregate functions read them), else null. */
+  group: R[] | null;
   /**
-   * The rows of a pipeline when they can be taken from a cache of its row-wise start over an
-   * indexed table (prefix.ts), else undefined.
+   * Values that are the same for every row of one evaluation (a subquery's rows in `x in (T | ...)`,
+   * toscalar()), computed at their first use.
    */
-  pipeline?(n: SNode): Table | undefined;
+  once: Map<object, unknown>;
 }
 
-export interface Scope {
-  env: Env;
-  /** The current row; null where no row is in scope (let, print, toscalar). */
-  row: Record<string, Value> | null;
-  /** Rows of the current summarize group: makes aggregate functions callable. */
-  group?: Record<string, Value>[];
-}
+/** A compiled scalar expression: its value for a row (null where no row is in scope: let, print, toscalar). */
+export type Scalar = (row: R | null, ctx: Ctx) => Value;
+/** A compiled tabular expression. */
+export type Tabular = (ctx: Ctx) => Table;
 
 export type Binding = { kind: "scalar"; value: Value } | { kind: "table"; table: Table };

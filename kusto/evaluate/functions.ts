@@ -1,16 +1,27 @@
 // Built-in scalar functions. Each one follows the Kusto documentation page of the same name
 // (learn.microsoft.com/kusto/query/<name>-function); deviations are noted where they are made.
-import { Scope } from "./context";
-import { evalScalar, asBool, regex, equality } from "./scalar";
-import { SNode, literalOf, typeOfNode } from "./syntax";
-import { Dyn, KType, Timespan, Value, convert, compareValues, isBag, nullOf, parseDynamic, toKString } from "./values";
+import type { Ctx, Scalar } from "./context";
+import { asBool, regex, equality } from "./scalar";
+import { SNode, literalOf } from "./syntax";
+import { Column, Dyn, KType, Timespan, Value, convert, compareValues, isBag, nullOf, parseDynamic, toKString } from "./values";
 
-export interface CallCtx { node: SNode; args: SNode[]; argTypes: KType[]; resultType: KType; scope: Scope }
+/** What a call site tells, read once when the query is compiled. */
+export interface CallInfo {
+  node: SNode;
+  name: string;
+  argNodes: SNode[];
+  argTypes: KType[];
+  resultType: KType;
+  /** Columns of the row in scope, or null where none is. */
+  columns: Column[] | null;
+  /** Columns read from elsewhere than the row (ScalarScope.slots). */
+  slots?: ReadonlyMap<string, Scalar>;
+}
 export interface FunctionImpl {
   /** Called with evaluated arguments (typeof(...) arguments arrive as null). */
-  fn?: (v: Value[], c: CallCtx) => Value;
-  /** Called with the argument nodes, for functions that must not evaluate all of them. */
-  raw?: (args: SNode[], n: SNode, scope: Scope) => Value;
+  fn?: (v: Value[], c: CallInfo, ctx: Ctx) => Value;
+  /** Compiles the call itself, for functions that must not evaluate all their arguments. */
+  compile?: (c: CallInfo, arg: (n: SNode) => Scalar) => Scalar;
 }
 
 const EPOCH_TICKS = 621355968000000000n;   // 0001-01-01 to 1970-01-01, in 100 ns ticks
@@ -24,7 +35,7 @@ function binDateTime(d: Date, span: Timespan): Date | null {
   return new Date(Number((binned - EPOCH_TICKS) / 10000n));
 }
 
-function bin(v: Value[], c: CallCtx): Value {
+function bin(v: Value[], c: CallInfo): Value {
   const [x, size] = v;
   if (x === null || size === null) return null;
   if (x instanceof Date) return size instanceof Timespan ? binDateTime(x, size) : null;
@@ -142,12 +153,12 @@ const F = new Map<string, FunctionImpl>();
 const def = (names: string[], impl: FunctionImpl) => names.forEach((n) => F.set(n, impl));
 
 // time
-def(["now"], { fn: ([off], c) => new Date(c.scope.env.now.getTime() + (off instanceof Timespan ? off.ms : 0)) });
+def(["now"], { fn: ([off], _c, ctx) => new Date(ctx.now.getTime() + (off instanceof Timespan ? off.ms : 0)) });
 // ingestion-time-function.md: when the row was ingested. Sample rows state it in the standard
 // `_TimeReceived` column when it matters (late data); otherwise a row is taken as ingested at its
 // TimeGenerated. Only meaningful on table rows, as in Kusto.
-def(["ingestion_time"], { raw: (_args, _n, scope) => (scope.row?._TimeReceived as Value | undefined) ?? (scope.row?.TimeGenerated as Value | undefined) ?? null });
-def(["ago"], { fn: ([span], c) => (span instanceof Timespan ? new Date(c.scope.env.now.getTime() - span.ms) : null) });
+def(["ingestion_time"], { compile: () => (r) => (r?._TimeReceived as Value | undefined) ?? (r?.TimeGenerated as Value | undefined) ?? null });
+def(["ago"], { fn: ([span], _c, ctx) => (span instanceof Timespan ? new Date(ctx.now.getTime() - span.ms) : null) });
 def(["bin", "floor"], { fn: bin });
 def(["startofday"], { fn: ([d, off]) => { const x = dt(d); if (!x) return null; const r = new Date(Date.UTC(x.getUTCFullYear(), x.getUTCMonth(), x.getUTCDate())); if (typeof off === "number") r.setUTCDate(r.getUTCDate() + off); return r; } });
 def(["startofmonth"], { fn: ([d, off]) => { const x = dt(d); if (!x) return null; return new Date(Date.UTC(x.getUTCFullYear(), x.getUTCMonth() + (typeof off === "number" ? off : 0), 1)); } });
@@ -195,7 +206,7 @@ def(["indexof"], { fn: ([s, x, start]) => str(s).indexOf(str(x), num(start) ?? 0
 def(["replace_string"], { fn: ([s, lookup, rewrite]) => { const l = str(lookup); return l === "" ? str(s) : str(s).split(l).join(str(rewrite)); } });
 def(["replace_regex", "replace"], { fn: (v, c) => {
   // replace_regex(source, regex, rewrite); the deprecated replace(regex, rewrite, source) has another order.
-  const [s, re, rw] = c.node.Name.SimpleName === "replace" ? [v[2], v[0], v[1]] : v;
+  const [s, re, rw] = c.name === "replace" ? [v[2], v[0], v[1]] : v;
   const rewrite = str(rw).replace(/\$/g, "$$$$").replace(/\\(\d)/g, "$$$1");
   return str(s).replace(regex(str(re), c.node, true), rewrite);
 } });
@@ -224,23 +235,43 @@ def(["isnotempty"], { fn: ([x]) => !(x === null || x === "") });
 def(["isnull"], { fn: ([x]) => x === null });
 def(["isnotnull"], { fn: ([x]) => x !== null });
 def(["not"], { fn: ([x]) => { const b = asBool(x); return b === null ? null : !b; } });
-def(["iff", "iif"], { raw: ([p, a, b], n, scope) => coerceResult(asBool(evalScalar(p, scope)) === true ? evalScalar(a, scope) : evalScalar(b, scope), n) });
-def(["case"], { raw: (args, n, scope) => {
-  for (let i = 0; i + 1 < args.length; i += 2) if (asBool(evalScalar(args[i], scope)) === true) return coerceResult(evalScalar(args[i + 1], scope), n);
-  return coerceResult(evalScalar(args[args.length - 1], scope), n);
+def(["iff", "iif"], { compile: (c, arg) => {
+  const [p, a, b] = c.argNodes.map(arg);
+  const t = c.resultType;
+  return (r, ctx) => coerceResult(asBool(p(r, ctx)) === true ? a(r, ctx) : b(r, ctx), t);
+} });
+def(["case"], { compile: (c, arg) => {
+  const args = c.argNodes.map(arg);
+  const t = c.resultType;
+  return (r, ctx) => {
+    for (let i = 0; i + 1 < args.length; i += 2) if (asBool(args[i](r, ctx)) === true) return coerceResult(args[i + 1](r, ctx), t);
+    return coerceResult(args[args.length - 1](r, ctx), t);
+  };
 } });
 def(["coalesce"], { fn: (v, c) => v.find((x) => x !== null && !(c.resultType === "string" && x === "")) ?? nullOf(c.resultType) });
-def(["column_ifexists"], { raw: ([name, dflt], n, scope) => {
-  const col = String(literalOf(name) ?? "");
-  if (scope.row && Object.prototype.hasOwnProperty.call(scope.row, col)) return scope.row[col];
-  return coerceResult(evalScalar(dflt, scope), n);
+// The column exists when the input's schema (the analyser's) has it.
+def(["column_ifexists"], { compile: (c, arg) => {
+  const col = String(literalOf(c.argNodes[0]) ?? "");
+  const dflt = arg(c.argNodes[1]);
+  const t = c.resultType;
+  const fallback: Scalar = (r, ctx) => coerceResult(dflt(r, ctx), t);
+  const column = c.columns?.find((x) => x.name === col);
+  if (!column) return fallback;
+  const slot = c.slots?.get(col);
+  if (slot) return (r, ctx) => (r ? slot(r, ctx) : fallback(r, ctx));
+  const none = nullOf(column.type);
+  return (r, ctx) => {
+    if (!r) return fallback(r, ctx);
+    const v = r[col];
+    return v === undefined ? none : v;
+  };
 } });
 
 // numbers
 def(["round"], { fn: ([x, p]) => { const n = num(x); return n === null ? null : roundHalfAwayFromZero(n, num(p) ?? 0); } });
 def(["abs"], { fn: ([x]) => (x instanceof Timespan ? new Timespan(Math.abs(x.ms)) : x === null ? null : Math.abs(num(x) ?? NaN)) });
 def(["max_of", "min_of"], { fn: (v, c) => {
-  const sign = c.node.Name.SimpleName === "max_of" ? 1 : -1;
+  const sign = c.name === "max_of" ? 1 : -1;
   let best: Value = null;
   for (const x of v) if (x !== null && (best === null || sign * compareValues(x, best) > 0)) best = x;
   return best;
@@ -283,8 +314,7 @@ def(["ipv4_is_private"], { fn: ([ip]) => { const a = parseIpv4(str(ip)); return 
 def(["ipv4_is_in_range"], { fn: ([ip, range]) => { const a = parseIpv4(str(ip)), r = parseIpv4(str(range)); return a && r ? inRange(a, r) : null; } });
 
 /** iff/case/coalesce branches may be typed differently (e.g. long literal in a real iff); convert to the call's type. */
-function coerceResult(v: Value, n: SNode): Value {
-  const t = typeOfNode(n);
+function coerceResult(v: Value, t: KType): Value {
   if (v === null) return nullOf(t);
   if (t === "dynamic" || t === "string") return t === "string" ? toKString(v) : v;
   return convert(v, t);

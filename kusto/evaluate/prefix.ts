@@ -1,119 +1,117 @@
-// The row-wise start of a pipeline over a table — `T | where ... | extend ...` — evaluated once per
-// table instead of once per evaluation. A scheduled rule runs the same query thousands of times
-// over a week of rows; what these operators compute for a row never changes between runs, unless
-// they read the clock. So:
-//   - a `where` conjunct that reads neither the clock nor a let name is evaluated once per row and
-//     cached (with the `extend`s between them, in query order);
-//   - a conjunct that compares the row's arrival or event time with the clock
-//     (`ingestion_time() > ago(5m)`, `TimeGenerated >= ago(1d)`) becomes a bound on the time index,
-//     applied per evaluation by binary search (where filters commute, and these read the source
-//     row's own times, which the prefix never changes);
-//   - the first operator that is neither ends the prefix; it and everything above it run per
-//     evaluation, as before.
-// The result is the same rows the plain evaluation produces, in the same order.
-import type { Env } from "./context";
-import { evalScalar, asBool } from "./scalar";
-import { SNode, kindOf, listOf, schemaOf, typeOfNode } from "./syntax";
-import { extend } from "./tabular";
-import type { Table } from "./values";
-import { TimeBounds, TimeIndex, WorkspaceTables, IndexedRow } from "../tables";
+// The row-wise start of a pipeline — `T | where ... | extend ...`, a union of such legs, or a let
+// name bound to one — computed once per table instead of once per evaluation. A scheduled rule
+// runs the same query thousands of times over a week of rows; what these operators compute for a
+// row never changes between runs, unless they read the clock. So:
+//   - a `where` conjunct, `extend`, `project`, `project-away/keep/rename/reorder` that reads neither
+//     the clock, a let name nor a subquery is applied once to every row of the table, and the rows
+//     it keeps are indexed by their source row's event and arrival times (the view's "core");
+//   - a conjunct that compares a column holding the source row's arrival or event time with an
+//     expression free of row references (`ingestion_time() > ago(5m)`, `Ingested <= ago(1h)` after
+//     `extend Ingested = ingestion_time()`, `TimeGenerated >= ago(1d)`) becomes a bound on that
+//     index, applied per evaluation by binary search (where filters commute, and these columns hold
+//     the source row's own times);
+//   - the first operator that is neither ends the view; it and everything above it run per
+//     evaluation.
+// The result is the same rows, in the same order, as applying the operators to the rows the
+// evaluation sees.
+import type { Ctx, R, Scalar } from "./context";
+import { compileScalar, asBool, ScalarScope } from "./scalar";
+import { SNode, kindOf, typeOfNode, isRowFree } from "./syntax";
+import type { Column, Table } from "./values";
+import { RowSet, TimeBounds, TimeIndex } from "../tables";
 
-type Step = { kind: "where"; conjuncts: SNode[] } | { kind: "extend"; pipe: SNode };
-interface TimeBound { on: "tg" | "ing"; op: ">" | ">=" | "<" | "<="; bound: SNode }
-interface Plan { table: string; tableNode: SNode; steps: Step[]; bounds: TimeBound[]; top: SNode }
+/**
+ * A row-wise step: a filter (keeps the rows it is true for; `reads` the columns it reads) or a
+ * map (the row it makes of each row; `assigns` the columns an extend sets, or "all" for a
+ * project, project-away or rename, which remake the row).
+ */
+export type Step =
+  | { filter: Scalar; reads: ReadonlySet<string> }
+  | { map: (row: R, ctx: Ctx) => R; assigns: ReadonlySet<string> | "all" };
 
-const CLOCK_FUNCTIONS = new Set(["now", "ago"]);
-const plans = new WeakMap<object, Plan | null>();
-
-/** The plan for a pipeline whose every operator down to its table is row-wise, else null. */
-function planOf(n: SNode): Plan | null {
-  if (plans.has(n)) return plans.get(n)!;
-  const plan = buildPlan(n);
-  plans.set(n, plan);
-  return plan;
+/**
+ * What a view computes once per table set: its source's rows, then one step per core down a chain.
+ * `key` says what the core computes (the source and the text of each step), so queries that share a
+ * start share its rows: the variants of a rule that the backtest re-runs with an allowlist entry,
+ * and rules that filter a table the same way.
+ */
+export interface ViewCore {
+  key: string;
+  parent: ViewCore | null;
+  /** The source (a chain's first core): a table, or a union of views. */
+  source?: { table: string } | { union: View[]; sourceColumn: string | null; legNames: string[] };
+  step?: Step;
+  /** The step's source text. */
+  text?: string;
 }
 
-function buildPlan(top: SNode): Plan | null {
-  const pipes: SNode[] = [];
-  let cur = top;
-  while (kindOf(cur) === "PipeExpression") { pipes.unshift(cur); cur = cur.Expression; }
-  if (kindOf(cur) !== "NameReference") return null;
-  const sym = cur.ReferencedSymbol as Kusto.Language.Symbols.Symbol | null;
-  if (!sym || sym.Kind !== Kusto.Language.Symbols.SymbolKind.Table) return null;
-  const steps: Step[] = [];
-  const bounds: TimeBound[] = [];
-  for (const pipe of pipes) {
-    const op = pipe.Operator as SNode;
-    const k = kindOf(op);
-    if (k === "FilterOperator" && listOf(op.Parameters).length === 0) {
-      const conjuncts: SNode[] = [];
-      for (const c of conjunctsOf(op.Condition)) {
-        const b = timeBound(c);
-        if (b) bounds.push(b);
-        else if (isRowWise(c)) conjuncts.push(c);
-        else return null;
-      }
-      if (conjuncts.length) steps.push({ kind: "where", conjuncts });
-    } else if (k === "ExtendOperator") {
-      for (const e of listOf(op.Expressions)) {
-        if (kindOf(e) === "SimpleNamedExpression" && ["TimeGenerated", "_TimeReceived"].includes(String(e.Name.SimpleName))) return null;
-        if (!isRowWise(e)) return null;
-      }
-      steps.push({ kind: "extend", pipe });
-    } else return null;
-  }
-  return { table: String(cur.SimpleName), tableNode: cur, steps, bounds, top };
+export interface TimeBound { on: "tg" | "ing"; op: ">" | ">=" | "<" | "<="; bound: Scalar }
+
+export interface View {
+  core: ViewCore;
+  /** Time comparisons applied per evaluation, on the source rows' times. */
+  bounds: TimeBound[];
+  columns: Column[];
+  /** Columns holding the source row's TimeGenerated (event time), and its ingestion time. */
+  tg: ReadonlySet<string>;
+  ing: ReadonlySet<string>;
+  /** ingestion_time() on the current row gives the source row's ingestion time. */
+  ingestionExact: boolean;
 }
 
-function conjunctsOf(c: SNode): SNode[] {
-  const k = kindOf(c);
-  if (k === "AndExpression") return [...conjunctsOf(c.Left), ...conjunctsOf(c.Right)];
-  if (k === "ParenthesizedExpression") {
-    const inner = conjunctsOf(c.Expression);
-    return inner.length > 1 ? inner : [c];
-  }
-  return [c];
+/** The view of a table, unfiltered. */
+export function tableView(table: string, columns: Column[]): View {
+  const has = (name: string) => columns.some((c) => c.name === name && c.type === "datetime");
+  return {
+    core: { key: table, parent: null, source: { table } },
+    bounds: [],
+    columns,
+    tg: new Set(has("TimeGenerated") ? ["TimeGenerated"] : []),
+    ing: new Set(),
+    ingestionExact: has("TimeGenerated") && has("_TimeReceived"),
+  };
 }
 
-/** True when the expression depends only on the row: no clock, no let name, no subquery. */
-function isRowWise(n: SNode): boolean {
-  if (!n || n.IsToken) return true;
-  const k = kindOf(n);
-  if (k === "ToScalarExpression" || k === "MaterializeExpression") return false;
-  if (k === "FunctionCallExpression" && CLOCK_FUNCTIONS.has(String(n.Name.SimpleName))) return false;
-  if (k === "NameReference") {
-    const sym = n.ReferencedSymbol as Kusto.Language.Symbols.Symbol | null;
-    const SK = Kusto.Language.Symbols.SymbolKind;
-    if (!sym || sym.Kind !== SK.Column) return false;
-  }
-  if (k !== "NameReference" && k !== "FunctionCallExpression" && isTabularResult(n)) return false;
-  for (let i = 0; i < n.ChildCount; i++) {
-    const c = n.GetChild(i) as SNode | null;
-    if (c && !c.IsToken && !isRowWise(c)) return false;
-  }
-  return true;
+/** The view of a union of views without time bounds of their own: their rows one after the other. */
+export function unionView(legs: View[], legNames: string[], sourceColumn: string | null, columns: Column[]): View {
+  const names = new Set(columns.map((c) => c.name));
+  const inAll = (pick: (v: View) => ReadonlySet<string>) => new Set([...pick(legs[0])].filter((x) => names.has(x) && x !== sourceColumn && legs.every((v) => pick(v).has(x))));
+  const key = `union withsource=${sourceColumn ?? ""} (${legs.map((l, i) => `${legNames[i]}: ${l.core.key}`).join(") (")})`;
+  return {
+    core: { key, parent: null, source: { union: legs, sourceColumn, legNames } },
+    bounds: [],
+    columns,
+    tg: inAll((v) => v.tg),
+    ing: inAll((v) => v.ing),
+    ingestionExact: legs.every((v) => v.ingestionExact) && sourceColumn !== "TimeGenerated" && sourceColumn !== "_TimeReceived",
+  };
 }
 
-function isTabularResult(n: SNode): boolean {
-  const rt = n.ResultType as Kusto.Language.Symbols.Symbol | null;
-  return !!rt && rt.Kind === Kusto.Language.Symbols.SymbolKind.Table;
+/**
+ * The view extended with one more row-wise step, `text` saying what it computes (the operator's or
+ * conjunct's source text). Its time bounds carry over: they test the source rows' times, which no
+ * step changes. A filter goes before the extends just above it that set no column it reads (they
+ * commute; an extend computed on fewer rows costs less, and makes fewer rows to keep).
+ */
+export function withStep(v: View, step: Step, text: string, next: Pick<View, "columns" | "tg" | "ing" | "ingestionExact">): View {
+  let core: ViewCore;
+  if ("filter" in step) {
+    const passed: ViewCore[] = [];
+    let at = v.core;
+    while (at.step && "map" in at.step && at.step.assigns !== "all" && ![...step.reads].some((c) => (at.step as { assigns: ReadonlySet<string> }).assigns.has(c))) {
+      passed.unshift(at);
+      at = at.parent!;
+    }
+    core = chain(at, step, text);
+    for (const m of passed) core = chain(core, m.step!, m.text!);
+  } else {
+    core = chain(v.core, step, text);
+  }
+  return { core, bounds: v.bounds, columns: next.columns, tg: next.tg, ing: next.ing, ingestionExact: next.ingestionExact };
 }
 
-/** An expression without row references (evaluated once per evaluation, e.g. ago(1h)). */
-function isRowFree(n: SNode): boolean {
-  if (!n || n.IsToken) return true;
-  const k = kindOf(n);
-  if (k === "ToScalarExpression" || k === "MaterializeExpression") return false;
-  if (k === "FunctionCallExpression" && String(n.Name.SimpleName) === "ingestion_time") return false;
-  if (k === "NameReference") {
-    const sym = n.ReferencedSymbol as Kusto.Language.Symbols.Symbol | null;
-    if (!sym || sym.Kind !== Kusto.Language.Symbols.SymbolKind.Function) return false;
-  }
-  for (let i = 0; i < n.ChildCount; i++) {
-    const c = n.GetChild(i) as SNode | null;
-    if (c && !c.IsToken && !isRowFree(c)) return false;
-  }
-  return true;
+function chain(parent: ViewCore, step: Step, text: string): ViewCore {
+  return { key: `${parent.key}\n| ${text}`, parent, step, text };
 }
 
 const FLIP = { ">": "<", ">=": "<=", "<": ">", "<=": ">=" } as const;
@@ -121,66 +119,139 @@ const COMPARISONS: Record<string, TimeBound["op"]> = {
   GreaterThanExpression: ">", GreaterThanOrEqualExpression: ">=", LessThanExpression: "<", LessThanOrEqualExpression: "<=",
 };
 
-/** `ingestion_time() > ago(5m)`, `TimeGenerated >= ago(1d)` and mirrored forms, with a datetime bound free of row references. */
-function timeBound(c: SNode): TimeBound | null {
+/**
+ * `ingestion_time() > ago(5m)`, `TimeGenerated >= ago(1d)`, `Ingested <= ago(1h)` and mirrored
+ * forms: a column (or ingestion_time()) holding a source time against a datetime free of row references.
+ */
+export function timeBound(c: SNode, v: View, s: ScalarScope): TimeBound | null {
   const op = COMPARISONS[kindOf(c)];
   if (!op) return null;
   const side = (x: SNode): "tg" | "ing" | null => {
+    while (kindOf(x) === "ParenthesizedExpression") x = x.Expression;
     const k = kindOf(x);
-    if (k === "FunctionCallExpression" && String(x.Name.SimpleName) === "ingestion_time") return "ing";
-    if (k === "NameReference" && String(x.SimpleName) === "TimeGenerated") {
+    if (k === "FunctionCallExpression" && String(x.Name.SimpleName) === "ingestion_time") return v.ingestionExact ? "ing" : null;
+    if (k === "NameReference") {
       const sym = x.ReferencedSymbol as Kusto.Language.Symbols.Symbol | null;
-      return sym && sym.Kind === Kusto.Language.Symbols.SymbolKind.Column ? "tg" : null;
+      if (!sym || sym.Kind !== Kusto.Language.Symbols.SymbolKind.Column) return null;
+      const name = String(x.SimpleName);
+      return v.tg.has(name) ? "tg" : v.ing.has(name) ? "ing" : null;
     }
     return null;
   };
   const dated = (x: SNode) => typeOfNode(x) === "datetime" && isRowFree(x);
   const l = side(c.Left), r = side(c.Right);
-  if (l && dated(c.Right)) return { on: l, op, bound: c.Right };
-  if (r && dated(c.Left)) return { on: r, op: FLIP[op], bound: c.Left };
+  if (l && dated(c.Right)) return { on: l, op, bound: compileScalar(c.Right, { ...s, columns: null }) };
+  if (r && dated(c.Left)) return { on: r, op: FLIP[op], bound: compileScalar(c.Left, { ...s, columns: null }) };
   return null;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Running a view
+
 /**
- * The rows of `n` when it is a row-wise pipeline over a table of `tables`, else undefined (the
- * caller evaluates it operator by operator). `range` is the evaluation's own visibility.
+ * The rows of the view this evaluation sees: its core's rows (computed once per table set and
+ * kept while they are used), cut by the evaluation's visibility and the view's time bounds.
  */
-export function evalPrefix(n: SNode, env: Env, tables: WorkspaceTables, visible: TimeBounds): Table | undefined {
-  const plan = planOf(n);
-  if (!plan) return undefined;
-  const source = tables.index(plan.table);
-  const columns = schemaOf(plan.top);
-  if (!source) return { columns, rows: [] };
-  let cached = tables.prefixCache.get(plan.top);
-  if (!cached) {
-    cached = plan.steps.length ? new TimeIndex(runSteps(plan.steps, source, env)) : source;
-    tables.prefixCache.set(plan.top, cached);
-  }
-  const b = { ...visible };
-  for (const tb of plan.bounds) {
-    const v = evalScalar(tb.bound, { env, row: null });
-    if (!(v instanceof Date)) return { columns, rows: [] };   // a null bound: the comparison is null for every row
-    const t = v.getTime();
+export function runView(v: View, ctx: Ctx): Table {
+  const b: TimeBounds = { ...ctx.visible };
+  for (const tb of v.bounds) {
+    const x = tb.bound(null, ctx);
+    if (!(x instanceof Date)) return { columns: v.columns, rows: [] };   // a null bound: the comparison is null for every row
+    const t = x.getTime();
     const lo = tb.op === ">" ? t + 1 : tb.op === ">=" ? t : -Infinity;
     const hi = tb.op === "<" ? t - 1 : tb.op === "<=" ? t : Infinity;
     if (tb.on === "tg") { b.tgLo = Math.max(b.tgLo, lo); b.tgHi = Math.min(b.tgHi, hi); }
     else { b.ingLo = Math.max(b.ingLo, lo); b.ingHi = Math.min(b.ingHi, hi); }
   }
   // A time comparison is null (so false) on a row without that time: keep such rows out.
-  if (plan.bounds.some((x) => x.on === "tg") && b.tgLo === -Infinity) b.tgLo = -Number.MAX_VALUE;
-  return { columns, rows: cached.select(b) };
+  const needsTg = v.bounds.some((x) => x.on === "tg"), needsIng = v.bounds.some((x) => x.on === "ing");
+  const index = coreIndex(v.core, ctx);
+  if (!index) return { columns: v.columns, rows: [] };
+  return { columns: v.columns, rows: index.select(b, needsTg, needsIng) };
 }
 
-/** The cached steps over every row of the table, keeping each row's times. */
-function runSteps(steps: Step[], source: TimeIndex, env: Env): IndexedRow[] {
-  let rows: IndexedRow[] = [...source.byTg, ...source.untimed];
-  for (const s of steps) {
-    if (s.kind === "where") {
-      rows = rows.filter((ir) => s.conjuncts.every((c) => asBool(evalScalar(c, { env, row: ir.row })) === true));
-    } else {
-      const table = extend(s.pipe.Operator, { columns: schemaOf(s.pipe.Expression), rows: rows.map((ir) => ir.row) }, env);
-      rows = rows.map((ir, i) => ({ ...ir, row: table.rows[i] }));
+/** The core's rows, indexed; undefined when its table is not among the given ones. */
+function coreIndex(core: ViewCore, ctx: Ctx): TimeIndex | undefined {
+  const tables = ctx.tables;
+  if (core.source && "table" in core.source) return tables.index(core.source.table);
+  const cached = tables.viewCache.index(core.key);
+  if (cached) return cached;
+  const set = coreRows(core, ctx);
+  if (!set) return undefined;
+  const index = new TimeIndex(set);
+  tables.viewCache.setIndex(core.key, index, madeRows(core));
+  return index;
+}
+
+/** Whether the core's rows were made by a step of its chain (an extend or project), not the source's own. */
+function madeRows(core: ViewCore): boolean {
+  for (let c: ViewCore | null = core; c; c = c.parent) {
+    if (c.step && "map" in c.step) return true;
+    if (c.source && "union" in c.source) return !!c.source.sourceColumn;
+  }
+  return false;
+}
+
+/**
+ * Every row of the core, in order, with its source row's times: each row taken from the nearest
+ * core up the chain whose rows are kept, through the steps below it one row at a time. The rows
+ * each filter keeps are kept too (a reference per row: the next query may branch off there, as the
+ * backtest's allowlist variants do); the rows a map makes are kept only in the core asked for
+ * (a row a later filter drops is not kept at all).
+ */
+function coreRows(core: ViewCore, ctx: Ctx): RowSet | undefined {
+  const cache = ctx.tables.viewCache;
+  const steps: ViewCore[] = [];
+  let base: RowSet | undefined;
+  for (let c: ViewCore = core; ; c = c.parent!) {
+    const kept = c === core ? cache.index(c.key)?.set : cache.rows(c.key);
+    if (kept) { base = kept; break; }
+    if (c.source) { base = sourceRows(c, ctx); break; }
+    steps.unshift(c);
+  }
+  if (!base || steps.length === 0) return base;
+  const keeps = steps.map((c) => c === core || "filter" in c.step!);
+  const outs = steps.map((_c, k) => (keeps[k] ? { rows: [] as R[], at: [] as number[] } : null));
+  for (let i = 0; i < base.rows.length; i++) {
+    let row: R = base.rows[i];
+    let k = 0;
+    for (; k < steps.length; k++) {
+      const step = steps[k].step!;
+      if ("filter" in step) { if (asBool(step.filter(row, ctx)) !== true) break; }
+      else row = step.map(row, ctx);
+      const out = outs[k];
+      if (out) { out.rows.push(row); out.at.push(i); }
     }
   }
-  return rows;
+  let result: RowSet | undefined;
+  steps.forEach((c, k) => {
+    const out = outs[k];
+    if (!out) return;
+    const set: RowSet = { rows: out.rows, tg: Float64Array.from(out.at, (i) => base!.tg[i]), ing: Float64Array.from(out.at, (i) => base!.ing[i]) };
+    if (c === core) result = set;
+    else cache.setRows(c.key, set, madeRows(c));
+  });
+  return result;
+}
+
+/** The rows of a chain's first core: its table's, or its union legs' one after the other (kept). */
+function sourceRows(core: ViewCore, ctx: Ctx): RowSet | undefined {
+  const src = core.source!;
+  if ("table" in src) return ctx.tables.index(src.table)?.set;
+  const cache = ctx.tables.viewCache;
+  const kept = cache.rows(core.key);
+  if (kept) return kept;
+  const legs = src.union.map((leg) => (leg.core.source ? sourceRows(leg.core, ctx) : coreRows(leg.core, ctx)));
+  const n = legs.reduce((k, l) => k + (l?.rows.length ?? 0), 0);
+  const out: RowSet = { rows: new Array(n), tg: new Float64Array(n), ing: new Float64Array(n) };
+  let k = 0;
+  legs.forEach((leg, j) => {
+    if (!leg) return;
+    const name = src.legNames[j];
+    out.tg.set(leg.tg, k);
+    out.ing.set(leg.ing, k);
+    for (const r of leg.rows) out.rows[k++] = src.sourceColumn ? { ...r, [src.sourceColumn]: name } : r;
+  });
+  cache.setRows(core.key, out, madeRows(core) || src.union.some((l) => madeRows(l.core)));
+  return out;
 }

@@ -1,109 +1,222 @@
-// Scalar expressions: literals, column and let references, operators, function calls.
+// Scalar expressions, compiled once per query into closures over a row: literals, column and let
+// references, operators, function calls. Everything a node can tell (its kind, type, literal value,
+// name, operator text) is read here, at compile time; the closures only compute values.
 // Types come from the analyser (node.ResultType), so e.g. long / long is integer division
 // without the evaluator re-deriving KQL's typing rules.
-import { Scope } from "./context";
-import { AGGREGATES, aggregate } from "./aggregates";
-import { FUNCTIONS } from "./functions";
-import { KType, Timespan, Value, Dyn, convert, isBag, isNumericType, isIntegerType, keyOf, nullOf, toKString, compareValues, valuesEqual } from "./values";
-import { SNode, kindOf, listOf, literalOf, typeOfNode, unsupported, isTabularNode, textOf, KqlQueryError, memo } from "./syntax";
+import { Ctx, R, Scalar, Tabular } from "./context";
+import { AGGREGATES, compileAggregate } from "./aggregates";
+import { FUNCTIONS, CallInfo } from "./functions";
+import {
+  Column, KType, Timespan, Value, Dyn, convert, isBag, isNumericType, isIntegerType, keyOf, nullOf, toKString, compareValues, valuesEqual,
+} from "./values";
+import { SNode, kindOf, listOf, literalOf, typeOfNode, unsupported, isTabularNode, textOf, KqlQueryError, isRowFree } from "./syntax";
 
-export function evalScalar(n: SNode, scope: Scope): Value {
+/** What a scalar expression is compiled against. */
+export interface ScalarScope {
+  /** Columns of the row in scope (the operator's input), or null where no row is in scope. */
+  columns: Column[] | null;
+  /** Names bound by let statements of the query (a call of one is a user-defined function). */
+  letNames: ReadonlySet<string>;
+  /** Compiles a tabular subexpression (toscalar, `in (T | ...)`); given by tabular.ts (no import cycle). */
+  tabular(n: SNode): Tabular;
+  /** Aggregate functions may be called: the expression is a summarize aggregate. */
+  aggregates?: boolean;
+  /**
+   * Columns not read from the row but from elsewhere (an extend fused into the summarize that
+   * reads it, tabular.ts): by name, the function that reads one.
+   */
+  slots?: ReadonlyMap<string, Scalar>;
+}
+
+export function compileScalar(n: SNode, s: ScalarScope): Scalar {
+  const f = compileNode(n, s);
+  // An expression that reads no row (ago(1d), now() - 5m, a let value) is the same for every row
+  // of an evaluation: computed at its first row. Not inside an aggregate expression (count() reads the group).
+  const k = kindOf(n);
+  if (!s.aggregates && !k.endsWith("LiteralExpression") && k !== "NameReference" && k !== "ParenthesizedExpression" && k !== "DynamicExpression" && isRowFree(n)) {
+    let at = -1;
+    let value: Value = null;
+    return (r, c) => {
+      if (c.id !== at) { value = f(r, c); at = c.id; }
+      return value;
+    };
+  }
+  return f;
+}
+
+function compileNode(n: SNode, s: ScalarScope): Scalar {
   const k = kindOf(n);
   switch (k) {
-    case "ParenthesizedExpression": return evalScalar(n.Expression, scope);
+    case "ParenthesizedExpression": return compileScalar(n.Expression, s);
     case "BooleanLiteralExpression": case "RealLiteralExpression": case "DecimalLiteralExpression":
     case "IntLiteralExpression": case "LongLiteralExpression": case "StringLiteralExpression":
     case "CompoundStringLiteralExpression": case "DateTimeLiteralExpression": case "TimespanLiteralExpression":
-    case "GuidLiteralExpression": case "NullLiteralExpression":
-      return literal(n, k);
-    case "DynamicExpression": return jsonValue(n.Expression, scope);
-    case "NameReference": return nameValue(n, scope);
-    case "PathExpression": return member(evalScalar(n.Expression, scope), String(n.Selector.SimpleName ?? textOf(n.Selector)));
+    case "GuidLiteralExpression": case "NullLiteralExpression": {
+      const v = literal(n, k);
+      // A Date is mutable: each use gets its own.
+      if (v instanceof Date) { const ms = v.getTime(); return () => new Date(ms); }
+      return () => v;
+    }
+    case "DynamicExpression": return compileJson(n.Expression, s);
+    case "NameReference": return compileName(n, s);
+    case "PathExpression": {
+      const base = compileScalar(n.Expression, s);
+      const key = String(n.Selector.SimpleName ?? textOf(n.Selector));
+      return (r, c) => member(base(r, c), key);
+    }
     case "ElementExpression": {
-      const base = evalScalar(n.Expression, scope);
+      const base = compileScalar(n.Expression, s);
       const sel = n.Selector;
       if (kindOf(sel) !== "BracketedExpression") throw unsupported(sel);
-      const idx = evalScalar(sel.Expression, scope);
-      return element(base, idx);
+      const idx = compileScalar(sel.Expression, s);
+      return (r, c) => { const b = base(r, c); return element(b, idx(r, c)); };
     }
     case "UnaryMinusExpression": {
-      const v = evalScalar(n.Expression, scope);
-      if (v === null) return null;
-      if (v instanceof Timespan) return new Timespan(-v.ms);
-      const num = typeof v === "number" ? v : convert(v, "real");
-      return num === null ? null : -(num as number);
+      const x = compileScalar(n.Expression, s);
+      return (r, c) => {
+        const v = x(r, c);
+        if (v === null) return null;
+        if (v instanceof Timespan) return new Timespan(-v.ms);
+        const num = typeof v === "number" ? v : convert(v, "real");
+        return num === null ? null : -(num as number);
+      };
     }
-    case "UnaryPlusExpression": return evalScalar(n.Expression, scope);
+    case "UnaryPlusExpression": return compileScalar(n.Expression, s);
     case "AddExpression": case "SubtractExpression": case "MultiplyExpression": case "DivideExpression": case "ModuloExpression":
-      return arithmetic(k, n, scope);
+      return compileArithmetic(k, n, s);
     case "LessThanExpression": case "LessThanOrEqualExpression": case "GreaterThanExpression": case "GreaterThanOrEqualExpression": {
-      const [a, b] = comparable(n, scope);
-      if (a === null || b === null) return null;
-      const c = compareValues(a, b);
-      if (Number.isNaN(c)) return null;
-      return k === "LessThanExpression" ? c < 0 : k === "LessThanOrEqualExpression" ? c <= 0 : k === "GreaterThanExpression" ? c > 0 : c >= 0;
+      const [a, b] = comparable(n, s);
+      const test: (c: number) => boolean = k === "LessThanExpression" ? (c) => c < 0 : k === "LessThanOrEqualExpression" ? (c) => c <= 0
+        : k === "GreaterThanExpression" ? (c) => c > 0 : (c) => c >= 0;
+      return (r, c) => {
+        const x = a(r, c), y = b(r, c);
+        if (x === null || y === null) return null;
+        const cmp = compareValues(x, y);
+        return Number.isNaN(cmp) ? null : test(cmp);
+      };
     }
     case "EqualExpression": case "NotEqualExpression": {
-      const [a, b] = comparable(n, scope);
-      const eq = equality(a, b);
-      if (eq === null) return null;
-      return k === "EqualExpression" ? eq : !eq;
+      const [a, b] = comparable(n, s);
+      const negate = k === "NotEqualExpression";
+      return (r, c) => {
+        const eq = equality(a(r, c), b(r, c));
+        return eq === null ? null : negate ? !eq : eq;
+      };
     }
     case "EqualTildeExpression": case "BangTildeExpression": {
-      const a = toKString(evalScalar(n.Left, scope)).toLowerCase(), b = toKString(evalScalar(n.Right, scope)).toLowerCase();
-      return k === "EqualTildeExpression" ? a === b : a !== b;
+      const a = compileScalar(n.Left, s);
+      const negate = k === "BangTildeExpression";
+      const bConst = constantString(n.Right);
+      if (bConst !== undefined) {
+        const lower = bConst.toLowerCase();
+        return (r, c) => (toKString(a(r, c)).toLowerCase() === lower) !== negate;
+      }
+      const b = compileScalar(n.Right, s);
+      return (r, c) => (toKString(a(r, c)).toLowerCase() === toKString(b(r, c)).toLowerCase()) !== negate;
     }
     case "AndExpression": {
-      const a = asBool(evalScalar(n.Left, scope));
-      if (a === false) return false;
-      const b = asBool(evalScalar(n.Right, scope));
-      if (b === false) return false;
-      return a === null || b === null ? null : true;
+      const a = compileScalar(n.Left, s), b = compileScalar(n.Right, s);
+      return (r, c) => {
+        const x = asBool(a(r, c));
+        if (x === false) return false;
+        const y = asBool(b(r, c));
+        if (y === false) return false;
+        return x === null || y === null ? null : true;
+      };
     }
     case "OrExpression": {
-      const a = asBool(evalScalar(n.Left, scope));
-      if (a === true) return true;
-      const b = asBool(evalScalar(n.Right, scope));
-      if (b === true) return true;
-      return a === null || b === null ? null : false;
+      const a = compileScalar(n.Left, s), b = compileScalar(n.Right, s);
+      return (r, c) => {
+        const x = asBool(a(r, c));
+        if (x === true) return true;
+        const y = asBool(b(r, c));
+        if (y === true) return true;
+        return x === null || y === null ? null : false;
+      };
     }
     case "InExpression": case "InCsExpression": case "NotInExpression": case "NotInCsExpression":
-      return inList(n, scope);
+      return compileIn(n, s);
     case "BetweenExpression": case "NotBetweenExpression": {
-      const v = evalScalar(n.Left, scope);
+      const v = compileScalar(n.Left, s);
       const lt = typeOfNode(n.Left);
-      const lo = coerceTo(evalScalar(n.Right.First, scope), typeOfNode(n.Right.First), lt);
-      let hi = coerceTo(evalScalar(n.Right.Second, scope), typeOfNode(n.Right.Second), lt);
-      // `datetime between (start .. 3d)`: a timespan upper bound is relative to the lower one (between-operator.md).
-      if (lo instanceof Date && hi instanceof Timespan) hi = new Date(lo.getTime() + hi.ms);
-      if (v === null || lo === null || hi === null) return null;
-      const inside = compareValues(lo, v) <= 0 && compareValues(v, hi) <= 0;
-      return k === "BetweenExpression" ? inside : !inside;
+      const loT = typeOfNode(n.Right.First), hiT = typeOfNode(n.Right.Second);
+      const loF = compileScalar(n.Right.First, s), hiF = compileScalar(n.Right.Second, s);
+      const negate = k === "NotBetweenExpression";
+      return (r, c) => {
+        const x = v(r, c);
+        const lo = coerceTo(loF(r, c), loT, lt);
+        let hi = coerceTo(hiF(r, c), hiT, lt);
+        // `datetime between (start .. 3d)`: a timespan upper bound is relative to the lower one (between-operator.md).
+        if (lo instanceof Date && hi instanceof Timespan) hi = new Date(lo.getTime() + hi.ms);
+        if (x === null || lo === null || hi === null) return null;
+        const inside = compareValues(lo, x) <= 0 && compareValues(x, hi) <= 0;
+        return inside !== negate;
+      };
     }
     case "HasAnyExpression": case "HasAllExpression": {
-      const hay = toKString(evalScalar(n.Left, scope));
-      const needles = listValues(n.Right, scope).map(toKString);
-      return k === "HasAnyExpression" ? needles.some((x) => hasTerm(hay, x, false)) : needles.every((x) => hasTerm(hay, x, false));
+      const hay = compileScalar(n.Left, s);
+      const list = compileList(n.Right, s);
+      const any = k === "HasAnyExpression";
+      const lowered = list.constant ? list.constant.map((x) => toKString(x).toLowerCase()) : null;
+      return (r, c) => {
+        const h = toKString(hay(r, c)).toLowerCase();
+        const needles = lowered ?? list.values(r, c).map((x) => toKString(x).toLowerCase());
+        return any ? needles.some((x) => hasLowerTerm(h, x, "term")) : needles.every((x) => hasLowerTerm(h, x, "term"));
+      };
     }
     case "MatchesRegexExpression": {
-      const s = toKString(evalScalar(n.Left, scope));
-      return regex(toKString(evalScalar(n.Right, scope)), n.Right).test(s);
+      const a = compileScalar(n.Left, s);
+      const pattern = constantString(n.Right);
+      if (pattern !== undefined) {
+        const re = regex(pattern, n.Right);
+        return (r, c) => { re.lastIndex = 0; return re.test(toKString(a(r, c))); };
+      }
+      const b = compileScalar(n.Right, s);
+      return (r, c) => { const str = toKString(a(r, c)); return regex(toKString(b(r, c)), n.Right).test(str); };
     }
-    case "FunctionCallExpression": return call(n, scope);
+    case "FunctionCallExpression": return compileCall(n, s);
     case "ToScalarExpression": {
-      const t = scope.env.evalTabular(n.Expression, scope.env);
-      if (t.rows.length === 0 || t.columns.length === 0) return t.columns.length ? nullOf(t.columns[0].type) : null;
-      return t.rows[0][t.columns[0].name] ?? null;
+      const t = s.tabular(n.Expression);
+      const key = {};
+      return (_r, c) => once(c, key, () => {
+        const table = t(c);
+        if (table.rows.length === 0 || table.columns.length === 0) return table.columns.length ? nullOf(table.columns[0].type) : null;
+        return table.rows[0][table.columns[0].name] ?? null;
+      });
     }
     default: {
       const op = STRING_OPS[k];
       if (op) {
-        const a = toKString(evalScalar(n.Left, scope)), b = toKString(evalScalar(n.Right, scope));
-        return op(a, b);
+        const a = compileScalar(n.Left, s);
+        const bConst = constantString(n.Right);
+        if (bConst !== undefined) {
+          const f = op(bConst);
+          return (r, c) => f(toKString(a(r, c)));
+        }
+        const b = compileScalar(n.Right, s);
+        return (r, c) => { const x = toKString(a(r, c)); return op(toKString(b(r, c)))(x); };
       }
       throw unsupported(n);
     }
   }
+}
+
+/** A value computed once per evaluation (the same for every row), keyed by its use in the query. */
+export function once<T>(c: Ctx, key: object, compute: () => T): T {
+  if (c.once.has(key)) return c.once.get(key) as T;
+  const v = compute();
+  c.once.set(key, v);
+  return v;
+}
+
+/** The text of a plain string literal operand (compile-time constant), else undefined. */
+function constantString(n: SNode): string | undefined {
+  let x = n;
+  while (kindOf(x) === "ParenthesizedExpression") x = x.Expression;
+  const k = kindOf(x);
+  if (k !== "StringLiteralExpression" && k !== "CompoundStringLiteralExpression") return undefined;
+  const v = literalOf(x);
+  return typeof v === "string" ? v : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -132,34 +245,87 @@ function literal(n: SNode, k: string): Value {
   }
 }
 
-/** dynamic(...) literal bodies: evaluated from the tree (the parser's LiteralValue text is not JSON when it holds datetime(...)). */
-function jsonValue(n: SNode, scope: Scope): Dyn {
+/** dynamic(...) literal bodies: compiled from the tree (the parser's LiteralValue text is not JSON when it holds datetime(...)). */
+function compileJson(n: SNode, s: ScalarScope): Scalar {
+  const f = jsonParts(n, s);
+  if (f.constant !== undefined) {
+    const v = f.constant;
+    return () => v;
+  }
+  return f.fn;
+}
+
+type JsonPart = { constant: Dyn; fn: Scalar } | { constant: undefined; fn: Scalar };
+function jsonParts(n: SNode, s: ScalarScope): JsonPart {
+  const dynamicPart = (fn: Scalar): JsonPart => ({ constant: undefined, fn });
   switch (kindOf(n)) {
     case "JsonObjectExpression": {
-      const o: { [k: string]: Dyn } = {};
-      for (const p of listOf(n.Pairs)) o[String((Kusto.Language as any).KustoFacts.GetStringLiteralValue(p.Name.Text))] = jsonValue(p.Value, scope);
-      return o;
+      const pairs = listOf(n.Pairs).map((p) => ({ key: String((Kusto.Language as any).KustoFacts.GetStringLiteralValue(p.Name.Text)), part: jsonParts(p.Value, s) }));
+      const build = (r: R | null, c: Ctx) => {
+        const o: { [k: string]: Dyn } = {};
+        for (const p of pairs) o[p.key] = p.part.fn(r, c);
+        return o;
+      };
+      // Literal bodies hold no Date (datetime() inside dynamic is a Date): the same object serves every row.
+      if (pairs.every((p) => p.part.constant !== undefined && !hasDate(p.part.constant))) {
+        const v = build(null, null as unknown as Ctx);
+        return { constant: v, fn: () => v };
+      }
+      return dynamicPart(build);
     }
-    case "JsonArrayExpression": return listOf(n.Values).map((x) => jsonValue(x, scope));
-    case "NullLiteralExpression": return null;
-    case "UnaryMinusExpression": { const v = jsonValue(n.Expression, scope); return typeof v === "number" ? -v : null; }
-    default: return evalScalar(n, scope);
+    case "JsonArrayExpression": {
+      const parts = listOf(n.Values).map((x) => jsonParts(x, s));
+      const build = (r: R | null, c: Ctx) => parts.map((p) => p.fn(r, c));
+      if (parts.every((p) => p.constant !== undefined && !hasDate(p.constant))) {
+        const v = build(null, null as unknown as Ctx);
+        return { constant: v, fn: () => v };
+      }
+      return dynamicPart(build);
+    }
+    case "NullLiteralExpression": return { constant: null, fn: () => null };
+    case "UnaryMinusExpression": {
+      const inner = jsonParts(n.Expression, s);
+      const fn: Scalar = (r, c) => { const v = inner.fn(r, c); return typeof v === "number" ? -v : null; };
+      if (inner.constant !== undefined) { const v = typeof inner.constant === "number" ? -inner.constant : null; return { constant: v, fn: () => v }; }
+      return dynamicPart(fn);
+    }
+    default: {
+      const k = kindOf(n);
+      const fn = compileScalar(n, s);
+      if (k.endsWith("LiteralExpression") && k !== "DateTimeLiteralExpression") { const v = fn(null, null as unknown as Ctx); return { constant: v, fn: () => v }; }
+      return dynamicPart(fn);
+    }
   }
 }
 
-function nameValue(n: SNode, scope: Scope): Value {
-  const { name, sym } = memo(n, "name", () => ({ name: String(n.SimpleName), sym: n.ReferencedSymbol as Kusto.Language.Symbols.Symbol | null }));
+function hasDate(v: Dyn): boolean {
+  if (v instanceof Date) return true;
+  if (Array.isArray(v)) return v.some(hasDate);
+  if (isBag(v)) return Object.values(v).some(hasDate);
+  return false;
+}
+
+function compileName(n: SNode, s: ScalarScope): Scalar {
+  const name = String(n.SimpleName);
+  const sym = n.ReferencedSymbol as Kusto.Language.Symbols.Symbol | null;
   const SK = Kusto.Language.Symbols.SymbolKind;
   if (sym && sym.Kind === SK.Variable) {
-    const b = scope.env.vars.get(name);
-    if (!b) throw new KqlQueryError(`'${name}' is not bound`);
-    if (b.kind !== "scalar") throw unsupported(n, `tabular let '${name}' used as a scalar`);
-    return b.value;
+    return (_r, c) => {
+      const b = c.vars.get(name);
+      if (!b) throw new KqlQueryError(`'${name}' is not bound`);
+      if (b.kind !== "scalar") throw unsupported(n, `tabular let '${name}' used as a scalar`);
+      return b.value;
+    };
   }
   if (sym && sym.Kind === SK.Column) {
-    if (!scope.row) throw unsupported(n, `column '${name}' outside a row context`);
-    const v = scope.row[name];
-    return v === undefined ? nullOf(typeOfNode(n)) : v;
+    const slot = s.slots?.get(name);
+    if (slot) return slot;
+    const dflt = nullOf(typeOfNode(n));
+    return (r) => {
+      if (!r) throw unsupported(n, `column '${name}' outside a row context`);
+      const v = r[name];
+      return v === undefined ? dflt : v;
+    };
   }
   throw unsupported(n, `name '${name}' (${sym ? Kusto.Language.Symbols.SymbolKind[sym.Kind] ?? sym.Kind : "unresolved"})`);
 }
@@ -193,15 +359,15 @@ export function asBool(v: Value): boolean | null {
 function coerceTo(v: Value, from: KType, to: KType): Value {
   if (v === null || from === to) return v;
   if (from === "dynamic" && to !== "dynamic") return convert(v, isNumericType(to) ? "real" : to);
-  if (to === "dynamic" && from !== "dynamic") return v;
   return v;
 }
 
-function comparable(n: SNode, scope: Scope): [Value, Value] {
+/** Both operands of a comparison, a dynamic one brought to the other's type. */
+function comparable(n: SNode, s: ScalarScope): [Scalar, Scalar] {
   const lt = typeOfNode(n.Left), rt = typeOfNode(n.Right);
-  let a = evalScalar(n.Left, scope), b = evalScalar(n.Right, scope);
-  if (lt === "dynamic" && rt !== "dynamic") a = coerceTo(a, lt, rt);
-  else if (rt === "dynamic" && lt !== "dynamic") b = coerceTo(b, rt, lt);
+  const a = compileScalar(n.Left, s), b = compileScalar(n.Right, s);
+  if (lt === "dynamic" && rt !== "dynamic") return [(r, c) => coerceTo(a(r, c), lt, rt), b];
+  if (rt === "dynamic" && lt !== "dynamic") return [a, (r, c) => coerceTo(b(r, c), rt, lt)];
   return [a, b];
 }
 
@@ -210,52 +376,56 @@ export function equality(a: Value, b: Value): boolean | null {
   if (a === null && b === null) return null;
   if (a === null || b === null) return false;
   if (typeof a === "number" && typeof b === "number") return a === b;
+  if (typeof a === "string" && typeof b === "string") return a === b;
   return valuesEqual(a, b);
 }
 
-function arithmetic(k: string, n: SNode, scope: Scope): Value {
-  let a = evalScalar(n.Left, scope), b = evalScalar(n.Right, scope);
-  if (a === null || b === null) return null;
+function compileArithmetic(k: string, n: SNode, s: ScalarScope): Scalar {
+  const left = compileScalar(n.Left, s), right = compileScalar(n.Right, s);
   const rtype = typeOfNode(n);
-  if (!(a instanceof Date || a instanceof Timespan) && typeof a !== "number") a = convert(a, "real");
-  if (!(b instanceof Date || b instanceof Timespan) && typeof b !== "number") b = convert(b, "real");
-  if (a === null || b === null) return null;
-  if (a instanceof Date) {
-    if (b instanceof Date && k === "SubtractExpression") return new Timespan(a.getTime() - b.getTime());
-    if (b instanceof Timespan && (k === "AddExpression" || k === "SubtractExpression"))
-      return new Date(a.getTime() + (k === "AddExpression" ? b.ms : -b.ms));
-    throw unsupported(n, `${k} on datetime`);
-  }
-  if (a instanceof Timespan) {
-    if (b instanceof Date && k === "AddExpression") return new Date(b.getTime() + a.ms);
-    if (b instanceof Timespan) {
-      if (k === "AddExpression") return new Timespan(a.ms + b.ms);
-      if (k === "SubtractExpression") return new Timespan(a.ms - b.ms);
-      if (k === "DivideExpression") return a.ms / b.ms;
-      if (k === "ModuloExpression") return new Timespan(a.ms % b.ms);
-    }
-    if (typeof b === "number") {
-      if (k === "MultiplyExpression") return new Timespan(a.ms * b);
-      if (k === "DivideExpression") return new Timespan(a.ms / b);
-    }
-    throw unsupported(n, `${k} on timespan`);
-  }
-  if (b instanceof Timespan && typeof a === "number" && k === "MultiplyExpression") return new Timespan(a * b.ms);
-  if (typeof a !== "number" || typeof b !== "number") throw unsupported(n, `${k} on ${typeof a}/${typeof b}`);
   const integer = isIntegerType(rtype);
-  switch (k) {
-    case "AddExpression": return fix(a + b, rtype);
-    case "SubtractExpression": return fix(a - b, rtype);
-    case "MultiplyExpression": return fix(a * b, rtype);
-    case "DivideExpression":
-      // Integer division truncates toward zero; integer division by zero gives null here (real: IEEE inf/NaN).
-      if (integer) return b === 0 ? null : fix(Math.trunc(a / b), rtype);
-      return a / b;
-    case "ModuloExpression":
-      if (integer) return b === 0 ? null : fix(a % b, rtype);
-      return a % b;
-  }
-  throw unsupported(n);
+  return (r, c) => {
+    let a = left(r, c), b = right(r, c);
+    if (a === null || b === null) return null;
+    if (!(a instanceof Date || a instanceof Timespan) && typeof a !== "number") a = convert(a, "real");
+    if (!(b instanceof Date || b instanceof Timespan) && typeof b !== "number") b = convert(b, "real");
+    if (a === null || b === null) return null;
+    if (a instanceof Date) {
+      if (b instanceof Date && k === "SubtractExpression") return new Timespan(a.getTime() - b.getTime());
+      if (b instanceof Timespan && (k === "AddExpression" || k === "SubtractExpression"))
+        return new Date(a.getTime() + (k === "AddExpression" ? b.ms : -b.ms));
+      throw unsupported(n, `${k} on datetime`);
+    }
+    if (a instanceof Timespan) {
+      if (b instanceof Date && k === "AddExpression") return new Date(b.getTime() + a.ms);
+      if (b instanceof Timespan) {
+        if (k === "AddExpression") return new Timespan(a.ms + b.ms);
+        if (k === "SubtractExpression") return new Timespan(a.ms - b.ms);
+        if (k === "DivideExpression") return a.ms / b.ms;
+        if (k === "ModuloExpression") return new Timespan(a.ms % b.ms);
+      }
+      if (typeof b === "number") {
+        if (k === "MultiplyExpression") return new Timespan(a.ms * b);
+        if (k === "DivideExpression") return new Timespan(a.ms / b);
+      }
+      throw unsupported(n, `${k} on timespan`);
+    }
+    if (b instanceof Timespan && typeof a === "number" && k === "MultiplyExpression") return new Timespan(a * b.ms);
+    if (typeof a !== "number" || typeof b !== "number") throw unsupported(n, `${k} on ${typeof a}/${typeof b}`);
+    switch (k) {
+      case "AddExpression": return fix(a + b, rtype);
+      case "SubtractExpression": return fix(a - b, rtype);
+      case "MultiplyExpression": return fix(a * b, rtype);
+      case "DivideExpression":
+        // Integer division truncates toward zero; integer division by zero gives null here (real: IEEE inf/NaN).
+        if (integer) return b === 0 ? null : fix(Math.trunc(a / b), rtype);
+        return a / b;
+      case "ModuloExpression":
+        if (integer) return b === 0 ? null : fix(a % b, rtype);
+        return a % b;
+    }
+    throw unsupported(n);
+  };
 }
 
 function fix(v: number, t: KType): number {
@@ -264,49 +434,100 @@ function fix(v: number, t: KType): number {
   return v;
 }
 
-/** Values of an `in`/has_any list: scalars, dynamic arrays (flattened) and tabular subqueries (first column). */
-function listValues(list: SNode, scope: Scope): Value[] {
+/**
+ * Values of an `in`/has_any list: scalars, dynamic arrays (flattened) and tabular subqueries (first
+ * column). `constant` when every element is a literal; `perEvaluation` when no element reads the
+ * row (the values are then the same for every row of an evaluation).
+ */
+function compileList(list: SNode, s: ScalarScope): { values: (r: R | null, c: Ctx) => Value[]; constant: Value[] | null; perEvaluation: boolean } {
   const exprs = kindOf(list) === "ExpressionList" ? listOf(list.Expressions) : [list];
-  const out: Value[] = [];
-  for (const e of exprs) {
+  const parts = exprs.map((e): ((r: R | null, c: Ctx, out: Value[]) => void) => {
     if (isTabularNode(e)) {
-      const t = scope.env.evalTabular(e, scope.env);
-      const c = t.columns[0];
-      if (c) for (const r of t.rows) out.push(r[c.name] ?? null);
-      continue;
+      const t = s.tabular(e);
+      const key = {};
+      return (_r, c, out) => {
+        const col = once(c, key, () => {
+          const table = t(c);
+          const first = table.columns[0];
+          return first ? table.rows.map((row) => row[first.name] ?? null) : [];
+        });
+        for (const v of col) out.push(v);
+      };
     }
-    const v = evalScalar(e, scope);
-    if (Array.isArray(v) && typeOfNode(e) === "dynamic") out.push(...v);
-    else out.push(v);
-  }
-  return out;
+    const f = compileScalar(e, s);
+    const spread = typeOfNode(e) === "dynamic";
+    return (r, c, out) => {
+      const v = f(r, c);
+      if (Array.isArray(v) && spread) out.push(...v);
+      else out.push(v);
+    };
+  });
+  const values = (r: R | null, c: Ctx) => { const out: Value[] = []; for (const p of parts) p(r, c, out); return out; };
+  const literalOnly = exprs.every((e) => isLiteralTree(e));
+  const perEvaluation = exprs.every((e) => isTabularNode(e) || isRowFree(e));
+  return { values, constant: literalOnly ? values(null, null as unknown as Ctx) : null, perEvaluation };
 }
 
-function inList(n: SNode, scope: Scope): Value {
+/** A literal, or a dynamic literal without datetimes (safe to evaluate once, at compile time). */
+function isLiteralTree(e: SNode): boolean {
+  const k = kindOf(e);
+  if (k === "DateTimeLiteralExpression") return false;
+  if (k.endsWith("LiteralExpression")) return true;
+  if (k === "DynamicExpression") return !/datetime|now|ago/i.test(textOf(e));
+  if (k === "ParenthesizedExpression") return isLiteralTree(e.Expression);
+  return false;
+}
+
+function compileIn(n: SNode, s: ScalarScope): Scalar {
   const op = String(n.Operator.Text);          // in, in~, !in, !in~ (the kind names do not say which is which)
   const ci = op.endsWith("~");
   const negate = op.startsWith("!");
   const lt = typeOfNode(n.Left);
-  const left = evalScalar(n.Left, scope);
-  const values = listValues(n.Right, scope);
-  let found = false;
+  const left = compileScalar(n.Left, s);
+  const list = compileList(n.Right, s);
+  // The list as a set of keys: computed once (constant), once per evaluation, or per row.
+  const lookup = <T>(build: (values: Value[]) => T): ((r: R | null, c: Ctx) => T) => {
+    if (list.constant) { const v = build(list.constant); return () => v; }
+    if (list.perEvaluation) { const key = {}; return (r, c) => once(c, key, () => build(list.values(r, c))); }
+    return (r, c) => build(list.values(r, c));
+  };
   if (ci) {
-    const l = toKString(left).toLowerCase();
-    found = values.some((v) => toKString(v).toLowerCase() === l);
-  } else if (left !== null) {
-    const lk = keyOf(left);
-    found = values.some((v) => {
-      const c = lt === "dynamic" ? v : typeof v === typeof left && !(v instanceof Date) ? v : convert(v, isNumericType(lt) ? "real" : lt);
-      return c !== null && (keyOf(c) === lk || (typeof c === "number" && typeof left === "number" && c === left));
-    });
+    const lowered = lookup((values) => new Set(values.map((v) => toKString(v).toLowerCase())));
+    return (r, c) => lowered(r, c).has(toKString(left(r, c)).toLowerCase()) !== negate;
   }
-  return negate ? !found : found;
+  // A list value matches when, brought to the left operand's type, it has the left value's key.
+  // The conversion depends on the left value's JS type, which its column type fixes in practice:
+  // one key set per JS type met.
+  const keysFor = (values: Value[], jsType: string): Set<string> => {
+    const set = new Set<string>();
+    for (const v of values) {
+      const cv = lt === "dynamic" ? v : typeof v === jsType && !(v instanceof Date) ? v : convert(v, isNumericType(lt) ? "real" : lt);
+      if (cv !== null) set.add(keyOf(cv));
+    }
+    return set;
+  };
+  const sets = lookup((values) => ({ values, byType: new Map<string, Set<string>>() }));
+  return (r, c) => {
+    const x = left(r, c);
+    if (x === null) return negate;
+    const l = sets(r, c);
+    const t = typeof x;
+    let set = l.byType.get(t);
+    if (!set) l.byType.set(t, (set = keysFor(l.values, t)));
+    return set.has(keyOf(x)) !== negate;
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
 // String operators (see kusto/query/datatypes-string-operators.md)
 
-const isAlnum = (ch: string | undefined): boolean => ch !== undefined && /[\p{L}\p{N}]/u.test(ch);
+const ALNUM = /[\p{L}\p{N}]/u;
+const isAlnum = (ch: string | undefined): boolean => {
+  if (ch === undefined) return false;
+  const c = ch.charCodeAt(0);
+  if (c < 128) return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+  return ALNUM.test(ch);
+};
 
 /**
  * `has` semantics: the needle must match whole terms (maximal runs of alphanumerics). A needle with
@@ -314,42 +535,46 @@ const isAlnum = (ch: string | undefined): boolean => ch !== undefined && /[\p{L}
  * needle itself starts/ends with an alphanumeric. `prefix`/`suffix` relax the end/start boundary.
  */
 export function hasTerm(hay: string, needle: string, cs: boolean, mode: "term" | "prefix" | "suffix" = "term"): boolean {
-  if (needle === "") return true;
-  const h = cs ? hay : hay.toLowerCase(), x = cs ? needle : needle.toLowerCase();
+  return cs ? hasLowerTerm(hay, needle, mode) : hasLowerTerm(hay.toLowerCase(), needle.toLowerCase(), mode);
+}
+
+/** hasTerm over text already in the case it is compared in. */
+function hasLowerTerm(h: string, x: string, mode: "term" | "prefix" | "suffix"): boolean {
+  if (x === "") return true;
+  const startCheck = mode !== "suffix" && isAlnum(x[0]);
+  const endCheck = mode !== "prefix" && isAlnum(x[x.length - 1]);
   for (let i = h.indexOf(x); i >= 0; i = h.indexOf(x, i + 1)) {
-    const startOk = mode === "suffix" || !isAlnum(x[0]) || !isAlnum(h[i - 1]);
-    const endOk = mode === "prefix" || !isAlnum(x[x.length - 1]) || !isAlnum(h[i + x.length]);
-    if (startOk && endOk) return true;
+    if ((!startCheck || !isAlnum(h[i - 1])) && (!endCheck || !isAlnum(h[i + x.length]))) return true;
   }
   return false;
 }
 
-const lc = (s: string) => s.toLowerCase();
-const STRING_OPS: Record<string, (a: string, b: string) => boolean> = {
-  HasExpression: (a, b) => hasTerm(a, b, false),
-  NotHasExpression: (a, b) => !hasTerm(a, b, false),
-  HasCsExpression: (a, b) => hasTerm(a, b, true),
-  NotHasCsExpression: (a, b) => !hasTerm(a, b, true),
-  HasPrefixExpression: (a, b) => hasTerm(a, b, false, "prefix"),
-  NotHasPrefixExpression: (a, b) => !hasTerm(a, b, false, "prefix"),
-  HasPrefixCsExpression: (a, b) => hasTerm(a, b, true, "prefix"),
-  NotHasPrefixCsExpression: (a, b) => !hasTerm(a, b, true, "prefix"),
-  HasSuffixExpression: (a, b) => hasTerm(a, b, false, "suffix"),
-  NotHasSuffixExpression: (a, b) => !hasTerm(a, b, false, "suffix"),
-  HasSuffixCsExpression: (a, b) => hasTerm(a, b, true, "suffix"),
-  NotHasSuffixCsExpression: (a, b) => !hasTerm(a, b, true, "suffix"),
-  ContainsExpression: (a, b) => lc(a).includes(lc(b)),
-  NotContainsExpression: (a, b) => !lc(a).includes(lc(b)),
-  ContainsCsExpression: (a, b) => a.includes(b),
-  NotContainsCsExpression: (a, b) => !a.includes(b),
-  StartsWithExpression: (a, b) => lc(a).startsWith(lc(b)),
-  NotStartsWithExpression: (a, b) => !lc(a).startsWith(lc(b)),
-  StartsWithCsExpression: (a, b) => a.startsWith(b),
-  NotStartsWithCsExpression: (a, b) => !a.startsWith(b),
-  EndsWithExpression: (a, b) => lc(a).endsWith(lc(b)),
-  NotEndsWithExpression: (a, b) => !lc(a).endsWith(lc(b)),
-  EndsWithCsExpression: (a, b) => a.endsWith(b),
-  NotEndsWithCsExpression: (a, b) => !a.endsWith(b),
+/** Per operator, given the right operand: the test of the left one. */
+const STRING_OPS: Record<string, (b: string) => (a: string) => boolean> = {
+  HasExpression: (b) => { const x = b.toLowerCase(); return (a) => hasLowerTerm(a.toLowerCase(), x, "term"); },
+  NotHasExpression: (b) => { const x = b.toLowerCase(); return (a) => !hasLowerTerm(a.toLowerCase(), x, "term"); },
+  HasCsExpression: (b) => (a) => hasLowerTerm(a, b, "term"),
+  NotHasCsExpression: (b) => (a) => !hasLowerTerm(a, b, "term"),
+  HasPrefixExpression: (b) => { const x = b.toLowerCase(); return (a) => hasLowerTerm(a.toLowerCase(), x, "prefix"); },
+  NotHasPrefixExpression: (b) => { const x = b.toLowerCase(); return (a) => !hasLowerTerm(a.toLowerCase(), x, "prefix"); },
+  HasPrefixCsExpression: (b) => (a) => hasLowerTerm(a, b, "prefix"),
+  NotHasPrefixCsExpression: (b) => (a) => !hasLowerTerm(a, b, "prefix"),
+  HasSuffixExpression: (b) => { const x = b.toLowerCase(); return (a) => hasLowerTerm(a.toLowerCase(), x, "suffix"); },
+  NotHasSuffixExpression: (b) => { const x = b.toLowerCase(); return (a) => !hasLowerTerm(a.toLowerCase(), x, "suffix"); },
+  HasSuffixCsExpression: (b) => (a) => hasLowerTerm(a, b, "suffix"),
+  NotHasSuffixCsExpression: (b) => (a) => !hasLowerTerm(a, b, "suffix"),
+  ContainsExpression: (b) => { const x = b.toLowerCase(); return (a) => a.toLowerCase().includes(x); },
+  NotContainsExpression: (b) => { const x = b.toLowerCase(); return (a) => !a.toLowerCase().includes(x); },
+  ContainsCsExpression: (b) => (a) => a.includes(b),
+  NotContainsCsExpression: (b) => (a) => !a.includes(b),
+  StartsWithExpression: (b) => { const x = b.toLowerCase(); return (a) => a.toLowerCase().startsWith(x); },
+  NotStartsWithExpression: (b) => { const x = b.toLowerCase(); return (a) => !a.toLowerCase().startsWith(x); },
+  StartsWithCsExpression: (b) => (a) => a.startsWith(b),
+  NotStartsWithCsExpression: (b) => (a) => !a.startsWith(b),
+  EndsWithExpression: (b) => { const x = b.toLowerCase(); return (a) => a.toLowerCase().endsWith(x); },
+  NotEndsWithExpression: (b) => { const x = b.toLowerCase(); return (a) => !a.toLowerCase().endsWith(x); },
+  EndsWithCsExpression: (b) => (a) => a.endsWith(b),
+  NotEndsWithCsExpression: (b) => (a) => !a.endsWith(b),
 };
 
 const regexCache = new Map<string, RegExp>();
@@ -364,6 +589,7 @@ export function regex(pattern: string, at: SNode, global = false): RegExp {
     try { re = new RegExp(p, flags + "u"); } catch {
       try { re = new RegExp(p, flags); } catch { throw unsupported(at, `regular expression ${JSON.stringify(pattern)}`); }
     }
+    if (regexCache.size > 1000) regexCache.clear();
     regexCache.set(key, re);
   }
   re.lastIndex = 0;
@@ -373,20 +599,27 @@ export function regex(pattern: string, at: SNode, global = false): RegExp {
 // ---------------------------------------------------------------------------------------------
 // Function calls
 
-function call(n: SNode, scope: Scope): Value {
-  const { name, args, userDefined, argTypes } = memo(n, "call", () => {
-    const sym = n.ReferencedSymbol as Kusto.Language.Symbols.Symbol | null;
-    const a = listOf(n.ArgumentList.Expressions);
-    return { name: String(n.Name.SimpleName), args: a, argTypes: a.map(typeOfNode), userDefined: !!sym && sym.Kind !== Kusto.Language.Symbols.SymbolKind.Function };
-  });
-  if (scope.env.vars.has(name) || userDefined) throw unsupported(n, `call of user-defined function '${name}'`);
+function compileCall(n: SNode, s: ScalarScope): Scalar {
+  const sym = n.ReferencedSymbol as Kusto.Language.Symbols.Symbol | null;
+  const argNodes = listOf(n.ArgumentList.Expressions);
+  const name = String(n.Name.SimpleName);
+  const userDefined = !!sym && sym.Kind !== Kusto.Language.Symbols.SymbolKind.Function;
+  if (s.letNames.has(name) || userDefined) throw unsupported(n, `call of user-defined function '${name}'`);
   if (AGGREGATES.has(name)) {
-    if (!scope.group) throw unsupported(n, `aggregate function '${name}' outside summarize`);
-    return aggregate(name, n, args, scope);
+    if (!s.aggregates) throw unsupported(n, `aggregate function '${name}' outside summarize`);
+    return compileAggregate(name, n, argNodes, s);
   }
   const f = FUNCTIONS.get(name);
   if (!f) throw unsupported(n, `function '${name}'`);
-  if (f.raw) return f.raw(args, n, scope);
-  const values = args.map((a) => (kindOf(a) === "TypeOfLiteralExpression" ? null : evalScalar(a, scope)));
-  return f.fn!(values, { node: n, args, argTypes, resultType: typeOfNode(n), scope });
+  const info: CallInfo = { node: n, name, argNodes, argTypes: argNodes.map(typeOfNode), resultType: typeOfNode(n), columns: s.columns, slots: s.slots };
+  if (f.compile) return f.compile(info, (a) => compileScalar(a, s));
+  const args = argNodes.map((a): Scalar => (kindOf(a) === "TypeOfLiteralExpression" ? () => null : compileScalar(a, s)));
+  const fn = f.fn!;
+  switch (args.length) {
+    case 0: return (_r, c) => fn([], info, c);
+    case 1: { const [a] = args; return (r, c) => fn([a(r, c)], info, c); }
+    case 2: { const [a, b] = args; return (r, c) => fn([a(r, c), b(r, c)], info, c); }
+    case 3: { const [a, b, d] = args; return (r, c) => fn([a(r, c), b(r, c), d(r, c)], info, c); }
+    default: return (r, c) => fn(args.map((a) => a(r, c)), info, c);
+  }
 }

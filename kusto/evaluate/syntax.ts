@@ -43,24 +43,12 @@ export function namedParameters(list: SNode | null | undefined): Map<string, SNo
   return m;
 }
 
-// The evaluator asks the same nodes for their text, type and literal value on every row; in
-// Kusto.Language's JavaScript build each answer is computed by Bridge.NET code (a replay of a week
-// of rows spent most of its time there). An analysed tree never changes, so each answer is kept
-// per node.
+// Compiling a query asks the same nodes for their text, type and literal value many times; in
+// Kusto.Language's JavaScript build each answer is computed by Bridge.NET code. An analysed tree
+// never changes, so each answer is kept per node.
 const texts = new WeakMap<object, string>();
 const types = new WeakMap<object, KType>();
 const literals = new WeakMap<object, unknown>();
-const memos = new Map<string, WeakMap<object, unknown>>();
-
-/** `compute()` once per node and key (for per-row reads of an analysed tree). */
-export function memo<T>(n: object, key: string, compute: () => T): T {
-  let m = memos.get(key);
-  if (!m) memos.set(key, (m = new WeakMap()));
-  if (m.has(n)) return m.get(n) as T;
-  const v = compute();
-  m.set(n, v);
-  return v;
-}
 
 /** Source text of a node (trimmed of trivia). */
 export function textOf(n: SNode): string {
@@ -132,4 +120,75 @@ export function literalOf(n: SNode): unknown {
   const out = v === null || v === undefined ? null : (globalThis as any).Bridge.unbox(v, true);
   literals.set(n, out);
   return out;
+}
+
+// What an expression reads, for evaluating it less often than once per row (prefix.ts, scalar.ts).
+
+const CLOCK_FUNCTIONS = new Set(["now", "ago"]);
+const ROW_FUNCTIONS = new Set(["ingestion_time", "column_ifexists"]);
+
+/** True when the expression depends only on the row: no clock, no let name, no subquery. */
+export function isRowWise(n: SNode): boolean {
+  if (!n || n.IsToken) return true;
+  const k = kindOf(n);
+  if (k === "ToScalarExpression" || k === "MaterializeExpression") return false;
+  if (k === "FunctionCallExpression") {
+    // The function's name is a reference to a function symbol: only its arguments matter.
+    const sym = n.ReferencedSymbol as Kusto.Language.Symbols.Symbol | null;
+    if (!sym || sym.Kind !== Kusto.Language.Symbols.SymbolKind.Function || CLOCK_FUNCTIONS.has(String(n.Name.SimpleName))) return false;
+    return isRowWise(n.ArgumentList);
+  }
+  if (k === "NameReference") {
+    const sym = n.ReferencedSymbol as Kusto.Language.Symbols.Symbol | null;
+    if (!sym || sym.Kind !== Kusto.Language.Symbols.SymbolKind.Column) return false;
+  }
+  if (k !== "NameReference" && isTabularNode(n)) return false;
+  for (let i = 0; i < n.ChildCount; i++) {
+    const c = n.GetChild(i) as SNode | null;
+    if (c && !c.IsToken && !isRowWise(c)) return false;
+  }
+  return true;
+}
+
+/** An expression without row references (evaluated once per evaluation, e.g. ago(1h), a let scalar). */
+export function isRowFree(n: SNode): boolean {
+  if (!n || n.IsToken) return true;
+  const k = kindOf(n);
+  if (k === "ToScalarExpression" || k === "MaterializeExpression") return false;
+  // Functions that read the row without naming a column.
+  if (k === "FunctionCallExpression" && ROW_FUNCTIONS.has(String(n.Name.SimpleName))) return false;
+  if (k === "NameReference") {
+    const sym = n.ReferencedSymbol as Kusto.Language.Symbols.Symbol | null;
+    const SK = Kusto.Language.Symbols.SymbolKind;
+    if (!sym || (sym.Kind !== SK.Function && sym.Kind !== SK.Variable)) return false;
+  }
+  if (k !== "NameReference" && k !== "FunctionCallExpression" && isTabularNode(n)) return false;
+  for (let i = 0; i < n.ChildCount; i++) {
+    const c = n.GetChild(i) as SNode | null;
+    if (c && !c.IsToken && !isRowFree(c)) return false;
+  }
+  return true;
+}
+
+/**
+ * The columns an expression reads: the ones it names, those of column_ifexists("name"), and
+ * TimeGenerated and _TimeReceived for ingestion_time().
+ */
+export function columnsReadBy(n: SNode, into = new Set<string>()): Set<string> {
+  if (!n || n.IsToken) return into;
+  const k = kindOf(n);
+  if (k === "NameReference") {
+    const sym = n.ReferencedSymbol as Kusto.Language.Symbols.Symbol | null;
+    if (sym && sym.Kind === Kusto.Language.Symbols.SymbolKind.Column) into.add(String(n.SimpleName));
+  }
+  if (k === "FunctionCallExpression") {
+    const name = String(n.Name.SimpleName);
+    if (name === "ingestion_time") { into.add("TimeGenerated"); into.add("_TimeReceived"); }
+    if (name === "column_ifexists") { const first = listOf(n.ArgumentList.Expressions)[0]; if (first) into.add(String(literalOf(first) ?? "")); }
+  }
+  for (let i = 0; i < n.ChildCount; i++) {
+    const c = n.GetChild(i) as SNode | null;
+    if (c && !c.IsToken) columnsReadBy(c, into);
+  }
+  return into;
 }

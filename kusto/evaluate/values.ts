@@ -205,6 +205,15 @@ export function compareValues(a: Value, b: Value): number {
   return ka < kb ? -1 : ka > kb ? 1 : 0;
 }
 
+/**
+ * A row holding each column's null, in order, to copy rows from (`{ ...template }`): built by
+ * adding one column at a time, a row of more than about 16 columns falls into V8's slow
+ * dictionary mode (1.2 kB each, a hash lookup per read); JSON.parse lays the columns out in place.
+ */
+export function rowTemplate(columns: readonly Column[]): Record<string, Value> {
+  return JSON.parse(JSON.stringify(Object.fromEntries(columns.map((c) => [c.name, nullOf(c.type)])))) as Record<string, Value>;
+}
+
 /** Kusto renders output values; we hand them out as-is, but never undefined. */
 export function outValue(v: Value | undefined): Value { return v === undefined ? null : v; }
 
