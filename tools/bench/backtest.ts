@@ -86,14 +86,16 @@ function main(): void {
   }
 }
 
-/** The injected attack raised its alerts (each dimension combination) at the expected evaluation. */
+/** The injected attack raised its alerts (each predicted dimension combination) at the expected evaluation. */
 function found(report: BacktestReport, i: Injection, kind: string): boolean {
   const d = report.detections.find((x) => x.key === i.key);
   if (!d) return false;
   const at = Date.parse(i.at);
   // An activity-log alert fires when its event arrives: within the hour before the slot.
   const alertsAt = d.alertList.filter((a) => (kind === "activityLog" ? Date.parse(a.at) <= at && Date.parse(a.at) > at - 36e5 : a.at === i.at));
-  return i.dimensions.every((dims) => alertsAt.some((a) => JSON.stringify(a.dimensions) === JSON.stringify(dims)));
+  // The sample's evaluation runs the catalogue's query; the deployed rule adds the estate's
+  // SubscriptionId dimension (planning/resolve.ts), so an alert carries the predicted values and more.
+  return i.dimensions.every((dims) => alertsAt.some((a) => Object.entries(dims).every(([k, v]) => JSON.stringify(a.dimensions[k]) === JSON.stringify(v))));
 }
 
 main();
