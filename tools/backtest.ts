@@ -20,7 +20,8 @@ import { loadRows, RowsError } from "../kusto/rows";
 import { renderText, renderHtml } from "./backtest/report";
 import { progressBar } from "./backtest/progress";
 
-const root = path.join(__dirname, "..");
+/** Where the stack files are: above tools/ in the sources, above bin/tools/ when compiled (tools/launch.js). */
+const root = path.join(__dirname, path.basename(path.dirname(__dirname)) === "bin" ? "../.." : "..");
 
 /** A bad command line or input: printed as one line, exit code 1. */
 export class UsageError extends Error {}
@@ -142,8 +143,9 @@ export function errorLine(e: unknown): string | undefined {
   return undefined;
 }
 
-if (require.main === module) {
-  backtestCommand(process.argv.slice(2)).then(
+/** The command as `npm run backtest` runs it (tools/launch.js): prints the report, exit code 1 on an error or an incomplete report. */
+export function main(argv: string[]): void {
+  backtestCommand(argv).then(
     ({ output, complete }) => {
       process.stdout.write(output);
       if (!complete) {
@@ -158,3 +160,5 @@ if (require.main === module) {
     },
   );
 }
+
+if (require.main === module) main(process.argv.slice(2));
