@@ -6,7 +6,7 @@ import { schemaFileOf, toArmRequest, type ArmRequest } from "./arm-resources";
 import { schemaViolations } from "./arm-schema";
 import { nameProblem, NAME_KIND_OF_TOKEN, ROLE_ASSIGNMENT_NAME } from "./names";
 import {
-  ACTION_GROUP_RECEIVERS, ACTION_GROUPS_PER_RULE, ACTIVITY_LOG_ALERT_FIELDS, ACTIVITY_LOG_ALERT_LOCATIONS, ACTIVITY_LOG_ALERTS_PER_SUBSCRIPTION,
+  ACTION_GROUP_RECEIVERS, ACTION_GROUPS_PER_RULE, ALERT_PROCESSING_FILTER_VALUES, ACTIVITY_LOG_ALERT_FIELDS, ACTIVITY_LOG_ALERT_LOCATIONS, ACTIVITY_LOG_ALERTS_PER_SUBSCRIPTION,
   DIAGNOSTIC_SETTINGS_PER_RESOURCE, EMAIL_ADDRESS_MAX, GROUP_SHORT_NAME_MAX, LIMITS, MUTE_MINUTES, SMS_COUNTRY_CODES, SYSLOG_STREAM,
   VOICE_COUNTRY_CODES, WINDOWS_EVENT_STREAMS, scheduleProblems, spell, versionAtLeast, xPathProblems,
 } from "./limits";
@@ -118,6 +118,14 @@ function actionGroup(p: Json): Found[] {
   return out;
 }
 
+/** The filters (conditions) of an alert processing rule: at most five values each. */
+function alertProcessingRule(p: Json): Found[] {
+  return (p.conditions ?? []).flatMap((c: Json, i: number) => {
+    const n = (c.values ?? []).length;
+    return n > ALERT_PROCESSING_FILTER_VALUES ? [at("apr-filter-values", `properties.conditions[${i}].values`, `${n} values in one ${c.field ?? ""} filter — an alert processing rule filter takes at most ${ALERT_PROCESSING_FILTER_VALUES}; split the values over several rules`)] : [];
+  });
+}
+
 /** Categories and destination of one resource's diagnostic setting. */
 function diagnosticSetting(p: Json, resourceUri: string): Found[] {
   const out: Found[] = [];
@@ -199,6 +207,7 @@ export function limitViolations(r: ArmRequest, inputs: Record<string, unknown>):
     case "azure-native:monitor:ScheduledQueryRule": return scheduledQueryRule(p);
     case "azure-native:monitor:ActivityLogAlert": return activityLogAlert(p, body);
     case "azure-native:monitor:ActionGroup": return actionGroup(p);
+    case "azure-native:alertsmanagement:AlertProcessingRuleByName": return alertProcessingRule(p);
     case "azure-native:monitor:DiagnosticSetting": return diagnosticSetting(p, String(inputs.resourceUri ?? ""));
     case "azure-native:aadiam:DiagnosticSetting": return entraSetting(p);
     case "azure-native:monitor:SubscriptionDiagnosticSetting": return activityLogSetting(p);
@@ -209,10 +218,14 @@ export function limitViolations(r: ArmRequest, inputs: Record<string, unknown>):
   }
 }
 
+/** A policy assignment at a management group has a shorter name rule than one at a subscription. */
+const atManagementGroup = (scope: unknown): boolean => /^\/providers\/Microsoft\.Management\/managementGroups\//i.test(String(scope ?? ""));
+
 /** The resource's Azure name (and a policy assignment's display name) against Azure's naming rules (azure/names.ts). */
 function nameViolations(r: ArmRequest, inputs: Record<string, unknown>): Found[] {
   const out: Found[] = [];
-  const kind = NAME_KIND_OF_TOKEN[r.type.token];
+  const policyAtGroup = r.type.token === "azure-native:authorization:PolicyAssignment" && atManagementGroup(inputs.scope);
+  const kind = policyAtGroup ? "policyAssignmentAtManagementGroup" : NAME_KIND_OF_TOKEN[r.type.token];
   const nameParam = r.type.pathParams[r.type.pathParams.length - 1];
   if (r.type.token === "azure-native:authorization:RoleAssignment") {
     if (!ROLE_ASSIGNMENT_NAME.test(r.name)) out.push(at("names", nameParam, `${JSON.stringify(r.name)} — a role assignment name is a GUID`));

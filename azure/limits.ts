@@ -41,6 +41,7 @@ export const SOURCES = {
     commit: "0a296f60ee0be649a4f7688b6a5a8f76114a9a87",
   },
   actionGroups: docs("Action groups (SMS and voice countries/regions)", "articles/azure-monitor/alerts/action-groups.md", "0fbb3c9ea74ddab08806408ecebc570e9aae89f4"),
+  alertProcessingRules: docs("Alert processing rules (Alert processing rule filters: \"Each filter can include up to five values\")", "articles/azure-monitor/alerts/alerts-processing-rules.md", "003b48bd76a89a833a643d12a13806ff7987fd53"),
   activityLogAlertRule: docs("Create or edit an activity log alert rule (Region)", "articles/azure-monitor/alerts/alerts-create-activity-log-alert-rule.md", "3682c786d63b638748b2a3fa67beaf371f0353fa"),
   activityLogAlertSchema: {
     title: "ARM schema Microsoft.Insights/activityLogAlerts 2020-10-01: location \"Global, West Europe and North Europe\", leaf fields and shapes (descriptions of the vendored schema)",
@@ -221,6 +222,9 @@ export const ACTIVITY_LOG_ALERT_FIELDS = ["resourceId", "category", "caller", "l
 /** Activity log alert rules per subscription, not increasable (alertLimits). */
 export const ACTIVITY_LOG_ALERTS_PER_SUBSCRIPTION = 100;
 
+/** Values one alert processing rule filter (condition) takes: "Each filter can include up to five values" (alertProcessingRules). */
+export const ALERT_PROCESSING_FILTER_VALUES = 5;
+
 /** Diagnostic settings one resource takes (fiveDiagnosticSettings). */
 export const DIAGNOSTIC_SETTINGS_PER_RESOURCE = 5;
 
@@ -284,6 +288,7 @@ export const LIMIT_RULES: readonly LimitRule[] = [
   { id: "ala-limits", armType: "Microsoft.Insights/activityLogAlerts", rule: `at most ${ACTIVITY_LOG_ALERTS_PER_SUBSCRIPTION} activity log alert rules per subscription (this stack's count them all), ${ACTION_GROUPS_PER_RULE} action groups per rule, a description of at most ${LIMITS.maxDescription.other} characters`, sources: [S.alertLimits, S.actionGroups] },
   { id: "ag-receivers", armType: "Microsoft.Insights/actionGroups", rule: `receivers per kind at most ${Object.entries(ACTION_GROUP_RECEIVERS).map(([k, n]) => `${n} ${k.replace(/Receivers$/, "")}`).join(", ")}; email addresses at most ${EMAIL_ADDRESS_MAX} characters; groupShortName at most ${GROUP_SHORT_NAME_MAX}`, sources: [S.actionGroupLimits] },
   { id: "ag-countries", armType: "Microsoft.Insights/actionGroups", rule: `SMS only to country codes ${SMS_COUNTRY_CODES.join(", ")}; voice calls only to ${VOICE_COUNTRY_CODES.join(", ")}`, sources: [S.actionGroups] },
+  { id: "apr-filter-values", armType: "Microsoft.AlertsManagement/actionRules", rule: `at most ${ALERT_PROCESSING_FILTER_VALUES} values in one filter (condition); the values are ORed, so a longer list becomes several rules`, sources: [S.alertProcessingRules] },
   { id: "ds-per-resource", armType: "Microsoft.Insights/diagnosticSettings", rule: `at most ${DIAGNOSTIC_SETTINGS_PER_RESOURCE} diagnostic settings per resource (the stack's own count against the user's)`, sources: [S.fiveDiagnosticSettings] },
   { id: "ds-categories", armType: "Microsoft.Insights/diagnosticSettings", rule: "every log category is one the target's resource type has; Dedicated only for types with resource-specific tables; category and categoryGroup not mixed", sources: [S.supportedLogs, S.categoryOrGroup] },
   { id: "dcr-streams", armType: "Microsoft.Insights/dataCollectionRules", rule: `Windows event streams are ${Object.keys(WINDOWS_EVENT_STREAMS).join(", ")} (Microsoft-SecurityEvent needs Microsoft Sentinel), syslog streams ${SYSLOG_STREAM}; every data flow stream comes from a data source of the rule and every flow destination is declared`, sources: [S.windowsEvents] },

@@ -103,6 +103,17 @@ export const NAME_RULES = {
     says: "1-260 characters without < > % & : \\ ? / or control characters",
     source: "TERRAFORM internal/services/monitor/validate/data_collection_rule_association_name.go; length as the other Microsoft.Insights names",
   },
+  vmExtension: {
+    // Microsoft's naming page has no row for virtualMachines/extensions (its Microsoft.Compute
+    // section, versions of 2020 and of ms.date 03/14/2025, lists availabilitySets to
+    // virtualMachineScaleSets only), nor has the compute REST spec or the ARM schema a pattern:
+    // held to the rule the page gives the other Compute child and sibling names (availabilitySets,
+    // images, snapshots). The stack's own extension names are the agent types (azure/telemetry-sources.ts).
+    what: "Microsoft.Compute/virtualMachines/extensions", scope: "the resource it is attached to", min: 1, max: 80,
+    allowed: `${ALNUM}_.-`, first: ALNUM, last: `${ALNUM}_`,
+    says: "1-80 letters, digits, '_', '.' or '-', starting with a letter or digit and ending with a letter, digit or '_' (assumed: no published rule)",
+    source: `no published rule for extensions; ${NAMING} (Microsoft.Compute, availabilitySets / images / snapshots) assumed`,
+  },
   policyAssignment: {
     what: "Microsoft.Authorization/policyAssignments (name at subscription scope)", scope: "scope of assignment", min: 1, max: 64,
     forbidden: "<>*%&:\\?.+/", notLast: ". ",
@@ -155,6 +166,7 @@ export const NAME_KIND_OF_TOKEN: Readonly<Record<string, NameKind>> = {
   "azure-native:monitor:DataCollectionRule": "dataCollectionRule",
   "azure-native:monitor:DataCollectionRuleAssociation": "dataCollectionRuleAssociation",
   "azure-native:authorization:PolicyAssignment": "policyAssignment",
+  "azure-native:compute:VirtualMachineExtension": "vmExtension",
   "azure-native:policyinsights:RemediationAtManagementGroup": "remediation",
 };
 

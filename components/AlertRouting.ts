@@ -5,6 +5,7 @@ import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as monitor from "@pulumi/azure-native/monitor";
 import * as alertsmanagement from "@pulumi/azure-native/alertsmanagement";
+import { ALERT_PROCESSING_FILTER_VALUES } from "../azure/limits";
 import { ConfigError, DeployTimeError, keyPath } from "../config/errors";
 import { keyPrefix, type StackNames } from "../config/names";
 import { actionGroupNamesFor, RECEIVER_LIMITS, routeProblems, type ActionGroupSpec, type MaintenanceWindow, type RoutingConfig } from "../config/routing";
@@ -180,9 +181,6 @@ export function emailReceivers(
   return { receivers, withoutMail };
 }
 
-/** Azure allows at most 5 values in one alert processing rule filter (Microsoft Learn, Alert processing rules, filters). */
-export const MAX_FILTER_VALUES = 5;
-
 type Condition = { field: "Description"; operator: "Contains"; values: string[] };
 
 /**
@@ -209,6 +207,6 @@ export function windowConditions(w: MaintenanceWindow, index: number, detections
     : prefixes.length ? prefixes.map((p) => names.marker(p) + "-")
     : [names.marker() + "-"];
   const conditions: Condition[][] = [];
-  for (let i = 0; i < values.length; i += MAX_FILTER_VALUES) conditions.push([{ field: "Description", operator: "Contains", values: values.slice(i, i + MAX_FILTER_VALUES) }]);
+  for (let i = 0; i < values.length; i += ALERT_PROCESSING_FILTER_VALUES) conditions.push([{ field: "Description", operator: "Contains", values: values.slice(i, i + ALERT_PROCESSING_FILTER_VALUES) }]);
   return { conditions, problems: [] };
 }

@@ -23,7 +23,7 @@ describe("Azure conformance: every declared resource against its ARM schema and 
     full = (await Promise.all(CONFORMANCE_STACKS.slice(1).map(declaredResources))).flat();
   });
 
-  it("the example stack and the full stack have 0 violations (npm run check:azure)", () => {
+  it("the example, the full and the estate stacks have 0 violations (npm run check:azure)", () => {
     expect(rendered.violations, rendered.text).to.equal(0);
     const last = rendered.text.trim().split("\n").pop()!;
     expect(last).to.match(/^\d+ resources validated against 15 schemas, 0 violations$/);
@@ -33,8 +33,10 @@ describe("Azure conformance: every declared resource against its ARM schema and 
     expect([...new Set(full.map((r) => r.type))].sort()).to.deep.equal(ARM_RESOURCE_TYPES.map((t) => t.token).sort());
   });
 
-  // One deliberately broken input per resource type: [token, what, mutation of the inputs, rule, property, message].
-  const broken: [string, string, (i: any) => void, string, string, RegExp][] = [
+  // One deliberately broken input per resource type: [token, what, mutation of the inputs, rule, property, message,
+  // which declared resource of the type to break (default the first)].
+  const atManagementGroup = (r: DeclaredResource) => String(r.inputs.scope).startsWith("/providers/Microsoft.Management/managementGroups/");
+  const broken: [string, string, (i: any) => void, string, string, RegExp, ((r: DeclaredResource) => boolean)?][] = [
     ["azure-native:resources:ResourceGroup", "a name over 90 characters", (i) => (i.resourceGroupName = "rg-".repeat(31)), "schema", "name", /must NOT have more than 90 characters/],
     ["azure-native:operationalinsights:Workspace", "an unknown sku", (i) => (i.sku = { name: "PerGB2019" }), "schema", "properties.sku.name", /"PerGB2019" is not allowed — expected one of: .*"PerGB2018"/],
     ["azure-native:operationalinsights:Workspace", "a legacy tier", (i) => (i.sku = { name: "Standalone" }), "workspace-sku", "properties.sku.name", /a new workspace takes PerGB2018/],
@@ -60,12 +62,16 @@ describe("Azure conformance: every declared resource against its ARM schema and 
     ["azure-native:monitor:ScheduledQueryRule", "a rule name with a character Azure refuses", (i) => (i.ruleName = "azdetect-dev-azt301/1"), "names", "ruleName", /contains "\/" — Azure accepts .* names of/],
     ["azure-native:monitor:ActionGroup", "an action group name over 260 characters", (i) => (i.actionGroupName = "a".repeat(261)), "names", "actionGroupName", /is 261 characters/],
     ["azure-native:authorization:PolicyAssignment", "a display name over 128 characters", (i) => (i.displayName = "x".repeat(129)), "names", "properties.displayName", /is 129 characters/],
+    ["azure-native:alertsmanagement:AlertProcessingRuleByName", "a filter of seven values", (i) => (i.properties.conditions[0].values = Array.from({ length: 7 }, (_, n) => `azdetect-x-s${n}-`)), "apr-filter-values", "properties.conditions[0].values", /7 values in one Description filter — an alert processing rule filter takes at most 5/],
+    ["azure-native:compute:VirtualMachineExtension", "an extension name with a character Azure refuses", (i) => (i.vmExtensionName = "AzureMonitor/WindowsAgent"), "names", "vmExtensionName", /contains "\/" — Azure accepts Microsoft\.Compute\/virtualMachines\/extensions names of/],
+    ["azure-native:compute:VirtualMachineExtension", "an extension name over 80 characters", (i) => (i.vmExtensionName = "a".repeat(81)), "names", "vmExtensionName", /is 81 characters/],
+    ["azure-native:authorization:PolicyAssignment", "a name over 24 characters at a management group", (i) => (i.policyAssignmentName = "azd-al-0123456789abcdef-x"), "names", "policyAssignmentName", /is 25 characters — Azure accepts .*management group scope\) names of 1-24/, atManagementGroup],
     ["azure-native:authorization:RoleAssignment", "a name that is not a GUID", (i) => (i.roleAssignmentName = "azdetect-dev-reader"), "names", "roleAssignmentName", /a role assignment name is a GUID/],
     ["azure-native:authorization:RoleAssignment", "an unknown principal type", (i) => (i.principalType = "ServicePrincipals"), "schema", "properties.principalType", /"ServicePrincipals" is not allowed/],
   ];
-  for (const [token, what, mutate, rule, property, message] of broken) {
+  for (const [token, what, mutate, rule, property, message, pick] of broken) {
     it(`${token.split(":")[2]}: ${what} is caught, naming the resource and property`, () => {
-      const original = full.find((r) => r.type === token)!;
+      const original = full.find((r) => r.type === token && (!pick || pick(r)))!;
       expect(original, token).to.not.equal(undefined);
       const resource = { ...original, inputs: clone(original.inputs) };
       mutate(resource.inputs);
@@ -76,6 +82,15 @@ describe("Azure conformance: every declared resource against its ARM schema and 
       expect(checkResources([original]).violations, "the unbroken resource is clean").to.deep.equal([]);
     });
   }
+
+  it("a policy assignment name is held to 24 characters at a management group, to 64 at a subscription", () => {
+    const atGroup = full.find((r) => r.type === "azure-native:authorization:PolicyAssignment" && atManagementGroup(r))!;
+    const named = (scope: string, name: string) => ({ ...atGroup, inputs: { ...clone(atGroup.inputs), scope, policyAssignmentName: name } });
+    const nameRule = (r: DeclaredResource) => checkResources([r]).violations.filter((v) => v.rule === "names").map((v) => v.property);
+    expect(nameRule(named(String(atGroup.inputs.scope), "x".repeat(25)))).to.deep.equal(["policyAssignmentName"]);
+    expect(nameRule(named("/subscriptions/11111111-1111-4111-8111-111111111111", "x".repeat(25)))).to.deep.equal([]);
+    expect(nameRule(named("/subscriptions/11111111-1111-4111-8111-111111111111", "x".repeat(65)))).to.deep.equal(["policyAssignmentName"]);
+  });
 
   it("counts across resources: a sixth diagnostic setting on one resource, a 101st activity log alert", () => {
     const setting = full.find((r) => r.type === "azure-native:monitor:DiagnosticSetting")!;

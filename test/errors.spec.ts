@@ -94,6 +94,9 @@ describe("every error ends in one line naming the key", () => {
         expect(error?.name).to.equal("DeployTimeError");
         expect(error.message).to.match(/^azdetect:(actionGroups\.soc: resolved to no receivers|allowlists\.servicePrincipalNames\[0\]: Entra ID returned no app id)/);
         expect(error.message).not.to.match(/error serializing property|\n/);
+        // What depended on the failed input stays pending; it is not left for Pulumi's exit-time
+        // leak report ("N promises were still active"), which Pulumi skips for a failed program.
+        expect((require("@pulumi/pulumi/runtime/state") as { getStore(): { leakCandidates: Set<unknown> } }).getStore().leakCandidates.size).to.equal(0);
       }
       expect(TEST_SUBSCRIPTION).not.to.equal(OTHER_SUB);
     });

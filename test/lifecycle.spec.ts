@@ -126,7 +126,8 @@ describe("two stacks in one tenant never share a name", () => {
 
   for (const [what, a, b] of [
     // Names inside a resource group carry the stack name only (kept since 0.1.0, so deployed stacks
-    // are not replaced): equal stack names need distinct groups, as the default group name gives.
+    // are not replaced): equal stack names need distinct groups, which the default group name
+    // (azdetect-<stack>, the same for both) does not give: each sets resourceGroupName (README, Deploy).
     ["equal stack names in two projects, one subscription", { stack: "prod", organization: "org-a", sub: TEST_SUBSCRIPTION, group: "rg-security-a" }, { stack: "prod", organization: "org-b", sub: TEST_SUBSCRIPTION, group: "rg-security-b" }],
     ["one stack deployed to two subscriptions (two self-managed backends)", { stack: "prod", organization: "organization", sub: TEST_SUBSCRIPTION, group: "rg-security" }, { stack: "prod", organization: "organization", sub: OTHER_SUB, group: "rg-security" }],
     ["stack names where one starts with the other, one shared group", { stack: "dev", organization: "organization", sub: TEST_SUBSCRIPTION, group: "rg-security" }, { stack: "dev-eu", organization: "organization", sub: TEST_SUBSCRIPTION, group: "rg-security" }],

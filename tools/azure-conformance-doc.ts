@@ -58,7 +58,8 @@ function limitRules(): string[] {
 }
 
 function nameRules(): string[] {
-  const tokens = (kind: string) => (kind === "policyAssignmentDisplayName" ? ["azure-native:authorization:PolicyAssignment"] : Object.entries(NAME_KIND_OF_TOKEN).filter(([, k]) => k === kind).map(([t]) => t))
+  // Two more rules on policy assignments: the display name, and the name when the scope is a management group.
+  const tokens = (kind: string) => (["policyAssignmentDisplayName", "policyAssignmentAtManagementGroup"].includes(kind) ? ["azure-native:authorization:PolicyAssignment"] : Object.entries(NAME_KIND_OF_TOKEN).filter(([, k]) => k === kind).map(([t]) => t))
     .map((t) => `\`${t.replace(/^azure-native:/, "")}\``);
   return [
     "## Names",

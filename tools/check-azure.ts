@@ -1,7 +1,8 @@
 // npm run check:azure [-- --stack-file <Pulumi.x.yaml> ...]
-// Runs the program under Pulumi's mocks for each stack file (default: the example stack and the
-// full stack of test/fixtures) and checks every declared resource against Azure's own definitions
-// (azure/conformance.ts): one line per resource type, the violations, and a last line
+// Runs the program under Pulumi's mocks for each stack file (default: the example stack, and the
+// full and the management-group estate stacks of test/fixtures) and checks every declared resource
+// against Azure's own definitions (azure/conformance.ts): one line per resource type, the
+// violations, and a last line
 // `N resources validated against M schemas, K violations`. Exit code 1 if K > 0.
 import * as path from "path";
 import { checkResources, type ConformanceReport, type DeclaredResource } from "../azure/conformance";

@@ -184,6 +184,9 @@ export async function runMocked<T extends { outputs: Record<string, unknown> }>(
     // A failed input leaves the outputs that depend on it unresolved: stop waiting once one failed.
     outputs = await Promise.race([settle(result.outputs, resources), new Promise<never>((_, reject) => (failed = reject))]);
     if (failures.length) throw failures[0];
+  } catch (e) {
+    forgetPendingPromises();
+    throw e;
   } finally {
     process.off("unhandledRejection", onRejection);
     Error.stackTraceLimit = stackTraceLimit;
@@ -206,6 +209,17 @@ export async function runMocked<T extends { outputs: Record<string, unknown> }>(
       return r[0];
     },
   };
+}
+
+/**
+ * A failed run is abandoned: whatever depended on the failed input stays pending for good
+ * (thousands of promises when an action group's Entra group is empty). Pulumi reports pending promises at exit
+ * as leaks, except when the program failed; a failed run under mocks ends in a thrown error instead,
+ * so its pending promises are dropped from the runtime's leak candidates, as the next setMocks
+ * (resetOptions) would. The runtime exports no typed access to them (runtime/state, internal).
+ */
+function forgetPendingPromises(): void {
+  (require("@pulumi/pulumi/runtime/state") as { getStore(): { leakCandidates: Set<unknown> } }).getStore().leakCandidates.clear();
 }
 
 /**
