@@ -94,8 +94,8 @@ export class AlertRouting extends pulumi.ComponentResource {
   private declareActionGroup(logicalName: string, g: Extract<ActionGroupSpec, { mode: "managed" }>, args: AlertRoutingArgs, names: StackNames): pulumi.Output<string> {
     const invokeOpts = { parent: this };
     const entra = pulumi.all([
-      g.entraGroup ? groupRecipients(g.entraGroup, invokeOpts) : pulumi.output([] as EntraRecipient[]),
-      userRecipients(g.entraUsers, invokeOpts),
+      g.entraGroup ? groupRecipients(g.entraGroup, ["actionGroups", g.name], invokeOpts) : pulumi.output([] as EntraRecipient[]),
+      userRecipients(g.entraUsers, ["actionGroups", g.name, "entraUsers"], invokeOpts),
     ]).apply(([a, b]) => [...a, ...b]);
     const otherReceivers = g.sms.length + g.runbooks.length + g.webhooks.length + g.logicApps.length;
     const emails = g.entraGroup || g.entraUsers.length

@@ -89,7 +89,7 @@ const HOW_RULES_RUN_IN_AZURE = [
     "whether Azure counts result rows whose `TimeGenerated` is older than the evaluated bin is not documented. Every rule therefore outputs " +
     "`TimeGenerated` = the arrival (ingestion) time its arrival gate tests — the row that triggers the alert, or for a group the arrival its gate " +
     "keeps within the run's slot — and keeps the event time as `EventTime`; `windowSize` holds the slot (PT5M runs get PT10M, PT15M get PT30M, " +
-    "PT1H get PT2H, P1D get P2D). Before, 57 of the 83 log search rules output the event time, which a late row puts in an older bin. " +
+    "PT1H get PT2H, P1D get P2D). Before this change (issue 14), 57 of the 83 log search rules the catalogue had then output the event time, which a late row puts in an older bin. " +
     "The alert emulator (`kusto/alert.ts`) models both readings, every sample case passes under both with every result row inside the bin, " +
     "and a lint fails a rule whose `TimeGenerated` does not flow from `ingestion_time()` alone (`planning/checks.ts`, `kusto/lint.ts`).",
   "- **Slot boundaries.** `ingestion_time()` is approximate and the time a record was \"ingested and ready for query\" " +

@@ -97,6 +97,25 @@ describe("credentials in config", () => {
       const webhook = CREDENTIAL_FIELDS.find((f) => f.path[2] === "webhooks")!;
       expect(doc).to.contain(plaintextCredentialProblem({ path: ["actionGroups", "oncall", "webhooks", 0, "serviceUri"], what: webhook.what }));
     });
+
+    it("README and docs never pass a credential on the command line: `pulumi config set --secret --path '<credential key>'` takes no value (it prompts)", () => {
+      const files = [path.join(ROOT, "README.md"), ...fs.readdirSync(path.join(ROOT, "docs")).filter((f) => f.endsWith(".md")).map((f) => path.join(ROOT, "docs", f))];
+      const credentialKey = new RegExp(`^(${CREDENTIAL_FIELDS.map((f) => f.path.map((p) => (p === "*" ? "[^.]+" : p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))).join("\\.")).join("|")})$`);
+      let seen = 0;
+      for (const file of files) {
+        for (const [line, n] of fs.readFileSync(file, "utf8").split("\n").map((l, i) => [l, i + 1] as const)) {
+          for (const m of line.matchAll(/pulumi config set --secret --path '([^']+)'([^`#\n]*)/g)) {
+            const key = m[1].replace(/\[(\d+)\]/g, ".$1");
+            if (!credentialKey.test(key)) continue;
+            seen++;
+            // What follows the key is nothing, a comment, or prose in parentheses (the error message quoted in docs/routing.md).
+            const value = m[2].trim().startsWith("(") ? "" : m[2].trim();
+            expect(value, `${path.basename(file)}:${n}: a value on the command line lands in shell history`).to.equal("");
+          }
+        }
+      }
+      expect(seen, "README and docs show how to set a credential").to.be.greaterThan(2);
+    });
   });
 
   describe("the program, as `pulumi up` and `preview` run it", () => {

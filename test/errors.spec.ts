@@ -92,13 +92,64 @@ describe("every error ends in one line naming the key", () => {
       ]) {
         const error = await runStack(config, { calls: nobody }).then(() => undefined, (e) => e);
         expect(error?.name).to.equal("DeployTimeError");
-        expect(error.message).to.match(/^azdetect:(actionGroups\.soc: resolved to no receivers|allowlists\.servicePrincipalNames\[0\]: Entra ID returned no app id)/);
+        expect(error.message).to.match(/^azdetect:(actionGroups\.soc: resolved to no receivers|allowlists\.servicePrincipalNames: Entra ID returned no app id or object id for service principal "missing-sp")/);
         expect(error.message).not.to.match(/error serializing property|\n/);
         // What depended on the failed input stays pending; it is not left for Pulumi's exit-time
         // leak report ("N promises were still active"), which Pulumi skips for a failed program.
         expect((require("@pulumi/pulumi/runtime/state") as { getStore(): { leakCandidates: Set<unknown> } }).getStore().leakCandidates.size).to.equal(0);
       }
       expect(TEST_SUBSCRIPTION).not.to.equal(OTHER_SUB);
+    });
+
+    describe("an Entra ID lookup the provider refuses ends in one line naming the key, the value and the provider's reason", () => {
+      /**
+       * What a failed invoke hands the program: the engine wraps the provider's error ("invocation of
+       * <token> returned an error: ...", pulumi/pulumi pkg/resource/deploy/source_eval.go) and the gRPC
+       * error's `details` becomes the Error's message (@pulumi/pulumi runtime/invoke.js). The reasons are
+       * the azuread provider's own (terraform-provider-azuread f0169e0e, internal/services/{users,groups,
+       * serviceprincipals}/*_data_source.go); the multi-line "1 error occurred" list is how a diagnostic
+       * reaches the engine.
+       */
+      const refused = (token: string, reason: string) => () => {
+        throw Object.assign(new Error("mock"), { details: `invocation of ${token} returned an error: invoking ${token}: 1 error occurred:\n\t* ${reason}\n\n` });
+      };
+      const routed = { location: "westeurope", routes: [{ severities: [0, 1, 2, 3, 4], actionGroups: ["soc"] }] };
+      const CASES: { what: string; config: Record<string, unknown>; calls: CallMocks; says: RegExp }[] = [
+        {
+          what: "a user in entraUsers that does not exist",
+          config: { ...routed, actionGroups: { soc: { shortName: "SOC", entraUsers: ["alice@contoso.com", "nobody@contoso.com"] } } },
+          calls: { "azuread:index/getUsers:getUsers": refused("azuread:index/getUsers:getUsers", 'User with UPN "nobody@contoso.com" was not found') },
+          says: /^azdetect:actionGroups\.soc\.entraUsers: "nobody@contoso\.com" could not be found — Entra ID: User with UPN "nobody@contoso\.com" was not found$/,
+        },
+        {
+          what: "an entraGroup display name that matches no group",
+          config: { ...routed, actionGroups: { soc: { shortName: "SOC", entraGroup: { displayName: "SOC Analysts" } } } },
+          calls: { "azuread:index/getGroup:getGroup": refused("azuread:index/getGroup:getGroup", "No group found matching specified filter (displayName eq 'SOC Analysts')") },
+          says: /^azdetect:actionGroups\.soc\.entraGroup\.displayName: group "SOC Analysts" could not be read — Entra ID: No group found matching specified filter \(displayName eq 'SOC Analysts'\)$/,
+        },
+        {
+          what: "a service principal name that matches none",
+          config: { location: "westeurope", allowUnroutedAlerts: true, allowlists: { servicePrincipalNames: ["ci-deployer"] } },
+          calls: { "azuread:index/getServicePrincipal:getServicePrincipal": refused("azuread:index/getServicePrincipal:getServicePrincipal", "Service principal not found: no service principals found matching filter: \"displayName eq 'ci-deployer'\"") },
+          says: /^azdetect:allowlists\.servicePrincipalNames: service principal "ci-deployer" must match exactly one service principal — Entra ID: Service principal not found: no service principals found matching filter: "displayName eq 'ci-deployer'"$/,
+        },
+        {
+          what: "a service principal name that matches two",
+          config: { location: "westeurope", allowUnroutedAlerts: true, allowlists: { servicePrincipalNames: ["ci-deployer"] } },
+          calls: { "azuread:index/getServicePrincipal:getServicePrincipal": refused("azuread:index/getServicePrincipal:getServicePrincipal", "Multiple service principals found: found multiple service principals matching filter: \"displayName eq 'ci-deployer'\"") },
+          says: /^azdetect:allowlists\.servicePrincipalNames: service principal "ci-deployer" must match exactly one service principal — Entra ID: Multiple service principals found: found multiple/,
+        },
+      ];
+      for (const c of CASES) {
+        it(c.what, async () => {
+          const error = await runStack(c.config, { calls: c.calls }).then(() => undefined, (e) => e);
+          expect(error?.name, String(error?.stack ?? error)).to.equal("DeployTimeError");
+          expect(error.message, error.message).to.match(c.says);
+          expect(error.message).not.to.match(/\n|error serializing property|invocation of|\bat /);
+          // No stack dump: Pulumi's language host prints a RunError's message alone.
+          expect(error.__pulumiRunError).to.equal(true);
+        });
+      }
     });
   });
 

@@ -408,7 +408,8 @@ const privilegedGroupMembership: Detection = {
       type: "stringList",
       description:
         "Object ids (preferred: names are not unique) or display names of groups that hold privilege: role-assignable groups and groups " +
-        "with Owner, Contributor or User Access Administrator on Azure scopes. Direct membership changes of other groups are not alerted.",
+        "with Owner, Contributor or User Access Administrator on Azure scopes. Direct membership changes of other groups are not alerted; " +
+        "empty by default, so until it is set only permanent grants made through PIM for Groups alert.",
       default: [],
     },
     allowedAssigners: ALLOWED_ASSIGNERS,
@@ -421,6 +422,19 @@ const privilegedGroupMembership: Detection = {
   },
   requires: [{ source: "entraId", categories: ["AuditLogs"] }],
   entities: { account: "Actor", ip: "ActorIp", resource: "GroupName" },
+  revisions: [
+    {
+      change:
+        "New detection. As shipped it sees only permanent grants made through PIM for Groups: a member or owner added directly to a " +
+        "role-assignable group (or a group holding Azure roles) alerts only for the groups listed in privilegedGroups, which is empty by " +
+        "default and is not filled from Entra ID at deploy time. List your privileged groups (object ids) to close that gap.",
+      why:
+        "A permanent membership granted through PIM for Groups, and membership of a role-assignable group, escaped all three AZT401 rules " +
+        "(issue 14): a member holds every role of the group with no role-management activity logged. The audit row of a direct add does not " +
+        "say whether the group holds a role, so only a list can tell a privileged group from any other.",
+      source: GROUP_SOURCE,
+    },
+  ],
   samples: {
     source: "log-values.md 2.1 (row shape, lower-case Result, quoted modifiedProperties values); " + GROUP_SOURCE,
     fires: [
