@@ -70,6 +70,8 @@ export type { ComponentNaming } from "./components/names";
 // stack under Pulumi's mocks, which replace the engine of the process) ------------------------
 
 export { buildPlan, renderPlan, readStackFile, type Plan } from "./tools/planning";
+/** The coverage matrix (`buildMatrix`) as one self-contained HTML page, as `npm run matrix` writes it. */
+export { renderMatrixHtml, type MatrixPage } from "./tools/matrix/render";
 
 // ---- Tune before you deploy: a stack's rules over a tenant's own rows (README, "Tune before you
 // deploy"). Rows come from exports (loadRows) or in memory (WorkspaceTables); the reports are
@@ -79,4 +81,4 @@ export { loadRows, rowsFromData, RowsError, type LoadedRows, type ReadOptions } 
 export { WorkspaceTables } from "./kusto/tables";
 export { backtest, columnsRead, type BacktestReport, type BacktestOptions, type DetectionBacktest, type TopEntity, type Alert as BacktestAlert } from "./planning/backtest";
 export { renderText as renderBacktestText, renderHtml as renderBacktestHtml } from "./tools/backtest/report";
-export { detect, DetectError } from "./tools/detect";
+export { runDetection, detect, DetectError, type RunDetectionOptions, type DetectResult } from "./tools/detect";

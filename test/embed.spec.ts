@@ -55,7 +55,10 @@ function installPackedPackage(): string {
  * `run` returns what each tool answered; the spec asserts on it.
  */
 const TOOLS_PROGRAM = `
-import { backtest, buildMatrix, buildPlan, detect, estimateCost, logSourcesRead, priceTable, readStackFile, renderPlan, rowsFromData, selectDetections } from "azdetect";
+import {
+  backtest, buildMatrix, buildPlan, detect, estimateCost, logSourcesRead, parseDetectionSelection, priceTable, readStackFile, renderMatrixHtml, renderPlan,
+  rowsFromData, runDetection, selectDetections, type DetectResult,
+} from "azdetect";
 
 // A Run Command started by mallory (alerts) and one by the allowlisted pipeline (does not).
 const runCommand = (at: string, caller: string) => ({
@@ -69,15 +72,22 @@ export async function run(input: { rowsFile: string; stackFile: string }) {
   const rows = rowsFromData({ AzureActivity: [runCommand("2025-06-02T11:57:00Z", "mallory@contoso.onmicrosoft.com"), runCommand("2025-06-02T11:58:00Z", "deploy@contoso.com")] });
   const report = backtest(rules, rows.tables);
   const notes: string[] = [];
-  const detected = detect(["--detection", "azt301-1-runcommand", "--rows", input.rowsFile, "--now", "2025-06-02T12:00:00Z"], (line) => notes.push(line));
+  const detected: DetectResult = detect(["--detection", "azt301-1-runcommand", "--rows", input.rowsFile, "--now", "2025-06-02T12:00:00Z"], (line) => notes.push(line));
+  const typed = runDetection({
+    detection: "azt301-1-runcommand", tables: rows.tables, now: "2025-06-02T12:00:00Z",
+    config: parseDetectionSelection({ allowlists: { callers: ["deploy@contoso.com"] } }),
+  });
   const matrix = buildMatrix(rules, ["Execution"]);
+  const page = renderMatrixHtml({ stack: "embed", matrix, docsHref: "https://example.com/detections.md" });
   const cost = estimateCost(rules, priceTable(), logSourcesRead(rules));
   const plan = await buildPlan(readStackFile(input.stackFile), "dev");
   return {
     rules: rules.map((r) => ({ key: r.key, alertKind: r.alertKind, evaluationFrequency: r.evaluationFrequency })),
     backtest: { complete: report.complete, notEvaluated: report.notEvaluated, alerts: report.detections.filter((d) => d.alerts > 0).map((d) => ({ key: d.key, alerts: d.alertList })) },
     detect: { result: detected, notes },
+    runDetection: typed,
     matrix,
+    page,
     cost,
     plan: { rules: plan.tactics.flatMap((t) => t.rules.map((r) => r.key)), text: renderPlan(plan) },
   };
@@ -183,7 +193,7 @@ describe("azdetect as a library (packed package, examples/embed)", function () {
     expect(declared.filter((r) => r.type === "azure-native:monitor:ActionGroup")).to.have.length(1);
   });
 
-  it("runs the offline tools from the package in a script: backtest, detect, plan, matrix and cost", () => {
+  it("runs the offline tools from the package in a script: backtest, detect, runDetection, plan, matrix (and its page) and cost", () => {
     typeCheck(project); // emits bin/tools.js
     fs.writeFileSync(path.join(project, "run-tools.js"), TOOLS_RUNNER);
     const input = { rowsFile: path.join(ROOT, "test", "fixtures", "runcommand-export.json"), stackFile: path.join(ROOT, "Pulumi.dev.yaml") };
@@ -203,6 +213,11 @@ describe("azdetect as a library (packed package, examples/embed)", function () {
     expect(out.detect.result.alerts.map((a: { dimensions: { Caller: string } }) => a.dimensions.Caller).sort()).to.deep.equal(["deploy@contoso.com", "mallory@contoso.onmicrosoft.com"]);
     expect(out.detect.notes).to.deep.equal(["ignored columns the schema does not know: AzureActivity.SomeNewColumn"]);
 
+    // runDetection: the same rule over the rows in memory, with a stack config's allowlist: mallory only.
+    expect(out.runDetection.fired).to.equal(true);
+    expect(out.runDetection.parameters.allowedCallers).to.deep.equal(["deploy@contoso.com"]);
+    expect(out.runDetection.alerts.map((a: { dimensions: { Caller: string } }) => a.dimensions.Caller)).to.deep.equal(["mallory@contoso.onmicrosoft.com"]);
+
     // matrix: every ATRM tactic a column, only Execution selected, each of its detections in a cell.
     expect(out.matrix.columns.map((c: { tactic: string }) => c.tactic)).to.deep.equal([...TACTICS]);
     expect(out.matrix.columns.filter((c: { selected: boolean }) => c.selected).map((c: { tactic: string }) => c.tactic)).to.deep.equal(["Execution"]);
@@ -210,6 +225,8 @@ describe("azdetect as a library (packed package, examples/embed)", function () {
       c.techniques.flatMap((t) => [...(t.cell ? [t.cell] : []), ...t.subTechniques]));
     const deployed = cells.flatMap((c: { detections: { key: string; deployed: boolean }[] }) => c.detections.filter((d) => d.deployed).map((d) => d.key));
     expect([...new Set(deployed)].sort()).to.deep.equal(execution);
+    expect(out.page).to.match(/^<!doctype html>/i).and.include("https://example.com/detections.md");
+    for (const key of execution) expect(out.page).to.include(key);
 
     // cost (the price table shipped in the package): each log search rule at the list price of the
     // largest tier at most as frequent as it (Azure's price tiers: every 1, 5, 10 or 15 minutes).
