@@ -3,8 +3,9 @@
  * Pulumi program (README, "Use it in your own program"; examples/embed/). The stack program
  * (index.ts, run by `pulumi up` in this repository) is one user of this API.
  *
- * Everything exported here is public: removing or renaming a name needs a major version
- * (test/api.spec.ts holds the list, api-lock.json).
+ * Everything exported here is public: removing or renaming a name needs a major version. The
+ * names are listed in api-lock.json; test/embed.spec.ts reads them from the packed package's
+ * bin/lib.d.ts and fails on a name removed without a major version or added without a lock entry.
  *
  * @packageDocumentation
  */

@@ -1,7 +1,8 @@
 // azdetect as a library, tested the way a user gets it: `npm pack` of this repository, the tarball
 // unpacked into a fresh project, the example program (examples/embed/) type-checked there with its
-// own strict tsconfig and run under Pulumi's mocks in a separate Node process. A missing export, a
-// missing .d.ts, a file left out of the package or a dependency missing from package.json fails it.
+// own strict tsconfig and run under Pulumi's mocks in a separate Node process, and the offline tools
+// (plan, matrix, cost, backtest, detect) called from a script there. A missing export, a missing
+// .d.ts, a file left out of the package or a dependency missing from package.json fails it.
 import { expect } from "chai";
 import { execFileSync } from "child_process";
 import * as fs from "fs";
