@@ -3,8 +3,9 @@
  * Pulumi program (README, "Use it in your own program"; examples/embed/). The stack program
  * (index.ts, run by `pulumi up` in this repository) is one user of this API.
  *
- * Everything exported here is public: removing or renaming a name needs a major version
- * (test/api.spec.ts holds the list, api-lock.json).
+ * Everything exported here is public: removing or renaming a name needs a major version. The
+ * names are listed in api-lock.json; test/embed.spec.ts reads them from the packed package's
+ * bin/lib.d.ts and fails on a name removed without a major version or added without a lock entry.
  *
  * @packageDocumentation
  */
@@ -70,6 +71,8 @@ export type { ComponentNaming } from "./components/names";
 // stack under Pulumi's mocks, which replace the engine of the process) ------------------------
 
 export { buildPlan, renderPlan, readStackFile, type Plan } from "./tools/planning";
+/** The coverage matrix (`buildMatrix`) as one self-contained HTML page, as `npm run matrix` writes it. */
+export { renderMatrixHtml, type MatrixPage } from "./tools/matrix/render";
 
 // ---- Tune before you deploy: a stack's rules over a tenant's own rows (README, "Tune before you
 // deploy"). Rows come from exports (loadRows) or in memory (WorkspaceTables); the reports are
@@ -79,4 +82,4 @@ export { loadRows, rowsFromData, RowsError, type LoadedRows, type ReadOptions } 
 export { WorkspaceTables } from "./kusto/tables";
 export { backtest, columnsRead, type BacktestReport, type BacktestOptions, type DetectionBacktest, type TopEntity, type Alert as BacktestAlert } from "./planning/backtest";
 export { renderText as renderBacktestText, renderHtml as renderBacktestHtml } from "./tools/backtest/report";
-export { detect, DetectError } from "./tools/detect";
+export { runDetection, detect, DetectError, type RunDetectionOptions, type DetectResult } from "./tools/detect";

@@ -3,10 +3,12 @@
 import type { CoverageState } from "../../planning/coverage";
 import type { Matrix, MatrixCell, MatrixColumn, MatrixTechnique } from "../../planning/matrix";
 
+/** What the matrix page shows. */
 export interface MatrixPage {
+  /** The page's title: the stack's name (and the subscription, when it shows one). */
   stack: string;
   matrix: Matrix;
-  /** Link to the catalogue's detection list (docs/detections.md), relative to the page. */
+  /** Link to the catalogue's detection list (docs/detections.md), relative to the page or absolute. */
   docsHref: string;
   /** One line of cost, e.g. "72.50 USD/month for the rules (exact) + 505.12 estimated ingestion". */
   costLine?: string;
@@ -104,6 +106,7 @@ function columnHtml(col: MatrixColumn, page: MatrixPage): string {
     `<ul class="techniques">${col.techniques.map((t) => techniqueHtml(t, page)).join("")}</ul></section>`;
 }
 
+/** The coverage matrix as one self-contained HTML page (no scripts; every text escaped). */
 export function renderMatrixHtml(page: MatrixPage): string {
   const m = page.matrix;
   const legend = (Object.keys(STATE_LABELS) as CoverageState[])
