@@ -1,6 +1,18 @@
 // Config errors: one line per problem, each naming the key path and what is allowed.
 import type { core } from "zod";
 
+/**
+ * A user's error needs no stack frames: its message names the key. Pulumi's language host also
+ * inspects every unhandled error in colour for its trace (cmd/run/run.js, uncaughtHandler), and
+ * Node 20's util.inspect loops on a source-mapped frame such as `node_modules/@pulumi/output.ts:516:31`
+ * until the string is too long (15 s and 3.5 GB per error here, three errors per failed run).
+ * AZDETECT_FULL_STACKS=1 keeps the frames (for a bug in the stack itself).
+ */
+function withoutFrames(e: Error): void {
+  if (process.env.AZDETECT_FULL_STACKS) return;
+  Object.defineProperty(e, "stack", { value: `${e.name}: ${e.message}`, writable: true, enumerable: false, configurable: true });
+}
+
 export class ConfigError extends Error {
   /**
    * Pulumi's language host prints a RunError as its message alone, without a stack trace or an
@@ -12,6 +24,7 @@ export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n  - ` + problems.join("\n  - "));
     this.name = "ConfigError";
+    withoutFrames(this);
   }
 }
 
@@ -29,6 +42,7 @@ export class DeployTimeError extends Error {
     super(message);
     this.name = "DeployTimeError";
     Object.defineProperty(this, "message", { get: () => message, set: () => undefined, enumerable: false, configurable: true });
+    withoutFrames(this);
   }
 }
 

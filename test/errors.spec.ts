@@ -6,6 +6,8 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { inspect } from "util";
+import { ConfigError, DeployTimeError } from "../config/errors";
 import { planCommand, planError } from "../tools/plan";
 import { runStack, TEST_SUBSCRIPTION, type CallMocks } from "../tools/mockStack";
 
@@ -156,12 +158,13 @@ describe("every error ends in one line naming the key", () => {
   describe("through Pulumi's language host (main.js, as pulumi up runs it)", function () {
     this.timeout(300_000);
     /** Runs the program under Pulumi's own entry point with mocks; config as `pulumi config` would hand it over. */
-    function host(config: Record<string, unknown>): { status: number | null; stderr: string } {
+    function host(config: Record<string, unknown>): { status: number | null; stderr: string; maxRssMB?: number } {
       const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "azdetect-host-")), "config.json");
       fs.writeFileSync(file, JSON.stringify({ config }));
       const r = spawnSync(process.execPath, [path.join(ROOT, "tools", "bench", "pulumi-run.js")], { cwd: ROOT, encoding: "utf8", env: { ...process.env, BENCH_STACK: file }, maxBuffer: 64 << 20 });
       fs.rmSync(path.dirname(file), { recursive: true, force: true });
-      return { status: r.status, stderr: r.stderr.split("\n").filter((l) => !/^warning: /.test(l)).join("\n") };
+      const last = r.stdout.trim().split("\n").pop();
+      return { status: r.status, stderr: r.stderr.split("\n").filter((l) => !/^warning: /.test(l)).join("\n"), maxRssMB: last ? (JSON.parse(last) as { maxRssMB: number }).maxRssMB : undefined };
     }
 
     it("a config error: Pulumi prints the problems only, and the run fails", () => {
@@ -176,6 +179,24 @@ describe("every error ends in one line naming the key", () => {
       expect(r.status).not.to.equal(0);
       expect(r.stderr.trim().split("\n")).to.have.length(1);
       expect(r.stderr).to.match(/^error: \[runtime\] azdetect:telemetry\.agent\.vms: \S+ is in subscription 11111111-2222-3333-4444-555555555555/);
+      // Pulumi inspects the error in colour for its trace; Node 20 looped on the error's source-mapped
+      // @pulumi frames until the string was too long (3.5 GB peak). The program itself needs ~0.2 GB.
+      expect(r.maxRssMB, "peak RSS of the failed run (MB)").to.be.below(1024);
+    });
+
+    it("a user's error carries no stack frames for Pulumi to inspect (AZDETECT_FULL_STACKS=1 keeps them)", () => {
+      const before = process.env.AZDETECT_FULL_STACKS;
+      try {
+        delete process.env.AZDETECT_FULL_STACKS;
+        for (const e of [new DeployTimeError("azdetect:x: bad"), new ConfigError(["azdetect:y: bad"])]) {
+          expect(e.stack).to.equal(`${e.name}: ${e.message}`);
+          expect(inspect(e, { colors: true })).to.include(e.message.split("\n")[0]);
+        }
+        process.env.AZDETECT_FULL_STACKS = "1";
+        expect(new DeployTimeError("azdetect:x: bad").stack).to.match(/\n\s+at /);
+      } finally {
+        if (before === undefined) delete process.env.AZDETECT_FULL_STACKS; else process.env.AZDETECT_FULL_STACKS = before;
+      }
     });
   });
 });
