@@ -19,9 +19,8 @@ import { backtest, columnsRead, type BacktestReport } from "../planning/backtest
 import { loadRows, RowsError } from "../kusto/rows";
 import { renderText, renderHtml } from "./backtest/report";
 import { progressBar } from "./backtest/progress";
+import { REPOSITORY } from "./cli";
 
-/** Where the stack files are: above tools/ in the sources, above bin/tools/ when compiled (tools/launch.js). */
-const root = path.join(__dirname, path.basename(path.dirname(__dirname)) === "bin" ? "../.." : "..");
 
 /** A bad command line or input: printed as one line, exit code 1. */
 export class UsageError extends Error {}
@@ -104,7 +103,7 @@ export interface CommandIO {
 }
 
 /** Run the command; returns the text to print (or writes --out) and whether the report is complete. Stack files are read from stackDir. */
-export async function backtestCommand(argv: string[], io: CommandIO = { stderr: process.stderr }, stackDir = root): Promise<{ output: string; complete: boolean }> {
+export async function backtestCommand(argv: string[], io: CommandIO = { stderr: process.stderr }, stackDir = REPOSITORY): Promise<{ output: string; complete: boolean }> {
   const args = parseArgs(argv);
   const stackFile = path.join(stackDir, `Pulumi.${args.stack}.yaml`);
   if (!fs.existsSync(stackFile)) throw new UsageError(`--stack ${args.stack}: no stack file ${path.basename(stackFile)} — create it (see Pulumi.dev.yaml)`);

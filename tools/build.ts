@@ -1,5 +1,5 @@
-// npm run build: compile the stack program (index.ts), the library entry (lib.ts) and the backtest
-// command (tools/backtest.ts, which tools/launch.js runs), with
+// npm run build: compile the stack program (index.ts), the library entry (lib.ts) and the commands
+// tools/launch.js runs compiled (backtest, plan, matrix; detect comes with the library), with
 // everything they import, into bin/ (JavaScript + declarations), type-checked, and stamp the build
 // with the sources it came from (build-stamp.js). main.js runs bin/ only while that stamp matches
 // the sources. Runs on `npm ci` too (package.json "prepare") and before `npm pack`.

@@ -20,13 +20,11 @@ import { isoDurationMs } from "../detections/kql";
 import { resolveParameters } from "../planning/resolve";
 import { runCase } from "../planning/samples";
 import { readStackFile } from "../config/stackFile";
-import { runTool } from "./cli";
+import { REPOSITORY, runTool } from "./cli";
 import { loadRows, RowsError } from "../kusto/rows";
 import type { WorkspaceTables } from "../kusto/tables";
 import type { Detection, ParameterValues } from "../detections/model";
 
-/** Where the stack files are: above tools/ in the sources, above bin/tools/ when compiled (tools/launch.js). */
-const REPOSITORY = path.join(__dirname, path.basename(path.dirname(__dirname)) === "bin" ? "../.." : "..");
 
 /** A usage or input error: the CLI prints it as one `detect:` line and exits 1 (tools/cli.ts). */
 export class DetectError extends Error {}

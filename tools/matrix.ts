@@ -4,13 +4,13 @@
 // subscription (its sources delivered, pending or missing there).
 import * as fs from "fs";
 import * as path from "path";
-import { runTool } from "./cli";
+import { REPOSITORY, runTool } from "./cli";
 import type { TelemetryGaps } from "../planning/coverage";
 import { buildMatrix } from "../planning/matrix";
 import { placeholderKeys, placeholderNote, readStackFile, runOffline } from "./planning";
 import { renderMatrixHtml } from "./matrix/render";
 
-const root = path.join(__dirname, "..");
+const root = REPOSITORY;
 
 /** Generate the page for a stack file; returns the path written. */
 export async function writeMatrix(stackFile: string, stack: string, out: string, subscription?: string): Promise<string> {
@@ -32,7 +32,7 @@ export async function writeMatrix(stackFile: string, stack: string, out: string,
   return path.resolve(out);
 }
 
-async function main(argv: string[]): Promise<string> {
+async function matrixCommand(argv: string[]): Promise<string> {
   const opt = (name: string, dflt: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : dflt);
   const stack = opt("--stack", "dev");
   const out = opt("--out", path.join(root, "coverage.html"));
@@ -42,4 +42,9 @@ async function main(argv: string[]): Promise<string> {
   return `${note ? note + "\n" : ""}wrote ${await writeMatrix(file, stack, out, argv.includes("--subscription") ? opt("--subscription", "") : undefined)}\n`;
 }
 
-if (require.main === module) runTool("matrix", () => main(process.argv.slice(2)));
+/** The command as `npm run matrix` runs it (tools/launch.js). */
+export function main(argv: string[]): void {
+  runTool("matrix", () => matrixCommand(argv));
+}
+
+if (require.main === module) main(process.argv.slice(2));

@@ -5,11 +5,11 @@
 // exactly as `pulumi up` would.
 import * as fs from "fs";
 import * as path from "path";
-import { runTool, toolError } from "./cli";
+import { REPOSITORY, runTool, toolError } from "./cli";
 import { buildPlan, renderPlan, readStackFile } from "./planning";
 
 /** The plan for argv, as the text to print; throws ConfigError or Error on bad input. */
-export async function planCommand(argv: string[], root = path.join(__dirname, "..")): Promise<string> {
+export async function planCommand(argv: string[], root = REPOSITORY): Promise<string> {
   const opt = (name: string, dflt: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : dflt);
   const stack = opt("--stack", "dev");
   const format = opt("--format", "text");
@@ -25,4 +25,9 @@ export function planError(e: unknown): string {
   return toolError("plan", e);
 }
 
-if (require.main === module) runTool("plan", () => planCommand(process.argv.slice(2)));
+/** The command as `npm run plan` runs it (tools/launch.js). */
+export function main(argv: string[]): void {
+  runTool("plan", () => planCommand(argv));
+}
+
+if (require.main === module) main(process.argv.slice(2));
