@@ -313,10 +313,14 @@ const ownerCredential: Detection = {
         `    TargetName = take_anyif(tostring(Target.displayName), TargetType in~ ("Application", "ServicePrincipal")),`,
         `    TargetId = take_anyif(tostring(Target.id), TargetType in~ ("Application", "ServicePrincipal"))`,
         "    by Id, OperationName, Actor, ActorIp, CorrelationId",
-        // KeyDescription holds the full key list before and after; more keys after means a credential was added.
-        "| extend KeysBefore = coalesce(array_length(parse_json(OldKeys)), 0), KeysAfter = coalesce(array_length(parse_json(NewKeys)), 0)",
-        `| where OperationName =~ "Add service principal credentials" or KeysAfter > KeysBefore`,
-        `| project ${RECORD_OUTPUT}, Actor, ActorIp, OperationName, TargetName, TargetId, KeysBefore, KeysAfter, NewKeys, CorrelationId`,
+        // KeyDescription holds the full key list before and after: a credential was added when a key
+        // identifier is listed after that was not before (one removed and one added in the same update
+        // keeps the count).
+        `| extend OldKeyIds = coalesce(extract_all(@"KeyIdentifier=([0-9a-fA-F-]+)", tostring(OldKeys)), dynamic([])),`,
+        `    NewKeyIds = coalesce(extract_all(@"KeyIdentifier=([0-9a-fA-F-]+)", tostring(NewKeys)), dynamic([]))`,
+        "| extend AddedKeys = set_difference(NewKeyIds, OldKeyIds), KeysBefore = array_length(OldKeyIds), KeysAfter = array_length(NewKeyIds)",
+        `| where OperationName =~ "Add service principal credentials" or array_length(AddedKeys) > 0`,
+        `| project ${RECORD_OUTPUT}, Actor, ActorIp, OperationName, TargetName, TargetId, AddedKeys, KeysBefore, KeysAfter, NewKeys, CorrelationId`,
       ].join("\n"),
     trigger: { operator: "GreaterThan", threshold: 0, timeAggregation: "Count", dimensions: ["Actor", "TargetName", "ActorIp"] },
   },
@@ -330,15 +334,24 @@ const ownerCredential: Detection = {
       { name: "secret added (real operation string with en dash and trailing space)", rows: { AuditLogs: [credentialRow(5, APP_CREDENTIALS, [K1], [K1, K2])] } },
       { name: "first secret on an app without keys", rows: { AuditLogs: [credentialRow(5, APP_CREDENTIALS, [], [K2])] } },
       { name: "service principal credential added", rows: { AuditLogs: [credentialRow(5, "Add service principal credentials", [], [K2], { AADOperationType: "Add" })] } },
+      { name: "secret swapped: one removed and one added in the same update (the key count stays)", rows: { AuditLogs: [credentialRow(5, APP_CREDENTIALS, [K1], [K2])] } },
     ],
     quiet: [
       { name: "secret removed", rows: { AuditLogs: [credentialRow(5, APP_CREDENTIALS, [K1, K2], [K1])] } },
+      { name: "the same keys before and after (another property of the credentials changed)", rows: { AuditLogs: [credentialRow(5, APP_CREDENTIALS, [K1, K2], [K1, K2])] } },
       { name: "added by an automation identity", rows: { AuditLogs: [credentialRow(5, APP_CREDENTIALS, [K1], [K1, K2], { InitiatedBy: appInitiator("secret-rotator", "d4f6a8c0-2e4a-4c6e-8a0c-2e4a6c8e0a2c", "f6a8c0e2-4a6c-4e8a-0c2e-4a6c8e0a2c4e") })] } },
       { name: "other application update", rows: { AuditLogs: [credentialRow(5, "Update application", [K1], [K1, K2])] } },
       { name: "added before the window", rows: { AuditLogs: [credentialRow(30, APP_CREDENTIALS, [K1], [K1, K2])] } },
       { name: "allowlisted app administrator", parameters: { allowedActors: [ATTACKER_UPN] }, rows: { AuditLogs: [credentialRow(5, APP_CREDENTIALS, [K1], [K1, K2])] } },
     ],
   },
+  revisions: [
+    {
+      change: "A credential counts as added when a key identifier of KeyDescription's new list is not in its old list, instead of when the new list is longer.",
+      why: "Removing one secret and adding another in the same update kept the count, so the added secret did not alert.",
+      source: "log-values.md 2.1 (KeyDescription old and new values list every key with its KeyIdentifier)",
+    },
+  ],
 };
 
 export const technique: TechniqueModule = { detections: [appRoleUse, permissionGrant, ownerCredential].map((d) => withLateArrival(d)) };
