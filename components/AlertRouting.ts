@@ -5,6 +5,7 @@ import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as monitor from "@pulumi/azure-native/monitor";
 import * as alertsmanagement from "@pulumi/azure-native/alertsmanagement";
+import type { Provider } from "@pulumi/azure-native/provider";
 import { ALERT_PROCESSING_FILTER_VALUES } from "../azure/limits";
 import { ConfigError, DeployTimeError, keyPath } from "../config/errors";
 import { keyPrefix, type StackNames } from "../config/names";
@@ -29,6 +30,13 @@ export interface AlertRoutingArgs extends ComponentNaming {
   resourceGroupName: pulumi.Input<string>;
   /** /subscriptions/<id>: maintenance windows apply to alerts on any resource of it. */
   subscriptionScope: pulumi.Input<string>;
+  /**
+   * Listed subscriptions where the stack deploys activity-log alerts (config `subscriptions`): an
+   * activity-log alert fires on a resource of its own subscription, outside the deploying
+   * subscription's scope, so each window is repeated there (through the subscription's provider,
+   * in the stack's alert group, scoped to that subscription).
+   */
+  alertSubscriptions?: readonly { id: string; provider: Provider; resourceGroupName: pulumi.Input<string> }[];
   tags: Record<string, string>;
 }
 
@@ -55,16 +63,20 @@ export class AlertRouting extends pulumi.ComponentResource {
     }
     this.actionGroupIds = pulumi.output(this.ids) as pulumi.Output<Record<string, string>>;
 
-    routing.maintenanceWindows.forEach((w, i) => windowConditions(w, i, args.detections, names).conditions.forEach((conditions, part) => {
+    const windowScopes = [
+      { key: "", scope: args.subscriptionScope, resourceGroupName: args.resourceGroupName, provider: undefined as Provider | undefined },
+      ...(args.alertSubscriptions ?? []).map((t) => ({ key: `-${t.id}`, scope: `/subscriptions/${t.id}`, resourceGroupName: t.resourceGroupName, provider: t.provider })),
+    ];
+    routing.maintenanceWindows.forEach((w, i) => windowConditions(w, i, args.detections, names).conditions.forEach((conditions, part) => windowScopes.forEach((at) => {
       const suffix = part === 0 ? "" : `-${part + 1}`;
-      new alertsmanagement.AlertProcessingRuleByName(child(`maintenance-${w.name}${suffix}`), {
+      new alertsmanagement.AlertProcessingRuleByName(child(`maintenance-${w.name}${suffix}${at.key}`), {
         alertProcessingRuleName: names.maintenanceWindow(`${w.name}${suffix}`),
-        resourceGroupName: args.resourceGroupName,
+        resourceGroupName: at.resourceGroupName,
         location: "Global",
         properties: {
           description: w.description ?? `azdetect ${args.stack}: no notifications from this stack's rules during this window`,
           enabled: w.enabled,
-          scopes: [args.subscriptionScope],
+          scopes: [at.scope],
           conditions,
           actions: [{ actionType: "RemoveAllActionGroups" }],
           schedule: {
@@ -80,8 +92,8 @@ export class AlertRouting extends pulumi.ComponentResource {
           },
         },
         tags: args.tags,
-      }, { parent: this });
-    }));
+      }, { parent: this, ...(at.provider ? { provider: at.provider } : {}) });
+    })));
 
     this.registerOutputs({ actionGroupIds: this.actionGroupIds });
   }

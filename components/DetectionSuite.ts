@@ -183,6 +183,7 @@ export class DetectionSuite extends pulumi.ComponentResource {
       detections: args.detections,
       resourceGroupName: this.resourceGroupName,
       subscriptionScope,
+      alertSubscriptions: watched?.filter((t) => t.alertResourceGroupName).map((t) => ({ id: t.id, provider: t.provider, resourceGroupName: t.alertResourceGroupName! })),
       tags,
     }, { parent: this });
     this.actionGroups = routing.actionGroupIds;

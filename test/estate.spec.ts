@@ -24,6 +24,7 @@ const ACTIVITY_ALERT = "azure-native:monitor:ActivityLogAlert";
 const QUERY_RULE = "azure-native:monitor:ScheduledQueryRule";
 const PROVIDER = "pulumi:providers:azure-native";
 const SETTING = "azure-native:monitor:SubscriptionDiagnosticSetting";
+const APR = "azure-native:alertsmanagement:AlertProcessingRuleByName";
 
 function problems(raw: Record<string, unknown>): string[] {
   try {
@@ -120,6 +121,8 @@ describe("estate under mocks", function () {
     runs.three = await runStack({
       ...base,
       subscriptions: [{ id: A, name: "prod" }, B, C],
+      allowUnroutedAlerts: true,
+      maintenanceWindows: [{ name: "patch-weekend", severities: [2, 3], recurrences: [{ type: "Weekly", daysOfWeek: ["Saturday"], startTime: "22:00:00", endTime: "23:59:59" }] }],
       telemetry: {
         diagnostics: { targets: [{ resourceId: rid(B, "Microsoft.Automation/automationAccounts", "aa-b") }] },
         agent: { vms: [{ id: rid(C, "Microsoft.Compute/virtualMachines", "vm-c"), os: "windows" }] },
@@ -174,6 +177,23 @@ describe("estate under mocks", function () {
     // A VM in a listed subscription gets the agent through that subscription's provider.
     const extension = run.ofType("azure-native:compute:VirtualMachineExtension");
     expect(extension.map((x) => [subscriptionOf(run, x), x.inputs.vmName])).to.deep.equal([[C, "vm-c"]]);
+  });
+
+  it("a maintenance window silences the activity-log alerts of every listed subscription: repeated in each, scoped to it, in the stack's alert group there", () => {
+    const run = runs.three;
+    const windows = run.ofType(APR);
+    const main = windows.filter((w) => !w.provider);
+    expect(main.map((w) => w.inputs.properties.scopes)).to.deep.equal([[`/subscriptions/${TEST_SUBSCRIPTION}`]]);
+    const elsewhere = windows.filter((w) => w.provider);
+    expect(elsewhere.map((w) => [subscriptionOf(run, w), w.inputs.properties.scopes[0]]).sort()).to.deep.equal([A, B, C].map((s) => [s, `/subscriptions/${s}`]));
+    // The same window: the same conditions (this stack's rules), schedule and action everywhere.
+    for (const w of elsewhere) {
+      expect(w.inputs.properties.conditions).to.deep.equal(main[0].inputs.properties.conditions);
+      expect(w.inputs.properties.schedule).to.deep.equal(main[0].inputs.properties.schedule);
+      expect(w.inputs.properties.actions).to.deep.equal([{ actionType: "RemoveAllActionGroups" }]);
+    }
+    // Without activity-log alerts in the listed subscriptions (over the limit) the window stays single.
+    expect(runs.many.ofType(APR)).to.deep.equal([]);
   });
 
   it("a single listed subscription and 200: one provider and setting each, growing only with the subscriptions", () => {
@@ -260,12 +280,13 @@ describe("estate under mocks", function () {
   it("touches nothing in a watched subscription but the stack's own settings, alert groups, alerts and agent; never a Deny", () => {
     for (const run of [runs.three, runs.many, runs.group]) {
       // Through a subscription's provider: only what the stack creates and names itself.
-      const allowed = new Set([SETTING, ACTIVITY_ALERT, "azure-native:resources:ResourceGroup", "azure-native:compute:VirtualMachineExtension"]);
+      const allowed = new Set([SETTING, ACTIVITY_ALERT, APR, "azure-native:resources:ResourceGroup", "azure-native:compute:VirtualMachineExtension"]);
       for (const r of run.resources.filter((x) => x.provider)) {
         expect(allowed.has(r.type), `${r.type} ${r.name}`).to.equal(true);
         if (r.type === SETTING) expect(r.inputs.name).to.equal(NAMES.subscriptionDiagnosticSetting(subscriptionOf(run, r)));
         if (r.type === "azure-native:resources:ResourceGroup") expect(r.inputs.resourceGroupName).to.equal("rg-azdetect-alerts");
         if (r.type === ACTIVITY_ALERT) expect(r.inputs.activityLogAlertName).to.match(/^azdetect-test-/);
+        if (r.type === APR) expect([r.inputs.alertProcessingRuleName, r.inputs.resourceGroupName]).to.deep.equal(["azdetect-test-maintenance-patch-weekend", "rg-azdetect-alerts"]);
       }
       // Nothing existing is read into the stack's state, and destroy deletes all of it in a watched
       // subscription but the agent extension (keepAgentOnDestroy) and the alert group (emptied).
