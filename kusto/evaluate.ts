@@ -168,6 +168,7 @@ export function evaluateTable(query: string, opts: EvaluateOptions): Table {
   const now = typeof opts.now === "string" ? parseDateTime(opts.now) : opts.now;
   if (!now || isNaN(now.getTime())) throw new SampleDataError(`now is not a datetime: ${String(opts.now)}`);
   const tables = opts.tables instanceof WorkspaceTables ? opts.tables : new WorkspaceTables(opts.tables);
+  tables.viewCache.nextEvaluation();
   const visible: TimeBounds = opts.timeRange
     ? { tgLo: opts.timeRange.from.getTime() + 1, tgHi: opts.timeRange.to.getTime(), ingLo: -Infinity, ingHi: opts.timeRange.to.getTime() }
     : UNBOUNDED;

@@ -141,6 +141,8 @@ export interface WorkspaceTablesOptions {
    * `_TimeReceived` set so (exports carry no ingestion time). Default: at its TimeGenerated.
    */
   ingestionLagMs?: number;
+  /** Room of the view cache (kusto/evaluate/prefix.ts views), in estimated bytes. Default 160 MB. */
+  viewCacheBytes?: number;
 }
 
 /**
@@ -214,7 +216,7 @@ export class WorkspaceTablesBuilder {
   }
 
   build(): WorkspaceTables {
-    const out = new WorkspaceTables({});
+    const out = new WorkspaceTables({}, { viewCacheBytes: this.opts.viewCacheBytes });
     for (const [name, t] of this.pending) out.setIndex(name, new TimeIndex({ rows: t.rows, tg: Float64Array.from(t.tg), ing: Float64Array.from(t.ing) }));
     this.pending.clear();
     return out;
@@ -225,9 +227,10 @@ export class WorkspaceTablesBuilder {
 export class WorkspaceTables {
   private readonly indexes = new Map<string, TimeIndex>();
   /** The rows of row-wise views over these tables (kusto/evaluate/prefix.ts), kept while they are used. */
-  readonly viewCache = new ViewCache();
+  readonly viewCache: ViewCache;
 
   constructor(tables: Record<string, readonly Row[]>, opts: WorkspaceTablesOptions = {}) {
+    this.viewCache = new ViewCache(opts.viewCacheBytes);
     const names = Object.keys(tables);
     if (names.length === 0) return;
     const b = new WorkspaceTablesBuilder(opts);
@@ -267,12 +270,19 @@ export class WorkspaceTables {
  * while its rule runs (and by the rules that start the same way) and dropped when newer ones fill
  * the room. The room is counted in estimated bytes: a reference and two times per row, a row of its
  * own where an extend or project made them (several views may keep the same such row: counted in
- * each), and two positions per row for an index.
+ * each), and two positions per row for an index. The views one evaluation uses are never dropped
+ * for each other: the room may overflow by what one evaluation needs, else two views larger than
+ * half the room would evict each other at every evaluation of their rule (a 1-million-row week
+ * replayed in 170 s instead of 50 s with 96 MB of room).
  */
 export class ViewCache {
-  private readonly entries = new Map<string, { set: RowSet; index?: TimeIndex; bytes: number }>();
+  private readonly entries = new Map<string, { set: RowSet; index?: TimeIndex; bytes: number; evaluation: number }>();
   private bytes = 0;
+  private evaluation = 0;
   constructor(private readonly maxBytes = 160 * 2 ** 20) {}
+
+  /** A new evaluation starts: the views the previous one used may be dropped again. */
+  nextEvaluation(): void { this.evaluation++; }
 
   /** Views kept. */
   get size(): number { return this.entries.size; }
@@ -281,24 +291,25 @@ export class ViewCache {
 
   /** Keep a view's rows; `made` when they are rows a step made (an extend or project), not the table's. */
   setRows(key: string, set: RowSet, made: boolean): void {
-    this.add(key, { set, bytes: set.rows.length * (made ? 24 + 400 : 24) });
+    this.add(key, { set, bytes: set.rows.length * (made ? 24 + 400 : 24), evaluation: this.evaluation });
   }
   setIndex(key: string, index: TimeIndex, made: boolean): void {
     const e = this.entries.get(key);
     if (e) { this.entries.delete(key); this.bytes -= e.bytes; }
-    this.add(key, { set: index.set, index, bytes: index.size * ((made ? 24 + 400 : 24) + 8) });
+    this.add(key, { set: index.set, index, bytes: index.size * ((made ? 24 + 400 : 24) + 8), evaluation: this.evaluation });
   }
 
   private touch(key: string) {
     const e = this.entries.get(key);
-    if (e) { this.entries.delete(key); this.entries.set(key, e); }
+    if (e) { this.entries.delete(key); e.evaluation = this.evaluation; this.entries.set(key, e); }
     return e;
   }
-  private add(key: string, e: { set: RowSet; index?: TimeIndex; bytes: number }): void {
+  private add(key: string, e: { set: RowSet; index?: TimeIndex; bytes: number; evaluation: number }): void {
     this.entries.set(key, e);
     this.bytes += e.bytes;
+    // Least recently used first; from the first view of this evaluation on, every one is of it.
     for (const [k, old] of this.entries) {
-      if (this.bytes <= this.maxBytes || k === key) break;
+      if (this.bytes <= this.maxBytes || old.evaluation === this.evaluation) break;
       this.entries.delete(k);
       this.bytes -= old.bytes;
     }

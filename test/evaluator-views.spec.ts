@@ -95,6 +95,27 @@ describe("evaluator views: the same rows as evaluating every operator per row", 
     expect(tables.viewCache.size).to.be.greaterThan(0);
   });
 
+  it("the views one evaluation uses stay together, however small the cache's room; the next query's views replace them", () => {
+    const query = CASES["a union of extended legs cut by arrival"];
+    const roomy = new WorkspaceTables(ROWS);
+    rowsOf(query, at(300), roomy, true);
+    const used = roomy.viewCache.size;
+    expect(used).to.be.greaterThan(1);
+    // One byte of room: every view is over it, yet an evaluation keeps all it uses (they would evict
+    // each other at every evaluation of the rule otherwise), and the next evaluation reuses them.
+    const tight = new WorkspaceTables(ROWS, { viewCacheBytes: 1 });
+    rowsOf(query, at(300), tight, true);
+    expect(tight.viewCache.size).to.equal(used);
+    rowsOf(query, at(340), tight, true);
+    expect(tight.viewCache.size).to.equal(used);
+    // Another query: its views are this evaluation's, the union's are over the room and dropped.
+    const other = "SigninLogs | where ResultType == '0' | extend U = tolower(UserPrincipalName) | summarize count() by U";
+    const alone = new WorkspaceTables(ROWS, { viewCacheBytes: 1 });
+    rowsOf(other, at(300), alone, true);
+    rowsOf(other, at(300), tight, true);
+    expect(tight.viewCache.size).to.equal(alone.viewCache.size);
+  });
+
   it("a reassigned TimeGenerated is compared as reassigned", () => {
     // Rows at 10:30 and 11:30 move to 12:30 and 13:30: both after ago(1h) at 12:00, only the second at 13:45.
     const query = CASES["TimeGenerated reassigned: a later comparison is not on the event time"];
