@@ -150,6 +150,19 @@ describe("backtest: export formats and bad input", () => {
     ["an unknown format", () => ["--rows", "x", "--format", "pdf"], /--format "pdf" is not allowed — expected text, json or html/],
     ["a missing file", () => ["--rows", path.join(tmp, "nope.json")], /nope\.json: no such file or folder/],
   ];
+  it("rows that fill more than half of Node's heap: one line naming the files and how to give Node more, no report", async () => {
+    const rows = path.join(root, "test/fixtures/runcommand-export.json");
+    let out: unknown, err: unknown;
+    // A heap of 64 MB: the parser and the catalogue alone fill more than half of it.
+    try { out = await backtestCommand(["--rows", rows, "--quiet"], { ...quiet, heapLimitBytes: 64 * 2 ** 20 }); } catch (e) { err = e; }
+    expect(out).to.equal(undefined);
+    const line = errorLine(err)!;
+    expect(line, String(err)).to.match(/^backtest: --rows \S*runcommand-export\.json: the rows read so far fill [\d.]+ GB of Node's 0\.1 GB heap, more than half, and the replay needs the rest — give Node more \(NODE_OPTIONS=--max-old-space-size=<MB> npm run backtest \.\.\.\)/);
+    expect(line.split("\n")).to.have.length(1);
+    // Node's own limit leaves the same export its room.
+    expect((await backtestCommand(["--rows", rows, "--quiet"], quiet)).complete).to.be.a("boolean");
+  });
+
   for (const [what, argv, message] of cases) {
     it(`${what}: one line naming the file, row or flag`, async () => {
       let err: unknown;

@@ -276,6 +276,17 @@ describe("backtest live mode: the command", () => {
     });
   }
 
+  it("rows that fill more than half of Node's heap: one line naming the workspace, and no report", async () => {
+    // Every table missing: the guard runs as each table's count comes back.
+    const http = new RecordedHttpClient((req) => ({ status: 400, body: { error: { message: "The request had some invalid properties", code: "BadArgumentError", innererror: { code: "SemanticError", message: "A semantic error occurred.", innererror: { code: "SEM0100", message: `'where' operator: Failed to resolve table or column expression named '${/^(\w+)/.exec(req.query)![1]}'` } } } } }));
+    let out: unknown, err: unknown;
+    try { out = await backtestCommand(argv(), { stderr: quiet, azure: { credential: new FixedToken(), httpClient: http }, heapLimitBytes: 64 * 2 ** 20 }); } catch (e) { err = e; }
+    expect(out).to.equal(undefined);
+    const line = errorLine(err)!;
+    expect(line, String(err)).to.match(/^backtest: --workspace \/subscriptions\/.*: the rows read so far fill [\d.]+ GB of Node's 0\.1 GB heap, more than half/);
+    expect(line.split("\n")).to.have.length(1);
+  });
+
   it("a 403 or an expired credential: one line, and no report", async () => {
     const denied = new RecordedHttpClient(() => ({ status: 403, body: { error: { message: "The provided credentials have insufficient access to perform the requested operation", code: "InsufficientAccessError" } } }));
     const expired = new FailingCredential(new AuthenticationError(400, { error: "invalid_grant", error_description: "AADSTS700082: The refresh token has expired due to inactivity." }));
