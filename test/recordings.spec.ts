@@ -26,7 +26,8 @@ describe("public recordings of rows Azure wrote (azure/recordings/)", () => {
       expect(fs.existsSync(path.join(RECORDINGS_DIR, r.file)), r.file).to.equal(true);
       for (const s of [r.file, r.source.repo, r.source.path, r.source.commit]) expect(sources, `${r.file}: ${s}`).to.include(s);
       expect(fs.existsSync(path.join(RECORDINGS_DIR, `LICENSE-${r.source.repo.replace("/", "-")}`)), `licence text of ${r.source.repo}`).to.equal(true);
-      expect(fs.statSync(path.join(RECORDINGS_DIR, r.file)).size, `${r.file} stays small`).to.be.below(64 * 1024);
+      // Whole files where the source is small: the largest, azureActivity_adele.csv, is 156 KiB (23 rows; each row repeats its JSON twice).
+      expect(fs.statSync(path.join(RECORDINGS_DIR, r.file)).size, `${r.file} stays small`).to.be.below(192 * 1024);
     }
   });
 
