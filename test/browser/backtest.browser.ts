@@ -9,7 +9,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { pathToFileURL } from "url";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
+import { openPage } from "./chromium";
 import { parseStackConfig } from "../../config";
 import { readStackFile } from "../../config/stackFile";
 import { loadRows } from "../../kusto/rows";
@@ -19,8 +20,6 @@ import { renderHtml, timelineBins } from "../../tools/backtest/report";
 import { writeTenant } from "../../tools/bench/tenant";
 
 const root = path.join(__dirname, "..", "..");
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 
 describe("backtest report in Chromium", function () {
   let browser: Browser;
@@ -51,10 +50,7 @@ describe("backtest report in Chromium", function () {
     expect(new Set(report.detections.map((d) => d.alertsPerDay)).size, "different alert rates to sort").to.be.at.least(3);
     out = path.join(dir, "backtest.html");
     fs.writeFileSync(out, renderHtml(report, "browser-test"));
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
-    page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
-    page.on("request", (r) => requests.push(r.url()));
-    await page.goto(pathToFileURL(out).href);
+    ({ browser, page } = await openPage(out, requests));
   });
 
   after(async () => {

@@ -7,7 +7,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { pathToFileURL, fileURLToPath } from "url";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
+import { openPage } from "./chromium";
 import { parse } from "yaml";
 import { ATRM, ATRM_LEAVES, atrmUrl } from "../../detections/atrm";
 import { DETECTIONS, UNCOVERED } from "../../detections";
@@ -17,8 +18,6 @@ import { readStackFile, runOffline } from "../../tools/planning";
 
 const root = path.join(__dirname, "..", "..");
 const fixture = path.join(root, "test", "fixtures", "Pulumi.matrix.yaml");
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 
 /**
  * What each leaf should show for the fixture stack, worked out here from the catalogue data, the
@@ -67,10 +66,7 @@ describe("coverage matrix in Chromium", function () {
     expected = expectedStates(run.outputs.telemetryGaps);
     out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "azdetect-matrix-")), "coverage.html");
     await writeMatrix(fixture, "matrix-test", out);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
-    page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
-    page.on("request", (r) => requests.push(r.url()));
-    await page.goto(pathToFileURL(out).href);
+    ({ browser, page } = await openPage(out, requests));
   });
 
   after(async () => {
